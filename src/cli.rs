@@ -1,0 +1,260 @@
+//! The command line: the contract in DESIGN.md, expressed with clap.
+//!
+//! Project options (`-f`, `-p`, `--env-file`, `--profile`) come before the
+//! command, as with `docker compose`, so that `logs -f` and `down -v` keep
+//! their familiar meanings.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// One compose file, run locally and carried unchanged to AWS ECS Fargate.
+#[derive(Debug, Parser)]
+#[command(name = "parity", version, about, long_about = None)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: GlobalArgs,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Options that select the project; shared by every command.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct GlobalArgs {
+    /// Compose file(s), merged in order. Default: compose.yaml (and its override) or `COMPOSE_FILE`.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub(crate) files: Vec<PathBuf>,
+    /// Project name. Default: `COMPOSE_PROJECT_NAME`, the `name:` key, or the directory name.
+    #[arg(short = 'p', long = "project-name", value_name = "PROJECT")]
+    pub(crate) project_name: Option<String>,
+    /// Project directory. Default: the directory of the first compose file.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) project_directory: Option<PathBuf>,
+    /// Dotenv file(s) for interpolation; given, they replace `.env`.
+    #[arg(long = "env-file", value_name = "FILE")]
+    pub(crate) env_files: Vec<PathBuf>,
+    /// Enable services of this profile (also `COMPOSE_PROFILES`).
+    #[arg(long = "profile", value_name = "NAME")]
+    pub(crate) profiles: Vec<String>,
+    /// The parity.toml to read. Default: parity.toml in the project directory.
+    #[arg(long = "settings", value_name = "FILE", env = "PARITY_SETTINGS")]
+    pub(crate) settings: Option<PathBuf>,
+    /// More output on stderr: -v info (AWS API calls), -vv debug, -vvv trace.
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
+}
+
+/// Output format for commands that print data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DataFormat {
+    Yaml,
+    Json,
+}
+
+/// Output format for commands that print a table or JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum TableFormat {
+    Table,
+    Json,
+}
+
+/// Output format for `plan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum PlanFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Print the normalized compose model, like `docker compose config`.
+    Config(ConfigArgs),
+    /// Run the app on the local Docker Engine: dependency order, health-gated, release first.
+    Up(UpArgs),
+    /// Stop and remove the project's containers and networks.
+    Down(DownArgs),
+    /// List the project's containers.
+    Ps(PsArgs),
+    /// Show service logs.
+    Logs(LogsArgs),
+    /// Show the ECS Fargate task definitions for an environment and what would change.
+    Plan(PlanArgs),
+    /// Manage an environment's secrets in SSM Parameter Store.
+    Secrets(SecretsArgs),
+    /// Build once, push, and deploy by digest to an environment.
+    Deploy(DeployArgs),
+    /// Deploy the exact image digests one environment runs to the next. No rebuild.
+    Promote(PromoteArgs),
+    /// Return an environment's services to an earlier task definition revision.
+    Rollback(RollbackArgs),
+    /// The pipeline at a glance: what each environment runs.
+    Status(StatusArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ConfigArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DataFormat::Yaml)]
+    pub(crate) format: DataFormat,
+    /// Print only the service names, one per line.
+    #[arg(long)]
+    pub(crate) services: bool,
+    /// Show the values of variables declared secret (masked by default).
+    #[arg(long)]
+    pub(crate) reveal: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct UpArgs {
+    /// Services to start (with their dependencies). Default: all active services.
+    pub(crate) services: Vec<String>,
+    /// Return once every service is healthy (or running) and release services completed.
+    #[arg(long)]
+    pub(crate) wait: bool,
+    /// Give up waiting after this many seconds (exit 1 naming what was not ready).
+    #[arg(long, value_name = "S")]
+    pub(crate) wait_timeout: Option<u64>,
+    /// Build images before starting, even when they exist.
+    #[arg(long)]
+    pub(crate) build: bool,
+    /// Watch the `develop.watch` paths and sync, rebuild or restart on change.
+    #[arg(long)]
+    pub(crate) watch: bool,
+    /// Run in the background; like --wait.
+    #[arg(short = 'd', long)]
+    pub(crate) detach: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DownArgs {
+    /// Also remove the project's named volumes.
+    #[arg(short = 'v', long)]
+    pub(crate) volumes: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PsArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub(crate) format: TableFormat,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LogsArgs {
+    /// Services whose logs to show. Default: all.
+    pub(crate) services: Vec<String>,
+    /// Keep streaming new lines.
+    #[arg(short = 'f', long)]
+    pub(crate) follow: bool,
+    /// Number of lines from the end of each service's log.
+    #[arg(long, value_name = "N")]
+    pub(crate) tail: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PlanArgs {
+    /// Environment from parity.toml (e.g. staging).
+    pub(crate) env: String,
+    /// Output format; json is the RegisterTaskDefinition requests.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub(crate) format: PlanFormat,
+    /// Never call AWS (no diff against what runs).
+    #[arg(long)]
+    pub(crate) offline: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SecretsArgs {
+    #[command(subcommand)]
+    pub(crate) command: SecretsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum SecretsCommand {
+    /// Put the environment's secret values into SSM (SecureString); prints names, never values.
+    Sync(SecretsSyncArgs),
+    /// List the environment's secrets: names, versions, users. Never values.
+    List(SecretsListArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SecretsSyncArgs {
+    /// Environment from parity.toml.
+    pub(crate) env: String,
+    /// Dotenv file with the values. Default: `.env.<ENV>`.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) from: Option<PathBuf>,
+    /// Print the plan, write nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// Remove parity-managed parameters that are not in the file.
+    #[arg(long)]
+    pub(crate) prune: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SecretsListArgs {
+    /// Environment from parity.toml.
+    pub(crate) env: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub(crate) format: TableFormat,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DeployArgs {
+    /// Environment from parity.toml.
+    pub(crate) env: String,
+    /// Image tag. Default: the git commit (with `-dirty` for a modified tree).
+    #[arg(long)]
+    pub(crate) tag: Option<String>,
+    /// Give up waiting for the rollout after this many seconds.
+    #[arg(long, value_name = "S")]
+    pub(crate) timeout: Option<u64>,
+    /// Deploy to an environment that `promote` normally feeds (e.g. prod).
+    #[arg(long)]
+    pub(crate) direct: bool,
+    /// Break a stale deploy lock held by someone else.
+    #[arg(long)]
+    pub(crate) break_lock: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PromoteArgs {
+    /// Environment whose running digests are promoted.
+    #[arg(long, default_value = "staging")]
+    pub(crate) from: String,
+    /// Environment that receives them.
+    #[arg(long, default_value = "prod")]
+    pub(crate) to: String,
+    /// Promote even though the local compose file differs from what the source was deployed with.
+    #[arg(long)]
+    pub(crate) allow_config_drift: bool,
+    /// Give up waiting for the rollout after this many seconds.
+    #[arg(long, value_name = "S")]
+    pub(crate) timeout: Option<u64>,
+    /// Break a stale deploy lock held by someone else.
+    #[arg(long)]
+    pub(crate) break_lock: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RollbackArgs {
+    /// Environment from parity.toml.
+    pub(crate) env: String,
+    /// Task definition revision to return to. Default: the last one that completed.
+    #[arg(long, value_name = "REVISION")]
+    pub(crate) to: Option<u32>,
+    /// Give up waiting for the rollout after this many seconds.
+    #[arg(long, value_name = "S")]
+    pub(crate) timeout: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StatusArgs {
+    /// Environment. Default: every environment in parity.toml.
+    pub(crate) env: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub(crate) format: TableFormat,
+}

@@ -1,0 +1,49 @@
+//! One module per command. A command orchestrates the core (compose, settings,
+//! cloud) and the adapters (local, aws); it owns no domain rules.
+
+mod config;
+mod deploy;
+mod down;
+mod logs;
+mod plan;
+mod promote;
+mod ps;
+mod rollback;
+mod secrets;
+mod status;
+mod up;
+
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command};
+use crate::error::Result;
+
+/// Dispatches the parsed command line to its command.
+pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
+    let global = &cli.global;
+    match &cli.command {
+        Command::Config(args) => config::run(global, args),
+        Command::Up(args) => up::run(global, args),
+        Command::Down(args) => down::run(global, args),
+        Command::Ps(args) => ps::run(global, args),
+        Command::Logs(args) => logs::run(global, args),
+        Command::Plan(args) => plan::run(global, args),
+        Command::Secrets(args) => secrets::run(global, args),
+        Command::Deploy(args) => deploy::run(global, args),
+        Command::Promote(args) => promote::run(global, args),
+        Command::Rollback(args) => rollback::run(global, args),
+        Command::Status(args) => status::run(global, args),
+    }
+}
+
+/// Runs an async command body on a fresh Tokio runtime. Commands that need no
+/// I/O beyond reading files (`config`, `plan --offline`) never start one.
+#[allow(dead_code)]
+pub(crate) fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a Tokio runtime can always be built on this platform")
+        .block_on(future)
+}

@@ -1,0 +1,223 @@
+//! The one error type, its exit-code policy and its diagnostic form.
+//!
+//! Every command returns [`Error`]; `main` renders it once with miette and
+//! exits with [`Error::exit_code`]: 2 for bad input (nothing was changed),
+//! 1 for an operation that ran and failed, 130 for an interrupt.
+//! Messages must never contain secret values.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// What kind of failure this is; decides the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ErrorKind {
+    /// Bad input: command line, compose file, parity.toml, dotenv file. Exit 2.
+    Input,
+    /// The operation ran and failed (unhealthy, migration failed, rollback, timeout). Exit 1.
+    Failed,
+    /// Ctrl-C. Exit 130.
+    Interrupted,
+}
+
+/// A place in an input file. `line` and `column` are 1-based.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Location {
+    pub(crate) file: PathBuf,
+    pub(crate) line: usize,
+    pub(crate) column: usize,
+    /// The file's text, so the renderer can show the offending line.
+    pub(crate) source: Option<Arc<str>>,
+}
+
+impl Location {
+    pub(crate) fn new(file: impl Into<PathBuf>, line: usize, column: usize) -> Self {
+        Self {
+            file: file.into(),
+            line,
+            column,
+            source: None,
+        }
+    }
+
+    /// Attaches the file's text for a snippet.
+    pub(crate) fn with_source(mut self, source: Arc<str>) -> Self {
+        self.source = Some(source);
+        self
+    }
+
+    /// Byte offset of line:column in `source`, clamped to its length.
+    fn offset(&self, source: &str) -> usize {
+        let mut offset = 0;
+        for (index, line) in source.split_inclusive('\n').enumerate() {
+            if index + 1 == self.line {
+                let col_bytes: usize = line
+                    .chars()
+                    .take(self.column.saturating_sub(1))
+                    .map(char::len_utf8)
+                    .sum();
+                return (offset + col_bytes).min(source.len());
+            }
+            offset += line.len();
+        }
+        source.len()
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file.display(), self.line, self.column)
+    }
+}
+
+/// The error every fallible function in parity returns.
+#[derive(Debug, Clone)]
+pub(crate) struct Error {
+    kind: ErrorKind,
+    message: String,
+    location: Option<Location>,
+    help: Vec<String>,
+}
+
+/// Shorthand used across the crate.
+pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Bad input (exit 2).
+    pub(crate) fn input(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Input, message)
+    }
+
+    /// An operation that ran and failed (exit 1).
+    pub(crate) fn failed(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Failed, message)
+    }
+
+    /// The user pressed Ctrl-C (exit 130).
+    pub(crate) fn interrupted() -> Self {
+        Self::new(ErrorKind::Interrupted, "interrupted")
+    }
+
+    /// A command that a later release fills in; bad input today (exit 2), never fake output.
+    pub(crate) fn not_available(command: &str) -> Self {
+        Self::input(format!("`parity {command}` is not available yet in this version"))
+            .with_help("see the README's command list for what works today")
+    }
+
+    fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            location: None,
+            help: Vec::new(),
+        }
+    }
+
+    /// Points the error at a place in a file.
+    pub(crate) fn at(mut self, location: Location) -> Self {
+        self.location = Some(location);
+        self
+    }
+
+    /// Names a file without a line (unreadable, empty, ...).
+    pub(crate) fn in_file(self, file: &Path) -> Self {
+        if self.location.is_some() {
+            return self;
+        }
+        let message = format!("{}: {}", file.display(), self.message);
+        Self { message, ..self }
+    }
+
+    /// Adds a `help:` line saying what to do.
+    pub(crate) fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help.push(help.into());
+        self
+    }
+
+    /// Prefixes the message with context ("while reading parity.toml: ...").
+    pub(crate) fn context(mut self, context: impl fmt::Display) -> Self {
+        self.message = format!("{context}: {}", self.message);
+        self
+    }
+
+    pub(crate) fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    pub(crate) fn message(&self) -> &str {
+        &self.message
+    }
+
+    pub(crate) fn location(&self) -> Option<&Location> {
+        self.location.as_ref()
+    }
+
+    /// The process exit status for this error.
+    pub(crate) fn exit_code(&self) -> u8 {
+        match self.kind {
+            ErrorKind::Input => 2,
+            ErrorKind::Failed => 1,
+            ErrorKind::Interrupted => 130,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.location {
+            // Without a snippet the renderer shows no position, so keep it in the text.
+            Some(location) if location.source.is_none() => {
+                write!(f, "{location}: {}", self.message)
+            }
+            _ => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// miette reads the offending line straight from the location's text,
+/// naming it `file:line:col` in the rendered header.
+impl miette::SourceCode for Location {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let text: &'a str = self.source.as_deref().unwrap_or("");
+        let inner = text.read_span(span, context_lines_before, context_lines_after)?;
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.file.display().to_string(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
+impl miette::Diagnostic for Error {
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        if self.help.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.help.join("\nhelp: ")))
+        }
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        let location = self.location.as_ref()?;
+        location.source.as_ref()?;
+        Some(location)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        let location = self.location.as_ref()?;
+        let text = location.source.as_ref()?;
+        let offset = location.offset(text);
+        let label = miette::LabeledSpan::new_with_span(Some("here".into()), (offset, 0));
+        Some(Box::new(std::iter::once(label)))
+    }
+}

@@ -1,0 +1,37 @@
+//! parity: one compose file, run locally and carried unchanged to ECS Fargate.
+//!
+//! `main` only parses the command line, sets up output, dispatches and turns the
+//! outcome into an exit code. Everything else lives in the modules below.
+
+mod aws;
+mod cli;
+mod cloud;
+mod commands;
+mod compose;
+mod error;
+mod local;
+mod output;
+mod settings;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // clap prints help/version to stdout with success, usage errors to stderr.
+            let _ = err.print();
+            return ExitCode::from(if err.use_stderr() { 2 } else { 0 });
+        }
+    };
+    output::init(&cli.global);
+    match commands::run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            output::report(&err);
+            ExitCode::from(err.exit_code())
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! parity's one integration-test binary: the CLI run in temp dirs against the
+//! real Docker Engine, moto_server and a real registry, as a user would run it.
+
+mod support;
+
+mod cli;
