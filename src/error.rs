@@ -100,8 +100,10 @@ impl Error {
 
     /// A command that a later release fills in; bad input today (exit 2), never fake output.
     pub(crate) fn not_available(command: &str) -> Self {
-        Self::input(format!("`parity {command}` is not available yet in this version"))
-            .with_help("see the README's command list for what works today")
+        Self::input(format!(
+            "`parity {command}` is not available yet in this version"
+        ))
+        .with_help("see the README's command list for what works today")
     }
 
     fn new(kind: ErrorKind, message: impl Into<String>) -> Self {

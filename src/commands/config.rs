@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use crate::cli::{GlobalArgs, ConfigArgs};
+use crate::cli::{ConfigArgs, GlobalArgs};
 use crate::error::{Error, Result};
 
 /// Not available yet: says so and exits 2 rather than printing anything fake.
