@@ -1,6 +1,9 @@
 //! parity's one integration-test binary: the CLI run in temp dirs against the
 //! real Docker Engine, moto_server and a real registry, as a user would run it.
 
+// Test helpers are `pub` for use across test modules, not an API.
+#![allow(unreachable_pub)]
+
 mod support;
 
 mod cli;
