@@ -229,12 +229,7 @@ mod tests {
     use super::*;
 
     fn render(err: &Error) -> String {
-        let handler =
-            miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
-                .with_width(100);
-        let mut out = String::new();
-        handler.render_report(&mut out, err).expect("render");
-        out
+        crate::output::render(err, false)
     }
 
     #[test]
