@@ -5,6 +5,7 @@
 
 pub mod ecs_fixture;
 pub mod http;
+pub mod moto;
 pub mod registry;
 
 use std::path::{Path, PathBuf};
