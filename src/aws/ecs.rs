@@ -51,10 +51,7 @@ pub(crate) async fn cluster_active(ctx: &AwsContext, cluster: &str) -> Result<bo
         .send()
         .await
         .map_err(|e| ctx.explain(&Call::new(Service::Ecs, "DescribeClusters").on(cluster), &e))?;
-    Ok(out
-        .clusters()
-        .iter()
-        .any(|c| c.status() == Some("ACTIVE")))
+    Ok(out.clusters().iter().any(|c| c.status() == Some("ACTIVE")))
 }
 
 /// Registers a task definition from its RegisterTaskDefinition JSON request;
@@ -85,7 +82,11 @@ pub(crate) async fn register_task_definition(
     out.task_definition()
         .and_then(|t| t.task_definition_arn())
         .map(str::to_owned)
-        .ok_or_else(|| Error::failed(format!("RegisterTaskDefinition for {family} returned no ARN")))
+        .ok_or_else(|| {
+            Error::failed(format!(
+                "RegisterTaskDefinition for {family} returned no ARN"
+            ))
+        })
 }
 
 /// Swaps the serialized request body for the given JSON, before signing (so
@@ -132,7 +133,9 @@ pub(crate) async fn describe_task_definition(
             )
         })?;
     let td = out.task_definition().ok_or_else(|| {
-        Error::failed(format!("DescribeTaskDefinition {task_definition} returned nothing"))
+        Error::failed(format!(
+            "DescribeTaskDefinition {task_definition} returned nothing"
+        ))
     })?;
     Ok(TaskDefinitionInfo {
         arn: td.task_definition_arn().unwrap_or_default().to_owned(),
@@ -188,12 +191,20 @@ pub(crate) async fn list_revisions(ctx: &AwsContext, family: &str) -> Result<Vec
             .send()
             .await
             .map_err(|e| {
-                ctx.explain(&Call::new(Service::Ecs, "ListTaskDefinitions").on(family), &e)
+                ctx.explain(
+                    &Call::new(Service::Ecs, "ListTaskDefinitions").on(family),
+                    &e,
+                )
             })?;
         arns.extend(
             out.task_definition_arns()
                 .iter()
-                .filter(|a| crate::cloud::rollout::short_task_definition(a).rsplit_once(':').map(|(f, _)| f) == Some(family))
+                .filter(|a| {
+                    crate::cloud::rollout::short_task_definition(a)
+                        .rsplit_once(':')
+                        .map(|(f, _)| f)
+                        == Some(family)
+                })
                 .cloned(),
         );
         match out.next_token() {
@@ -218,7 +229,9 @@ pub(crate) async fn describe_services(
             .set_services(Some(chunk.to_vec()))
             .send()
             .await
-            .map_err(|e| ctx.explain(&Call::new(Service::Ecs, "DescribeServices").on(cluster), &e))?;
+            .map_err(|e| {
+                ctx.explain(&Call::new(Service::Ecs, "DescribeServices").on(cluster), &e)
+            })?;
         for s in out.services() {
             if s.status() != Some("ACTIVE") {
                 continue;
@@ -264,7 +277,11 @@ fn deployment(d: &aws_sdk_ecs::types::Deployment) -> Deployment {
 
 fn primary_deployment(service: Option<&aws_sdk_ecs::types::Service>, what: &str) -> Result<String> {
     service
-        .and_then(|s| s.deployments().iter().find(|d| d.status() == Some("PRIMARY")))
+        .and_then(|s| {
+            s.deployments()
+                .iter()
+                .find(|d| d.status() == Some("PRIMARY"))
+        })
         .and_then(|d| d.id())
         .map(str::to_owned)
         .ok_or_else(|| Error::failed(format!("{what} returned no PRIMARY deployment to wait on")))
@@ -274,8 +291,14 @@ fn primary_deployment(service: Option<&aws_sdk_ecs::types::Service>, what: &str)
 /// request (network, no public IP unless asked, target group and grace period,
 /// circuit breaker with rollback, min/max percent, desired count — set only
 /// here, so later deploys never fight autoscaling). Returns the deployment id.
-pub(crate) async fn create_service(ctx: &AwsContext, request: &serde_json::Value) -> Result<String> {
-    let name = request["serviceName"].as_str().unwrap_or_default().to_owned();
+pub(crate) async fn create_service(
+    ctx: &AwsContext,
+    request: &serde_json::Value,
+) -> Result<String> {
+    let name = request["serviceName"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let out = ctx
         .ecs()
         .create_service()
@@ -311,7 +334,10 @@ pub(crate) async fn update_service(
 /// Starts a one-off Fargate task (the release phase) from a RunTask JSON
 /// request (the plan's, with the new revision); returns its ARN.
 pub(crate) async fn run_task(ctx: &AwsContext, request: &serde_json::Value) -> Result<String> {
-    let family = request["taskDefinition"].as_str().unwrap_or_default().to_owned();
+    let family = request["taskDefinition"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let out = ctx
         .ecs()
         .run_task()
@@ -335,7 +361,11 @@ pub(crate) async fn run_task(ctx: &AwsContext, request: &serde_json::Value) -> R
 }
 
 /// A task's state for the release decision.
-pub(crate) async fn describe_task(ctx: &AwsContext, cluster: &str, task: &str) -> Result<TaskState> {
+pub(crate) async fn describe_task(
+    ctx: &AwsContext,
+    cluster: &str,
+    task: &str,
+) -> Result<TaskState> {
     let out = ctx
         .ecs()
         .describe_tasks()

@@ -9,7 +9,13 @@ use crate::error::Result;
 
 /// Creates the log group unless it exists.
 pub(crate) async fn ensure_group(ctx: &AwsContext, group: &str) -> Result<()> {
-    match ctx.logs().create_log_group().log_group_name(group).send().await {
+    match ctx
+        .logs()
+        .create_log_group()
+        .log_group_name(group)
+        .send()
+        .await
+    {
         Ok(_) => Ok(()),
         Err(e) if e.code() == Some("ResourceAlreadyExistsException") => Ok(()),
         Err(e) => Err(ctx.explain(&Call::new(Service::Logs, "CreateLogGroup").on(group), &e)),

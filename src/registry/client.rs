@@ -319,7 +319,10 @@ impl RegistryClient {
         if response.status().is_success() {
             Ok(())
         } else {
-            Err(Error::failed(format!("webhook answered {}", response.status())))
+            Err(Error::failed(format!(
+                "webhook answered {}",
+                response.status()
+            )))
         }
     }
 }

@@ -7,8 +7,6 @@
 pub(crate) mod lock;
 pub(crate) mod notify;
 pub(crate) mod release;
-pub(crate) mod rollout;
-pub(crate) mod session;
 pub(crate) mod wait;
 
 /// How often ECS is asked while waiting (DescribeServices / DescribeTasks).

@@ -71,7 +71,12 @@ pub(crate) async fn run(
 }
 
 /// The task's awslogs stream (`prefix/container/task-id`) as the task definition configures it.
-async fn task_log(ctx: &AwsContext, task_request: &Value, container: &str, task: &str) -> Vec<String> {
+async fn task_log(
+    ctx: &AwsContext,
+    task_request: &Value,
+    container: &str,
+    task: &str,
+) -> Vec<String> {
     let definition = task_request["containerDefinitions"]
         .as_array()
         .and_then(|c| c.iter().find(|c| c["name"] == container));
