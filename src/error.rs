@@ -223,3 +223,38 @@ impl miette::Diagnostic for Error {
         Some(Box::new(std::iter::once(label)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(err: &Error) -> String {
+        crate::output::render(err, false)
+    }
+
+    #[test]
+    fn located_errors_show_file_line_column_and_the_line() {
+        let source: Arc<str> = "services:\n  web:\n    prots: [80]\n".into();
+        let err = Error::input("unknown key `prots` in service `web`")
+            .at(Location::new("compose.yaml", 3, 5).with_source(source))
+            .with_help("did you mean `ports`?");
+        let out = render(&err);
+        assert!(out.contains("compose.yaml:3:5"), "{out}");
+        assert!(out.contains("prots: [80]"), "{out}");
+        assert!(out.contains("did you mean `ports`?"), "{out}");
+        assert_eq!(err.exit_code(), 2);
+    }
+
+    #[test]
+    fn locations_without_source_keep_the_position_in_the_message() {
+        let err = Error::input("empty file").at(Location::new("compose.yaml", 1, 1));
+        assert!(render(&err).contains("compose.yaml:1:1: empty file"));
+    }
+
+    #[test]
+    fn exit_codes_follow_the_contract() {
+        assert_eq!(Error::failed("x").exit_code(), 1);
+        assert_eq!(Error::interrupted().exit_code(), 130);
+        assert_eq!(Error::not_available("deploy").exit_code(), 2);
+    }
+}

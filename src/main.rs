@@ -14,6 +14,7 @@ mod compose;
 mod error;
 mod local;
 mod output;
+mod registry;
 mod settings;
 
 use std::process::ExitCode;

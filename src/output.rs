@@ -48,7 +48,12 @@ pub(crate) fn init(global: &GlobalArgs) {
 /// Prints an error for people: message, `file:line:col` with a source snippet
 /// when known, and `help:` lines saying what to do.
 pub(crate) fn report(err: &Error) {
-    let theme = if stderr_color() {
+    eprint!("{}", render(err, stderr_color()));
+}
+
+/// Renders an error the one way parity shows errors (miette's graphical report).
+pub(crate) fn render(err: &Error, color: bool) -> String {
+    let theme = if color {
         miette::GraphicalTheme::unicode()
     } else {
         miette::GraphicalTheme::unicode_nocolor()
@@ -58,5 +63,5 @@ pub(crate) fn report(err: &Error) {
     if handler.render_report(&mut out, err).is_err() {
         out = format!("error: {err}\n");
     }
-    eprint!("{out}");
+    out
 }

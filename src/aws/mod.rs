@@ -1,2 +1,22 @@
 //! Thin adapters over the official AWS SDK: one place that builds the SDK
-//! configuration, and one module per service (ECS, SSM, ECR, CloudWatch Logs).
+//! configuration ([`config`]), one that turns SDK errors into one-line
+//! explanations ([`explain`]), an API-call counter ([`calls`]), and one module
+//! per service (SSM here; ECS, ECR, CloudWatch Logs next to it).
+//!
+//! Adapters translate between parity's types and the SDK's and own no domain
+//! rules; they never print, and never put a secret value into an error.
+
+pub(crate) mod calls;
+pub(crate) mod config;
+pub(crate) mod deploy_lock;
+pub(crate) mod ecr;
+pub(crate) mod ecs;
+pub(crate) mod explain;
+pub(crate) mod logs;
+pub(crate) mod parameters;
+pub(crate) mod ssm;
+pub(crate) mod sts;
+
+// The names commands use; the secrets command is the first user.
+#[allow(unused_imports)]
+pub(crate) use config::{AwsContext, AwsTarget};

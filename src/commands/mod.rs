@@ -10,6 +10,7 @@ mod promote;
 mod ps;
 mod rollback;
 mod secrets;
+mod ship;
 mod status;
 mod up;
 
@@ -48,10 +49,28 @@ pub(crate) fn block_on<F: std::future::Future>(future: F) -> F::Output {
         .block_on(future)
 }
 
-/// TEMPORARY until the loader lands on main: the loader engineer's signature.
+/// Loads the compose project the global options describe. `services` are the
+/// services named on the command line (they enable their own profiles).
+/// The process environment and working directory are read here, once, so
+/// the compose core stays pure.
 pub(crate) fn load_project(
-    _global: &crate::cli::GlobalArgs,
-    _services: &[String],
+    global: &crate::cli::GlobalArgs,
+    services: &[String],
 ) -> Result<crate::compose::model::Project> {
-    Err(crate::error::Error::not_available("load"))
+    let cwd = std::env::current_dir().map_err(|e| {
+        crate::error::Error::input(format!("cannot read the working directory: {e}"))
+    })?;
+    let options = crate::compose::LoadOptions {
+        files: global.files.clone(),
+        project_name: global.project_name.clone(),
+        project_directory: global.project_directory.clone(),
+        env_files: global.env_files.clone(),
+        profiles: global.profiles.clone(),
+        services: services.to_vec(),
+        environment: std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect(),
+        cwd,
+    };
+    crate::compose::load(&options)
 }

@@ -1,3 +1,25 @@
 //! `parity.toml`: the environments (staging, prod, ...) and how the compose
-//! services map onto each one's AWS account. Pure: parsing and validation only.
-//! Secret values never live in this file.
+//! services map onto each one's AWS account. Pure: parsing and validation only;
+//! no AWS calls, no compose parsing. Secret values never live in this file.
+//!
+//! Entry points: [`load`] reads and validates a file; [`Settings::environment`]
+//! picks one environment (an unknown name is an input error listing the known ones).
+
+mod environment;
+mod example;
+mod file;
+mod load;
+mod seconds;
+mod validate;
+
+// The public face of the module; commands (plan, secrets, deploy) use these.
+#[allow(unused_imports)]
+pub(crate) use environment::{DeployKnobs, Environment, LoadBalancer, ServiceSettings};
+pub(crate) use example::EXAMPLE;
+pub(crate) use file::Settings;
+#[allow(unused_imports)]
+pub(crate) use load::{FILE_NAME, load, parse};
+pub(crate) use seconds::Seconds;
+
+#[cfg(test)]
+mod tests;

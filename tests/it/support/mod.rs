@@ -3,6 +3,11 @@
 
 #![allow(dead_code)]
 
+pub mod ecs_fixture;
+pub mod http;
+pub mod moto;
+pub mod registry;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 

@@ -1,0 +1,316 @@
+//! Turns AWS SDK errors into one-line explanations a person can act on.
+//!
+//! Messages are built only from the error's *kind*, its AWS error code, the
+//! HTTP status and request id, and what parity already knows (service,
+//! operation, parameter name, endpoint, region). Never from the SDK error's
+//! `Display`/`Debug` or the service's message text: AWS validation messages
+//! quote request fields ("Value '...' at 'value' failed to satisfy
+//! constraint"), and a request may carry a secret value.
+
+use aws_sdk_ssm::error::{ProvideErrorMetadata, SdkError};
+
+use super::config::{AwsContext, Endpoint, Service};
+use crate::error::Error;
+
+/// One failed API call: which, on what, and where it went.
+#[derive(Debug, Clone)]
+pub(crate) struct Call<'a> {
+    pub(crate) service: Service,
+    pub(crate) operation: &'static str,
+    /// What the call was about (a parameter name, a service name); never a value.
+    pub(crate) subject: Option<&'a str>,
+}
+
+impl<'a> Call<'a> {
+    pub(crate) fn new(service: Service, operation: &'static str) -> Self {
+        Self {
+            service,
+            operation,
+            subject: None,
+        }
+    }
+
+    pub(crate) fn on(mut self, subject: &'a str) -> Self {
+        self.subject = Some(subject);
+        self
+    }
+
+    fn describe(&self) -> String {
+        let what = format!("{}:{}", self.service.label(), self.operation);
+        match self.subject {
+            Some(subject) => format!("{what} on {subject}"),
+            None => what,
+        }
+    }
+}
+
+impl AwsContext {
+    /// The explanation for a failed call (exit 1).
+    pub(crate) fn explain<E, R>(&self, call: &Call<'_>, err: &SdkError<E, R>) -> Error
+    where
+        E: ProvideErrorMetadata,
+        R: HttpStatus,
+    {
+        explain(call, &self.endpoint(call.service), self.region(), err)
+    }
+}
+
+/// Gives the HTTP status of a raw SDK response, whatever its type.
+pub(crate) trait HttpStatus {
+    fn http_status(&self) -> u16;
+}
+
+impl HttpStatus for aws_sdk_ssm::config::http::HttpResponse {
+    fn http_status(&self) -> u16 {
+        self.status().as_u16()
+    }
+}
+
+/// The pure mapping, separate from [`AwsContext`] so it can be tested without a network.
+pub(crate) fn explain<E, R>(
+    call: &Call<'_>,
+    endpoint: &Endpoint,
+    region: &str,
+    err: &SdkError<E, R>,
+) -> Error
+where
+    E: ProvideErrorMetadata,
+    R: HttpStatus,
+{
+    let what = call.describe();
+    let reach_help = || {
+        if endpoint.configured {
+            format!(
+                "is the endpoint {} (from {}) running and reachable?",
+                endpoint.url, endpoint.source
+            )
+        } else {
+            format!("check the region `{region}` in parity.toml and the network connection")
+        }
+    };
+    match err {
+        SdkError::ConstructionFailure(_) => Error::failed(format!(
+            "{what}: the request could not be built (before anything was sent)"
+        ))
+        .with_help("check the values in parity.toml for this environment"),
+        SdkError::TimeoutError(_) => {
+            Error::failed(format!("{what}: no answer from {} in time", endpoint.url))
+                .with_help(reach_help())
+        }
+        SdkError::DispatchFailure(failure) => {
+            let cause = if failure.is_timeout() {
+                "timed out".to_string()
+            } else if failure.is_io() {
+                io_cause(failure.as_connector_error())
+            } else if failure.is_other() {
+                // Identity resolution and signing fail here (credentials expired midway).
+                return Error::failed(format!(
+                    "{what}: the request could not be signed (AWS credentials could not be loaded)"
+                ))
+                .with_help(
+                    "refresh the credentials (`aws sso login`, or new AWS_ACCESS_KEY_ID / \
+                     AWS_SECRET_ACCESS_KEY) and run again",
+                );
+            } else {
+                "the request could not be sent".to_string()
+            };
+            Error::failed(format!("{what}: cannot reach {} ({cause})", endpoint.url))
+                .with_help(reach_help())
+        }
+        SdkError::ResponseError(response) => Error::failed(format!(
+            "{what}: {} sent a response that is not an AWS API response (HTTP {})",
+            endpoint.url,
+            response.raw().http_status()
+        ))
+        .with_help(reach_help()),
+        SdkError::ServiceError(service_error) => {
+            let status = service_error.raw().http_status();
+            let code = err.code().unwrap_or("UnknownError");
+            let request = err
+                .meta()
+                .extra("aws_request_id")
+                .map(|id| format!(", request id {id}"))
+                .unwrap_or_default();
+            service_explanation(&what, call, code, status, &request, region)
+        }
+        // SdkError is non-exhaustive; a new kind still gets a safe, short line.
+        _ => Error::failed(format!("{what}: failed")),
+    }
+}
+
+fn service_explanation(
+    what: &str,
+    call: &Call<'_>,
+    code: &str,
+    status: u16,
+    request: &str,
+    region: &str,
+) -> Error {
+    let detail = format!("{code}, HTTP {status}{request}");
+    match code {
+        "UnrecognizedClientException"
+        | "InvalidClientTokenId"
+        | "InvalidSignatureException"
+        | "SignatureDoesNotMatch"
+        | "IncompleteSignature"
+        | "ExpiredTokenException"
+        | "ExpiredToken"
+        | "InvalidAccessKeyId" => Error::failed(format!(
+            "{what}: AWS rejected the credentials ({detail})"
+        ))
+        .with_help(
+            "check AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; for SSO profiles run \
+                 `aws sso login`",
+        ),
+        "AccessDeniedException" | "AccessDenied" | "UnauthorizedOperation" => {
+            Error::failed(format!("{what}: access denied ({detail})")).with_help(format!(
+                "grant `{}:{}` to the IAM identity in use (region {region})",
+                call.service.label(),
+                call.operation
+            ))
+        }
+        "ThrottlingException"
+        | "Throttling"
+        | "TooManyRequestsException"
+        | "RequestLimitExceeded" => {
+            Error::failed(format!("{what}: still throttled after retries ({detail})"))
+                .with_help("run the command again in a minute; it picks up where it stopped")
+        }
+        "ValidationException" => Error::failed(format!(
+            "{what}: AWS rejected the request as invalid ({detail})"
+        ))
+        .with_help(
+            "AWS's own message is not shown because it can quote request values; check the \
+             names against AWS's rules (parameter names must not start with `aws` or `ssm`, \
+             values are at most 8 KB)",
+        ),
+        _ => Error::failed(format!("{what}: {detail}")),
+    }
+}
+
+/// The OS-level reason a connection failed, from the I/O error in the chain.
+fn io_cause(error: Option<&aws_sdk_ssm::error::ConnectorError>) -> String {
+    use std::error::Error as _;
+    let mut source: Option<&(dyn std::error::Error + 'static)> = error.and_then(|e| e.source());
+    let mut dns = false;
+    while let Some(current) = source {
+        if let Some(io) = current.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => return "connection refused".into(),
+                std::io::ErrorKind::TimedOut => return "connection timed out".into(),
+                std::io::ErrorKind::ConnectionReset => return "connection reset".into(),
+                std::io::ErrorKind::HostUnreachable | std::io::ErrorKind::NetworkUnreachable => {
+                    return "host unreachable".into();
+                }
+                _ => {}
+            }
+        }
+        // hyper-util's connector names DNS failures in its own (request-free) text.
+        dns |= current.to_string().starts_with("dns error");
+        source = current.source();
+    }
+    if dns {
+        "the host name does not resolve".into()
+    } else {
+        "connection failed".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_ssm::error::ErrorMetadata;
+
+    use super::*;
+
+    #[derive(Debug)]
+    struct FakeServiceError(ErrorMetadata);
+
+    impl ProvideErrorMetadata for FakeServiceError {
+        fn meta(&self) -> &ErrorMetadata {
+            &self.0
+        }
+    }
+
+    impl std::fmt::Display for FakeServiceError {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("fake")
+        }
+    }
+
+    impl std::error::Error for FakeServiceError {}
+
+    fn aws_endpoint() -> Endpoint {
+        Endpoint {
+            url: "https://ssm.eu-west-1.amazonaws.com".into(),
+            configured: false,
+            source: "the region",
+        }
+    }
+
+    /// A raw response carrying only a status, like the SDK's after the body was read.
+    struct FakeResponse(u16);
+
+    impl HttpStatus for FakeResponse {
+        fn http_status(&self) -> u16 {
+            self.0
+        }
+    }
+
+    fn service_error(
+        code: &str,
+        message: &str,
+        status: u16,
+    ) -> SdkError<FakeServiceError, FakeResponse> {
+        let meta = ErrorMetadata::builder().code(code).message(message).build();
+        SdkError::service_error(FakeServiceError(meta), FakeResponse(status))
+    }
+
+    #[test]
+    fn service_messages_that_quote_values_are_never_shown() {
+        let call = Call::new(Service::Ssm, "PutParameter").on("/app/staging/API_KEY");
+        let err = service_error(
+            "ValidationException",
+            "1 validation error detected: Value 'CANARY-s3cr3t' at 'value' failed to satisfy constraint",
+            400,
+        );
+        let explained = explain(&call, &aws_endpoint(), "eu-west-1", &err);
+        assert_eq!(explained.exit_code(), 1);
+        let rendered = format!("{} {:?}", explained, explained);
+        assert!(!rendered.contains("CANARY"), "{rendered}");
+        assert!(
+            rendered.contains("ssm:PutParameter on /app/staging/API_KEY"),
+            "{rendered}"
+        );
+        assert!(rendered.contains("ValidationException"), "{rendered}");
+    }
+
+    #[test]
+    fn rejected_credentials_say_so() {
+        let call = Call::new(Service::Ssm, "GetParametersByPath");
+        let err = service_error(
+            "UnrecognizedClientException",
+            "The security token is invalid",
+            400,
+        );
+        let explained = explain(&call, &aws_endpoint(), "eu-west-1", &err);
+        assert!(
+            explained.message().contains("rejected the credentials"),
+            "{}",
+            explained.message()
+        );
+    }
+
+    #[test]
+    fn access_denied_names_the_permission() {
+        let call = Call::new(Service::Ssm, "PutParameter");
+        let err = service_error(
+            "AccessDeniedException",
+            "User: arn:... is not authorized",
+            400,
+        );
+        let explained = explain(&call, &aws_endpoint(), "eu-west-1", &err);
+        let rendered = format!("{explained:?}");
+        assert!(rendered.contains("ssm:PutParameter"), "{rendered}");
+        assert!(!rendered.contains("not authorized"), "{rendered}");
+    }
+}

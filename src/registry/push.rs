@@ -1,0 +1,80 @@
+//! Tags a built image for the environment's registry and pushes it through the
+//! Docker Engine; the pushed digest is then read back from the registry itself,
+//! so what parity deploys is what the registry serves, not what the engine said.
+
+use bollard::Docker;
+use bollard::auth::DockerCredentials;
+use bollard::query_parameters::{PushImageOptions, TagImageOptions};
+use futures_util::StreamExt;
+
+use super::client::{Registry, RegistryClient};
+use crate::cloud::image_ref::Digest;
+use crate::error::{Error, Result};
+
+/// Registry credentials for the engine (ECR: user `AWS` and the token's password).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PushCredentials {
+    pub(crate) username: Option<String>,
+    pub(crate) password: Option<String>,
+}
+
+/// Tags `image` (a local id or name) as `registry/repository:tag`, pushes it,
+/// and returns the digest the registry now serves for that tag.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn push(
+    docker: &Docker,
+    client: &RegistryClient,
+    registry: &Registry,
+    credentials: &PushCredentials,
+    image: &str,
+    repository: &str,
+    tag: &str,
+) -> Result<Digest> {
+    let name = format!("{}/{repository}", registry.host);
+    docker
+        .tag_image(
+            image,
+            Some(TagImageOptions {
+                repo: Some(name.clone()),
+                tag: Some(tag.to_owned()),
+            }),
+        )
+        .await
+        .map_err(|e| Error::failed(format!("tagging {image} as {name}:{tag}: {e}")))?;
+    let auth = credentials.username.as_ref().map(|user| DockerCredentials {
+        username: Some(user.clone()),
+        password: credentials.password.clone(),
+        serveraddress: Some(registry.host.clone()),
+        ..DockerCredentials::default()
+    });
+    let mut stream = docker.push_image(
+        &name,
+        Some(PushImageOptions {
+            tag: Some(tag.to_owned()),
+            ..PushImageOptions::default()
+        }),
+        auth,
+    );
+    while let Some(item) = stream.next().await {
+        let info = item.map_err(|e| Error::failed(format!("pushing {name}:{tag}: {e}")))?;
+        if let Some(detail) = info.error_detail {
+            return Err(Error::failed(format!(
+                "pushing {name}:{tag}: {}",
+                detail.message.unwrap_or_default()
+            ))
+            .with_help(format!(
+                "is the registry {} running and reachable from the Docker Engine?",
+                registry.host
+            )));
+        }
+    }
+    let manifest = client
+        .manifest(registry, repository, tag)
+        .await?
+        .ok_or_else(|| {
+            Error::failed(format!(
+                "the push of {name}:{tag} finished but the registry has no such tag"
+            ))
+        })?;
+    Ok(manifest.digest)
+}

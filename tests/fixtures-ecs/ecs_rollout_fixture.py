@@ -1,0 +1,371 @@
+#!/usr/bin/env python3
+"""A TEST FIXTURE: moto_server with ECS rollouts that move.
+
+moto's ECS never moves a deployment forward, starts no new deployment on
+UpdateService and stops one-off tasks with exit code 0 only. parity's deploy
+tests need services and tasks that go through the states real ECS goes
+through, so this script runs moto's own server application in-process and
+forwards every request to it, except that it steps ECS deployments and release
+tasks through scripted sequences taken from ECS's documented behaviour:
+
+- UpdateService with a new task definition starts a new PRIMARY deployment
+  (rolloutState IN_PROGRESS); the previous one becomes ACTIVE.
+- "complete": after `steps` DescribeServices calls the new deployment is
+  COMPLETED with running == desired and the old deployments are drained.
+- "rollback": the deployment circuit breaker fails the deployment
+  (rolloutState FAILED, "ECS deployment circuit breaker: tasks failed to
+  start.") and ECS starts a new PRIMARY deployment of the last COMPLETED task
+  definition, which completes; the failed one turns INACTIVE and drops out.
+- "fail": as rollback, but with the circuit breaker's rollback off.
+- "stuck": stays IN_PROGRESS with no running tasks, forever.
+- RunTask: the task is RUNNING on the first DescribeTasks and STOPPED
+  afterwards with the scripted exit code ("Essential container in task
+  exited"); its log lines are written to the task's awslogs stream first.
+
+Control endpoints (tests only, under /_fixture/):
+  POST /_fixture/scenario  {"rollout": "complete", "steps": 2,
+                            "release_exit": 0, "release_log": ["..."]}
+  GET  /_fixture/network?region=R   default VPC subnets and security groups
+  GET  /_fixture/calls     API calls seen, by "service.Operation"
+
+Usage: ecs_rollout_fixture.py --port N   (prints "listening on PORT" when ready)
+"""
+
+import argparse
+import io
+import json
+import random
+import sys
+import threading
+from datetime import datetime, timezone
+
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from moto.core import DEFAULT_ACCOUNT_ID
+from werkzeug.serving import make_server
+
+ECS_PREFIX = "AmazonEC2ContainerServiceV20141113."
+
+LOCK = threading.RLock()
+SCENARIO = {"rollout": "complete", "steps": 2, "release_exit": 0, "release_log": []}
+SCRIPTS = {}  # deployment id -> {"rollout", "steps", "seen"}
+TASKS = {}  # task arn -> {"exit", "seen"}
+CALLS = {}
+
+
+def now():
+    return datetime.now(timezone.utc)
+
+
+def new_deployment_id():
+    return "ecs-svc/%d" % random.randint(10**15, 10**16 - 1)
+
+
+def ecs_backends():
+    from moto.ecs.models import ecs_backends as backends
+
+    return backends
+
+
+def region_of(environ):
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    # Credential=AKID/20240101/eu-west-1/ecs/aws4_request
+    try:
+        return auth.split("Credential=")[1].split("/")[2]
+    except IndexError:
+        return "us-east-1"
+
+
+def find_service(region, cluster, name):
+    backend = ecs_backends()[DEFAULT_ACCOUNT_ID][region]
+    cluster_name = (cluster or "default").split("/")[-1]
+    return backend.services.get("%s:%s" % (cluster_name, name.split("/")[-1]))
+
+
+def add_event(service, message):
+    service.events.insert(
+        0, {"id": str(random.getrandbits(64)), "createdAt": now(), "message": message}
+    )
+
+
+def start_deployment(service, task_definition, script):
+    """What ECS does on CreateService/UpdateService: a new PRIMARY deployment."""
+    for d in service.deployments:
+        if d["status"] == "PRIMARY":
+            d["status"] = "ACTIVE"
+    dep_id = new_deployment_id()
+    service.deployments.insert(
+        0,
+        {
+            "id": dep_id,
+            "status": "PRIMARY",
+            "taskDefinition": task_definition,
+            "desiredCount": service.desired_count,
+            "pendingCount": 0,
+            "runningCount": 0,
+            "failedTasks": 0,
+            "createdAt": now(),
+            "updatedAt": now(),
+            "launchType": service.launch_type,
+            "platformFamily": "FARGATE",
+            "rolloutState": "IN_PROGRESS",
+            "rolloutStateReason": "ECS deployment %s in progress." % dep_id,
+        },
+    )
+    service.task_definition = task_definition
+    service.running_count = sum(d["runningCount"] for d in service.deployments)
+    SCRIPTS[dep_id] = dict(script, seen=0)
+    return dep_id
+
+
+def advance(service):
+    """One DescribeServices worth of time for every scripted deployment."""
+    name = service.name
+    for dep in list(service.deployments):
+        script = SCRIPTS.get(dep["id"])
+        if script is None or dep["rolloutState"] != "IN_PROGRESS":
+            continue
+        script["seen"] += 1
+        rollout = script["rollout"]
+        desired = dep["desiredCount"]
+        if script["seen"] == 1:
+            dep["pendingCount"] = desired
+            add_event(service, "(service %s) has started %d tasks: (task fixture)." % (name, desired))
+        if rollout == "stuck" or script["seen"] < script["steps"]:
+            continue
+        dep["updatedAt"] = now()
+        if rollout == "complete":
+            dep["rolloutState"] = "COMPLETED"
+            dep["rolloutStateReason"] = "ECS deployment %s completed." % dep["id"]
+            dep["runningCount"], dep["pendingCount"] = desired, 0
+            service.deployments[:] = [dep]
+            dep["status"] = "PRIMARY"
+            service.task_definition = dep["taskDefinition"]
+            service.running_count, service.pending_count = desired, 0
+            add_event(service, "(service %s) has reached a steady state." % name)
+            add_event(service, "(service %s) (deployment %s) deployment completed." % (name, dep["id"]))
+        elif rollout in ("rollback", "fail"):
+            dep["rolloutState"] = "FAILED"
+            dep["rolloutStateReason"] = "ECS deployment circuit breaker: tasks failed to start."
+            dep["failedTasks"], dep["pendingCount"], dep["runningCount"] = desired, 0, 0
+            add_event(
+                service,
+                "(service %s) (deployment %s) deployment failed: tasks failed to start." % (name, dep["id"]),
+            )
+            previous = [d for d in service.deployments if d is not dep and d["rolloutState"] == "COMPLETED"]
+            if rollout == "rollback" and previous:
+                dep["status"] = "ACTIVE"
+                add_event(
+                    service,
+                    "(service %s) rolling back to deployment %s." % (name, previous[0]["id"]),
+                )
+                start_deployment(service, previous[0]["taskDefinition"], {"rollout": "complete", "steps": 1})
+                # The failed deployment drains and drops out, like INACTIVE ones do.
+                service.deployments[:] = [d for d in service.deployments if d is not dep]
+                service.deployments.append(dict(dep, status="INACTIVE"))
+
+
+def call_app(app, environ):
+    captured = {}
+
+    def start_response(status, headers, exc_info=None):
+        captured["status"] = status
+        captured["headers"] = headers
+
+    body = b"".join(app(environ, start_response))
+    return captured["status"], captured["headers"], body
+
+
+def with_body(environ, body):
+    env = dict(environ)
+    env["wsgi.input"] = io.BytesIO(body)
+    env["CONTENT_LENGTH"] = str(len(body))
+    return env
+
+
+def respond(start_response, status, payload, content_type="application/x-amz-json-1.1"):
+    data = payload if isinstance(payload, bytes) else json.dumps(payload, default=str).encode()
+    start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(data)))])
+    return [data]
+
+
+def describe_one(app, environ, cluster, service_name):
+    body = json.dumps({"cluster": cluster, "services": [service_name]}).encode()
+    env = with_body(environ, body)
+    env["HTTP_X_AMZ_TARGET"] = ECS_PREFIX + "DescribeServices"
+    _, _, out = call_app(app, env)
+    return json.loads(out)["services"][0]
+
+
+def write_release_log(region, task_def, task_arn, lines):
+    """Puts the release task's log lines where awslogs would: group, prefix/container/task-id."""
+    if not lines:
+        return
+    from moto.logs.models import logs_backends
+
+    logs = logs_backends[DEFAULT_ACCOUNT_ID][region]
+    task_id = task_arn.split("/")[-1]
+    for container in task_def.container_definitions:
+        options = (container.get("logConfiguration") or {}).get("options") or {}
+        group = options.get("awslogs-group")
+        if not group:
+            continue
+        stream = "%s/%s/%s" % (options.get("awslogs-stream-prefix", "ecs"), container["name"], task_id)
+        if group not in logs.groups:
+            logs.create_log_group(group, {})
+        if stream not in logs.groups[group].streams:
+            logs.create_log_stream(group, stream)
+        stamp = int(now().timestamp() * 1000)
+        logs.put_log_events(
+            group, stream, [{"timestamp": stamp + i, "message": line} for i, line in enumerate(lines)]
+        )
+
+
+class Fixture:
+    def __init__(self):
+        self.moto = DomainDispatcherApplication(create_backend_app)
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/_fixture/"):
+            return self.control(path, environ, start_response)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ = with_body(environ, body)
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        with LOCK:
+            self.count(environ, target, body)
+            if target.startswith(ECS_PREFIX):
+                return self.ecs(target[len(ECS_PREFIX):], body, environ, start_response)
+            status, headers, out = call_app(self.moto, environ)
+        start_response(status, headers)
+        return [out]
+
+    def count(self, environ, target, body):
+        if target:
+            op = target
+        else:
+            op = environ.get("QUERY_STRING", "")
+            if "Action=" not in op and body:
+                op = body.decode("utf-8", "replace")
+            op = op.split("Action=")[1].split("&")[0] if "Action=" in op else environ.get("REQUEST_METHOD", "") + " " + environ.get("PATH_INFO", "")
+        CALLS[op] = CALLS.get(op, 0) + 1
+
+    def ecs(self, op, body, environ, start_response):
+        request = json.loads(body or b"{}")
+        region = region_of(environ)
+        if op == "DescribeServices":
+            for name in request.get("services", []):
+                service = find_service(region, request.get("cluster"), name)
+                if service is not None:
+                    advance(service)
+        patched = []
+        if op == "RunTask":
+            # moto sums container-level memory, which Fargate task definitions
+            # may leave out; lend it a 0 for the duration of the call only.
+            task_def = ecs_backends()[DEFAULT_ACCOUNT_ID][region].describe_task_definition(request["taskDefinition"])
+            for container in task_def.container_definitions:
+                if container.get("memory") is None and container.get("memoryReservation") is None:
+                    container["memoryReservation"] = 0
+                    patched.append(container)
+        try:
+            status, headers, out = call_app(self.moto, environ)
+        finally:
+            for container in patched:
+                container.pop("memoryReservation", None)
+        if not status.startswith("200"):
+            start_response(status, headers)
+            return [out]
+        if op == "CreateService":
+            service = find_service(region, request.get("cluster"), request["serviceName"])
+            service.deployments[:] = []
+            start_deployment(service, service.task_definition, SCENARIO_FOR_CREATE())
+            return respond(start_response, "200 OK", {"service": describe_one(self.moto, environ, request.get("cluster"), service.name)})
+        if op == "UpdateService":
+            service = find_service(region, request.get("cluster"), request["service"])
+            primary = next((d for d in service.deployments if d["status"] == "PRIMARY"), None)
+            new_td = service.task_definition
+            if "taskDefinition" in request:
+                # moto stores what was asked (family:rev or ARN); ECS stores the ARN.
+                new_td = ecs_backends()[DEFAULT_ACCOUNT_ID][region].describe_task_definition(request["taskDefinition"]).arn
+            if primary is None or primary["taskDefinition"] != new_td or request.get("forceNewDeployment"):
+                start_deployment(service, new_td, dict(SCENARIO))
+            return respond(start_response, "200 OK", {"service": describe_one(self.moto, environ, request.get("cluster"), service.name)})
+        if op == "RunTask":
+            payload = json.loads(out)
+            backend = ecs_backends()[DEFAULT_ACCOUNT_ID][region]
+            task_def = backend.describe_task_definition(request["taskDefinition"])
+            for task in payload.get("tasks", []):
+                TASKS[task["taskArn"]] = {"exit": SCENARIO["release_exit"], "seen": 0}
+                write_release_log(region, task_def, task["taskArn"], SCENARIO["release_log"])
+            return respond(start_response, "200 OK", payload)
+        if op == "DescribeTasks":
+            payload = json.loads(out)
+            for task in payload.get("tasks", []):
+                script = TASKS.get(task["taskArn"])
+                if script is None:
+                    continue
+                script["seen"] += 1
+                if script["seen"] == 1:
+                    task["lastStatus"] = "RUNNING"
+                    for c in task.get("containers", []):
+                        c["lastStatus"] = "RUNNING"
+                        c.pop("exitCode", None)
+                else:
+                    task["lastStatus"] = "STOPPED"
+                    task["desiredStatus"] = "STOPPED"
+                    task["stopCode"] = "EssentialContainerExited"
+                    task["stoppedReason"] = "Essential container in task exited"
+                    for c in task.get("containers", []):
+                        c["lastStatus"] = "STOPPED"
+                        c["exitCode"] = script["exit"]
+            return respond(start_response, "200 OK", payload)
+        start_response(status, headers)
+        return [out]
+
+    def control(self, path, environ, start_response):
+        if path == "/_fixture/scenario":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            update = json.loads(environ["wsgi.input"].read(length) or b"{}")
+            with LOCK:
+                SCENARIO.update(update)
+                # Deployments already under way follow a changed rollout too
+                # (lets a test release a deployment it held IN_PROGRESS).
+                if "rollout" in update:
+                    for script in SCRIPTS.values():
+                        script["rollout"] = update["rollout"]
+                        script["steps"] = update.get("steps", script["steps"])
+                return respond(start_response, "200 OK", SCENARIO, "application/json")
+        if path == "/_fixture/network":
+            from moto.ec2.models import ec2_backends
+
+            query = dict(p.split("=", 1) for p in environ.get("QUERY_STRING", "").split("&") if "=" in p)
+            ec2 = ec2_backends[DEFAULT_ACCOUNT_ID][query.get("region", "us-east-1")]
+            vpc = next(v for v in ec2.vpcs.values() if v.is_default)
+            subnets = [s.id for s in ec2.describe_subnets() if s.vpc_id == vpc.id]
+            groups = [g.id for g in ec2.describe_security_groups() if g.vpc_id == vpc.id]
+            return respond(start_response, "200 OK", {"subnets": subnets, "security_groups": groups}, "application/json")
+        if path == "/_fixture/calls":
+            with LOCK:
+                return respond(start_response, "200 OK", CALLS, "application/json")
+        return respond(start_response, "404 Not Found", {"error": "unknown fixture endpoint"}, "application/json")
+
+
+def SCENARIO_FOR_CREATE():
+    """A new service's first deployment: no previous one to roll back to."""
+    script = dict(SCENARIO)
+    if script["rollout"] == "rollback":
+        script["rollout"] = "fail"
+    return script
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+    server = make_server("127.0.0.1", args.port, Fixture(), threaded=True)
+    print("listening on %d" % server.server_port, flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

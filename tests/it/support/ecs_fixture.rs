@@ -1,0 +1,139 @@
+//! The ECS rollout test fixture (tests/fixtures-ecs/ecs_rollout_fixture.py):
+//! moto's server with ECS deployments and release tasks stepped through the
+//! states ECS documents. One per test; the AWS SDK in parity talks to it
+//! through `AWS_ENDPOINT_URL` as it would to moto_server.
+
+use std::process::{Child, Command, Stdio};
+
+use super::http;
+
+/// A running fixture; stopped when dropped.
+pub struct EcsFixture {
+    child: Child,
+    addr: String,
+}
+
+/// The region the deploy tests use.
+pub const REGION: &str = "eu-west-1";
+
+impl EcsFixture {
+    /// Starts the fixture; panics (the test fails) when python3 or moto is missing.
+    pub fn start() -> Self {
+        let port = http::free_port();
+        let addr = format!("127.0.0.1:{port}");
+        let script = super::repo_path("tests/fixtures-ecs/ecs_rollout_fixture.py");
+        let mut child = Command::new("python3")
+            .arg(&script)
+            .arg("--port")
+            .arg(port.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start the ECS fixture ({e}); run scripts/setup (moto[server])")
+            });
+        http::wait_for_port(&addr, "the ECS fixture (moto)", &mut child);
+        Self { child, addr }
+    }
+
+    /// `http://127.0.0.1:PORT`, for `AWS_ENDPOINT_URL`.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The environment a parity run needs to reach the fixture with dummy credentials.
+    pub fn aws_env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_ENDPOINT_URL", self.endpoint()),
+            ("AWS_ACCESS_KEY_ID", "testing".into()),
+            ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+            ("AWS_REGION", REGION.into()),
+            ("AWS_EC2_METADATA_DISABLED", "true".into()),
+        ]
+    }
+
+    /// Sets how the next deployments and release tasks behave, e.g.
+    /// `{"rollout": "rollback", "steps": 2, "release_exit": 1, "release_log": [..]}`.
+    pub fn scenario(&self, scenario: serde_json::Value) {
+        let body = scenario.to_string();
+        let response = http::request(
+            &self.addr,
+            "POST",
+            "/_fixture/scenario",
+            &[("Content-Type", "application/json")],
+            body.as_bytes(),
+        );
+        assert_eq!(response.status, 200, "fixture scenario rejected");
+    }
+
+    /// The default VPC's subnets and security groups in [`REGION`].
+    pub fn network(&self) -> (Vec<String>, Vec<String>) {
+        let json = http::request(
+            &self.addr,
+            "GET",
+            &format!("/_fixture/network?region={REGION}"),
+            &[],
+            b"",
+        )
+        .json();
+        let list = |key: &str| -> Vec<String> {
+            json[key]
+                .as_array()
+                .expect("list")
+                .iter()
+                .map(|v| v.as_str().expect("id").to_owned())
+                .collect()
+        };
+        (list("subnets"), list("security_groups"))
+    }
+
+    /// API calls seen so far, by operation.
+    pub fn calls(&self) -> serde_json::Value {
+        http::request(&self.addr, "GET", "/_fixture/calls", &[], b"").json()
+    }
+
+    /// Calls the ECS JSON API directly (for asserting cloud state).
+    pub fn ecs(&self, operation: &str, body: serde_json::Value) -> serde_json::Value {
+        self.aws_json(
+            &format!("AmazonEC2ContainerServiceV20141113.{operation}"),
+            "ecs",
+            body,
+        )
+    }
+
+    /// Calls the CloudWatch Logs JSON API directly.
+    pub fn logs(&self, operation: &str, body: serde_json::Value) -> serde_json::Value {
+        self.aws_json(&format!("Logs_20140328.{operation}"), "logs", body)
+    }
+
+    fn aws_json(&self, target: &str, service: &str, body: serde_json::Value) -> serde_json::Value {
+        let auth = format!(
+            "AWS4-HMAC-SHA256 Credential=testing/20260101/{REGION}/{service}/aws4_request, SignedHeaders=host, Signature=0"
+        );
+        let response = http::request(
+            &self.addr,
+            "POST",
+            "/",
+            &[
+                ("Content-Type", "application/x-amz-json-1.1"),
+                ("X-Amz-Target", target),
+                ("Authorization", &auth),
+            ],
+            body.to_string().as_bytes(),
+        );
+        assert_eq!(
+            response.status,
+            200,
+            "{target} failed: {}",
+            String::from_utf8_lossy(&response.body)
+        );
+        response.json()
+    }
+}
+
+impl Drop for EcsFixture {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
