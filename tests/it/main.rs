@@ -9,4 +9,5 @@ mod support;
 mod cli;
 mod config;
 mod conformance;
+mod invalid;
 mod secrets;
