@@ -1,0 +1,95 @@
+//! Deploy's images: each distinct `build:` built once on the Docker Engine
+//! (the local runner's build), pushed once to the environment's registry, and
+//! from then on referred to only as `registry/repository@sha256:...`.
+
+use std::collections::HashMap;
+
+use crate::cloud::image_ref::Digest;
+use crate::cloud::plan::{ImageInput, ImageRefs};
+use crate::compose::model::{Project, Service};
+use crate::error::{Error, Result};
+use crate::local::engine::Engine;
+use crate::registry::client::{Registry, RegistryClient};
+use crate::registry::push::{PushCredentials, push};
+use crate::settings::Environment;
+
+/// Builds and pushes every built cloud service's image; returns the pinned refs.
+pub(crate) async fn build_and_push(
+    project: &Project,
+    environment: &Environment,
+    services: &[&Service],
+    tag: &str,
+    client: &RegistryClient,
+    registry: &Registry,
+    credentials: &PushCredentials,
+) -> Result<ImageRefs> {
+    let built: Vec<&Service> = services
+        .iter()
+        .copied()
+        .filter(|s| s.build.is_some())
+        .collect();
+    let mut refs = ImageRefs::new();
+    if built.is_empty() {
+        return Ok(refs);
+    }
+    let engine = Engine::connect().await?;
+    let width = built.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    let progress = crate::local::progress::Progress::new(width);
+    let lookup = |name: &str| std::env::var(name).ok();
+    let images =
+        crate::local::images::ensure(&engine, project, &built, true, &lookup, &progress).await?;
+    // Services that share a build share the image id: push it once.
+    let mut pushed: HashMap<String, String> = HashMap::new();
+    for service in &built {
+        let image = images
+            .get(&service.name)
+            .ok_or_else(|| Error::failed(format!("no image was built for {}", service.name)))?;
+        let pinned = match pushed.get(&image.id) {
+            Some(pinned) => pinned.clone(),
+            None => {
+                let repository = environment.repository(&service.name);
+                eprintln!("pushing {}/{repository}:{tag}", registry.host);
+                let digest: Digest = push(
+                    &engine.docker,
+                    client,
+                    registry,
+                    credentials,
+                    &image.id,
+                    &repository,
+                    tag,
+                )
+                .await?;
+                let pinned = format!("{}/{repository}@{digest}", registry.host);
+                eprintln!("pushed {pinned}");
+                pushed.insert(image.id.clone(), pinned.clone());
+                pinned
+            }
+        };
+        refs.insert(
+            service.name.clone(),
+            ImageInput {
+                reference: pinned,
+                architecture: None,
+                has_healthcheck: image.healthcheck,
+            },
+        );
+    }
+    Ok(refs)
+}
+
+/// `--tag`, else the git commit (short), with `-dirty` when the tree has changes.
+pub(crate) fn default_tag(dir: &std::path::Path) -> Option<String> {
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+    };
+    let commit = git(&["rev-parse", "--short=12", "HEAD"])?;
+    let dirty = git(&["status", "--porcelain"]).is_some_and(|s| !s.is_empty());
+    Some(if dirty { format!("{commit}-dirty") } else { commit })
+}
