@@ -7,5 +7,6 @@
 mod support;
 
 mod cli;
+mod config;
 mod secrets;
 mod deploy;
