@@ -89,7 +89,9 @@ async fn deploy(
         args.timeout
             .unwrap_or_else(|| environment.deploy().wait_timeout()),
     );
-    let webhook = environment.notify_webhook().or(inputs.settings.notify_webhook.as_deref());
+    let webhook = environment
+        .notify_webhook()
+        .or(inputs.settings.notify_webhook.as_deref());
     let what = format!("deploy {}", args.env);
     notify::notify(webhook, &format!("parity: {what} of {tag} started")).await;
     let outcome = lock::with_lock(
@@ -104,7 +106,11 @@ async fn deploy(
     let report = match outcome {
         Ok(report) => report,
         Err(e) => {
-            notify::notify(webhook, &format!("parity: {what} of {tag} FAILED: {}", e.message())).await;
+            notify::notify(
+                webhook,
+                &format!("parity: {what} of {tag} FAILED: {}", e.message()),
+            )
+            .await;
             cloud.ctx.calls().log_summary();
             return Err(e);
         }
@@ -182,6 +188,10 @@ pub(crate) async fn registry_for(
         };
         Ok((client, registry, credentials))
     } else {
-        Ok((client, Registry::anonymous(&host), PushCredentials::default()))
+        Ok((
+            client,
+            Registry::anonymous(&host),
+            PushCredentials::default(),
+        ))
     }
 }

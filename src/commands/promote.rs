@@ -84,12 +84,16 @@ async fn promote(args: &PromoteArgs, inputs: &Inputs) -> Result<ExitCode> {
     let mut digests: IndexMap<String, ImageRef> = IndexMap::new();
     for (service, containers) in &promotion {
         // The service's own container carries its image; sidecars keep theirs.
-        let Some(image) = containers.get(service).or_else(|| containers.values().next()) else {
+        let Some(image) = containers
+            .get(service)
+            .or_else(|| containers.values().next())
+        else {
             continue;
         };
-        let digest = image.digest.clone().ok_or_else(|| {
-            Error::failed(format!("{service}'s image lost its digest"))
-        })?;
+        let digest = image
+            .digest
+            .clone()
+            .ok_or_else(|| Error::failed(format!("{service}'s image lost its digest")))?;
         let reference = if image.registry.as_deref() == Some(to_registry.host.as_str()) {
             image.pinned(&digest)
         } else {
@@ -136,7 +140,10 @@ async fn promote(args: &PromoteArgs, inputs: &Inputs) -> Result<ExitCode> {
         git_commit: commit.clone(),
     };
     let plan = plan(&inputs.project, &inputs.settings, &args.to, &plan_inputs)?;
-    let timeout = Duration::from_secs(args.timeout.unwrap_or_else(|| to_env.deploy().wait_timeout()));
+    let timeout = Duration::from_secs(
+        args.timeout
+            .unwrap_or_else(|| to_env.deploy().wait_timeout()),
+    );
     let webhook = to_env
         .notify_webhook()
         .or(inputs.settings.notify_webhook.as_deref());
@@ -164,12 +171,21 @@ async fn promote(args: &PromoteArgs, inputs: &Inputs) -> Result<ExitCode> {
     let mut mismatches = Vec::new();
     println!("promoted {} to {}", args.from, args.to);
     for (service, image) in &digests {
-        let expected = image.digest.as_ref().map(|d| d.as_str().to_owned()).unwrap_or_default();
+        let expected = image
+            .digest
+            .as_ref()
+            .map(|d| d.as_str().to_owned())
+            .unwrap_or_default();
         let actual = after
             .iter()
             .find(|v| &v.service == service)
             .and_then(|v| v.running.as_ref())
-            .and_then(|r| r.images.iter().find(|(c, _)| c == service).or(r.images.first()))
+            .and_then(|r| {
+                r.images
+                    .iter()
+                    .find(|(c, _)| c == service)
+                    .or(r.images.first())
+            })
             .and_then(|(_, i)| ImageRef::parse(i).ok())
             .and_then(|i| i.digest)
             .map(|d| d.as_str().to_owned())

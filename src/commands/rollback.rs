@@ -34,7 +34,11 @@ async fn rollback(args: &RollbackArgs, inputs: &Inputs) -> Result<ExitCode> {
             continue;
         };
         let destination = destination(ctx, &running.family, running.revision, args.to).await?;
-        moves.push((ecs_service.clone(), running.task_definition.clone(), destination));
+        moves.push((
+            ecs_service.clone(),
+            running.task_definition.clone(),
+            destination,
+        ));
     }
     if moves.is_empty() {
         return Err(Error::failed(format!(
@@ -67,8 +71,15 @@ async fn rollback(args: &RollbackArgs, inputs: &Inputs) -> Result<ExitCode> {
         }
         wait_for(ctx, &cluster, &targets, timeout).await
     };
-    let outcome =
-        lock::with_lock(ctx, inputs.settings.app(), &args.env, &what, false, operation).await;
+    let outcome = lock::with_lock(
+        ctx,
+        inputs.settings.app(),
+        &args.env,
+        &what,
+        false,
+        operation,
+    )
+    .await;
     cloud.ctx.calls().log_summary();
     if let Err(e) = outcome {
         notify::notify(webhook, &format!("parity: {what} FAILED: {}", e.message())).await;
@@ -91,7 +102,10 @@ async fn destination(
 ) -> Result<String> {
     let revisions = ecs::list_revisions(ctx, family).await?;
     let revision_of = |arn: &str| -> i32 {
-        arn.rsplit(':').next().and_then(|r| r.parse().ok()).unwrap_or(0)
+        arn.rsplit(':')
+            .next()
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(0)
     };
     if let Some(n) = to {
         return revisions

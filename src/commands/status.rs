@@ -39,7 +39,11 @@ async fn status(args: &StatusArgs, inputs: &Inputs, names: &[String]) -> Result<
         let cloud = Cloud::connect(environment).await?;
         let views = observe(&cloud.ctx, environment, &inputs.project).await?;
         cloud.ctx.calls().log_summary();
-        environments.push((name.clone(), environment.promotes_from().map(str::to_owned), views));
+        environments.push((
+            name.clone(),
+            environment.promotes_from().map(str::to_owned),
+            views,
+        ));
     }
     let mut out = Vec::new();
     for (name, from, views) in &environments {
@@ -57,8 +61,7 @@ async fn status(args: &StatusArgs, inputs: &Inputs, names: &[String]) -> Result<
     match args.format {
         TableFormat::Json => println!(
             "{}",
-            serde_json::to_string_pretty(&json!({ "environments": out }))
-                .unwrap_or_default()
+            serde_json::to_string_pretty(&json!({ "environments": out })).unwrap_or_default()
         ),
         TableFormat::Table => print_table(&out),
     }
@@ -111,22 +114,32 @@ fn service_json(view: &ServiceView) -> Value {
 }
 
 fn print_table(environments: &[Value]) {
-    let header = ["ENV", "SERVICE", "REVISION", "DIGEST", "COMMIT", "ROLLOUT", "RUNNING", "DEPLOYED"];
+    let header = [
+        "ENV", "SERVICE", "REVISION", "DIGEST", "COMMIT", "ROLLOUT", "RUNNING", "DEPLOYED",
+    ];
     let mut rows: Vec<Vec<String>> = vec![header.iter().map(|h| (*h).to_owned()).collect()];
     let text = |v: &Value| v.as_str().unwrap_or("-").to_owned();
     for env in environments {
         for s in env["services"].as_array().into_iter().flatten() {
             let deployed = s["deployed"].as_bool().unwrap_or(false);
-            let digest = s["digest"]
-                .as_str()
-                .map_or("-".to_owned(), |d| d.trim_start_matches("sha256:").chars().take(12).collect());
+            let digest = s["digest"].as_str().map_or("-".to_owned(), |d| {
+                d.trim_start_matches("sha256:").chars().take(12).collect()
+            });
             rows.push(vec![
                 text(&env["environment"]),
                 text(&s["service"]),
-                if deployed { text(&s["revision"]) } else { "not deployed".to_owned() },
+                if deployed {
+                    text(&s["revision"])
+                } else {
+                    "not deployed".to_owned()
+                },
                 digest,
                 text(&s["commit"]),
-                if s["release"].as_bool() == Some(true) { "release".to_owned() } else { text(&s["rollout"]) },
+                if s["release"].as_bool() == Some(true) {
+                    "release".to_owned()
+                } else {
+                    text(&s["rollout"])
+                },
                 if deployed && s["release"].as_bool() != Some(true) {
                     format!("{}/{}", s["running"], s["desired"])
                 } else {
@@ -148,7 +161,10 @@ fn print_table(environments: &[Value]) {
         println!("{}", line.join("  ").trim_end());
     }
     for env in environments {
-        if let (Some(from), Some(same)) = (env["promotes_from"].as_str(), env["runs_same_as_source"].as_bool()) {
+        if let (Some(from), Some(same)) = (
+            env["promotes_from"].as_str(),
+            env["runs_same_as_source"].as_bool(),
+        ) {
             println!(
                 "{} {} what {from} runs",
                 text(&env["environment"]),

@@ -8,5 +8,5 @@ mod support;
 
 mod cli;
 mod config;
-mod secrets;
 mod deploy;
+mod secrets;

@@ -61,7 +61,9 @@ pub(crate) async fn ship(ctx: &AwsContext, plan: &Plan, timeout: Duration) -> Re
         arns.iter()
             .find(|(s, _)| s == service)
             .map(|(_, a)| a.as_str())
-            .ok_or_else(|| Error::failed(format!("no task definition was registered for {service}")))
+            .ok_or_else(|| {
+                Error::failed(format!("no task definition was registered for {service}"))
+            })
     };
     if let Some(release) = &plan.release {
         let task = plan
@@ -133,7 +135,12 @@ pub(crate) async fn ship(ctx: &AwsContext, plan: &Plan, timeout: Duration) -> Re
 fn log_groups(plan: &Plan) -> BTreeSet<String> {
     plan.task_definitions
         .iter()
-        .flat_map(|t| t.request["containerDefinitions"].as_array().cloned().unwrap_or_default())
+        .flat_map(|t| {
+            t.request["containerDefinitions"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
         .filter_map(|c| {
             c["logConfiguration"]["options"]["awslogs-group"]
                 .as_str()

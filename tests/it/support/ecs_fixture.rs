@@ -27,7 +27,7 @@ impl EcsFixture {
             .arg("--port")
             .arg(port.to_string())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log_file(port))
             .spawn()
             .unwrap_or_else(|e| {
                 panic!("cannot start the ECS fixture ({e}); run scripts/setup (moto[server])")
@@ -113,7 +113,8 @@ impl EcsFixture {
 
     /// Like [`Self::ssm`], but returns the HTTP status and body instead of asserting success.
     pub fn ssm_status(&self, operation: &str, body: serde_json::Value) -> u16 {
-        self.aws_request(&format!("AmazonSSM.{operation}"), "ssm", &body).status
+        self.aws_request(&format!("AmazonSSM.{operation}"), "ssm", &body)
+            .status
     }
 
     fn aws_request(&self, target: &str, service: &str, body: &serde_json::Value) -> http::Response {
@@ -143,6 +144,13 @@ impl EcsFixture {
         );
         response.json()
     }
+}
+
+/// The fixture's own log (requests, tracebacks), kept for debugging a failed test:
+/// `$TMPDIR/parity-ecs-fixture-<port>.log`.
+fn log_file(port: u16) -> Stdio {
+    let path = std::env::temp_dir().join(format!("parity-ecs-fixture-{port}.log"));
+    std::fs::File::create(&path).map_or_else(|_| Stdio::null(), Stdio::from)
 }
 
 impl Drop for EcsFixture {
