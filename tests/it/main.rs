@@ -10,4 +10,5 @@ mod cli;
 mod config;
 mod conformance;
 mod deploy;
+mod invalid;
 mod secrets;
