@@ -119,12 +119,13 @@ pub(crate) async fn up(
     }
     let services: Vec<&Service> = graph.order.iter().map(|n| &project.services[n]).collect();
     let lookup = |key: &str| std::env::var(key).ok();
-    let (existing, (), images) = tokio::try_join!(
+    let (existing, images) = tokio::try_join!(
         containers::list(engine, &project.name),
-        resources::ensure(engine, project, &services, progress),
         images::ensure(engine, project, &services, options.build, &lookup, progress),
     )?;
+    // Checked before any network or container exists: a refused run changes nothing.
     preflight(project, &graph, &images)?;
+    resources::ensure(engine, project, &services, progress).await?;
     let specs: HashMap<String, ContainerSpec> = services
         .iter()
         .map(|service| {

@@ -10,3 +10,4 @@ mod cli;
 mod config;
 mod conformance;
 mod secrets;
+mod up;
