@@ -547,6 +547,16 @@ pub(crate) fn describe(phase: &Phase) -> String {
 async fn explain(run: &Run, error: TaskError) -> Error {
     let board = run.observer.board();
     let container = |s: &str| board.services.get(s).and_then(|st| st.container.clone());
+    // Whichever task noticed first, a failed release is reported as the release's failure.
+    let error = match error {
+        TaskError::Dependency {
+            dependency, why, ..
+        } if run.release.contains(&dependency) => TaskError::Release {
+            service: dependency,
+            why,
+        },
+        other => other,
+    };
     match error {
         TaskError::Engine(error) => error,
         TaskError::Dependency {
