@@ -7,5 +7,7 @@
 mod support;
 
 mod cli;
+mod config;
+mod conformance;
 mod plan;
 mod secrets;
