@@ -7,7 +7,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use aws_sdk_ecs::config::interceptors::BeforeDeserializationInterceptorContextRef;
+use aws_sdk_ecs::config::interceptors::AfterDeserializationInterceptorContextRef;
 use aws_sdk_ecs::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_ecs::error::BoxError;
 use aws_sdk_ecs::types::TaskDefinitionField;
@@ -35,25 +35,28 @@ pub(crate) async fn task_definition_json(ctx: &AwsContext, task_definition: &str
                 &e,
             )
         })?;
-    let bytes = body
-        .lock()
-        .ok()
-        .and_then(|mut b| b.take())
-        .ok_or_else(|| Error::failed(format!("DescribeTaskDefinition {task_definition}: no response body")))?;
-    let response: Value = serde_json::from_slice(&bytes).map_err(|e| {
-        Error::failed(format!("DescribeTaskDefinition {task_definition}: response is not JSON ({e})"))
+    let bytes = body.lock().ok().and_then(|mut b| b.take()).ok_or_else(|| {
+        Error::failed(format!(
+            "DescribeTaskDefinition {task_definition}: no response body"
+        ))
     })?;
-    let mut definition = response
-        .get("taskDefinition")
-        .cloned()
-        .ok_or_else(|| Error::failed(format!("DescribeTaskDefinition {task_definition} returned nothing")))?;
+    let response: Value = serde_json::from_slice(&bytes).map_err(|e| {
+        Error::failed(format!(
+            "DescribeTaskDefinition {task_definition}: response is not JSON ({e})"
+        ))
+    })?;
+    let mut definition = response.get("taskDefinition").cloned().ok_or_else(|| {
+        Error::failed(format!(
+            "DescribeTaskDefinition {task_definition} returned nothing"
+        ))
+    })?;
     if let (Some(object), Some(tags)) = (definition.as_object_mut(), response.get("tags")) {
         object.insert("tags".into(), tags.clone());
     }
     Ok(definition)
 }
 
-/// Copies the response body before deserialization.
+/// Copies the response body (loaded in memory once deserialized).
 #[derive(Debug)]
 struct KeepBody(Arc<Mutex<Option<Vec<u8>>>>);
 
@@ -62,9 +65,9 @@ impl Intercept for KeepBody {
         "parity.KeepBody"
     }
 
-    fn read_before_deserialization(
+    fn read_after_deserialization(
         &self,
-        context: &BeforeDeserializationInterceptorContextRef<'_>,
+        context: &AfterDeserializationInterceptorContextRef<'_>,
         _components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {

@@ -34,9 +34,19 @@ const REQUEST_FIELDS: &[&str] = &[
 /// One difference, at a path like `containerDefinitions[web].environment[PORT].value`.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Change {
-    Added { path: String, value: Value },
-    Removed { path: String, value: Value },
-    Changed { path: String, from: Value, to: Value },
+    Added {
+        path: String,
+        value: Value,
+    },
+    Removed {
+        path: String,
+        value: Value,
+    },
+    Changed {
+        path: String,
+        from: Value,
+        to: Value,
+    },
 }
 
 impl std::fmt::Display for Change {
@@ -56,20 +66,33 @@ pub(crate) fn task_definition(running: &Value, planned: &Value) -> Vec<Change> {
     let mut before = Map::new();
     let mut after = Map::new();
     for field in REQUEST_FIELDS {
-        if let Some(value) = running.get(*field) {
-            before.insert((*field).to_owned(), normalize(value));
-        }
-        if let Some(value) = planned.get(*field) {
-            after.insert((*field).to_owned(), normalize(value));
+        for (source, target) in [(running, &mut before), (planned, &mut after)] {
+            let Some(value) = source.get(*field).map(normalize) else {
+                continue;
+            };
+            if !is_empty(&value) {
+                target.insert((*field).to_owned(), value);
+            }
         }
     }
-    if let (Some(Value::Array(old)), Some(Value::Array(new))) = (before.get("tags"), after.get("tags")) {
+    if let (Some(Value::Array(old)), Some(Value::Array(new))) =
+        (before.get("tags"), after.get("tags"))
+    {
         let keys: Vec<Value> = new.iter().map(|t| t["key"].clone()).collect();
-        let kept: Vec<Value> = old.iter().filter(|t| keys.contains(&t["key"])).cloned().collect();
+        let kept: Vec<Value> = old
+            .iter()
+            .filter(|t| keys.contains(&t["key"]))
+            .cloned()
+            .collect();
         before.insert("tags".into(), Value::Array(kept));
     }
     let mut changes = Vec::new();
-    compare("", &Value::Object(before), &Value::Object(after), &mut changes);
+    compare(
+        "",
+        &Value::Object(before),
+        &Value::Object(after),
+        &mut changes,
+    );
     changes
 }
 
@@ -80,13 +103,7 @@ fn normalize(value: &Value) -> Value {
             let mut out = Map::new();
             for (key, item) in map {
                 let item = normalize(item);
-                let empty = match &item {
-                    Value::Null => true,
-                    Value::Array(a) => a.is_empty(),
-                    Value::Object(o) => o.is_empty(),
-                    _ => false,
-                };
-                if empty || (key == "cpu" && item == Value::from(0)) {
+                if is_empty(&item) || (key == "cpu" && item == 0) {
                     continue;
                 }
                 out.insert(key.clone(), item);
@@ -95,6 +112,16 @@ fn normalize(value: &Value) -> Value {
         }
         Value::Array(items) => Value::Array(items.iter().map(normalize).collect()),
         other => other.clone(),
+    }
+}
+
+/// Null, `[]` or `{}`: what ECS returns for a field nobody set.
+fn is_empty(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+        _ => false,
     }
 }
 
@@ -142,7 +169,10 @@ fn compare(path: &str, before: &Value, after: &Value, changes: &mut Vec<Change>)
                 && old.iter().chain(new).all(|i| item_key(i).is_some()) =>
         {
             let keyed = |items: &[Value]| -> Vec<(String, Value)> {
-                items.iter().map(|i| (item_key(i).unwrap_or_default(), i.clone())).collect()
+                items
+                    .iter()
+                    .map(|i| (item_key(i).unwrap_or_default(), i.clone()))
+                    .collect()
             };
             let (old, new) = (keyed(old), keyed(new));
             for (key, old_item) in &old {
@@ -199,6 +229,7 @@ mod tests {
                 "environment": [{"name": "B", "value": "2"}, {"name": "A", "value": "1"}]}],
             "cpu": "256",
             "volumes": [],
+            "placementConstraints": [],
             "tags": [{"key": "parity:app", "value": "shop"}, {"key": "parity:deployed-at", "value": "1"}]
         });
         assert_eq!(task_definition(&running, &planned()), vec![]);
@@ -212,7 +243,10 @@ mod tests {
             "cpu": "256",
             "tags": [{"key": "parity:app", "value": "shop"}]
         });
-        let shown: Vec<String> = task_definition(&running, &planned()).iter().map(ToString::to_string).collect();
+        let shown: Vec<String> = task_definition(&running, &planned())
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         assert_eq!(
             shown,
             [

@@ -37,7 +37,9 @@ pub(crate) fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<ExitCode> {
                 args.env,
                 settings.path.display()
             ))
-            .with_help("set account_id = \"123456789012\" in the environment, or run without --offline")
+            .with_help(
+                "set account_id = \"123456789012\" in the environment, or run without --offline",
+            )
         })?;
         account.clone_into(&mut inputs.account_id);
         let plan = crate::cloud::plan(&project, &settings, &args.env, &inputs)?;
@@ -65,7 +67,13 @@ pub(crate) fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<ExitCode> {
             PlanFormat::Json => None,
             PlanFormat::Text => Some(running(&ctx, environment, &plan).await?),
         };
-        print(&plan, &settings, environment, args.format, running.as_deref());
+        print(
+            &plan,
+            &settings,
+            environment,
+            args.format,
+            running.as_deref(),
+        );
         Ok(ExitCode::SUCCESS)
     })
 }
@@ -124,7 +132,8 @@ async fn running(ctx: &AwsContext, environment: &Environment, plan: &Plan) -> Re
     let mut out = Vec::new();
     for task in &plan.task_definitions {
         let service = plan.services.iter().find(|s| s.service == task.service);
-        let service_name = service.and_then(|s| s.request["serviceName"].as_str().map(str::to_owned));
+        let service_name =
+            service.and_then(|s| s.request["serviceName"].as_str().map(str::to_owned));
         let arn = match &service_name {
             Some(name) => described
                 .iter()
@@ -139,7 +148,10 @@ async fn running(ctx: &AwsContext, environment: &Environment, plan: &Plan) -> Re
             Some(arn) => {
                 let json = crate::aws::ecs_describe::task_definition_json(ctx, &arn).await?;
                 let changes = diff::task_definition(&json, &task.request);
-                Some((crate::cloud::rollout::short_task_definition(&arn).to_owned(), changes))
+                Some((
+                    crate::cloud::rollout::short_task_definition(&arn).to_owned(),
+                    changes,
+                ))
             }
             None => None,
         };
@@ -175,7 +187,12 @@ fn print(
 }
 
 /// The human summary.
-fn text(plan: &Plan, settings: &Settings, environment: &Environment, running: Option<&[Running]>) -> String {
+fn text(
+    plan: &Plan,
+    settings: &Settings,
+    environment: &Environment,
+    running: Option<&[Running]>,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -184,11 +201,18 @@ fn text(plan: &Plan, settings: &Settings, environment: &Environment, running: Op
         settings.app(),
         environment.cluster(),
         environment.region(),
-        environment.endpoint().map(|e| format!(", endpoint {e}")).unwrap_or_default()
+        environment
+            .endpoint()
+            .map(|e| format!(", endpoint {e}"))
+            .unwrap_or_default()
     );
     for task in &plan.task_definitions {
         let request = &task.request;
-        let kind = if plan.release.as_ref().is_some_and(|r| r.family == task.family) {
+        let kind = if plan
+            .release
+            .as_ref()
+            .is_some_and(|r| r.family == task.family)
+        {
             "release task (runs once before the rollout)".to_owned()
         } else {
             let service = plan.services.iter().find(|s| s.service == task.service);
@@ -207,14 +231,24 @@ fn text(plan: &Plan, settings: &Settings, environment: &Environment, running: Op
             kind,
             request["cpu"].as_str().unwrap_or_default(),
             request["memory"].as_str().unwrap_or_default(),
-            request["runtimePlatform"]["cpuArchitecture"].as_str().unwrap_or_default()
+            request["runtimePlatform"]["cpuArchitecture"]
+                .as_str()
+                .unwrap_or_default()
         );
-        for container in request["containerDefinitions"].as_array().into_iter().flatten() {
+        for container in request["containerDefinitions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
             let _ = writeln!(
                 out,
                 "  {}{}: {}",
                 container["name"].as_str().unwrap_or_default(),
-                if container["essential"] == Value::Bool(false) { " (sidecar)" } else { "" },
+                if container["essential"] == Value::Bool(false) {
+                    " (sidecar)"
+                } else {
+                    ""
+                },
                 container["image"].as_str().unwrap_or_default()
             );
             let names = |key: &str| -> Vec<String> {
@@ -241,7 +275,13 @@ fn text(plan: &Plan, settings: &Settings, environment: &Environment, running: Op
                 .as_array()
                 .into_iter()
                 .flatten()
-                .map(|p| format!("{}/{}", p["containerPort"], p["protocol"].as_str().unwrap_or("tcp")))
+                .map(|p| {
+                    format!(
+                        "{}/{}",
+                        p["containerPort"],
+                        p["protocol"].as_str().unwrap_or("tcp")
+                    )
+                })
                 .collect();
             if !ports.is_empty() {
                 let _ = writeln!(out, "    ports: {}", ports.join(", "));
@@ -268,10 +308,10 @@ fn text(plan: &Plan, settings: &Settings, environment: &Environment, running: Op
         Some(running) => {
             let _ = writeln!(out, "\nchanges against what runs now:");
             for item in running {
-                let subject = item
-                    .service_name
-                    .as_deref()
-                    .map_or_else(|| format!("release {}", item.family), |s| format!("service {s}"));
+                let subject = item.service_name.as_deref().map_or_else(
+                    || format!("release {}", item.family),
+                    |s| format!("service {s}"),
+                );
                 match &item.current {
                     None if item.service_name.is_some() => {
                         let _ = writeln!(out, "  {subject}: new (not running yet)");
@@ -283,7 +323,11 @@ fn text(plan: &Plan, settings: &Settings, environment: &Environment, running: Op
                         let _ = writeln!(out, "  {subject}: no changes (runs {revision})");
                     }
                     Some((revision, changes)) => {
-                        let _ = writeln!(out, "  {subject}: {} change(s) from {revision}", changes.len());
+                        let _ = writeln!(
+                            out,
+                            "  {subject}: {} change(s) from {revision}",
+                            changes.len()
+                        );
                         for change in changes {
                             let _ = writeln!(out, "    {change}");
                         }

@@ -33,7 +33,11 @@ fn project_from(case: &Path) -> Test {
             if path.is_dir() {
                 test = copy(test, root, &path);
             } else if !["expected.json", "expected-error", "env"].contains(&name.as_str()) {
-                let relative = path.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                let relative = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
                 let contents = std::fs::read_to_string(&path).expect("read fixture file");
                 test = test.file(&relative, &contents);
             }
@@ -44,7 +48,8 @@ fn project_from(case: &Path) -> Test {
 }
 
 fn environment_of(case: &Path) -> String {
-    std::fs::read_to_string(case.join("env")).map_or_else(|_| "staging".to_owned(), |e| e.trim().to_owned())
+    std::fs::read_to_string(case.join("env"))
+        .map_or_else(|_| "staging".to_owned(), |e| e.trim().to_owned())
 }
 
 /// Runs scripts/check-ecs-requests.py on a plan's JSON; `Err` carries its report.
@@ -62,7 +67,12 @@ fn check_with_ecs_model(plan_json: &str, endpoint: Option<&str>) -> Result<(), S
         .expect("run python3 scripts/check-ecs-requests.py (scripts/setup installs botocore)");
     {
         use std::io::Write;
-        child.stdin.take().unwrap().write_all(plan_json.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(plan_json.as_bytes())
+            .unwrap();
     }
     let output = child.wait_with_output().unwrap();
     if output.status.success() {
@@ -87,8 +97,19 @@ fn recorded_hash(plan: &serde_json::Value) -> String {
         .map(|t| t["value"].as_str().unwrap())
         .collect();
     assert!(!hashes.is_empty(), "no compose-hash tag");
-    assert!(hashes.iter().all(|h| *h == hashes[0]), "hashes differ: {hashes:?}");
+    assert!(
+        hashes.iter().all(|h| *h == hashes[0]),
+        "hashes differ: {hashes:?}"
+    );
     hashes[0].to_owned()
+}
+
+/// Stderr without the renderer's line wrapping and box drawing.
+fn flat(text: &str) -> String {
+    text.replace(['│', '×', '╭', '╰', '─'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[test]
@@ -100,7 +121,13 @@ fn golden_plans_match_byte_for_byte_pass_the_ecs_model_and_round_trip_through_mo
     for case in &cases {
         let name = case.file_name().unwrap().to_string_lossy().into_owned();
         let run = project_from(case)
-            .args(["plan", &environment_of(case), "--format", "json", "--offline"])
+            .args([
+                "plan",
+                &environment_of(case),
+                "--format",
+                "json",
+                "--offline",
+            ])
             .run();
         if run.code() != 0 {
             failures.push(format!("{name}: exit {}\n{}", run.code(), run.stderr()));
@@ -116,14 +143,23 @@ fn golden_plans_match_byte_for_byte_pass_the_ecs_model_and_round_trip_through_mo
             .unwrap()
             .replace(HASH_PLACEHOLDER, &hash);
         if actual != expected {
-            failures.push(format!("{name}: output differs\n--- expected\n{expected}\n--- actual\n{actual}"));
+            failures.push(format!(
+                "{name}: output differs\n--- expected\n{expected}\n--- actual\n{actual}"
+            ));
             continue;
         }
         if let Err(report) = check_with_ecs_model(&actual, Some(&moto.endpoint())) {
-            failures.push(format!("{name}: rejected by the ECS model or moto:\n{report}"));
+            failures.push(format!(
+                "{name}: rejected by the ECS model or moto:\n{report}"
+            ));
         }
     }
-    assert!(failures.is_empty(), "{}\n--- moto log\n{}", failures.join("\n\n"), moto.log());
+    assert!(
+        failures.is_empty(),
+        "{}\n--- moto log\n{}",
+        failures.join("\n\n"),
+        moto.log()
+    );
 }
 
 #[test]
@@ -137,7 +173,7 @@ fn inputs_fargate_rejects_exit_2_naming_service_and_field() {
         let run = project_from(case)
             .args(["plan", "staging", "--format", "json", "--offline"])
             .run();
-        let stderr = run.stderr().split_whitespace().collect::<Vec<_>>().join(" ");
+        let stderr = flat(&run.stderr());
         if run.code() != 2 || !stderr.contains(expected.trim()) || !run.stdout().is_empty() {
             failures.push(format!(
                 "{name}: exit {}, expected 2 with `{}`\n--- stderr\n{}\n--- stdout\n{}",
@@ -182,7 +218,9 @@ fn text_summary_names_families_images_and_secret_arns_never_values() {
         .run()
         .status(0)
         .stdout_contains("shop-staging-web  service shop-web x1")
-        .stdout_contains("secret API_KEY <- arn:aws:ssm:eu-west-1:123456789012:parameter/shop/staging/API_KEY")
+        .stdout_contains(
+            "secret API_KEY <- arn:aws:ssm:eu-west-1:123456789012:parameter/shop/staging/API_KEY",
+        )
         .stdout_contains("offline")
         .never_prints("canary-local-secret-value");
 }
@@ -193,13 +231,24 @@ fn compose_hash_is_stable_and_follows_the_compose_file() {
         let run = Test::new()
             .compose(compose)
             .toml(TOML)
-            .args(["plan", "staging", "--format", "json", "--offline"])
+            .args([
+                "-p",
+                "shop",
+                "plan",
+                "staging",
+                "--format",
+                "json",
+                "--offline",
+            ])
             .run()
             .status(0);
         recorded_hash(&run.json())
     };
     assert_eq!(plan(COMPOSE), plan(COMPOSE));
-    assert_ne!(plan(COMPOSE), plan(&COMPOSE.replace("acme/web:1", "acme/web:2")));
+    assert_ne!(
+        plan(COMPOSE),
+        plan(&COMPOSE.replace("acme/web:1", "acme/web:2"))
+    );
 }
 
 #[test]
@@ -240,13 +289,17 @@ fn unknown_parity_toml_key_points_at_file_line_and_column() {
 
 #[test]
 fn offline_without_account_id_is_bad_input() {
-    Test::new()
+    let run = Test::new()
         .compose(COMPOSE)
         .toml(&TOML.replace("account_id = \"123456789012\"\n", ""))
         .args(["plan", "staging", "--offline"])
         .run()
-        .status(2)
-        .stderr_contains("--offline cannot ask STS");
+        .status(2);
+    assert!(
+        flat(&run.stderr()).contains("--offline cannot ask STS"),
+        "{}",
+        run.stderr()
+    );
 }
 
 /// Seeds moto with a cluster, the given task definition and a service running it.
@@ -291,11 +344,22 @@ ecs.create_service(cluster="shop-staging", serviceName=service, taskDefinition=a
 #[test]
 fn online_plan_diffs_field_by_field_against_the_running_revision() {
     let moto = Moto::start();
-    let toml = format!("{TOML}endpoint = \"{}\"\ncluster = \"shop-staging\"\n", moto.endpoint());
+    let toml = format!(
+        "{TOML}endpoint = \"{}\"\ncluster = \"shop-staging\"\n",
+        moto.endpoint()
+    );
     let offline = Test::new()
         .compose(COMPOSE)
         .toml(&toml)
-        .args(["plan", "staging", "--format", "json", "--offline"])
+        .args([
+            "-p",
+            "shop",
+            "plan",
+            "staging",
+            "--format",
+            "json",
+            "--offline",
+        ])
         .run()
         .status(0)
         .json();
@@ -314,12 +378,14 @@ fn online_plan_diffs_field_by_field_against_the_running_revision() {
         .compose(COMPOSE)
         .toml(&toml)
         .aws(&moto)
-        .args(["plan", "staging"])
+        .args(["-p", "shop", "plan", "staging"])
         .run()
         .status(0)
         .stdout_contains("service shop-web: 3 change(s) from shop-staging-web:1")
         .stdout_contains("~ containerDefinitions[web].image: \"acme/web:0\" -> \"acme/web:1\"")
-        .stdout_contains("~ containerDefinitions[web].environment[PORT].value: \"8080\" -> \"3000\"")
+        .stdout_contains(
+            "~ containerDefinitions[web].environment[PORT].value: \"8080\" -> \"3000\"",
+        )
         .stdout_contains("- containerDefinitions[web].environment[OLD_FLAG]")
         .never_prints("canary-local-secret-value");
 }
@@ -327,11 +393,22 @@ fn online_plan_diffs_field_by_field_against_the_running_revision() {
 #[test]
 fn online_plan_of_what_already_runs_shows_no_changes() {
     let moto = Moto::start();
-    let toml = format!("{TOML}endpoint = \"{}\"\ncluster = \"shop-staging\"\n", moto.endpoint());
+    let toml = format!(
+        "{TOML}endpoint = \"{}\"\ncluster = \"shop-staging\"\n",
+        moto.endpoint()
+    );
     let offline = Test::new()
         .compose(COMPOSE)
         .toml(&toml)
-        .args(["plan", "staging", "--format", "json", "--offline"])
+        .args([
+            "-p",
+            "shop",
+            "plan",
+            "staging",
+            "--format",
+            "json",
+            "--offline",
+        ])
         .run()
         .status(0)
         .json();
@@ -340,7 +417,7 @@ fn online_plan_of_what_already_runs_shows_no_changes() {
         .compose(COMPOSE)
         .toml(&toml)
         .aws(&moto)
-        .args(["plan", "staging"])
+        .args(["-p", "shop", "plan", "staging"])
         .run()
         .status(0)
         .stdout_contains("service shop-web: no changes (runs shop-staging-web:1)");
