@@ -9,5 +9,6 @@ mod support;
 mod cli;
 mod config;
 mod conformance;
+mod invalid;
 mod plan;
 mod secrets;
