@@ -9,6 +9,7 @@ mod support;
 mod cli;
 mod config;
 mod conformance;
+mod deploy;
 mod invalid;
 mod plan;
 mod secrets;
