@@ -13,3 +13,4 @@ mod deploy;
 mod invalid;
 mod plan;
 mod secrets;
+mod up;
