@@ -6,3 +6,4 @@ pub(crate) mod image_ref;
 pub(crate) mod promotion;
 pub(crate) mod release;
 pub(crate) mod rollout;
+pub(crate) mod secrets_plan;
