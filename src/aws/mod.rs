@@ -8,8 +8,14 @@
 
 pub(crate) mod calls;
 pub(crate) mod config;
+pub(crate) mod deploy_lock;
+pub(crate) mod ecr;
+pub(crate) mod ecs;
 pub(crate) mod explain;
+pub(crate) mod logs;
+pub(crate) mod parameters;
 pub(crate) mod ssm;
+pub(crate) mod sts;
 
 // The names commands use; the secrets command is the first user.
 #[allow(unused_imports)]

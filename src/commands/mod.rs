@@ -10,6 +10,7 @@ mod promote;
 mod ps;
 mod rollback;
 mod secrets;
+mod ship;
 mod status;
 mod up;
 

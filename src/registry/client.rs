@@ -301,6 +301,32 @@ impl RegistryClient {
     }
 }
 
+impl RegistryClient {
+    /// POSTs a JSON body to any URL (the deploy webhook), on the same HTTP/TLS
+    /// stack; a non-2xx answer is an error.
+    pub(crate) async fn post_json(&self, url: &str, body: String) -> Result<()> {
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri(url)
+            .header(CONTENT_TYPE, "application/json")
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| Error::failed(format!("webhook URL {url}: {e}")))?;
+        let response = self
+            .http
+            .request(request)
+            .await
+            .map_err(|e| Error::failed(format!("webhook unreachable: {e}")))?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(Error::failed(format!(
+                "webhook answered {}",
+                response.status()
+            )))
+        }
+    }
+}
+
 /// Upload and redirect locations may be relative to the registry.
 fn absolute(registry: &Registry, location: &str) -> String {
     if location.starts_with("http://") || location.starts_with("https://") {

@@ -1,0 +1,20 @@
+//! What `deploy`, `promote` and `rollback` share once the images are known:
+//! the deploy lock, registering the plan's task definitions, the release
+//! phase, creating or updating the services, waiting on the deployment ids,
+//! and the webhook. Orchestration only; the rules live in `cloud::rollout`,
+//! `cloud::release`, `cloud::deploy_lock` and `cloud::promotion`.
+
+pub(crate) mod lock;
+pub(crate) mod notify;
+pub(crate) mod release;
+pub(crate) mod wait;
+
+/// How often ECS is asked while waiting (DescribeServices / DescribeTasks).
+pub(crate) const POLL_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Seconds since the Unix epoch.
+pub(crate) fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
