@@ -1,9 +1,21 @@
 //! The pure cloud core: compose + environment -> ECS task definitions, and what
 //! a sequence of deployment observations means. No AWS SDK, no I/O.
 
+pub(crate) mod container;
 pub(crate) mod deploy_lock;
+pub(crate) mod fargate;
+pub(crate) mod healthcheck;
 pub(crate) mod image_ref;
+pub(crate) mod plan;
 pub(crate) mod promotion;
 pub(crate) mod release;
 pub(crate) mod rollout;
 pub(crate) mod secrets_plan;
+pub(crate) mod unsupported;
+pub(crate) mod variables;
+
+#[allow(unused_imports)] // used by the plan and deploy commands
+pub(crate) use plan::{ImageInput, ImageRefs, Plan, PlanInputs, plan};
+
+#[cfg(test)]
+mod plan_tests;

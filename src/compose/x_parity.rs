@@ -3,12 +3,15 @@
 //! It says what the compose file alone cannot: which services go to the cloud,
 //! which one is the release phase, which variables are secrets there, and what
 //! is left out on purpose. Unknown keys are errors, so a typo never silently
-//! turns a secret into a plain variable.
+//! turns a secret into a plain variable. Owns the syntax and the checks that
+//! need only the compose project; the cloud mapping lives in `crate::cloud`.
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
-use super::model::Service;
+use super::model::{Project, Service};
+use crate::error::{Error, Result};
+use crate::settings::Seconds;
 
 /// The parsed `x-parity` block of one service. Absent means all defaults.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,29 +51,220 @@ impl Default for XParity {
     }
 }
 
-/// Health-check values for ECS, each in whole seconds.
+/// Health-check values for ECS, each in whole seconds (`10` or `"10s"`).
+/// A field left out keeps the compose value.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CloudHealthcheck {
-    pub(crate) interval: Option<String>,
-    pub(crate) timeout: Option<String>,
+    #[serde(default)]
+    pub(crate) interval: Option<Seconds>,
+    #[serde(default)]
+    pub(crate) timeout: Option<Seconds>,
+    #[serde(default)]
     pub(crate) retries: Option<u64>,
-    pub(crate) start_period: Option<String>,
+    #[serde(default)]
+    pub(crate) start_period: Option<Seconds>,
 }
 
 /// The key under which the extension lives in a service.
 pub(crate) const KEY: &str = "x-parity";
 
+/// Compose fields a service may list in `cloud_ignore`: the ones Fargate cannot
+/// express. Anything else in the list is a typo and an error.
+pub(crate) const IGNORABLE: &[&str] = &[
+    "volumes",
+    "tmpfs",
+    "privileged",
+    "devices",
+    "network_mode",
+    "extra_hosts",
+    "hostname",
+    "dns",
+    "dns_search",
+    "dns_opt",
+    "domainname",
+    "cap_add",
+    "ports",
+    "configs",
+    "shm_size",
+    "sysctls",
+    "security_opt",
+    "pid",
+    "ipc",
+    "cgroup_parent",
+    "userns_mode",
+    "runtime",
+    "isolation",
+    "mac_address",
+    "volumes_from",
+    "links",
+    "external_links",
+    "stop_signal",
+    "gpus",
+    "group_add",
+    "oom_kill_disable",
+    "oom_score_adj",
+    "storage_opt",
+    "cpu_shares",
+    "cpu_quota",
+    "cpu_period",
+    "cpuset",
+    "mem_limit",
+    "mem_reservation",
+    "memswap_limit",
+    "mem_swappiness",
+    "blkio_config",
+    "pids_limit",
+    "logging",
+];
+
 impl XParity {
-    /// Reads a service's `x-parity` block. The error names the bad key; the
-    /// loader has already checked the YAML, so this only fails on parity's own keys.
-    pub(crate) fn of(service: &Service) -> Result<Self, String> {
-        match service.extensions.get(KEY) {
-            None | Some(serde_json::Value::Null) => Ok(Self::default()),
-            Some(value) => serde_json::from_value(value.clone()).map_err(|e| e.to_string()),
-        }
+    /// Reads a service's `x-parity` block; the error names the service and the bad key.
+    pub(crate) fn of(service: &Service) -> Result<Self> {
+        let parsed = match service.extensions.get(KEY) {
+            None | Some(serde_json::Value::Null) => Self::default(),
+            Some(value) => serde_json::from_value(value.clone()).map_err(|e| {
+                Error::input(format!("service `{}`: {KEY}: {e}", service.name)).with_help(
+                    "x-parity keys: cloud, release, secrets, sidecar_of, local_only, plain, healthcheck, cloud_ignore",
+                )
+            })?,
+        };
+        parsed.check_alone(&service.name)?;
+        Ok(parsed)
     }
+
+    /// Checks that need only this block.
+    fn check_alone(&self, service: &str) -> Result<()> {
+        let bad = |key: &str, what: String| {
+            Err(Error::input(format!(
+                "service `{service}`: {KEY}.{key}: {what}"
+            )))
+        };
+        if self.release && !self.cloud {
+            return bad(
+                "release",
+                "the release service runs before every rollout, so it cannot be `cloud: false`"
+                    .into(),
+            )
+            .map_err(|e: Error| {
+                e.with_help("remove `cloud: false`, or move the release phase to a cloud service")
+            });
+        }
+        if self.release && self.sidecar_of.is_some() {
+            return bad(
+                "sidecar_of",
+                "the release service runs as its own one-off task; it cannot be a sidecar".into(),
+            );
+        }
+        for (list, names) in [
+            ("secrets", &self.secrets),
+            ("local_only", &self.local_only),
+            ("plain", &self.plain),
+        ] {
+            if let Some(name) = names.iter().find(|n| !valid_variable_name(n)) {
+                return bad(list, format!("`{name}` is not a variable name"));
+            }
+        }
+        for name in &self.secrets {
+            if self.local_only.contains(name) {
+                return bad(
+                    "secrets",
+                    format!("`{name}` is also listed in local_only; pick one"),
+                );
+            }
+            if self.plain.contains(name) {
+                return bad(
+                    "secrets",
+                    format!("`{name}` is also listed in plain; pick one"),
+                );
+            }
+        }
+        if let Some(field) = self
+            .cloud_ignore
+            .iter()
+            .find(|f| !IGNORABLE.contains(&f.as_str()))
+        {
+            let suggestion = IGNORABLE
+                .iter()
+                .min_by_key(|k| strsim::levenshtein(k, field))
+                .filter(|k| strsim::levenshtein(k, field) <= 3);
+            let mut err = Error::input(format!(
+                "service `{service}`: {KEY}.cloud_ignore: `{field}` is not a field Fargate cannot express"
+            ));
+            if let Some(suggestion) = suggestion {
+                err = err.with_help(format!("did you mean `{suggestion}`?"));
+            } else {
+                err = err.with_help(format!(
+                    "fields that can be ignored: {}",
+                    IGNORABLE.join(", ")
+                ));
+            }
+            return Err(err);
+        }
+        Ok(())
+    }
+}
+
+/// A POSIX-ish environment variable name.
+fn valid_variable_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// All services' `x-parity` blocks, by service name.
 pub(crate) type XParityMap = IndexMap<String, XParity>;
+
+/// Reads and cross-checks every service's block: one release service at most,
+/// and `sidecar_of` names an existing cloud service that is not itself a sidecar.
+pub(crate) fn read_all(project: &Project) -> Result<XParityMap> {
+    let mut map = XParityMap::new();
+    for (name, service) in &project.services {
+        let mut named = service.clone();
+        name.clone_into(&mut named.name);
+        map.insert(name.clone(), XParity::of(&named)?);
+    }
+    let releases: Vec<&String> = map
+        .iter()
+        .filter(|(_, x)| x.release)
+        .map(|(n, _)| n)
+        .collect();
+    if releases.len() > 1 {
+        return Err(Error::input(format!(
+            "services {} are all marked `{KEY}.release`; there is one release phase",
+            releases
+                .iter()
+                .map(|r| format!("`{r}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    for (name, x) in &map {
+        let Some(target) = &x.sidecar_of else {
+            continue;
+        };
+        let Some(target_x) = map.get(target) else {
+            let known: Vec<&str> = map.keys().map(String::as_str).collect();
+            return Err(Error::input(format!(
+                "service `{name}`: {KEY}.sidecar_of: no service `{target}` in the compose file (services: {})",
+                known.join(", ")
+            )));
+        };
+        if target == name {
+            return Err(Error::input(format!(
+                "service `{name}`: {KEY}.sidecar_of: a service cannot be its own sidecar"
+            )));
+        }
+        if x.cloud && !target_x.cloud {
+            return Err(Error::input(format!(
+                "service `{name}`: {KEY}.sidecar_of: `{target}` is `cloud: false`, so there is no task for this sidecar to join"
+            )));
+        }
+        if target_x.sidecar_of.is_some() {
+            return Err(Error::input(format!(
+                "service `{name}`: {KEY}.sidecar_of: `{target}` is itself a sidecar; name the service whose task it joins"
+            )));
+        }
+    }
+    Ok(map)
+}

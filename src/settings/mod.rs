@@ -7,19 +7,19 @@
 
 mod environment;
 mod example;
+mod file;
 mod load;
 mod seconds;
-mod settings;
 mod validate;
 
 // The public face of the module; commands (plan, secrets, deploy) use these.
 #[allow(unused_imports)]
 pub(crate) use environment::{DeployKnobs, Environment, LoadBalancer, ServiceSettings};
 pub(crate) use example::EXAMPLE;
+pub(crate) use file::Settings;
 #[allow(unused_imports)]
 pub(crate) use load::{FILE_NAME, load, parse};
 pub(crate) use seconds::Seconds;
-pub(crate) use settings::Settings;
 
 #[cfg(test)]
 mod tests;

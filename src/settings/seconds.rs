@@ -50,7 +50,7 @@ impl<'de> Deserialize<'de> for Seconds {
                         "invalid duration `{v}`: expected e.g. \"30s\", \"5m\" or an integer number of seconds"
                     ))
                 })?;
-                if millis % 1000 != 0 {
+                if !millis.is_multiple_of(1000) {
                     return Err(E::custom(format!(
                         "`{v}` is not a whole number of seconds (ECS takes whole seconds)"
                     )));

@@ -203,6 +203,9 @@ fn check_pipeline(settings: &Settings) -> Result<()> {
     Ok(())
 }
 
+/// One ECS service's identity: endpoint, region, account, cluster, service name.
+type ServiceKey<'a> = (Option<&'a str>, &'a str, Option<&'a str>, String, String);
+
 /// Where an ECS service lives: endpoint, region, account, cluster.
 fn target(environment: &Environment) -> (Option<&str>, &str, Option<&str>, String) {
     (
@@ -215,8 +218,7 @@ fn target(environment: &Environment) -> (Option<&str>, &str, Option<&str>, Strin
 
 /// Explicit `name = ...` values must not resolve to the same ECS service twice.
 fn check_explicit_service_names(settings: &Settings) -> Result<()> {
-    let mut seen: HashMap<(Option<&str>, &str, Option<&str>, String, String), (&str, &str)> =
-        HashMap::new();
+    let mut seen: HashMap<ServiceKey<'_>, (&str, &str)> = HashMap::new();
     for environment in settings.environments.values() {
         for (service, service_settings) in &environment.services {
             let Some(name) = &service_settings.name else {
@@ -256,8 +258,7 @@ impl Settings {
         &self,
         services: impl IntoIterator<Item = &'a str> + Clone,
     ) -> Result<()> {
-        let mut seen: HashMap<(Option<&str>, &str, Option<&str>, String, String), (&str, String)> =
-            HashMap::new();
+        let mut seen: HashMap<ServiceKey<'_>, (&str, String)> = HashMap::new();
         for environment in self.environments.values() {
             for service in services.clone() {
                 let (endpoint, region, account, cluster) = target(environment);

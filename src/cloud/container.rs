@@ -1,0 +1,251 @@
+//! One compose service -> one ECS container definition (the JSON the ECS API
+//! takes, keys in the API reference's order).
+
+use serde_json::{Map, Value, json};
+
+use super::{healthcheck, unsupported, variables};
+use crate::compose::model::Service;
+use crate::compose::x_parity::XParity;
+use crate::error::{Error, Result};
+use crate::settings::Environment;
+
+/// Fargate's ceiling for `stopTimeout`.
+const FARGATE_MAX_STOP_TIMEOUT: u64 = 120;
+
+/// Ulimit names the ECS API accepts.
+const ULIMITS: &[&str] = &[
+    "core",
+    "cpu",
+    "data",
+    "fsize",
+    "locks",
+    "memlock",
+    "msgqueue",
+    "nice",
+    "nofile",
+    "nproc",
+    "rss",
+    "rtprio",
+    "rttime",
+    "sigpending",
+    "stack",
+];
+
+/// ECS `appProtocol` values.
+const APP_PROTOCOLS: &[&str] = &["http", "http2", "grpc"];
+
+/// What translating one container gave besides its JSON.
+pub(crate) struct Container {
+    pub(crate) definition: Map<String, Value>,
+    /// Container ports, for load-balancer checks.
+    pub(crate) ports: Vec<u16>,
+    /// Whether the definition carries a healthCheck (for HEALTHY dependencies).
+    pub(crate) has_health_check: bool,
+    /// Plain compose values that reach the cloud (local-only reference check).
+    pub(crate) compose_values: indexmap::IndexMap<String, String>,
+    pub(crate) notes: Vec<String>,
+    pub(crate) warnings: Vec<String>,
+}
+
+/// Everything one container's translation reads.
+pub(crate) struct Input<'a> {
+    pub(crate) service: &'a Service,
+    pub(crate) x: &'a XParity,
+    pub(crate) environment: &'a Environment,
+    pub(crate) account_id: &'a str,
+    pub(crate) app: &'a str,
+    pub(crate) image: String,
+    pub(crate) essential: bool,
+    /// The image's own HEALTHCHECK is known to exist.
+    pub(crate) image_has_healthcheck: bool,
+}
+
+pub(crate) fn translate(input: &Input<'_>) -> Result<Container> {
+    let service = input.service;
+    let name = &service.name;
+    let mut notes = unsupported::check(service, input.x)?;
+    let mut warnings = unsupported::unmapped(service);
+    let mut def = Map::new();
+    def.insert("name".into(), json!(name));
+    def.insert("image".into(), json!(input.image));
+    let mut ports = Vec::new();
+    let mut mappings = Vec::new();
+    for port in &service.ports {
+        if ports.contains(&port.target) {
+            continue;
+        }
+        ports.push(port.target);
+        let mut mapping = Map::new();
+        mapping.insert("containerPort".into(), json!(port.target));
+        mapping.insert("hostPort".into(), json!(port.target));
+        mapping.insert("protocol".into(), json!(port.protocol));
+        if let Some(port_name) = &port.name {
+            mapping.insert("name".into(), json!(port_name));
+        }
+        if let Some(protocol) = &port.app_protocol {
+            if !APP_PROTOCOLS.contains(&protocol.as_str()) {
+                return Err(Error::input(format!(
+                    "service `{name}`: ports.app_protocol `{protocol}`: ECS accepts http, http2 or grpc"
+                )));
+            }
+            mapping.insert("appProtocol".into(), json!(protocol));
+        }
+        if let Some(ip) = &port.host_ip {
+            warnings.push(format!(
+                "service `{name}`: ports: host_ip {ip} of port {} is local only; in the cloud the port is reachable as the security groups allow",
+                port.target
+            ));
+        }
+        mappings.push(Value::Object(mapping));
+    }
+    if !mappings.is_empty() {
+        def.insert("portMappings".into(), Value::Array(mappings));
+    }
+    def.insert("essential".into(), json!(input.essential));
+    if let Some(entrypoint) = &service.entrypoint {
+        def.insert("entryPoint".into(), json!(entrypoint));
+    }
+    if let Some(command) = &service.command {
+        def.insert("command".into(), json!(command));
+    }
+    let vars = variables::translate(
+        service,
+        input.x,
+        input.environment,
+        input.account_id,
+        input.app,
+    )?;
+    notes.extend(vars.notes);
+    warnings.extend(vars.warnings);
+    if !vars.environment.is_empty() {
+        def.insert("environment".into(), Value::Array(vars.environment));
+    }
+    if let Some(params) = linux_parameters(service) {
+        def.insert("linuxParameters".into(), params);
+    }
+    if !vars.secrets.is_empty() {
+        def.insert("secrets".into(), Value::Array(vars.secrets));
+    }
+    // dependsOn is filled in by the task definition, which knows its containers.
+    if let Some(start) = input.environment.deploy().start_timeout() {
+        def.insert("startTimeout".into(), json!(start));
+    }
+    let stop = match service.stop_grace_period {
+        Some(grace) => {
+            if !grace.as_millis().is_multiple_of(1000) {
+                return Err(Error::input(format!(
+                    "service `{name}`: stop_grace_period is {grace}; ECS's stopTimeout takes whole seconds"
+                )));
+            }
+            Some(grace.as_millis() / 1000)
+        }
+        None => input.environment.deploy().stop_timeout(),
+    };
+    if let Some(stop) = stop {
+        if stop > FARGATE_MAX_STOP_TIMEOUT {
+            return Err(Error::input(format!(
+                "service `{name}`: stop_grace_period is {stop}s; Fargate allows at most {FARGATE_MAX_STOP_TIMEOUT} s"
+            )));
+        }
+        def.insert("stopTimeout".into(), json!(stop));
+    }
+    if let Some(user) = &service.user {
+        def.insert("user".into(), json!(user));
+    }
+    if let Some(dir) = &service.working_dir {
+        def.insert("workingDirectory".into(), json!(dir));
+    }
+    if service.read_only == Some(true) {
+        def.insert("readonlyRootFilesystem".into(), json!(true));
+    }
+    if service.other.get("stdin_open").and_then(Value::as_bool) == Some(true) {
+        def.insert("interactive".into(), json!(true));
+    }
+    if service.other.get("tty").and_then(Value::as_bool) == Some(true) {
+        def.insert("pseudoTerminal".into(), json!(true));
+    }
+    if !service.labels.is_empty() {
+        def.insert("dockerLabels".into(), json!(service.labels));
+    }
+    if !service.ulimits.is_empty() {
+        let mut limits = Vec::new();
+        for (limit, value) in &service.ulimits {
+            if !ULIMITS.contains(&limit.as_str()) {
+                return Err(Error::input(format!(
+                    "service `{name}`: ulimits.{limit}: ECS knows no such ulimit (it accepts {})",
+                    ULIMITS.join(", ")
+                )));
+            }
+            limits.push(json!({"name": limit, "softLimit": value.soft, "hardLimit": value.hard}));
+        }
+        def.insert("ulimits".into(), Value::Array(limits));
+    }
+    if service.logging.is_some() {
+        notes.push(format!(
+            "service `{name}`: logging: the cloud sends logs to CloudWatch Logs (awslogs), not the compose driver"
+        ));
+    }
+    def.insert(
+        "logConfiguration".into(),
+        json!({
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-group": input.environment.log_group(),
+                "awslogs-region": input.environment.region(),
+                "awslogs-stream-prefix": name,
+            }
+        }),
+    );
+    let health = healthcheck::translate(
+        name,
+        service.healthcheck.as_ref(),
+        input.x.healthcheck.as_ref(),
+    )?;
+    notes.extend(health.notes);
+    if health.relies_on_image && input.image_has_healthcheck {
+        warnings.push(format!(
+            "service `{name}`: relies on its image's HEALTHCHECK, which ECS ignores; add a compose healthcheck"
+        ));
+    }
+    let has_health_check = health.check.is_some();
+    if let Some(check) = health.check {
+        def.insert("healthCheck".into(), check);
+    }
+    Ok(Container {
+        definition: def,
+        ports,
+        has_health_check,
+        compose_values: vars.compose_values,
+        notes,
+        warnings,
+    })
+}
+
+/// `init`, `cap_add`/`cap_drop` -> `linuxParameters`.
+fn linux_parameters(service: &Service) -> Option<Value> {
+    let mut params = Map::new();
+    let strip = |caps: &[String]| -> Vec<String> {
+        caps.iter()
+            .map(|c| c.trim_start_matches("CAP_").to_owned())
+            .collect()
+    };
+    let add: Vec<String> = strip(&service.cap_add)
+        .into_iter()
+        .filter(|c| c == "SYS_PTRACE")
+        .collect();
+    let drop = strip(&service.cap_drop);
+    if !add.is_empty() || !drop.is_empty() {
+        let mut caps = Map::new();
+        if !add.is_empty() {
+            caps.insert("add".into(), json!(add));
+        }
+        if !drop.is_empty() {
+            caps.insert("drop".into(), json!(drop));
+        }
+        params.insert("capabilities".into(), Value::Object(caps));
+    }
+    if service.init == Some(true) {
+        params.insert("initProcessEnabled".into(), json!(true));
+    }
+    (!params.is_empty()).then_some(Value::Object(params))
+}

@@ -1,0 +1,640 @@
+//! `cloud::plan`: a compose project + one environment of parity.toml -> the
+//! RegisterTaskDefinition requests and ECS service descriptions for it.
+//!
+//! Pure and deterministic: the same inputs give byte-identical JSON. `deploy`
+//! registers exactly what this returns (with image digests passed in through
+//! [`PlanInputs::images`]), and `plan` prints it, so what is shown is what ships.
+
+use indexmap::IndexMap;
+use serde_json::{Map, Value, json};
+
+use super::container::{self, Container};
+use super::fargate;
+use super::promotion::{COMMIT_TAG, COMPOSE_HASH_TAG};
+use crate::compose::model::{Condition, Project, Service};
+use crate::compose::x_parity::{self, XParity, XParityMap};
+use crate::error::{Error, Result};
+use crate::settings::{Environment, Settings};
+
+/// Tag keys parity puts on every task definition (besides the compose hash and commit).
+pub(crate) const APP_TAG: &str = "parity:app";
+pub(crate) const ENVIRONMENT_TAG: &str = "parity:environment";
+pub(crate) const SERVICE_TAG: &str = "parity:service";
+
+/// The image a service's container runs, as the deploy resolved it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ImageInput {
+    /// Full reference, ideally pinned: `registry/repo@sha256:...`.
+    pub(crate) reference: String,
+    /// The image's architecture as Docker reports it (`amd64`, `arm64`), if known.
+    pub(crate) architecture: Option<String>,
+    /// The image declares its own HEALTHCHECK (which ECS ignores).
+    pub(crate) has_healthcheck: bool,
+}
+
+/// Images by compose service name. Services without an entry use their compose
+/// `image:`, or (for `build:` services) the repository the deploy pushes to.
+pub(crate) type ImageRefs = IndexMap<String, ImageInput>;
+
+/// What the plan needs besides the project and settings.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PlanInputs {
+    /// The AWS account (from parity.toml or STS).
+    pub(crate) account_id: String,
+    pub(crate) images: ImageRefs,
+    /// [`super::promotion::compose_hash`] of the normalized project.
+    pub(crate) compose_hash: String,
+    /// The git commit the images are built from, when known.
+    pub(crate) git_commit: Option<String>,
+}
+
+/// One task definition to register.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct TaskDefinition {
+    /// The compose service whose task this is (sidecars join it).
+    pub(crate) service: String,
+    pub(crate) family: String,
+    /// The RegisterTaskDefinition request, in the API's JSON form.
+    pub(crate) request: Value,
+}
+
+/// One ECS service, shaped like a CreateService request.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct EcsService {
+    pub(crate) service: String,
+    pub(crate) request: Value,
+}
+
+/// The release phase: a one-off task run before the rollout.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Release {
+    pub(crate) service: String,
+    pub(crate) family: String,
+    pub(crate) cluster: String,
+    /// `networkConfiguration` for RunTask.
+    pub(crate) network_configuration: Value,
+}
+
+/// Everything an environment should run.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Plan {
+    pub(crate) environment: String,
+    pub(crate) task_definitions: Vec<TaskDefinition>,
+    pub(crate) services: Vec<EcsService>,
+    pub(crate) release: Option<Release>,
+    /// Deliberate differences from local (left out on purpose, mapped differently).
+    pub(crate) notes: Vec<String>,
+    /// Likely mistakes that do not stop the plan.
+    pub(crate) warnings: Vec<String>,
+}
+
+impl Plan {
+    /// `{"environment", "taskDefinitions", "services"}` (+ `"release"` when there is one).
+    pub(crate) fn to_json(&self) -> Value {
+        let mut out = Map::new();
+        out.insert("environment".into(), json!(self.environment));
+        out.insert(
+            "taskDefinitions".into(),
+            Value::Array(
+                self.task_definitions
+                    .iter()
+                    .map(|t| t.request.clone())
+                    .collect(),
+            ),
+        );
+        out.insert(
+            "services".into(),
+            Value::Array(self.services.iter().map(|s| s.request.clone()).collect()),
+        );
+        if let Some(release) = &self.release {
+            out.insert(
+                "release".into(),
+                json!({
+                    "cluster": release.cluster,
+                    "taskDefinition": release.family,
+                    "launchType": "FARGATE",
+                    "networkConfiguration": release.network_configuration,
+                }),
+            );
+        }
+        Value::Object(out)
+    }
+
+    /// The task definition of a compose service, if it has one.
+    pub(crate) fn task_definition(&self, service: &str) -> Option<&TaskDefinition> {
+        self.task_definitions.iter().find(|t| t.service == service)
+    }
+}
+
+/// Builds the plan for environment `env_name`.
+pub(crate) fn plan(
+    project: &Project,
+    settings: &Settings,
+    env_name: &str,
+    inputs: &PlanInputs,
+) -> Result<Plan> {
+    let environment = settings.environment(env_name)?;
+    let app = settings.app();
+    let xs = x_parity::read_all(project)?;
+    let cloud_services: Vec<&str> = project
+        .services
+        .keys()
+        .filter(|n| {
+            xs.get(*n)
+                .is_some_and(|x| x.cloud && x.sidecar_of.is_none())
+        })
+        .map(String::as_str)
+        .collect();
+    settings.check_service_names(cloud_services.iter().copied())?;
+    let execution_role = environment.execution_role_arn.as_deref().ok_or_else(|| {
+        Error::input(format!(
+            "environment `{env_name}`: execution_role_arn is not set; Fargate needs it to pull images, write logs and read SSM secrets"
+        ))
+        .at(settings.location(environment.region.span()))
+        .with_help("set execution_role_arn = \"arn:aws:iam::<account>:role/ecsTaskExecutionRole\" in the environment")
+    })?;
+    if environment.subnets.is_empty() {
+        return Err(Error::input(format!(
+            "environment `{env_name}`: subnets is empty; Fargate tasks need at least one awsvpc subnet"
+        ))
+        .at(settings.location(environment.region.span()))
+        .with_help("set subnets = [\"subnet-...\"] in the environment"));
+    }
+    let mut plan = Plan {
+        environment: env_name.to_owned(),
+        task_definitions: Vec::new(),
+        services: Vec::new(),
+        release: None,
+        notes: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let network = network_configuration(environment);
+    for (name, service) in &project.services {
+        let x = &xs[name];
+        if !x.cloud || x.sidecar_of.is_some() {
+            if !x.cloud {
+                plan.notes.push(format!(
+                    "service `{name}`: local only (x-parity.cloud: false), no task definition"
+                ));
+            }
+            continue;
+        }
+        let ctx = Context {
+            project,
+            xs: &xs,
+            environment,
+            app,
+            inputs,
+            execution_role,
+        };
+        let task = task_definition(&ctx, name, service, &mut plan)?;
+        if x.release {
+            plan.release = Some(Release {
+                service: name.clone(),
+                family: task.family.clone(),
+                cluster: environment.cluster(),
+                network_configuration: network.clone(),
+            });
+        } else {
+            plan.services
+                .push(ecs_service(environment, name, service, &task, &network)?);
+        }
+        plan.task_definitions.push(task);
+    }
+    check_settings_references(environment, &xs, &mut plan);
+    Ok(plan)
+}
+
+/// What every task definition's construction reads.
+struct Context<'a> {
+    project: &'a Project,
+    xs: &'a XParityMap,
+    environment: &'a Environment,
+    app: &'a str,
+    inputs: &'a PlanInputs,
+    execution_role: &'a str,
+}
+
+impl Context<'_> {
+    fn image(&self, name: &str, service: &Service) -> Result<String> {
+        if let Some(image) = self.inputs.images.get(name) {
+            return Ok(image.reference.clone());
+        }
+        if service.build.is_some() {
+            return Ok(format!(
+                "{}/{}",
+                self.environment.registry(&self.inputs.account_id),
+                self.environment.repository(name)
+            ));
+        }
+        service.image.clone().ok_or_else(|| {
+            Error::input(format!("service `{name}` has neither `image` nor `build`"))
+        })
+    }
+
+    /// `X86_64` or `ARM64`: the deployed image's, else compose `platform`, else parity.toml's.
+    fn architecture(&self, name: &str, service: &Service) -> Result<String> {
+        let known = self
+            .inputs
+            .images
+            .get(name)
+            .and_then(|i| i.architecture.clone());
+        let from_platform = service
+            .platform
+            .as_deref()
+            .map(|p| p.split('/').nth(1).unwrap_or(p).to_owned());
+        let Some(arch) = known.or(from_platform) else {
+            return Ok(self.environment.architecture().to_owned());
+        };
+        match arch.as_str() {
+            "amd64" | "x86_64" | "X86_64" => Ok("X86_64".into()),
+            "arm64" | "aarch64" | "ARM64" => Ok("ARM64".into()),
+            other => Err(Error::input(format!(
+                "service `{name}`: platform architecture `{other}`: Fargate runs linux/amd64 or linux/arm64"
+            ))),
+        }
+    }
+}
+
+/// The task definition of `name` and its sidecars.
+fn task_definition(
+    ctx: &Context<'_>,
+    name: &str,
+    service: &Service,
+    plan: &mut Plan,
+) -> Result<TaskDefinition> {
+    let family = ctx.environment.family(name);
+    let mut members: Vec<(&str, &Service, &XParity)> = vec![(name, service, &ctx.xs[name])];
+    for (other, other_service) in &ctx.project.services {
+        let x = &ctx.xs[other];
+        if x.cloud && x.sidecar_of.as_deref() == Some(name) {
+            members.push((other, other_service, x));
+        }
+    }
+    let mut containers: Vec<Container> = Vec::new();
+    let mut cpu_need = 0_u64;
+    let mut memory_need = 0_u64;
+    for (index, (member, member_service, x)) in members.iter().enumerate() {
+        let mut named = (*member_service).clone();
+        (*member).clone_into(&mut named.name);
+        let image_input = ctx.inputs.images.get(*member);
+        let container = container::translate(&container::Input {
+            service: &named,
+            x,
+            environment: ctx.environment,
+            account_id: &ctx.inputs.account_id,
+            app: ctx.app,
+            image: ctx.image(member, member_service)?,
+            essential: index == 0,
+            image_has_healthcheck: image_input.is_some_and(|i| i.has_healthcheck),
+        })?;
+        let (cpu, memory) = resources(member, member_service)?;
+        cpu_need += cpu;
+        memory_need += memory;
+        plan.notes.extend(container.notes.iter().cloned());
+        plan.warnings.extend(container.warnings.iter().cloned());
+        local_references(ctx, member, &container, plan);
+        containers.push(container);
+    }
+    // Ports are shared by every container of an awsvpc task.
+    let mut seen_ports: IndexMap<u16, &str> = IndexMap::new();
+    for (container, (member, _, _)) in containers.iter().zip(&members) {
+        for port in &container.ports {
+            if let Some(first) = seen_ports.insert(*port, member) {
+                return Err(Error::input(format!(
+                    "service `{member}`: ports: container port {port} is also used by `{first}`; containers of one awsvpc task share the network"
+                )));
+            }
+        }
+    }
+    let depends = depends_on(&members, &containers, ctx, plan)?;
+    let size = fargate::smallest(cpu_need, memory_need).map_err(|too| {
+        let what = match too {
+            fargate::TooLarge::Cpu => format!(
+                "deploy.resources asks for {} vCPU in total; Fargate offers at most 16 vCPU",
+                format_vcpu(cpu_need)
+            ),
+            fargate::TooLarge::Memory => format!(
+                "deploy.resources asks for {} of memory in total; Fargate offers at most 120 GiB",
+                format_mib(memory_need)
+            ),
+        };
+        Error::input(format!("service `{name}`: {what}"))
+    })?;
+    let architecture = ctx.architecture(name, service)?;
+    let mut definitions = Vec::new();
+    for (container, depends) in containers.into_iter().zip(depends) {
+        let mut definition = container.definition;
+        if !depends.is_empty() {
+            definition = insert_before(
+                definition,
+                "dependsOn",
+                Value::Array(depends),
+                &[
+                    "startTimeout",
+                    "stopTimeout",
+                    "user",
+                    "workingDirectory",
+                    "readonlyRootFilesystem",
+                    "interactive",
+                    "pseudoTerminal",
+                    "dockerLabels",
+                    "ulimits",
+                    "logConfiguration",
+                ],
+            );
+        }
+        definitions.push(Value::Object(definition));
+    }
+    let mut request = Map::new();
+    request.insert("family".into(), json!(family));
+    if let Some(role) = &ctx.environment.task_role_arn {
+        request.insert("taskRoleArn".into(), json!(role));
+    }
+    request.insert("executionRoleArn".into(), json!(ctx.execution_role));
+    request.insert("networkMode".into(), json!("awsvpc"));
+    request.insert("containerDefinitions".into(), Value::Array(definitions));
+    request.insert("requiresCompatibilities".into(), json!(["FARGATE"]));
+    request.insert("cpu".into(), json!(size.cpu.to_string()));
+    request.insert("memory".into(), json!(size.memory_mib.to_string()));
+    let mut tags = vec![
+        json!({"key": APP_TAG, "value": ctx.app}),
+        json!({"key": ENVIRONMENT_TAG, "value": ctx.environment.name()}),
+        json!({"key": SERVICE_TAG, "value": name}),
+        json!({"key": COMPOSE_HASH_TAG, "value": ctx.inputs.compose_hash}),
+    ];
+    if let Some(commit) = &ctx.inputs.git_commit {
+        tags.push(json!({"key": COMMIT_TAG, "value": commit}));
+    }
+    request.insert("tags".into(), Value::Array(tags));
+    request.insert(
+        "runtimePlatform".into(),
+        json!({"cpuArchitecture": architecture, "operatingSystemFamily": "LINUX"}),
+    );
+    Ok(TaskDefinition {
+        service: name.to_owned(),
+        family,
+        request: Value::Object(request),
+    })
+}
+
+/// Rebuilds `map` with `key` placed before the first of `before` present.
+fn insert_before(
+    map: Map<String, Value>,
+    key: &str,
+    value: Value,
+    before: &[&str],
+) -> Map<String, Value> {
+    let mut out = Map::new();
+    let mut pending = Some(value);
+    for (k, v) in map {
+        if pending.is_some() && before.contains(&k.as_str()) {
+            out.insert(key.to_owned(), pending.take().unwrap_or(Value::Null));
+        }
+        out.insert(k, v);
+    }
+    if let Some(value) = pending {
+        out.insert(key.to_owned(), value);
+    }
+    out
+}
+
+/// `depends_on` within the task -> container `dependsOn`; outside it -> notes.
+fn depends_on(
+    members: &[(&str, &Service, &XParity)],
+    containers: &[Container],
+    ctx: &Context<'_>,
+    plan: &mut Plan,
+) -> Result<Vec<Vec<Value>>> {
+    let mut all = Vec::new();
+    for (index, (member, service, _)) in members.iter().enumerate() {
+        let mut depends = Vec::new();
+        for (target, dependency) in &service.depends_on {
+            if let Some(target_index) = members.iter().position(|(m, _, _)| m == target) {
+                let condition = match dependency.condition {
+                    Condition::Started => "START",
+                    Condition::Healthy => {
+                        if !containers[target_index].has_health_check {
+                            return Err(Error::input(format!(
+                                "service `{member}`: depends_on.{target}: condition service_healthy needs a healthcheck on `{target}` in the cloud, and it has none"
+                            )));
+                        }
+                        "HEALTHY"
+                    }
+                    Condition::CompletedSuccessfully => {
+                        if target_index == 0 {
+                            return Err(Error::input(format!(
+                                "service `{member}`: depends_on.{target}: service_completed_successfully cannot wait for the task's essential container `{target}`"
+                            )));
+                        }
+                        "SUCCESS"
+                    }
+                };
+                depends.push(json!({"containerName": target, "condition": condition}));
+                continue;
+            }
+            let Some(target_x) = ctx.xs.get(target) else {
+                continue;
+            };
+            let note = if !target_x.cloud {
+                format!(
+                    "service `{member}`: depends_on.{target}: `{target}` is local only; in the cloud its managed replacement must be running"
+                )
+            } else if target_x.release {
+                format!(
+                    "service `{member}`: depends_on.{target}: satisfied by the release phase, which completes before the rollout"
+                )
+            } else {
+                format!(
+                    "service `{member}`: depends_on.{target}: separate ECS services start independently; ECS does not order them"
+                )
+            };
+            plan.notes.push(note);
+        }
+        let _ = index;
+        all.push(depends);
+    }
+    Ok(all)
+}
+
+/// Values of a cloud container that name a local-only service's host.
+fn local_references(ctx: &Context<'_>, member: &str, container: &Container, plan: &mut Plan) {
+    for (local, service) in &ctx.project.services {
+        if ctx.xs[local].cloud {
+            continue;
+        }
+        let mut hosts = vec![local.as_str()];
+        hosts.extend(service.container_name.as_deref());
+        hosts.extend(service.hostname.as_deref());
+        for (variable, value) in &container.compose_values {
+            if hosts
+                .iter()
+                .any(|h| super::variables::mentions_host(value, h))
+            {
+                plan.warnings.push(format!(
+                    "service `{member}`: variable {variable} points at `{local}`, which is local only (cloud: false); set its cloud value in parity.toml or x-parity.secrets"
+                ));
+            }
+        }
+    }
+}
+
+/// CPU units and MiB one container asks for (limits, else reservations).
+fn resources(name: &str, service: &Service) -> Result<(u64, u64)> {
+    let Some(resources) = service.deploy.as_ref().and_then(|d| d.resources.as_ref()) else {
+        return Ok((0, 0));
+    };
+    let pick = |field: fn(&crate::compose::model::ResourceAmounts) -> Option<String>| {
+        resources
+            .limits
+            .as_ref()
+            .and_then(field)
+            .map(|v| ("limits", v))
+            .or_else(|| {
+                resources
+                    .reservations
+                    .as_ref()
+                    .and_then(field)
+                    .map(|v| ("reservations", v))
+            })
+    };
+    let cpu = match pick(|a| a.cpus.clone()) {
+        Some((which, cpus)) => fargate::cpu_units(&cpus).ok_or_else(|| {
+            Error::input(format!(
+                "service `{name}`: deploy.resources.{which}.cpus `{cpus}` is not a number of cores"
+            ))
+        })?,
+        None => 0,
+    };
+    let memory = pick(|a| a.memory.map(|m| m.to_string()))
+        .and_then(|(_, m)| m.parse::<u64>().ok())
+        .map_or(0, fargate::mib);
+    if cpu > fargate::MAX_CPU {
+        return Err(Error::input(format!(
+            "service `{name}`: deploy.resources.cpus asks for {} vCPU; Fargate offers at most 16 vCPU",
+            format_vcpu(cpu)
+        )));
+    }
+    if memory > fargate::MAX_MEMORY_MIB {
+        return Err(Error::input(format!(
+            "service `{name}`: deploy.resources.memory asks for {}; Fargate offers at most 120 GiB",
+            format_mib(memory)
+        )));
+    }
+    Ok((cpu, memory))
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn format_vcpu(units: u64) -> String {
+    let vcpu = units as f64 / 1024.0;
+    format!("{vcpu}")
+}
+
+fn format_mib(mib: u64) -> String {
+    if mib.is_multiple_of(1024) {
+        format!("{} GiB", mib / 1024)
+    } else {
+        format!("{mib} MiB")
+    }
+}
+
+fn network_configuration(environment: &Environment) -> Value {
+    json!({
+        "awsvpcConfiguration": {
+            "subnets": environment.subnets,
+            "securityGroups": environment.security_groups,
+            "assignPublicIp": if environment.assign_public_ip { "ENABLED" } else { "DISABLED" },
+        }
+    })
+}
+
+/// The CreateService-shaped description of one ECS service.
+fn ecs_service(
+    environment: &Environment,
+    name: &str,
+    service: &Service,
+    task: &TaskDefinition,
+    network: &Value,
+) -> Result<EcsService> {
+    let desired = environment
+        .desired_count(name)
+        .map(u64::from)
+        .or_else(|| service.deploy.as_ref().and_then(|d| d.replicas))
+        .unwrap_or(1);
+    let mut request = Map::new();
+    request.insert("cluster".into(), json!(environment.cluster()));
+    request.insert("serviceName".into(), json!(environment.service_name(name)));
+    request.insert("taskDefinition".into(), json!(task.family));
+    if let Some(lb) = environment.load_balancer(name) {
+        let container = lb.container_name.clone().unwrap_or_else(|| name.to_owned());
+        let port = *lb.container_port.get_ref();
+        let containers = task.request["containerDefinitions"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let Some(definition) = containers.iter().find(|c| c["name"] == json!(container)) else {
+            return Err(Error::input(format!(
+                "environment `{}`: services.{name}.load_balancer.container_name: no container `{container}` in the task of `{name}`",
+                environment.name()
+            )));
+        };
+        let has_port = definition["portMappings"]
+            .as_array()
+            .is_some_and(|ports| ports.iter().any(|p| p["containerPort"] == json!(port)));
+        if !has_port {
+            return Err(Error::input(format!(
+                "environment `{}`: services.{name}.load_balancer.container_port: `{container}` does not expose port {port} (add it to the service's compose `ports`)",
+                environment.name()
+            )));
+        }
+        request.insert(
+            "loadBalancers".into(),
+            json!([{"targetGroupArn": lb.target_group_arn, "containerName": container, "containerPort": port}]),
+        );
+    }
+    request.insert("desiredCount".into(), json!(desired));
+    request.insert("launchType".into(), json!("FARGATE"));
+    let knobs = environment.deploy();
+    request.insert(
+        "deploymentConfiguration".into(),
+        json!({
+            "deploymentCircuitBreaker": {"enable": knobs.circuit_breaker(), "rollback": knobs.circuit_breaker()},
+            "maximumPercent": knobs.maximum_percent(),
+            "minimumHealthyPercent": knobs.minimum_healthy_percent(),
+        }),
+    );
+    request.insert("networkConfiguration".into(), network.clone());
+    if let Some(grace) = environment
+        .load_balancer(name)
+        .and_then(|lb| lb.grace_period)
+    {
+        request.insert("healthCheckGracePeriodSeconds".into(), json!(grace.get()));
+    }
+    request.insert("propagateTags".into(), json!("TASK_DEFINITION"));
+    Ok(EcsService {
+        service: name.to_owned(),
+        request: Value::Object(request),
+    })
+}
+
+/// parity.toml settings that point at services with no ECS service.
+fn check_settings_references(environment: &Environment, xs: &XParityMap, plan: &mut Plan) {
+    for service in environment.services.keys() {
+        let service = service.get_ref();
+        let message = match xs.get(service) {
+            None => format!("no compose service `{service}`"),
+            Some(x) if !x.cloud => format!("`{service}` is local only (cloud: false)"),
+            Some(x) if x.release => format!(
+                "`{service}` is the release phase, which runs as a one-off task, not an ECS service"
+            ),
+            Some(x) if x.sidecar_of.is_some() => {
+                format!("`{service}` is a sidecar in another service's task")
+            }
+            Some(_) => continue,
+        };
+        plan.warnings.push(format!(
+            "parity.toml: [environments.{}.services.{service}]: {message}; these settings are not used",
+            environment.name()
+        ));
+    }
+}

@@ -1,0 +1,344 @@
+//! The translation on projects built in code: the shapes `plan` produces and
+//! the inputs it refuses (every refusal names the service and the field).
+
+use std::path::Path;
+
+use indexmap::IndexMap;
+use serde_json::{Value, json};
+
+use super::plan::{ImageInput, PlanInputs, plan};
+use crate::compose::model::{
+    Condition, Dependency, Deploy, Duration, Healthcheck, Port, Project, ResourceAmounts,
+    Resources, Service, VolumeMount,
+};
+use crate::error::{Error, ErrorKind};
+use crate::settings::{Settings, parse};
+
+const SETTINGS: &str = r#"
+app = "shop"
+[environments.staging]
+region = "eu-west-1"
+account_id = "123456789012"
+subnets = ["subnet-1"]
+security_groups = ["sg-1"]
+execution_role_arn = "arn:aws:iam::123456789012:role/exec"
+"#;
+
+fn settings() -> Settings {
+    parse(SETTINGS, Path::new("parity.toml")).unwrap()
+}
+
+fn inputs() -> PlanInputs {
+    PlanInputs {
+        account_id: "123456789012".into(),
+        compose_hash: "abc".into(),
+        ..PlanInputs::default()
+    }
+}
+
+fn service(image: &str) -> Service {
+    Service {
+        image: Some(image.into()),
+        ..Service::default()
+    }
+}
+
+fn project(services: Vec<(&str, Service)>) -> Project {
+    Project {
+        name: "shop".into(),
+        services: services
+            .into_iter()
+            .map(|(n, mut s)| {
+                n.clone_into(&mut s.name);
+                (n.to_owned(), s)
+            })
+            .collect(),
+        ..Project::default()
+    }
+}
+
+fn x(service: &mut Service, value: Value) {
+    service.extensions.insert("x-parity".into(), value);
+}
+
+fn refused(project: &Project) -> Error {
+    match plan(project, &settings(), "staging", &inputs()) {
+        Ok(p) => panic!(
+            "accepted: {}",
+            serde_json::to_string_pretty(&p.to_json()).unwrap()
+        ),
+        Err(e) => {
+            assert_eq!(e.kind(), ErrorKind::Input, "{e}");
+            e
+        }
+    }
+}
+
+#[test]
+fn a_web_service_becomes_one_fargate_task_definition() {
+    let mut web = service("nginx:1.27");
+    web.ports.push(Port {
+        target: 80,
+        published: Some("80".into()),
+        protocol: "tcp".into(),
+        mode: "ingress".into(),
+        ..Port::default()
+    });
+    let plan = plan(
+        &project(vec![("web", web)]),
+        &settings(),
+        "staging",
+        &inputs(),
+    )
+    .unwrap();
+    let td = &plan.task_definitions[0].request;
+    assert_eq!(td["family"], "shop-staging-web");
+    assert_eq!(td["networkMode"], "awsvpc");
+    assert_eq!(td["requiresCompatibilities"], json!(["FARGATE"]));
+    assert_eq!(
+        (td["cpu"].as_str(), td["memory"].as_str()),
+        (Some("256"), Some("512"))
+    );
+    let container = &td["containerDefinitions"][0];
+    assert_eq!(
+        container["portMappings"],
+        json!([{"containerPort": 80, "hostPort": 80, "protocol": "tcp"}])
+    );
+    assert_eq!(
+        container["logConfiguration"]["options"]["awslogs-group"],
+        "/shop/staging"
+    );
+    let service = &plan.services[0].request;
+    assert_eq!(service["serviceName"], "shop-web");
+    assert_eq!(
+        service["networkConfiguration"]["awsvpcConfiguration"]["assignPublicIp"],
+        "DISABLED"
+    );
+}
+
+#[test]
+fn secrets_become_ssm_value_from_without_double_slash() {
+    let mut web = service("app");
+    web.environment
+        .insert("API_KEY".into(), Some("local-canary".into()));
+    x(&mut web, json!({"secrets": ["API_KEY"]}));
+    let plan = plan(
+        &project(vec![("web", web)]),
+        &settings(),
+        "staging",
+        &inputs(),
+    )
+    .unwrap();
+    let container = &plan.task_definitions[0].request["containerDefinitions"][0];
+    assert_eq!(
+        container["secrets"],
+        json!([{"name": "API_KEY", "valueFrom": "arn:aws:ssm:eu-west-1:123456789012:parameter/shop/staging/API_KEY"}])
+    );
+    assert!(container.get("environment").is_none());
+    assert!(!plan.to_json().to_string().contains("local-canary"));
+}
+
+#[test]
+fn sidecars_join_the_task_with_depends_on() {
+    let mut web = service("app");
+    web.depends_on.insert(
+        "proxy".into(),
+        Dependency {
+            condition: Condition::Started,
+            restart: false,
+            required: true,
+        },
+    );
+    let mut proxy = service("envoy");
+    x(&mut proxy, json!({"sidecar_of": "web"}));
+    let plan = plan(
+        &project(vec![("proxy", proxy), ("web", web)]),
+        &settings(),
+        "staging",
+        &inputs(),
+    )
+    .unwrap();
+    assert_eq!(plan.task_definitions.len(), 1);
+    let containers = &plan.task_definitions[0].request["containerDefinitions"];
+    assert_eq!(containers[0]["name"], "web");
+    assert_eq!(
+        containers[0]["dependsOn"],
+        json!([{"containerName": "proxy", "condition": "START"}])
+    );
+    assert_eq!(containers[1]["essential"], false);
+}
+
+#[test]
+fn digests_passed_in_are_what_the_task_runs() {
+    let mut web = service("app");
+    web.build = Some(crate::compose::model::Build::default());
+    let mut inputs = inputs();
+    let pinned = format!("reg.example/shop/web@sha256:{}", "a".repeat(64));
+    inputs.images.insert(
+        "web".into(),
+        ImageInput {
+            reference: pinned.clone(),
+            architecture: Some("arm64".into()),
+            has_healthcheck: true,
+        },
+    );
+    let plan = plan(
+        &project(vec![("web", web)]),
+        &settings(),
+        "staging",
+        &inputs,
+    )
+    .unwrap();
+    let td = &plan.task_definitions[0].request;
+    assert_eq!(td["containerDefinitions"][0]["image"], json!(pinned));
+    assert_eq!(td["runtimePlatform"]["cpuArchitecture"], "ARM64");
+    assert!(
+        plan.warnings.iter().any(|w| w.contains("HEALTHCHECK")),
+        "{:?}",
+        plan.warnings
+    );
+}
+
+#[test]
+fn output_is_deterministic() {
+    let mut web = service("app");
+    web.environment.insert("B".into(), Some("2".into()));
+    web.environment.insert("A".into(), Some("1".into()));
+    let p = project(vec![("web", web)]);
+    let a = plan(&p, &settings(), "staging", &inputs())
+        .unwrap()
+        .to_json()
+        .to_string();
+    let b = plan(&p, &settings(), "staging", &inputs())
+        .unwrap()
+        .to_json()
+        .to_string();
+    assert_eq!(a, b);
+    assert!(a.find("\"A\"").unwrap() < a.find("\"B\"").unwrap());
+}
+
+#[test]
+fn tmpfs_is_refused_naming_service_and_field() {
+    let mut web = service("app");
+    web.tmpfs.push("/tmp".into());
+    let err = refused(&project(vec![("web", web)]));
+    assert!(
+        err.message().starts_with("service `web`: tmpfs"),
+        "{}",
+        err.message()
+    );
+}
+
+#[test]
+fn cloud_ignore_turns_a_refusal_into_a_note() {
+    let mut web = service("app");
+    web.volumes.push(VolumeMount {
+        kind: "bind".into(),
+        source: Some("/src".into()),
+        target: "/app".into(),
+        ..VolumeMount::default()
+    });
+    x(&mut web, json!({"cloud_ignore": ["volumes"]}));
+    let plan = plan(
+        &project(vec![("web", web)]),
+        &settings(),
+        "staging",
+        &inputs(),
+    )
+    .unwrap();
+    assert!(
+        plan.notes.iter().any(|n| n.contains("volumes left out")),
+        "{:?}",
+        plan.notes
+    );
+}
+
+#[test]
+fn healthcheck_interval_of_one_second_is_refused() {
+    let mut web = service("app");
+    web.healthcheck = Some(Healthcheck {
+        test: vec!["CMD".into(), "true".into()],
+        interval: Some(Duration(1000)),
+        ..Healthcheck::default()
+    });
+    let err = refused(&project(vec![("web", web)]));
+    assert!(
+        err.message()
+            .contains("service `web`: healthcheck.interval"),
+        "{}",
+        err.message()
+    );
+}
+
+#[test]
+fn seventeen_vcpu_is_refused() {
+    let mut web = service("app");
+    web.deploy = Some(Deploy {
+        resources: Some(Resources {
+            limits: Some(ResourceAmounts {
+                cpus: Some("17".into()),
+                ..ResourceAmounts::default()
+            }),
+            reservations: None,
+        }),
+        ..Deploy::default()
+    });
+    let err = refused(&project(vec![("web", web)]));
+    assert!(
+        err.message()
+            .contains("service `web`: deploy.resources.cpus"),
+        "{}",
+        err.message()
+    );
+}
+
+#[test]
+fn local_only_hosts_in_cloud_values_are_warnings() {
+    let mut web = service("app");
+    web.environment
+        .insert("DATABASE_HOST".into(), Some("db".into()));
+    let mut db = service("postgres:16");
+    x(&mut db, json!({"cloud": false}));
+    let plan = plan(
+        &project(vec![("db", db), ("web", web)]),
+        &settings(),
+        "staging",
+        &inputs(),
+    )
+    .unwrap();
+    assert!(
+        plan.warnings
+            .iter()
+            .any(|w| w.contains("DATABASE_HOST points at `db`")),
+        "{:?}",
+        plan.warnings
+    );
+    assert_eq!(plan.task_definitions.len(), 1);
+}
+
+#[test]
+fn release_service_gets_a_task_definition_but_no_ecs_service() {
+    let mut migrate = service("app");
+    x(&mut migrate, json!({"release": true}));
+    let web = service("app");
+    let plan = plan(
+        &project(vec![("migrate", migrate), ("web", web)]),
+        &settings(),
+        "staging",
+        &inputs(),
+    )
+    .unwrap();
+    assert_eq!(plan.task_definitions.len(), 2);
+    assert_eq!(plan.services.len(), 1);
+    assert_eq!(
+        plan.release.as_ref().unwrap().family,
+        "shop-staging-migrate"
+    );
+}
+
+#[test]
+fn unknown_environment_is_bad_input() {
+    let err = plan(&project(vec![]), &settings(), "prod", &inputs()).unwrap_err();
+    assert!(err.message().contains("staging"));
+    let _: IndexMap<String, String> = IndexMap::new();
+}

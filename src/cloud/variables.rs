@@ -1,0 +1,217 @@
+//! A container's variables in the cloud: compose values, minus `local_only`,
+//! overridden by parity.toml's non-secret variables; `x-parity.secrets` become
+//! SSM `valueFrom` ARNs and compose `secrets:` Secrets Manager ARNs.
+//!
+//! Refuses a plain variable that looks secret (by name, or a URL carrying a
+//! password) unless the service marks it `plain`. Messages name variables,
+//! never values.
+
+use indexmap::IndexMap;
+use serde_json::{Value, json};
+
+use crate::compose::model::Service;
+use crate::compose::x_parity::XParity;
+use crate::error::{Error, Result};
+use crate::settings::Environment;
+
+/// Words that make a variable name look secret.
+const SECRET_WORDS: &[&str] = &[
+    "KEY",
+    "SECRET",
+    "TOKEN",
+    "PASSWORD",
+    "PASSWD",
+    "CREDENTIAL",
+    "PRIVATE",
+    "DSN",
+];
+
+/// One container's `environment` and `secrets` in ECS form.
+pub(crate) struct Variables {
+    pub(crate) environment: Vec<Value>,
+    pub(crate) secrets: Vec<Value>,
+    /// Compose-sourced plain values that reach the cloud, by name (for the
+    /// local-only reference check).
+    pub(crate) compose_values: IndexMap<String, String>,
+    pub(crate) notes: Vec<String>,
+    pub(crate) warnings: Vec<String>,
+}
+
+/// Builds the variables of one service's container.
+pub(crate) fn translate(
+    service: &Service,
+    x: &XParity,
+    environment: &Environment,
+    account_id: &str,
+    app: &str,
+) -> Result<Variables> {
+    let name = &service.name;
+    let mut out = Variables {
+        environment: Vec::new(),
+        secrets: Vec::new(),
+        compose_values: IndexMap::new(),
+        notes: Vec::new(),
+        warnings: Vec::new(),
+    };
+    // Plain values: compose first, then parity.toml on top.
+    let mut plain: IndexMap<String, Option<String>> = IndexMap::new();
+    for (key, value) in &service.environment {
+        if x.local_only.contains(key) || x.secrets.contains(key) {
+            continue;
+        }
+        plain.insert(key.clone(), value.clone());
+        if let Some(value) = value {
+            out.compose_values.insert(key.clone(), value.clone());
+        }
+    }
+    for key in &x.local_only {
+        if service.environment.contains_key(key) {
+            out.notes.push(format!(
+                "service `{name}`: variable {key} stays local (x-parity.local_only)"
+            ));
+        }
+    }
+    for (key, value) in environment.variables_for(name) {
+        if x.secrets.contains(&key) {
+            return Err(Error::input(format!(
+                "environment `{}`: variable {key} of service `{name}` is declared secret (x-parity.secrets) but parity.toml gives it a plain value",
+                environment.name()
+            ))
+            .with_help("secret values never live in parity.toml: remove it there and run `parity secrets sync`"));
+        }
+        if x.local_only.contains(&key) {
+            continue;
+        }
+        out.compose_values.shift_remove(&key);
+        plain.insert(key, Some(value));
+    }
+    plain.sort_keys();
+    for (key, value) in &plain {
+        let Some(value) = value else {
+            out.warnings.push(format!(
+                "service `{name}`: variable {key} is declared without a value and nothing in parity.toml sets it; it is left out of the cloud"
+            ));
+            continue;
+        };
+        if !x.plain.contains(key) {
+            if looks_secret(key) {
+                return Err(secret_looking(name, key, "its name looks secret"));
+            }
+            if url_with_password(value) {
+                return Err(secret_looking(
+                    name,
+                    key,
+                    "its value is a URL with a password in it",
+                ));
+            }
+        }
+        out.environment.push(json!({"name": key, "value": value}));
+    }
+    for key in &x.secrets {
+        out.secrets.push(json!({
+            "name": key,
+            "valueFrom": environment.ssm_parameter_arn(account_id, key),
+        }));
+    }
+    for reference in &service.secrets {
+        let target = reference
+            .target
+            .as_deref()
+            .filter(|t| !t.contains('/'))
+            .unwrap_or(&reference.source);
+        out.secrets.push(json!({
+            "name": target,
+            "valueFrom": format!(
+                "arn:aws:secretsmanager:{}:{account_id}:secret:{app}/{}/{}",
+                environment.region(),
+                environment.name(),
+                reference.source
+            ),
+        }));
+        out.notes.push(format!(
+            "service `{name}`: compose secret `{}` comes from Secrets Manager `{app}/{}/{}` as variable {target} (ECS injects secrets as variables, not files)",
+            reference.source,
+            environment.name(),
+            reference.source
+        ));
+    }
+    Ok(out)
+}
+
+fn secret_looking(service: &str, key: &str, why: &str) -> Error {
+    Error::input(format!(
+        "service `{service}`: variable {key} would reach the cloud as plain text, but {why}"
+    ))
+    .with_help(
+        "list it in `x-parity.secrets` to read it from SSM, or in `x-parity.plain` if it is not a secret",
+    )
+}
+
+/// A name looks secret when one of its `_`-separated words contains a secret word.
+pub(crate) fn looks_secret(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    upper
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|word| SECRET_WORDS.iter().any(|s| word.contains(s)))
+}
+
+/// `scheme://user:password@host...` with a non-empty password.
+pub(crate) fn url_with_password(value: &str) -> bool {
+    let Some((_, rest)) = value.split_once("://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let Some((userinfo, _)) = authority.rsplit_once('@') else {
+        return false;
+    };
+    userinfo
+        .split_once(':')
+        .is_some_and(|(_, password)| !password.is_empty())
+}
+
+/// Host-like words in a value (`postgres://u@db:5432/x` gives `postgres`, `u`, `db`, ...).
+pub(crate) fn mentions_host(value: &str, host: &str) -> bool {
+    value
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.'))
+        .any(|word| word == host)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_looking_names() {
+        for name in [
+            "API_KEY",
+            "SECRET_KEY_BASE",
+            "GITHUB_TOKEN",
+            "DB_PASSWORD",
+            "SENTRY_DSN",
+            "PRIVATE_PEM",
+            "AWS_CREDENTIALS",
+            "APIKEY",
+        ] {
+            assert!(looks_secret(name), "{name}");
+        }
+        for name in ["PORT", "LOG_LEVEL", "DATABASE_HOST", "RAILS_ENV"] {
+            assert!(!looks_secret(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn urls_with_passwords() {
+        assert!(url_with_password("postgres://app:s3cret@db/app"));
+        assert!(!url_with_password("postgres://app@db/app"));
+        assert!(!url_with_password("postgres://app:@db/app"));
+        assert!(!url_with_password("https://example.com/a:b@c"));
+        assert!(!url_with_password("plain"));
+    }
+
+    #[test]
+    fn host_mentions() {
+        assert!(mentions_host("postgres://app@db:5432/app", "db"));
+        assert!(mentions_host("db", "db"));
+        assert!(!mentions_host("postgres://app@dbhost/app", "db"));
+    }
+}
