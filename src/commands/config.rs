@@ -1,11 +1,66 @@
-//! `parity config`.
+//! `parity config`: the normalized compose model, like `docker compose config`.
+//!
+//! Values of variables a service declares secret (`x-parity.secrets`) are
+//! masked unless `--reveal`: the output is often pasted into issues and CI logs.
 
+use std::io::Write;
 use std::process::ExitCode;
 
-use crate::cli::{ConfigArgs, GlobalArgs};
+use crate::cli::{ConfigArgs, DataFormat, GlobalArgs};
+use crate::compose::emit;
+use crate::compose::model::Project;
+use crate::compose::x_parity::XParity;
 use crate::error::{Error, Result};
 
-/// Not available yet: says so and exits 2 rather than printing anything fake.
-pub(crate) fn run(_global: &GlobalArgs, _args: &ConfigArgs) -> Result<ExitCode> {
-    Err(Error::not_available("config"))
+/// What a masked value prints as.
+const MASK: &str = "********";
+
+pub(crate) fn run(global: &GlobalArgs, args: &ConfigArgs) -> Result<ExitCode> {
+    let mut project = super::load_project(global, &[])?;
+    let mut out = String::new();
+    if args.services {
+        for name in project.services.keys() {
+            out.push_str(name);
+            out.push('\n');
+        }
+    } else {
+        if !args.reveal {
+            mask_secrets(&mut project)?;
+        }
+        let value = serde_json::to_value(&project)
+            .map_err(|e| Error::failed(format!("cannot serialize the project: {e}")))?;
+        out = match args.format {
+            DataFormat::Json => {
+                let mut text = serde_json::to_string_pretty(&value)
+                    .map_err(|e| Error::failed(format!("cannot serialize the project: {e}")))?;
+                text.push('\n');
+                text
+            }
+            DataFormat::Yaml => emit::yaml(&value),
+        };
+    }
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`parity config | head`) is not an error worth a message.
+    let _ = stdout.write_all(out.as_bytes());
+    let _ = stdout.flush();
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Replaces the values of each service's declared secret variables.
+fn mask_secrets(project: &mut Project) -> Result<()> {
+    for (name, service) in &mut project.services {
+        let declared = XParity::of(service)
+            .map_err(|e| Error::input(format!("service `{name}`: invalid x-parity: {e}")))?;
+        for variable in &declared.secrets {
+            if let Some(Some(value)) = service.environment.get_mut(variable) {
+                *value = MASK.to_owned();
+            }
+            if let Some(build) = &mut service.build
+                && let Some(Some(value)) = build.args.get_mut(variable)
+            {
+                *value = MASK.to_owned();
+            }
+        }
+    }
+    Ok(())
 }

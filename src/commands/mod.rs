@@ -48,3 +48,29 @@ pub(crate) fn block_on<F: std::future::Future>(future: F) -> F::Output {
         .expect("a Tokio runtime can always be built on this platform")
         .block_on(future)
 }
+
+/// Loads the compose project the global options describe. `services` are the
+/// services named on the command line (they enable their own profiles).
+/// The process environment and working directory are read here, once, so
+/// the compose core stays pure.
+pub(crate) fn load_project(
+    global: &crate::cli::GlobalArgs,
+    services: &[String],
+) -> Result<crate::compose::model::Project> {
+    let cwd = std::env::current_dir().map_err(|e| {
+        crate::error::Error::input(format!("cannot read the working directory: {e}"))
+    })?;
+    let options = crate::compose::LoadOptions {
+        files: global.files.clone(),
+        project_name: global.project_name.clone(),
+        project_directory: global.project_directory.clone(),
+        env_files: global.env_files.clone(),
+        profiles: global.profiles.clone(),
+        services: services.to_vec(),
+        environment: std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect(),
+        cwd,
+    };
+    crate::compose::load(&options)
+}

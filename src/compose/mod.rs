@@ -3,6 +3,61 @@
 //!
 //! Pure: reads the files it is pointed at (and the process environment it is
 //! given), nothing else. It must not touch Docker, AWS, clap or a Tokio runtime.
+//!
+//! Stages: `files` (which files, env, name) -> `yaml` (span-carrying tree) ->
+//! `interpolate` -> `load` (extends, include) -> `merge` (multi-file rules) ->
+//! `project`/`service*` (long forms, validation) -> `graph` (profiles, refs).
 
+pub(crate) mod dotenv;
+pub(crate) mod emit;
+mod files;
+mod graph;
+pub(crate) mod interpolate;
+mod keys;
+mod load;
+mod merge;
 pub(crate) mod model;
+pub(crate) mod paths;
+mod project;
+mod read;
+mod service;
+mod service_blocks;
+mod service_ports_volumes;
+mod syntax;
 pub(crate) mod x_parity;
+mod yaml;
+
+use std::path::PathBuf;
+
+use indexmap::IndexMap;
+
+use crate::error::Result;
+use model::Project;
+
+/// What to load: the command line's project options plus the process
+/// environment and working directory, passed in so the core reads neither.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LoadOptions {
+    /// `-f` files in order; empty means `COMPOSE_FILE` or discovery.
+    pub(crate) files: Vec<PathBuf>,
+    /// `-p`.
+    pub(crate) project_name: Option<String>,
+    /// `--project-directory`.
+    pub(crate) project_directory: Option<PathBuf>,
+    /// `--env-file` files; given, they replace `.env`.
+    pub(crate) env_files: Vec<PathBuf>,
+    /// `--profile`; empty means `COMPOSE_PROFILES`.
+    pub(crate) profiles: Vec<String>,
+    /// Services named on the command line: active whatever their profiles.
+    pub(crate) services: Vec<String>,
+    /// The process environment (wins over `.env`).
+    pub(crate) environment: IndexMap<String, String>,
+    /// The working directory relative paths on the command line start from.
+    pub(crate) cwd: PathBuf,
+}
+
+/// Loads the project: discovery, `.env`, interpolation, `extends`,
+/// `include`, multi-file merge, long forms, profiles and validation.
+pub(crate) fn load(options: &LoadOptions) -> Result<Project> {
+    load::load(options)
+}

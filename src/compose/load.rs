@@ -1,0 +1,430 @@
+//! The loading pipeline, in compose-go's order: per file, parse ->
+//! interpolate -> `extends` -> `include` -> merge onto the files before it;
+//! then normalize, filter by profile and check references.
+//!
+//! Owns: the order of the stages and `extends`/`include` resolution.
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+
+use indexmap::{IndexMap, IndexSet};
+
+use super::model::Project;
+use super::service::{self, Context};
+use super::yaml::{self, Entry, Node, Value};
+use super::{LoadOptions, files, graph, interpolate, keys, merge, project, read};
+use crate::error::{Error, Result};
+
+/// Loads and normalizes the project the options describe.
+pub(crate) fn load(options: &LoadOptions) -> Result<Project> {
+    let cwd = &options.cwd;
+    let explicit_dir = options
+        .project_directory
+        .as_ref()
+        .map(|d| files::absolute(cwd, d));
+    let env_files: Vec<PathBuf> = options
+        .env_files
+        .iter()
+        .map(|f| files::absolute(cwd, f))
+        .collect();
+    // `.env` may itself set COMPOSE_FILE, so it is read from where the files
+    // would be looked for before the files are known.
+    let first_guess = explicit_dir
+        .clone()
+        .unwrap_or_else(|| match options.files.first() {
+            Some(file) => files::absolute(cwd, file)
+                .parent()
+                .map_or_else(|| cwd.clone(), Path::to_owned),
+            None => cwd.clone(),
+        });
+    let mut env = files::environment(&env_files, &first_guess, &options.environment)?;
+    let compose_files = if !options.files.is_empty() {
+        options
+            .files
+            .iter()
+            .map(|f| files::absolute(cwd, f))
+            .collect()
+    } else if let Some(value) = env.get("COMPOSE_FILE").filter(|v| !v.is_empty()) {
+        files::compose_file_var(value, &env, &first_guess)
+    } else {
+        files::discover(explicit_dir.as_deref().unwrap_or(cwd))?
+    };
+    let project_dir = explicit_dir.unwrap_or_else(|| {
+        compose_files[0]
+            .parent()
+            .map_or_else(|| cwd.clone(), Path::to_owned)
+    });
+    if project_dir != first_guess {
+        env = files::environment(&env_files, &project_dir, &options.environment)?;
+    }
+
+    let loader = Loader {
+        missing: RefCell::new(IndexSet::new()),
+    };
+    let root = loader.load_files(&compose_files, &project_dir, &env, &[])?;
+    for name in loader.missing.borrow().iter() {
+        tracing::warn!("the {name} variable is not set; defaulting to a blank string");
+    }
+
+    let name = project_name(options, &env, &root, &project_dir)?;
+    let mut profiles = options.profiles.clone();
+    if profiles.is_empty()
+        && let Some(value) = env.get("COMPOSE_PROFILES")
+    {
+        profiles = value
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned)
+            .collect();
+    }
+    let ctx = Context { env: &env };
+    let (mut project, nodes) = project::project(&name, &root, &ctx)?;
+    project.working_dir = project_dir;
+    project.files = compose_files;
+    graph::resolve(&mut project, &nodes, &profiles, &options.services)?;
+    project::add_default_network(&mut project);
+    Ok(project)
+}
+
+fn project_name(
+    options: &LoadOptions,
+    env: &IndexMap<String, String>,
+    root: &Node,
+    dir: &Path,
+) -> Result<String> {
+    let explicit = [
+        options.project_name.clone().map(|n| (n, "-p")),
+        env.get("COMPOSE_PROJECT_NAME")
+            .filter(|n| !n.is_empty())
+            .map(|n| (n.clone(), "COMPOSE_PROJECT_NAME")),
+    ];
+    if let Some((name, origin)) = explicit.into_iter().flatten().next() {
+        if !files::valid_project_name(&name) {
+            return Err(Error::input(format!("invalid project name `{name}` (from {origin})"))
+                .with_help("project names use lowercase letters, digits, `_` and `-`, starting with a letter or digit"));
+        }
+        return Ok(name);
+    }
+    if let Some(node) = root.get("name").filter(|n| !n.is_null()) {
+        let name = read::string(node, "name")?;
+        if !files::valid_project_name(&name) {
+            return Err(node
+                .pos
+                .error(format!("invalid project name `{name}`"))
+                .with_help("project names use lowercase letters, digits, `_` and `-`, starting with a letter or digit"));
+        }
+        return Ok(name);
+    }
+    let name = files::name_from_dir(dir);
+    if name.is_empty() {
+        return Err(Error::input(format!(
+            "cannot derive a project name from {}",
+            dir.display()
+        ))
+        .with_help("set one with -p NAME or `name:` in the compose file"));
+    }
+    Ok(name)
+}
+
+struct Loader {
+    /// Variables used without a value, warned about once each.
+    missing: RefCell<IndexSet<String>>,
+}
+
+impl Loader {
+    /// Reads, interpolates, extends, includes and merges `paths` in order.
+    fn load_files(
+        &self,
+        paths: &[PathBuf],
+        base_dir: &Path,
+        env: &IndexMap<String, String>,
+        chain: &[PathBuf],
+    ) -> Result<Node> {
+        let mut root: Option<Node> = None;
+        for path in paths {
+            for document in self.read_documents(path, base_dir, env)? {
+                let mut document = document;
+                self.apply_extends(&mut document, env)?;
+                self.apply_includes(&mut document, env, chain, path)?;
+                root = Some(match root {
+                    None => document,
+                    Some(base) => merge::merge_documents(base, document),
+                });
+            }
+        }
+        let mut root = root.ok_or_else(|| Error::input("no compose file given"))?;
+        merge::strip_tags(&mut root);
+        Ok(root)
+    }
+
+    /// Parses and interpolates one file; each document must be a mapping.
+    fn read_documents(
+        &self,
+        path: &Path,
+        base_dir: &Path,
+        env: &IndexMap<String, String>,
+    ) -> Result<Vec<Node>> {
+        let source = files::source(path, base_dir)?;
+        let mut documents = yaml::parse(&source)?;
+        if documents.is_empty() {
+            return Err(yaml::Pos {
+                source: source.clone(),
+                line: 1,
+                column: 1,
+            }
+            .error("the compose file is empty")
+            .with_help("a compose file needs at least a `services:` mapping"));
+        }
+        let lookup = |name: &str| env.get(name).cloned();
+        for document in &mut documents {
+            if document.as_map().is_none() {
+                return Err(document.pos.error(format!(
+                    "the top level of a compose file must be a mapping, found {}",
+                    document.kind()
+                )));
+            }
+            let mut missing = |name: &str| {
+                self.missing.borrow_mut().insert(name.to_owned());
+            };
+            interpolate::interpolate_tree(document, &lookup, &mut missing)?;
+        }
+        Ok(documents)
+    }
+
+    /// Replaces every service that `extends` another by the merge of the two.
+    fn apply_extends(&self, document: &mut Node, env: &IndexMap<String, String>) -> Result<()> {
+        let Some(services) = document.get("services").and_then(Node::as_map).cloned() else {
+            return Ok(());
+        };
+        let mut resolved = services.clone();
+        for (name, entry) in &services {
+            if entry.node.get("extends").is_some() {
+                let node =
+                    self.resolve_extends(name, &entry.node, &services, env, &mut Vec::new())?;
+                resolved.insert(
+                    name.clone(),
+                    Entry {
+                        key_pos: entry.key_pos.clone(),
+                        node,
+                    },
+                );
+            }
+        }
+        if let Some(entry) = document.as_map_mut().and_then(|m| m.get_mut("services")) {
+            entry.node.value = Value::Map(resolved);
+        }
+        Ok(())
+    }
+
+    /// A service with its `extends` chain merged in (base first).
+    fn resolve_extends(
+        &self,
+        name: &str,
+        node: &Node,
+        services: &yaml::Mapping,
+        env: &IndexMap<String, String>,
+        chain: &mut Vec<(PathBuf, String)>,
+    ) -> Result<Node> {
+        let Some(extends) = node.get("extends") else {
+            return Ok(node.clone());
+        };
+        let field = format!("services.{name}.extends");
+        let (base_name, file_node) = match &extends.value {
+            Value::Scalar(..) => (read::string(extends, &field)?, None),
+            Value::Map(map) => {
+                read::check_keys(map, keys::EXTENDS, &format!("`{field}`"))?;
+                let service = extends
+                    .get("service")
+                    .ok_or_else(|| extends.pos.error(format!("`{field}` needs a `service`")))?;
+                (read::string(service, &field)?, extends.get("file"))
+            }
+            Value::Seq(_) => {
+                return Err(extends
+                    .pos
+                    .error(format!("`{field}` must be a service name or a mapping")));
+            }
+        };
+        let link = (node.pos.path().to_owned(), name.to_owned());
+        if chain.contains(&link) {
+            let names: Vec<&str> = chain
+                .iter()
+                .map(|(_, n)| n.as_str())
+                .chain([name])
+                .collect();
+            return Err(extends
+                .pos
+                .error(format!("`extends` cycle: {}", names.join(" -> "))));
+        }
+        chain.push(link);
+        let base = match file_node {
+            None => {
+                let base = services.get(&base_name).ok_or_else(|| {
+                    extends.pos.error(format!(
+                        "service `{name}` extends undefined service `{base_name}`"
+                    ))
+                })?;
+                self.resolve_extends(&base_name, &base.node, services, env, chain)?
+            }
+            Some(file_node) => {
+                let path = service::path_of(file_node, &format!("{field}.file"), env)?;
+                let dir = path
+                    .parent()
+                    .map_or_else(|| PathBuf::from("/"), Path::to_owned);
+                let documents = self.read_documents(&path, &dir, env).map_err(|e| {
+                    if e.location().is_none() {
+                        file_node.pos.error(e.message().to_owned())
+                    } else {
+                        e
+                    }
+                })?;
+                let mut other_services = yaml::Mapping::new();
+                for document in documents {
+                    if let Some(map) = document.get("services").and_then(Node::as_map) {
+                        other_services.extend(map.clone());
+                    }
+                }
+                let base = other_services.get(&base_name).ok_or_else(|| {
+                    extends.pos.error(format!(
+                        "service `{name}` extends `{base_name}`, which {} does not define",
+                        path.display()
+                    ))
+                })?;
+                let base_node = base.node.clone();
+                self.resolve_extends(&base_name, &base_node, &other_services, env, chain)?
+            }
+        };
+        chain.pop();
+        let mut own = node.clone();
+        if let Some(map) = own.as_map_mut() {
+            map.shift_remove("extends");
+        }
+        Ok(merge::merge_service(base, own))
+    }
+
+    /// Loads each `include:` entry as its own project and adds its resources.
+    fn apply_includes(
+        &self,
+        document: &mut Node,
+        env: &IndexMap<String, String>,
+        chain: &[PathBuf],
+        current: &Path,
+    ) -> Result<()> {
+        let Some(include) = document
+            .as_map_mut()
+            .and_then(|m| m.shift_remove("include"))
+        else {
+            return Ok(());
+        };
+        let include = include.node;
+        let mut chain = chain.to_vec();
+        chain.push(current.to_owned());
+        for item in read::sequence(&include, "include")? {
+            let (path_nodes, dir_node, env_node): (Vec<Node>, Option<&Node>, Option<&Node>) =
+                match &item.value {
+                    Value::Map(map) => {
+                        read::check_keys(map, keys::INCLUDE, "`include`")?;
+                        let path = item
+                            .get("path")
+                            .ok_or_else(|| item.pos.error("`include` entries need a `path`"))?;
+                        let paths = match &path.value {
+                            Value::Seq(items) => items.clone(),
+                            _ => vec![path.clone()],
+                        };
+                        (paths, item.get("project_directory"), item.get("env_file"))
+                    }
+                    _ => (vec![item.clone()], None, None),
+                };
+            let mut paths = Vec::new();
+            for node in &path_nodes {
+                let path = service::path_of(node, "include.path", env)?;
+                if chain.contains(&path) {
+                    return Err(node.pos.error(format!(
+                        "`include` cycle: {} includes itself",
+                        path.display()
+                    )));
+                }
+                if !path.is_file() {
+                    return Err(node
+                        .pos
+                        .error(format!("included file {} does not exist", path.display()))
+                        .with_help(
+                            "paths in `include` are relative to the including file's directory",
+                        ));
+                }
+                paths.push(path);
+            }
+            let Some(first) = paths.first() else { continue };
+            let project_dir = match dir_node {
+                Some(node) => service::path_of(node, "include.project_directory", env)?,
+                None => first
+                    .parent()
+                    .map_or_else(|| PathBuf::from("/"), Path::to_owned),
+            };
+            let mut env_files = Vec::new();
+            if let Some(node) = env_node {
+                for file in read::string_or_list(node, "include.env_file")? {
+                    env_files.push(super::paths::absolute(
+                        &node.pos.source.base_dir,
+                        &file,
+                        env,
+                    ));
+                }
+            } else if project_dir.join(".env").is_file() {
+                env_files.push(project_dir.join(".env"));
+            }
+            let mut included_env = env.clone();
+            for file in &env_files {
+                included_env.extend(files::read_dotenv(file, env)?);
+            }
+            let included = self.load_files(&paths, &project_dir, &included_env, &chain)?;
+            import(document, included, item)?;
+        }
+        Ok(())
+    }
+}
+
+/// Adds an included project's resources; a resource defined on both sides
+/// (and not identical) is a conflict, as in compose-go.
+fn import(document: &mut Node, included: Node, include_item: &Node) -> Result<()> {
+    let Value::Map(included) = included.value else {
+        return Ok(());
+    };
+    let Some(target) = document.as_map_mut() else {
+        return Ok(());
+    };
+    for section in ["services", "networks", "volumes", "secrets", "configs"] {
+        let Some(entry) = included.get(section) else {
+            continue;
+        };
+        let Some(resources) = entry.node.as_map() else {
+            continue;
+        };
+        let section_entry = target.entry(section.to_owned()).or_insert_with(|| Entry {
+            key_pos: include_item.pos.clone(),
+            node: Node::new(Value::Map(yaml::Mapping::new()), include_item.pos.clone()),
+        });
+        if section_entry.node.is_null() {
+            section_entry.node = Node::new(
+                Value::Map(yaml::Mapping::new()),
+                section_entry.node.pos.clone(),
+            );
+        }
+        let Some(existing) = section_entry.node.as_map_mut() else {
+            continue;
+        };
+        for (name, resource) in resources {
+            if let Some(own) = existing.get(name) {
+                if own.node.to_json() != resource.node.to_json() {
+                    return Err(own.key_pos.error(format!(
+                        "{section}.{name} conflicts with the one imported by `include` at line {}",
+                        include_item.pos.line
+                    )));
+                }
+                continue;
+            }
+            existing.insert(name.clone(), resource.clone());
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,219 @@
+//! Typed reads of YAML nodes, each failing with a located "expected X, found Y".
+//!
+//! Compose fields that take numbers or booleans also accept strings (so that
+//! `${PORT}` can fill them), so readers go by a scalar's text, not its style.
+//! Owns: node -> Rust value conversions and the unknown-key check. Must not
+//! know which keys a service has (see `keys`).
+
+use indexmap::IndexMap;
+
+use super::yaml::{Mapping, Node, Style, Value};
+use crate::error::{Error, Result};
+
+fn expected(node: &Node, what: &str, field: &str) -> Error {
+    node.pos
+        .error(format!("`{field}` must be {what}, found {}", node.kind()))
+}
+
+/// A scalar as a string. Numbers and booleans give their text.
+pub(crate) fn string(node: &Node, field: &str) -> Result<String> {
+    match &node.value {
+        Value::Scalar(text, _) if !node.is_null() => Ok(text.clone()),
+        _ => Err(expected(node, "a string", field)),
+    }
+}
+
+/// A string, or `None` for null.
+pub(crate) fn opt_string(node: &Node, field: &str) -> Result<Option<String>> {
+    if node.is_null() {
+        return Ok(None);
+    }
+    string(node, field).map(Some)
+}
+
+pub(crate) fn boolean(node: &Node, field: &str) -> Result<bool> {
+    match &node.value {
+        Value::Scalar(text, _) => match text.to_ascii_lowercase().as_str() {
+            "true" | "yes" | "y" | "on" | "1" => Ok(true),
+            "false" | "no" | "n" | "off" | "0" => Ok(false),
+            _ => Err(expected(node, "a boolean (true or false)", field)),
+        },
+        _ => Err(expected(node, "a boolean (true or false)", field)),
+    }
+}
+
+pub(crate) fn unsigned(node: &Node, field: &str) -> Result<u64> {
+    match &node.value {
+        Value::Scalar(text, _) => text
+            .trim()
+            .parse::<u64>()
+            .map_err(|_| expected(node, "a whole number", field)),
+        _ => Err(expected(node, "a whole number", field)),
+    }
+}
+
+pub(crate) fn integer(node: &Node, field: &str) -> Result<i64> {
+    match &node.value {
+        Value::Scalar(text, _) => text
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| expected(node, "a whole number", field)),
+        _ => Err(expected(node, "a whole number", field)),
+    }
+}
+
+pub(crate) fn number(node: &Node, field: &str) -> Result<f64> {
+    match &node.value {
+        Value::Scalar(text, _) => text
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite())
+            .ok_or_else(|| expected(node, "a number", field)),
+        _ => Err(expected(node, "a number", field)),
+    }
+}
+
+pub(crate) fn mapping<'a>(node: &'a Node, field: &str) -> Result<&'a Mapping> {
+    node.as_map()
+        .ok_or_else(|| expected(node, "a mapping", field))
+}
+
+pub(crate) fn sequence<'a>(node: &'a Node, field: &str) -> Result<&'a [Node]> {
+    node.as_seq()
+        .ok_or_else(|| expected(node, "a sequence", field))
+}
+
+/// A list of strings.
+pub(crate) fn strings(node: &Node, field: &str) -> Result<Vec<String>> {
+    sequence(node, field)?
+        .iter()
+        .map(|item| string(item, field))
+        .collect()
+}
+
+/// A single string or a list of strings (`dns`, `env_file`, `tmpfs`, ...).
+pub(crate) fn string_or_list(node: &Node, field: &str) -> Result<Vec<String>> {
+    match &node.value {
+        Value::Seq(_) => strings(node, field),
+        Value::Scalar(..) if !node.is_null() => Ok(vec![string(node, field)?]),
+        _ => Err(expected(node, "a string or a list of strings", field)),
+    }
+}
+
+/// A command: a string (split like a shell) or a list. Null gives `None`.
+pub(crate) fn command(node: &Node, field: &str) -> Result<Option<Vec<String>>> {
+    match &node.value {
+        _ if node.is_null() => Ok(None),
+        Value::Seq(_) => strings(node, field).map(Some),
+        Value::Scalar(text, _) => shell_words::split(text).map(Some).map_err(|_| {
+            node.pos
+                .error(format!("`{field}` has an unclosed quote"))
+                .with_help("close the quote, or write the command as a list")
+        }),
+        Value::Map(_) => Err(expected(node, "a string or a list of strings", field)),
+    }
+}
+
+/// `KEY: value` mapping or `["KEY=value", "KEY"]` list. A key without a
+/// value (`KEY` in a list, `KEY:` or `KEY: null` in a mapping) maps to `None`.
+pub(crate) fn list_or_dict(
+    node: &Node,
+    field: &str,
+    separator: char,
+) -> Result<IndexMap<String, Option<String>>> {
+    let mut out = IndexMap::new();
+    match &node.value {
+        Value::Map(map) => {
+            for (key, entry) in map {
+                let value = match &entry.node.value {
+                    _ if entry.node.is_null() => None,
+                    Value::Scalar(text, _) => Some(text.clone()),
+                    _ => {
+                        return Err(expected(
+                            &entry.node,
+                            "a string, number, boolean or null",
+                            &format!("{field}.{key}"),
+                        ));
+                    }
+                };
+                out.insert(key.clone(), value);
+            }
+        }
+        Value::Seq(items) => {
+            for item in items {
+                let text = string(item, field)?;
+                match text.split_once(separator) {
+                    Some((key, value)) => out.insert(key.to_owned(), Some(value.to_owned())),
+                    None => out.insert(text, None),
+                };
+            }
+        }
+        _ if node.is_null() => {}
+        Value::Scalar(..) => {
+            return Err(expected(node, "a mapping or a list", field));
+        }
+    }
+    Ok(out)
+}
+
+/// Like [`list_or_dict`], with a missing value read as empty (labels).
+pub(crate) fn labels(node: &Node, field: &str) -> Result<IndexMap<String, String>> {
+    Ok(list_or_dict(node, field, '=')?
+        .into_iter()
+        .map(|(k, v)| (k, v.unwrap_or_default()))
+        .collect())
+}
+
+/// Rejects keys that are neither in `allowed` nor `x-` extensions, with a
+/// "did you mean" for near misses.
+pub(crate) fn check_keys(map: &Mapping, allowed: &[&str], context: &str) -> Result<()> {
+    for (key, entry) in map {
+        if key.starts_with("x-") || allowed.contains(&key.as_str()) {
+            continue;
+        }
+        let mut error = entry
+            .key_pos
+            .error(format!("unknown key `{key}` in {context}"));
+        if let Some(suggestion) = suggest(key, allowed) {
+            error = error.with_help(format!("did you mean `{suggestion}`?"));
+        } else {
+            error = error.with_help("custom keys must start with `x-`");
+        }
+        return Err(error);
+    }
+    Ok(())
+}
+
+/// The closest allowed key, when it is close enough to be a typo.
+pub(crate) fn suggest<'a>(key: &str, allowed: &[&'a str]) -> Option<&'a str> {
+    allowed
+        .iter()
+        .map(|candidate| (strsim::damerau_levenshtein(key, candidate), *candidate))
+        .filter(|(distance, candidate)| *distance <= 2.max(candidate.len() / 4))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}
+
+/// JSON for a node kept verbatim (extensions, carried keys).
+pub(crate) fn json(node: &Node) -> serde_json::Value {
+    node.to_json()
+}
+
+/// Whether a scalar was written quoted (or came from interpolation).
+pub(crate) fn is_quoted(node: &Node) -> bool {
+    matches!(node.value, Value::Scalar(_, Style::Quoted))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions_catch_typos_only() {
+        let keys = ["image", "environment", "ports"];
+        assert_eq!(suggest("imgae", &keys), Some("image"));
+        assert_eq!(suggest("enviroment", &keys), Some("environment"));
+        assert_eq!(suggest("zzz", &keys), None);
+    }
+}

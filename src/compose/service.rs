@@ -1,0 +1,485 @@
+//! One merged, extended service node -> [`Service`] in long form.
+//!
+//! Every key is read by the field's rules (short syntax to long, durations,
+//! byte sizes, paths made absolute); spec keys parity does not interpret are
+//! carried in `other`, `x-*` keys in `extensions`. Env files are read here and
+//! folded into `environment`.
+//!
+//! Owns: the service field dispatch. The multi-part syntaxes live in
+//! `service_ports_volumes` and `service_blocks`.
+
+use std::path::Path;
+
+use indexmap::IndexMap;
+
+use super::model::{
+    Build, Condition, Dependency, EnvFile, Service, ServiceFileRef, ServiceNetwork,
+};
+use super::yaml::{Node, Value};
+use super::{dotenv, keys, paths, read, service_blocks as blocks, service_ports_volumes as pv};
+use crate::error::{Error, Result};
+
+/// What service normalization needs from the project.
+pub(crate) struct Context<'a> {
+    /// Variables for interpolation and for `environment` entries without a value.
+    pub(crate) env: &'a IndexMap<String, String>,
+}
+
+/// Normalizes one service.
+pub(crate) fn service(name: &str, node: &Node, ctx: &Context<'_>) -> Result<Service> {
+    let map = read::mapping(node, &format!("services.{name}"))?;
+    read::check_keys(map, keys::SERVICE, &format!("service `{name}`"))?;
+    let mut service = Service {
+        name: name.to_owned(),
+        ..Service::default()
+    };
+    let mut env_files: Vec<(EnvFile, Node)> = Vec::new();
+    let mut environment = IndexMap::new();
+    for (key, entry) in map {
+        let value = &entry.node;
+        let field = format!("services.{name}.{key}");
+        let field = field.as_str();
+        if key.starts_with("x-") {
+            service.extensions.insert(key.clone(), read::json(value));
+            continue;
+        }
+        // `image: null` and friends (often left by `!reset`) mean "not set".
+        if value.is_null() && key != "environment" {
+            continue;
+        }
+        match key.as_str() {
+            "image" => service.image = Some(read::string(value, field)?),
+            "build" => service.build = Some(build(value, field, ctx)?),
+            "command" => service.command = read::command(value, field)?,
+            "entrypoint" => service.entrypoint = read::command(value, field)?,
+            "environment" => environment = read::list_or_dict(value, field, '=')?,
+            "env_file" => env_files = env_file_list(value, field, ctx)?,
+            "ports" => service.ports = pv::ports(value, field)?,
+            "volumes" => service.volumes = pv::volumes(value, field, ctx)?,
+            "depends_on" => service.depends_on = depends_on(value, field)?,
+            "healthcheck" => service.healthcheck = Some(blocks::healthcheck(value, field)?),
+            "deploy" => service.deploy = Some(blocks::deploy(value, field)?),
+            "develop" => service.develop = Some(blocks::develop(value, field, ctx)?),
+            "labels" => service.labels = read::labels(value, field)?,
+            "networks" => service.networks = networks(value, field)?,
+            "network_mode" => service.network_mode = Some(read::string(value, field)?),
+            "profiles" => service.profiles = read::strings(value, field)?,
+            "restart" => service.restart = Some(restart(value, field)?),
+            "user" => service.user = Some(read::string(value, field)?),
+            "working_dir" => service.working_dir = Some(read::string(value, field)?),
+            "container_name" => service.container_name = Some(read::string(value, field)?),
+            "hostname" => service.hostname = Some(read::string(value, field)?),
+            "platform" => service.platform = Some(read::string(value, field)?),
+            "stop_signal" => service.stop_signal = Some(read::string(value, field)?),
+            "pull_policy" => service.pull_policy = Some(read::string(value, field)?),
+            "stop_grace_period" => {
+                service.stop_grace_period = Some(blocks::duration(value, field)?)
+            }
+            "init" => service.init = Some(read::boolean(value, field)?),
+            "read_only" => service.read_only = Some(read::boolean(value, field)?),
+            "privileged" => service.privileged = Some(read::boolean(value, field)?),
+            "tmpfs" => service.tmpfs = read::string_or_list(value, field)?,
+            "extra_hosts" => service.extra_hosts = extra_hosts(value, field)?,
+            "devices" => service.devices = devices(value, field)?,
+            "cap_add" => service.cap_add = read::strings(value, field)?,
+            "cap_drop" => service.cap_drop = read::strings(value, field)?,
+            "ulimits" => service.ulimits = blocks::ulimits(value, field)?,
+            "logging" => service.logging = Some(blocks::logging(value, field)?),
+            "secrets" => service.secrets = file_refs(value, field)?,
+            "configs" => service.configs = file_refs(value, field)?,
+            // Resolved before normalization; never printed.
+            "extends" => {}
+            other => {
+                service
+                    .other
+                    .insert(other.to_owned(), carried(other, value, field)?);
+            }
+        }
+    }
+    // Env files first, then `environment` wins; a name without a value takes
+    // the project environment's value, as compose-go does.
+    let mut combined: IndexMap<String, Option<String>> = IndexMap::new();
+    for (file, node) in &env_files {
+        for (key, value) in read_env_file(file, node, ctx)? {
+            combined.insert(key, Some(value));
+        }
+    }
+    for (key, value) in environment {
+        let value = value.or_else(|| ctx.env.get(&key).cloned());
+        combined.insert(key, value);
+    }
+    service.environment = combined;
+    service.env_file = env_files.into_iter().map(|(file, _)| file).collect();
+    if service.network_mode.is_none() && service.networks.is_empty() {
+        service.networks.insert("default".into(), None);
+    }
+    Ok(service)
+}
+
+fn restart(node: &Node, field: &str) -> Result<String> {
+    let text = read::string(node, field)?;
+    let policy = text.split(':').next().unwrap_or_default();
+    if !matches!(policy, "no" | "always" | "on-failure" | "unless-stopped") {
+        return Err(node
+            .pos
+            .error(format!("invalid restart policy `{text}`"))
+            .with_help("use no, always, on-failure[:N] or unless-stopped"));
+    }
+    Ok(text)
+}
+
+fn build(node: &Node, field: &str, ctx: &Context<'_>) -> Result<Build> {
+    let base = &node.pos.source.base_dir;
+    let context_of = |text: &str| {
+        if paths::is_remote(text) {
+            text.to_owned()
+        } else {
+            paths::absolute_string(base, text, ctx.env)
+        }
+    };
+    if let Value::Scalar(..) = node.value {
+        return Ok(Build {
+            context: context_of(&read::string(node, field)?),
+            dockerfile: "Dockerfile".into(),
+            ..Build::default()
+        });
+    }
+    let map = read::mapping(node, field)?;
+    read::check_keys(map, keys::BUILD, &format!("`{field}`"))?;
+    let mut build = Build {
+        context: context_of("."),
+        dockerfile: "Dockerfile".into(),
+        ..Build::default()
+    };
+    for (key, entry) in map {
+        let value = &entry.node;
+        let field = format!("{field}.{key}");
+        let field = field.as_str();
+        if value.is_null() {
+            continue;
+        }
+        match key.as_str() {
+            "context" => build.context = context_of(&read::string(value, field)?),
+            "dockerfile" => build.dockerfile = read::string(value, field)?,
+            "args" => build.args = read::list_or_dict(value, field, '=')?,
+            "target" => build.target = Some(read::string(value, field)?),
+            "labels" => build.labels = read::labels(value, field)?,
+            "platforms" => build.platforms = read::strings(value, field)?,
+            "cache_from" => build.cache_from = read::strings(value, field)?,
+            "additional_contexts" | "ssh" => {
+                let map = read::list_or_dict(value, field, '=')?;
+                build
+                    .other
+                    .insert(key.clone(), serde_json::to_value(map).unwrap_or_default());
+            }
+            other => {
+                build.other.insert(other.to_owned(), read::json(value));
+            }
+        }
+    }
+    if map.contains_key("dockerfile_inline") && !map.contains_key("dockerfile") {
+        build.dockerfile = String::new();
+    }
+    Ok(build)
+}
+
+fn env_file_list(node: &Node, field: &str, ctx: &Context<'_>) -> Result<Vec<(EnvFile, Node)>> {
+    let items: Vec<Node> = match &node.value {
+        Value::Seq(items) => items.clone(),
+        _ => vec![node.clone()],
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let (path_node, required) = match &item.value {
+            Value::Map(map) => {
+                read::check_keys(map, keys::ENV_FILE, &format!("`{field}`"))?;
+                let path = item
+                    .get("path")
+                    .ok_or_else(|| item.pos.error(format!("`{field}` entries need a `path`")))?;
+                let required = match item.get("required") {
+                    Some(r) => read::boolean(r, &format!("{field}.required"))?,
+                    None => true,
+                };
+                (path.clone(), required)
+            }
+            _ => (item.clone(), true),
+        };
+        let text = read::string(&path_node, field)?;
+        let path = paths::absolute(&path_node.pos.source.base_dir, &text, ctx.env);
+        out.push((EnvFile { path, required }, path_node));
+    }
+    Ok(out)
+}
+
+/// Reads one `env_file`; a missing required file is an error at its mention.
+fn read_env_file(
+    file: &EnvFile,
+    node: &Node,
+    ctx: &Context<'_>,
+) -> Result<IndexMap<String, String>> {
+    match std::fs::read_to_string(&file.path) {
+        Ok(text) => {
+            dotenv::parse_with_lookup(&text, &file.path, &|name| ctx.env.get(name).cloned())
+        }
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound && !file.required => {
+            Ok(IndexMap::new())
+        }
+        Err(err) => Err(node
+            .pos
+            .error(format!(
+                "env file {} cannot be read: {err}",
+                file.path.display()
+            ))
+            .with_help("create the file, or mark it `required: false`")),
+    }
+}
+
+fn depends_on(node: &Node, field: &str) -> Result<IndexMap<String, Dependency>> {
+    let mut out = IndexMap::new();
+    let default = Dependency {
+        condition: Condition::Started,
+        restart: false,
+        required: true,
+    };
+    match &node.value {
+        Value::Seq(items) => {
+            for item in items {
+                out.insert(read::string(item, field)?, default.clone());
+            }
+        }
+        Value::Map(map) => {
+            for (name, entry) in map {
+                let mut dependency = default.clone();
+                let field = format!("{field}.{name}");
+                if !entry.node.is_null() {
+                    let options = read::mapping(&entry.node, &field)?;
+                    read::check_keys(options, keys::DEPENDS_ON, &format!("`{field}`"))?;
+                    if let Some(condition) = entry.node.get("condition") {
+                        dependency.condition = match read::string(condition, &field)?.as_str() {
+                            "service_started" => Condition::Started,
+                            "service_healthy" => Condition::Healthy,
+                            "service_completed_successfully" => Condition::CompletedSuccessfully,
+                            other => {
+                                return Err(condition
+                                    .pos
+                                    .error(format!("unknown depends_on condition `{other}`"))
+                                    .with_help("use service_started, service_healthy or service_completed_successfully"));
+                            }
+                        };
+                    }
+                    if let Some(restart) = entry.node.get("restart") {
+                        dependency.restart = read::boolean(restart, &format!("{field}.restart"))?;
+                    }
+                    if let Some(required) = entry.node.get("required") {
+                        dependency.required =
+                            read::boolean(required, &format!("{field}.required"))?;
+                    }
+                }
+                out.insert(name.clone(), dependency);
+            }
+        }
+        _ => {
+            return Err(node.pos.error(format!(
+                "`{field}` must be a list or a mapping, found {}",
+                node.kind()
+            )));
+        }
+    }
+    Ok(out)
+}
+
+fn networks(node: &Node, field: &str) -> Result<IndexMap<String, Option<ServiceNetwork>>> {
+    let mut out = IndexMap::new();
+    match &node.value {
+        Value::Seq(items) => {
+            for item in items {
+                out.insert(read::string(item, field)?, None);
+            }
+        }
+        Value::Map(map) => {
+            for (name, entry) in map {
+                if entry.node.is_null() {
+                    out.insert(name.clone(), None);
+                    continue;
+                }
+                let field = format!("{field}.{name}");
+                let options = read::mapping(&entry.node, &field)?;
+                read::check_keys(options, keys::SERVICE_NETWORK, &format!("`{field}`"))?;
+                let mut network = ServiceNetwork::default();
+                for (key, option) in options {
+                    match key.as_str() {
+                        "aliases" => network.aliases = read::strings(&option.node, &field)?,
+                        "ipv4_address" => {
+                            network.ipv4_address = read::opt_string(&option.node, &field)?
+                        }
+                        other => {
+                            network
+                                .other
+                                .insert(other.to_owned(), read::json(&option.node));
+                        }
+                    }
+                }
+                out.insert(name.clone(), Some(network));
+            }
+        }
+        _ => {
+            return Err(node.pos.error(format!(
+                "`{field}` must be a list or a mapping, found {}",
+                node.kind()
+            )));
+        }
+    }
+    Ok(out)
+}
+
+fn extra_hosts(node: &Node, field: &str) -> Result<Vec<String>> {
+    match &node.value {
+        Value::Map(_) => Ok(read::list_or_dict(node, field, '=')?
+            .into_iter()
+            .map(|(host, ip)| format!("{host}:{}", ip.unwrap_or_default()))
+            .collect()),
+        _ => Ok(read::strings(node, field)?
+            .into_iter()
+            .map(|entry| match entry.split_once('=') {
+                Some((host, ip)) => format!("{host}:{ip}"),
+                None => entry,
+            })
+            .collect()),
+    }
+}
+
+fn devices(node: &Node, field: &str) -> Result<Vec<String>> {
+    read::sequence(node, field)?
+        .iter()
+        .map(|item| match &item.value {
+            Value::Map(_) => {
+                let part = |key: &str| {
+                    item.get(key)
+                        .and_then(Node::as_scalar)
+                        .unwrap_or_default()
+                        .to_owned()
+                };
+                let mut text = format!("{}:{}", part("source"), part("target"));
+                if item.get("permissions").is_some() {
+                    text = format!("{text}:{}", part("permissions"));
+                }
+                Ok(text)
+            }
+            _ => read::string(item, field),
+        })
+        .collect()
+}
+
+fn file_refs(node: &Node, field: &str) -> Result<Vec<ServiceFileRef>> {
+    read::sequence(node, field)?
+        .iter()
+        .map(|item| {
+            if let Value::Scalar(..) = item.value {
+                return Ok(ServiceFileRef {
+                    source: read::string(item, field)?,
+                    ..ServiceFileRef::default()
+                });
+            }
+            let map = read::mapping(item, field)?;
+            read::check_keys(map, keys::FILE_REF, &format!("`{field}`"))?;
+            let source = item
+                .get("source")
+                .ok_or_else(|| item.pos.error(format!("`{field}` entries need a `source`")))?;
+            let opt = |key: &str| {
+                item.get(key)
+                    .map(|n| read::opt_string(n, field))
+                    .transpose()
+                    .map(Option::flatten)
+            };
+            let mode = match item.get("mode") {
+                Some(mode) if !mode.is_null() => Some(file_mode(mode, field)?),
+                _ => None,
+            };
+            Ok(ServiceFileRef {
+                source: read::string(source, field)?,
+                target: opt("target")?,
+                uid: opt("uid")?,
+                gid: opt("gid")?,
+                mode,
+            })
+        })
+        .collect()
+}
+
+/// A file mode: `0440` (octal, as YAML 1.1 and compose read it), `0o440`, or decimal.
+fn file_mode(node: &Node, field: &str) -> Result<u32> {
+    let text = read::string(node, field)?;
+    let parsed = if let Some(octal) = text.strip_prefix("0o") {
+        u32::from_str_radix(octal, 8).ok()
+    } else if text.len() > 1 && text.starts_with('0') {
+        u32::from_str_radix(&text[1..], 8).ok()
+    } else {
+        text.parse().ok()
+    };
+    parsed.ok_or_else(|| {
+        node.pos.error(format!(
+            "`{field}` mode `{text}` is not a file mode (e.g. 0440)"
+        ))
+    })
+}
+
+/// Spec keys parity carries without interpreting, with their short forms
+/// expanded and sizes in bytes so the output matches `docker compose config`.
+fn carried(key: &str, node: &Node, field: &str) -> Result<serde_json::Value> {
+    Ok(match key {
+        "mem_limit" | "mem_reservation" | "memswap_limit" | "shm_size" => {
+            if node.as_scalar() == Some("-1") {
+                serde_json::json!(-1)
+            } else {
+                let text = read::string(node, field)?;
+                serde_json::json!(super::syntax::parse_bytes(&text).map_err(|m| node.pos.error(m))?)
+            }
+        }
+        "dns"
+        | "dns_search"
+        | "dns_opt"
+        | "security_opt"
+        | "links"
+        | "external_links"
+        | "volumes_from"
+        | "group_add"
+        | "device_cgroup_rules" => {
+            serde_json::json!(read::string_or_list(node, field)?)
+        }
+        "expose" => serde_json::json!(
+            read::sequence(node, field)?
+                .iter()
+                .map(|item| read::string(item, field))
+                .collect::<Result<Vec<_>>>()?
+        ),
+        "sysctls" | "annotations" | "storage_opt" => serde_json::json!(read::labels(node, field)?),
+        "cpus" => serde_json::json!(read::number(node, field)?),
+        "scale" | "cpu_shares" | "cpu_quota" | "cpu_period" | "pids_limit" | "oom_score_adj"
+        | "mem_swappiness" | "cpu_count" | "cpu_percent" => {
+            serde_json::json!(read::integer(node, field)?)
+        }
+        "tty" | "stdin_open" | "oom_kill_disable" | "attach" | "use_api_socket" => {
+            serde_json::json!(read::boolean(node, field)?)
+        }
+        _ => read::json(node),
+    })
+}
+
+/// An `include`/`extends` file path, made absolute against its node's file.
+pub(crate) fn path_of(
+    node: &Node,
+    field: &str,
+    env: &IndexMap<String, String>,
+) -> Result<std::path::PathBuf> {
+    let text = read::string(node, field)?;
+    Ok(paths::absolute(&node.pos.source.base_dir, &text, env))
+}
+
+/// An error for a service named in a file that does not exist.
+pub(crate) fn missing_file(node: &Node, path: &Path, err: &std::io::Error) -> Error {
+    node.pos
+        .error(format!("cannot read {}: {err}", path.display()))
+        .with_help(
+            "check the path; relative paths are resolved against the compose file's directory",
+        )
+}

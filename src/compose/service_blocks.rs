@@ -1,0 +1,242 @@
+//! The nested blocks of a service: `healthcheck`, `deploy`, `develop`,
+//! `ulimits`, `logging`, and the duration fields they use.
+//!
+//! Owns: reading those blocks into the model. Must not read top-level keys.
+
+use indexmap::IndexMap;
+
+use super::model::{
+    Deploy, Develop, Duration, Healthcheck, Logging, ResourceAmounts, Resources, Ulimit, WatchRule,
+    parse_duration,
+};
+use super::service::Context;
+use super::yaml::{Node, Value};
+use super::{keys, paths, read, syntax};
+use crate::error::Result;
+
+/// A Go-style duration (`1m30s`, `500ms`) or a number of seconds.
+pub(crate) fn duration(node: &Node, field: &str) -> Result<Duration> {
+    let text = read::string(node, field)?;
+    parse_duration(&text).map(Duration).ok_or_else(|| {
+        node.pos
+            .error(format!("invalid duration `{text}` for `{field}`"))
+            .with_help("write a duration like 30s, 1m30s or 500ms")
+    })
+}
+
+pub(crate) fn healthcheck(node: &Node, field: &str) -> Result<Healthcheck> {
+    let map = read::mapping(node, field)?;
+    read::check_keys(map, keys::HEALTHCHECK, &format!("`{field}`"))?;
+    let mut check = Healthcheck::default();
+    for (key, entry) in map {
+        let value = &entry.node;
+        let sub = format!("{field}.{key}");
+        if value.is_null() {
+            continue;
+        }
+        match key.as_str() {
+            "test" => {
+                check.test = match &value.value {
+                    Value::Seq(_) => read::strings(value, &sub)?,
+                    _ => vec!["CMD-SHELL".into(), read::string(value, &sub)?],
+                };
+            }
+            "interval" => check.interval = Some(duration(value, &sub)?),
+            "timeout" => check.timeout = Some(duration(value, &sub)?),
+            "start_period" => check.start_period = Some(duration(value, &sub)?),
+            "start_interval" => check.start_interval = Some(duration(value, &sub)?),
+            "retries" => check.retries = Some(read::unsigned(value, &sub)?),
+            "disable" => check.disable = read::boolean(value, &sub)?,
+            _ => {}
+        }
+    }
+    if check.test.first().is_some_and(|t| t == "NONE") {
+        check.disable = true;
+    }
+    Ok(check)
+}
+
+pub(crate) fn deploy(node: &Node, field: &str) -> Result<Deploy> {
+    let map = read::mapping(node, field)?;
+    read::check_keys(map, keys::DEPLOY, &format!("`{field}`"))?;
+    let mut deploy = Deploy::default();
+    for (key, entry) in map {
+        let value = &entry.node;
+        let sub = format!("{field}.{key}");
+        if value.is_null() {
+            continue;
+        }
+        match key.as_str() {
+            "replicas" => deploy.replicas = Some(read::unsigned(value, &sub)?),
+            "resources" => deploy.resources = Some(resources(value, &sub)?),
+            "labels" => {
+                deploy
+                    .other
+                    .insert(key.clone(), serde_json::json!(read::labels(value, &sub)?));
+            }
+            "restart_policy" => {
+                let mut policy = read::json(value);
+                for duration_key in ["delay", "window"] {
+                    if let (Some(node), Some(object)) =
+                        (value.get(duration_key), policy.as_object_mut())
+                    {
+                        let parsed = duration(node, &format!("{sub}.{duration_key}"))?;
+                        object.insert(duration_key.into(), parsed.to_string().into());
+                    }
+                }
+                deploy.other.insert(key.clone(), policy);
+            }
+            _ => {
+                deploy.other.insert(key.clone(), read::json(value));
+            }
+        }
+    }
+    Ok(deploy)
+}
+
+fn resources(node: &Node, field: &str) -> Result<Resources> {
+    let map = read::mapping(node, field)?;
+    read::check_keys(map, keys::RESOURCES, &format!("`{field}`"))?;
+    let amounts = |key: &str| -> Result<Option<ResourceAmounts>> {
+        match node.get(key) {
+            Some(value) if !value.is_null() => {
+                Some(resource_amounts(value, &format!("{field}.{key}"))).transpose()
+            }
+            _ => Ok(None),
+        }
+    };
+    Ok(Resources {
+        limits: amounts("limits")?,
+        reservations: amounts("reservations")?,
+    })
+}
+
+fn resource_amounts(node: &Node, field: &str) -> Result<ResourceAmounts> {
+    let map = read::mapping(node, field)?;
+    read::check_keys(map, keys::RESOURCE_AMOUNTS, &format!("`{field}`"))?;
+    let mut amounts = ResourceAmounts::default();
+    for (key, entry) in map {
+        let value = &entry.node;
+        let sub = format!("{field}.{key}");
+        if value.is_null() {
+            continue;
+        }
+        match key.as_str() {
+            "cpus" => {
+                let cpus = read::number(value, &sub)?;
+                if cpus < 0.0 {
+                    return Err(value.pos.error(format!("`{sub}` cannot be negative")));
+                }
+                amounts.cpus = Some(cpus.to_string());
+            }
+            "memory" => {
+                let text = read::string(value, &sub)?;
+                amounts.memory = Some(syntax::parse_bytes(&text).map_err(|m| value.pos.error(m))?);
+            }
+            "pids" => amounts.pids = Some(read::integer(value, &sub)?),
+            _ => {
+                amounts.other.insert(key.clone(), read::json(value));
+            }
+        }
+    }
+    Ok(amounts)
+}
+
+pub(crate) fn develop(node: &Node, field: &str, ctx: &Context<'_>) -> Result<Develop> {
+    let map = read::mapping(node, field)?;
+    read::check_keys(map, keys::DEVELOP, &format!("`{field}`"))?;
+    let mut develop = Develop::default();
+    let Some(watch) = node.get("watch") else {
+        return Ok(develop);
+    };
+    let sub = format!("{field}.watch");
+    for rule in read::sequence(watch, &sub)? {
+        let rule_map = read::mapping(rule, &sub)?;
+        read::check_keys(rule_map, keys::WATCH, &format!("`{sub}`"))?;
+        let action_node = rule
+            .get("action")
+            .ok_or_else(|| rule.pos.error(format!("`{sub}` rules need an `action`")))?;
+        let action = read::string(action_node, &format!("{sub}.action"))?;
+        if !matches!(
+            action.as_str(),
+            "sync" | "rebuild" | "restart" | "sync+restart" | "sync+exec"
+        ) {
+            return Err(action_node
+                .pos
+                .error(format!("unknown watch action `{action}`"))
+                .with_help("use sync, rebuild, restart, sync+restart or sync+exec"));
+        }
+        let path_node = rule
+            .get("path")
+            .ok_or_else(|| rule.pos.error(format!("`{sub}` rules need a `path`")))?;
+        let path = read::string(path_node, &format!("{sub}.path"))?;
+        let mut watch_rule = WatchRule {
+            action,
+            path: paths::absolute_string(&path_node.pos.source.base_dir, &path, ctx.env),
+            ..WatchRule::default()
+        };
+        for (key, entry) in rule_map {
+            match key.as_str() {
+                "action" | "path" => {}
+                "target" => watch_rule.target = read::opt_string(&entry.node, &sub)?,
+                "ignore" => watch_rule.ignore = read::string_or_list(&entry.node, &sub)?,
+                other => {
+                    watch_rule
+                        .other
+                        .insert(other.to_owned(), read::json(&entry.node));
+                }
+            }
+        }
+        develop.watch.push(watch_rule);
+    }
+    Ok(develop)
+}
+
+pub(crate) fn ulimits(node: &Node, field: &str) -> Result<IndexMap<String, Ulimit>> {
+    let map = read::mapping(node, field)?;
+    let mut out = IndexMap::new();
+    for (name, entry) in map {
+        let value = &entry.node;
+        let sub = format!("{field}.{name}");
+        let limit = match &value.value {
+            Value::Map(limits) => {
+                read::check_keys(limits, keys::ULIMIT, &format!("`{sub}`"))?;
+                let get = |key: &str| {
+                    value
+                        .get(key)
+                        .ok_or_else(|| value.pos.error(format!("`{sub}` needs `soft` and `hard`")))
+                        .and_then(|n| read::integer(n, &format!("{sub}.{key}")))
+                };
+                Ulimit {
+                    soft: get("soft")?,
+                    hard: get("hard")?,
+                }
+            }
+            _ => {
+                let both = read::integer(value, &sub)?;
+                Ulimit {
+                    soft: both,
+                    hard: both,
+                }
+            }
+        };
+        out.insert(name.clone(), limit);
+    }
+    Ok(out)
+}
+
+pub(crate) fn logging(node: &Node, field: &str) -> Result<Logging> {
+    let map = read::mapping(node, field)?;
+    read::check_keys(map, keys::LOGGING, &format!("`{field}`"))?;
+    Ok(Logging {
+        driver: node
+            .get("driver")
+            .map(|d| read::opt_string(d, &format!("{field}.driver")))
+            .transpose()?
+            .flatten(),
+        options: match node.get("options") {
+            Some(options) => read::labels(options, &format!("{field}.options"))?,
+            None => IndexMap::new(),
+        },
+    })
+}

@@ -1,0 +1,193 @@
+//! `ports:` and `volumes:` of a service, short or long syntax, to long form.
+//!
+//! Owns: reading those two lists. The string grammars are in `syntax`.
+
+use super::model::{Port, VolumeMount};
+use super::service::Context;
+use super::syntax::{self, VolumeSpec};
+use super::yaml::{Node, Value};
+use super::{keys, paths, read};
+use crate::error::Result;
+
+pub(crate) fn ports(node: &Node, field: &str) -> Result<Vec<Port>> {
+    let mut out = Vec::new();
+    for item in read::sequence(node, field)? {
+        match &item.value {
+            Value::Map(map) => {
+                read::check_keys(map, keys::PORT, &format!("`{field}`"))?;
+                out.push(long_port(item, field)?);
+            }
+            _ => {
+                let spec = read::string(item, field)?;
+                out.extend(syntax::parse_ports(&spec).map_err(|m| item.pos.error(m))?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn long_port(item: &Node, field: &str) -> Result<Port> {
+    let target_node = item.get("target").ok_or_else(|| {
+        item.pos
+            .error(format!("`{field}` entries in long form need a `target`"))
+    })?;
+    let target = read::unsigned(target_node, &format!("{field}.target"))?;
+    let target = u16::try_from(target)
+        .ok()
+        .filter(|t| *t > 0)
+        .ok_or_else(|| {
+            target_node
+                .pos
+                .error(format!("invalid port `{target}`: must be 1-65535"))
+        })?;
+    let opt = |key: &str| -> Result<Option<String>> {
+        item.get(key)
+            .map(|n| read::opt_string(n, &format!("{field}.{key}")))
+            .transpose()
+            .map(Option::flatten)
+    };
+    let published = opt("published")?;
+    if let (Some(text), Some(node)) = (&published, item.get("published")) {
+        let valid = text.split_once('-').map_or_else(
+            || text.parse::<u16>().is_ok(),
+            |(a, b)| a.parse::<u16>().is_ok() && b.parse::<u16>().is_ok(),
+        );
+        if !valid {
+            return Err(node.pos.error(format!(
+                "invalid port `{text}`: published must be a port number or range"
+            )));
+        }
+    }
+    Ok(Port {
+        mode: opt("mode")?.unwrap_or_else(|| "ingress".into()),
+        host_ip: opt("host_ip")?,
+        target,
+        published,
+        protocol: opt("protocol")?.unwrap_or_else(|| "tcp".into()),
+        name: opt("name")?,
+        app_protocol: opt("app_protocol")?,
+    })
+}
+
+pub(crate) fn volumes(node: &Node, field: &str, ctx: &Context<'_>) -> Result<Vec<VolumeMount>> {
+    let mut out = Vec::new();
+    for item in read::sequence(node, field)? {
+        match &item.value {
+            Value::Map(map) => {
+                read::check_keys(map, keys::VOLUME_MOUNT, &format!("`{field}`"))?;
+                out.push(long_volume(item, field, ctx)?);
+            }
+            _ => {
+                let spec = read::string(item, field)?;
+                let parsed = syntax::parse_volume(&spec).map_err(|m| item.pos.error(m))?;
+                out.push(short_volume(parsed, item, ctx));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn short_volume(spec: VolumeSpec, item: &Node, ctx: &Context<'_>) -> VolumeMount {
+    let has = |mode: &str| spec.modes.iter().any(|m| m == mode);
+    let mut mount = VolumeMount {
+        read_only: has("ro"),
+        target: spec.target.clone(),
+        ..VolumeMount::default()
+    };
+    if spec.is_bind() {
+        let source = spec.source.as_deref().unwrap_or_default();
+        mount.kind = "bind".into();
+        mount.source = Some(paths::absolute_string(
+            &item.pos.source.base_dir,
+            source,
+            ctx.env,
+        ));
+        let mut bind = serde_json::Map::new();
+        bind.insert("create_host_path".into(), true.into());
+        if let Some(selinux) = spec.modes.iter().find(|m| *m == "z" || *m == "Z") {
+            bind.insert("selinux".into(), selinux.clone().into());
+        }
+        if let Some(propagation) = spec
+            .modes
+            .iter()
+            .find(|m| m.contains("shared") || m.contains("slave") || m.contains("private"))
+        {
+            bind.insert("propagation".into(), propagation.clone().into());
+        }
+        mount.bind = Some(bind.into());
+    } else {
+        mount.kind = "volume".into();
+        mount.source.clone_from(&spec.source);
+        let mut volume = serde_json::Map::new();
+        if has("nocopy") {
+            volume.insert("nocopy".into(), true.into());
+        }
+        mount.volume = Some(volume.into());
+    }
+    mount
+}
+
+fn long_volume(item: &Node, field: &str, ctx: &Context<'_>) -> Result<VolumeMount> {
+    let kind_node = item.get("type").ok_or_else(|| {
+        item.pos
+            .error(format!("`{field}` entries in long form need a `type`"))
+    })?;
+    let kind = read::string(kind_node, &format!("{field}.type"))?;
+    if !matches!(
+        kind.as_str(),
+        "volume" | "bind" | "tmpfs" | "npipe" | "cluster" | "image"
+    ) {
+        return Err(kind_node
+            .pos
+            .error(format!("unknown volume type `{kind}`"))
+            .with_help("use volume, bind, tmpfs, npipe, cluster or image"));
+    }
+    let target_node = item.get("target").ok_or_else(|| {
+        item.pos
+            .error(format!("`{field}` entries in long form need a `target`"))
+    })?;
+    let mut mount = VolumeMount {
+        target: read::string(target_node, &format!("{field}.target"))?,
+        ..VolumeMount::default()
+    };
+    for (key, entry) in item.as_map().into_iter().flatten() {
+        let value = &entry.node;
+        let sub = format!("{field}.{key}");
+        match key.as_str() {
+            "type" | "target" => {}
+            "source" => {
+                let source = read::opt_string(value, &sub)?;
+                mount.source = match source {
+                    Some(path) if kind == "bind" => Some(paths::absolute_string(
+                        &value.pos.source.base_dir,
+                        &path,
+                        ctx.env,
+                    )),
+                    other => other,
+                };
+            }
+            "read_only" => mount.read_only = read::boolean(value, &sub)?,
+            "bind" => mount.bind = Some(read::json(value)),
+            "volume" => mount.volume = Some(read::json(value)),
+            "tmpfs" => {
+                let mut tmpfs = read::json(value);
+                if let (Some(size), Some(object)) = (value.get("size"), tmpfs.as_object_mut()) {
+                    let text = read::string(size, &format!("{sub}.size"))?;
+                    let bytes = syntax::parse_bytes(&text).map_err(|m| size.pos.error(m))?;
+                    object.insert("size".into(), bytes.into());
+                }
+                mount.tmpfs = Some(tmpfs);
+            }
+            other => {
+                mount.other.insert(other.to_owned(), read::json(value));
+            }
+        }
+    }
+    if kind == "bind" && mount.source.is_none() {
+        return Err(item
+            .pos
+            .error(format!("`{field}` bind mounts need a `source`")));
+    }
+    mount.kind = kind;
+    Ok(mount)
+}

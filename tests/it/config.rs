@@ -1,0 +1,67 @@
+//! `parity config`: the normalized model, masking of declared secrets, and
+//! located errors for bad input.
+
+use serde_json::json;
+
+use crate::support::Test;
+
+#[test]
+fn config_prints_long_forms_as_json() {
+    let run = Test::new()
+        .compose(
+            "services:\n  web:\n    image: nginx\n    ports: ['8080:80']\n    environment: [A=1]\n",
+        )
+        .args(["-p", "demo", "config", "--format", "json"])
+        .run()
+        .status(0);
+    let out = run.json();
+    assert_eq!(out["name"], "demo");
+    assert_eq!(
+        out["services"]["web"]["ports"],
+        json!([{"mode": "ingress", "target": 80, "published": "8080", "protocol": "tcp"}])
+    );
+    assert_eq!(out["services"]["web"]["environment"], json!({"A": "1"}));
+    assert_eq!(out["networks"]["default"]["name"], "demo_default");
+}
+
+#[test]
+fn config_masks_declared_secrets_unless_revealed() {
+    let compose = "services:\n  web:\n    image: nginx\n    environment:\n      TOKEN: canary-value-123\n    x-parity:\n      secrets: [TOKEN]\n";
+    Test::new()
+        .compose(compose)
+        .args(["config"])
+        .run()
+        .status(0)
+        .never_prints("canary-value-123")
+        .stdout_contains("********");
+    Test::new()
+        .compose(compose)
+        .args(["config", "--reveal"])
+        .run()
+        .status(0)
+        .stdout_contains("canary-value-123");
+}
+
+#[test]
+fn config_services_lists_active_names() {
+    Test::new()
+        .compose(
+            "services:\n  b: {image: x}\n  a: {image: x}\n  c: {image: x, profiles: [debug]}\n",
+        )
+        .args(["config", "--services"])
+        .run()
+        .status(0)
+        .stdout_contains("a\nb\n");
+}
+
+#[test]
+fn missing_required_variable_names_variable_and_place() {
+    Test::new()
+        .compose("services:\n  web:\n    image: ${IMAGE:?set IMAGE to the image}\n")
+        .env_remove("IMAGE")
+        .args(["config"])
+        .run()
+        .status(2)
+        .stderr_contains("compose.yaml:3:12")
+        .stderr_contains("required variable IMAGE is missing a value: set IMAGE to the image");
+}
