@@ -93,12 +93,15 @@ pub(crate) enum Command {
 
 #[derive(Debug, Args)]
 pub(crate) struct ConfigArgs {
+    /// Print only these services (and what they depend on); named services
+    /// are active whatever their profiles.
+    pub(crate) services: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = DataFormat::Yaml)]
     pub(crate) format: DataFormat,
     /// Print only the service names, one per line.
-    #[arg(long)]
-    pub(crate) services: bool,
+    #[arg(long = "services")]
+    pub(crate) list_services: bool,
     /// Show the values of variables declared secret (masked by default).
     #[arg(long)]
     pub(crate) reveal: bool,

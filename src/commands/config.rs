@@ -7,18 +7,21 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use crate::cli::{ConfigArgs, DataFormat, GlobalArgs};
-use crate::compose::emit;
 use crate::compose::model::Project;
 use crate::compose::x_parity::XParity;
+use crate::compose::{self, emit};
 use crate::error::{Error, Result};
 
 /// What a masked value prints as.
 const MASK: &str = "********";
 
 pub(crate) fn run(global: &GlobalArgs, args: &ConfigArgs) -> Result<ExitCode> {
-    let mut project = super::load_project(global, &[])?;
+    let mut project = super::load_project(global, &args.services)?;
+    if !args.services.is_empty() {
+        compose::select_services(&mut project, &args.services)?;
+    }
     let mut out = String::new();
-    if args.services {
+    if args.list_services {
         for name in project.services.keys() {
             out.push_str(name);
             out.push('\n');

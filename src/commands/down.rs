@@ -1,11 +1,21 @@
-//! `parity down`.
+//! `parity down`: stop and remove the project's containers and networks
+//! (and named volumes with `--volumes`).
 
 use std::process::ExitCode;
 
 use crate::cli::{DownArgs, GlobalArgs};
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::local::down;
+use crate::local::engine::Engine;
+use crate::local::progress::Progress;
 
-/// Not available yet: says so and exits 2 rather than printing anything fake.
-pub(crate) fn run(_global: &GlobalArgs, _args: &DownArgs) -> Result<ExitCode> {
-    Err(Error::not_available("down"))
+/// Runs `parity down`.
+pub(crate) fn run(global: &GlobalArgs, args: &DownArgs) -> Result<ExitCode> {
+    let project = super::load_project(global, &[])?;
+    super::block_on(async {
+        let engine = Engine::connect().await?;
+        let progress = Progress::new(20);
+        down::down(&engine, &project, args.volumes, &progress).await?;
+        Ok(ExitCode::SUCCESS)
+    })
 }

@@ -1,11 +1,82 @@
-//! `parity ps`.
+//! `parity ps`: the project's containers, as a table or JSON.
 
 use std::process::ExitCode;
 
-use crate::cli::{GlobalArgs, PsArgs};
-use crate::error::{Error, Result};
+use serde_json::json;
 
-/// Not available yet: says so and exits 2 rather than printing anything fake.
-pub(crate) fn run(_global: &GlobalArgs, _args: &PsArgs) -> Result<ExitCode> {
-    Err(Error::not_available("ps"))
+use crate::cli::{GlobalArgs, PsArgs, TableFormat};
+use crate::error::Result;
+use crate::local::containers::{self, Existing};
+use crate::local::engine::Engine;
+use crate::local::summary::table;
+
+/// Runs `parity ps`.
+pub(crate) fn run(global: &GlobalArgs, args: &PsArgs) -> Result<ExitCode> {
+    let project = super::load_project(global, &[])?;
+    let list = super::block_on(async {
+        let engine = Engine::connect().await?;
+        containers::list(&engine, &project.name).await
+    })?;
+    match args.format {
+        TableFormat::Json => {
+            let items: Vec<serde_json::Value> = list.iter().map(to_json).collect();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".into())
+            );
+        }
+        TableFormat::Table => {
+            let rows: Vec<Vec<String>> = list
+                .iter()
+                .map(|c| {
+                    let urls = containers::published_urls(&c.ports);
+                    vec![
+                        c.name.clone(),
+                        c.service.clone(),
+                        state_text(c),
+                        c.health.clone().unwrap_or_else(|| "-".into()),
+                        if urls.is_empty() {
+                            "-".into()
+                        } else {
+                            urls.join(" ")
+                        },
+                    ]
+                })
+                .collect();
+            print!(
+                "{}",
+                table(&["NAME", "SERVICE", "STATE", "HEALTH", "URL"], &rows)
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn state_text(c: &Existing) -> String {
+    match (c.state.as_str(), c.exit_code) {
+        ("exited", Some(0)) if c.release => "completed".into(),
+        ("exited", Some(code)) => format!("exited ({code})"),
+        (state, _) => state.to_string(),
+    }
+}
+
+fn to_json(c: &Existing) -> serde_json::Value {
+    json!({
+        "id": c.id,
+        "name": c.name,
+        "service": c.service,
+        "image": c.image,
+        "state": c.state,
+        "health": c.health,
+        "exit_code": c.exit_code,
+        "release": c.release,
+        "status": c.status,
+        "urls": containers::published_urls(&c.ports),
+        "ports": c.ports.iter().map(|p| json!({
+            "host_ip": p.ip,
+            "published": p.public_port,
+            "target": p.private_port,
+            "protocol": p.typ.as_ref().map(ToString::to_string),
+        })).collect::<Vec<_>>(),
+    })
 }

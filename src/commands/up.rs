@@ -1,11 +1,126 @@
-//! `parity up`.
+//! `parity up`: the compose app on the local Docker Engine, in dependency
+//! order, health-gated, the release service first. Attached by default (logs
+//! of every service, Ctrl-C stops them); `--detach`/`--wait` return once all
+//! is ready with a summary table on stdout.
 
+use std::collections::HashSet;
 use std::process::ExitCode;
+use std::time::Duration;
+
+use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use crate::cli::{GlobalArgs, UpArgs};
+use crate::compose::model::Project;
 use crate::error::{Error, Result};
+use crate::local::down;
+use crate::local::engine::Engine;
+use crate::local::progress::Progress;
+use crate::local::summary;
+use crate::local::up::{self, UpOptions};
 
-/// Not available yet: says so and exits 2 rather than printing anything fake.
-pub(crate) fn run(_global: &GlobalArgs, _args: &UpArgs) -> Result<ExitCode> {
-    Err(Error::not_available("up"))
+/// Runs `parity up`.
+pub(crate) fn run(global: &GlobalArgs, args: &UpArgs) -> Result<ExitCode> {
+    if args.watch {
+        return Err(
+            Error::input("`parity up --watch` is not available yet in this version")
+                .with_help("run `parity up --build` after a change instead"),
+        );
+    }
+    let project = super::load_project(global, &args.services)?;
+    super::block_on(run_async(project, args))
+}
+
+async fn run_async(project: Project, args: &UpArgs) -> Result<ExitCode> {
+    // Installed first, so a Ctrl-C at any moment is ours to handle.
+    let mut interrupt = Interrupt::install()?;
+    let engine = Engine::connect().await?;
+    let width = project.services.keys().map(String::len).max().unwrap_or(0);
+    let progress = Progress::new(width.max(8));
+    let attached = !(args.detach || args.wait);
+    let options = UpOptions {
+        services: args.services.clone(),
+        build: args.build,
+        attached,
+        timeout: args.wait_timeout.map(Duration::from_secs),
+    };
+    let selected: HashSet<String> = match up::release_services(&project)
+        .and_then(|r| crate::local::graph::resolve(&project, &args.services, &r))
+    {
+        Ok(graph) => graph.order.into_iter().collect(),
+        Err(error) => return Err(error),
+    };
+    let mut started = tokio::select! {
+        result = up::up(&engine, &project, &options, &progress) => result?,
+        () = interrupt.next() => {
+            return stop_on_interrupt(&engine, &project, &selected, &progress, &mut interrupt).await;
+        }
+    };
+    if !attached {
+        print!("{}", summary::ready_table(&started.services));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let names: Vec<&str> = started
+        .services
+        .iter()
+        .map(|s| s.service.as_str())
+        .collect();
+    progress.done(
+        "attached",
+        &format!("to {} (Ctrl-C stops them)", names.join(", ")),
+    );
+    let logs = futures_util::future::join_all(std::mem::take(&mut started.logs));
+    tokio::select! {
+        _ = logs => {
+            progress.done("exited", "every container has stopped");
+            Ok(ExitCode::SUCCESS)
+        }
+        () = interrupt.next() => {
+            // Stopping makes containers exit; that is not news worth reporting.
+            started.reporter = None;
+            stop_on_interrupt(&engine, &project, &selected, &progress, &mut interrupt).await
+        }
+    }
+}
+
+/// Ctrl-C: stop gracefully (each service's stop_grace_period); a second Ctrl-C kills.
+async fn stop_on_interrupt(
+    engine: &Engine,
+    project: &Project,
+    selected: &HashSet<String>,
+    progress: &Progress,
+    interrupt: &mut Interrupt,
+) -> Result<ExitCode> {
+    progress.warn("stopping the project's containers (Ctrl-C again to kill them)");
+    tokio::select! {
+        result = down::stop(engine, project, Some(selected), progress) => result?,
+        () = interrupt.next() => {
+            progress.warn("killing the project's containers");
+            down::kill(engine, project, Some(selected)).await;
+        }
+    }
+    Err(Error::interrupted())
+}
+
+/// SIGINT (Ctrl-C) and SIGTERM, as one stream of "stop" requests.
+struct Interrupt {
+    int: Signal,
+    term: Signal,
+}
+
+impl Interrupt {
+    fn install() -> Result<Self> {
+        let install =
+            |kind| signal(kind).map_err(|e| Error::failed(format!("cannot handle signals: {e}")));
+        Ok(Self {
+            int: install(SignalKind::interrupt())?,
+            term: install(SignalKind::terminate())?,
+        })
+    }
+
+    async fn next(&mut self) {
+        tokio::select! {
+            _ = self.int.recv() => {}
+            _ = self.term.recv() => {}
+        }
+    }
 }

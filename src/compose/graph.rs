@@ -209,3 +209,29 @@ fn check_references(project: &Project, nodes: &IndexMap<String, Node>) -> Result
     }
     Ok(())
 }
+
+/// Keeps `names` and their transitive dependencies.
+pub(crate) fn select(project: &mut Project, names: &[String]) -> Result<()> {
+    let mut keep: IndexSet<String> = IndexSet::new();
+    let mut queue: Vec<String> = Vec::new();
+    for name in names {
+        if !project.services.contains_key(name) {
+            let known: Vec<&str> = project.services.keys().map(String::as_str).collect();
+            let mut error = crate::error::Error::input(format!("no such service: `{name}`"));
+            if let Some(suggestion) = super::read::suggest(name, &known) {
+                error = error.with_help(format!("did you mean `{suggestion}`?"));
+            }
+            return Err(error);
+        }
+        queue.push(name.clone());
+    }
+    while let Some(name) = queue.pop() {
+        if keep.insert(name.clone())
+            && let Some(service) = project.services.get(&name)
+        {
+            queue.extend(service.depends_on.keys().cloned());
+        }
+    }
+    project.services.retain(|name, _| keep.contains(name));
+    Ok(())
+}

@@ -373,10 +373,13 @@ impl Loader {
             } else if project_dir.join(".env").is_file() {
                 env_files.push(project_dir.join(".env"));
             }
-            let mut included_env = env.clone();
+            // The including project's variables win over the included
+            // project's env files (compose-go merges without overriding).
+            let mut included_env = IndexMap::new();
             for file in &env_files {
                 included_env.extend(files::read_dotenv(file, env)?);
             }
+            included_env.extend(env.iter().map(|(k, v)| (k.clone(), v.clone())));
             let included = self.load_files(&paths, &project_dir, &included_env, &chain)?;
             import(document, included, item)?;
         }

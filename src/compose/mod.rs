@@ -61,3 +61,9 @@ pub(crate) struct LoadOptions {
 pub(crate) fn load(options: &LoadOptions) -> Result<Project> {
     load::load(options)
 }
+
+/// Keeps only `names` and the services they depend on, transitively, as
+/// `docker compose config SERVICE...` does. An unknown name is bad input.
+pub(crate) fn select_services(project: &mut Project, names: &[String]) -> Result<()> {
+    graph::select(project, names)
+}

@@ -312,9 +312,7 @@ pub(crate) struct VolumeMount {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Dependency {
     pub(crate) condition: Condition,
-    /// Restart the dependant when this dependency is updated. Printed only
-    /// when set, as `docker compose config` does.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    /// Restart the dependant when this dependency is updated.
     pub(crate) restart: bool,
     /// `false`: a missing or disabled dependency is skipped with a warning.
     pub(crate) required: bool,

@@ -174,9 +174,6 @@ fn engine_name(project: &str, key: &str, common: &Common) -> String {
 fn network(project: &str, key: &str, node: &Node, field: &str) -> Result<Network> {
     let mut common = common(node, field)?;
     let name = engine_name(project, key, &common);
-    if !common.external && !common.other.contains_key("ipam") {
-        common.other.insert("ipam".into(), serde_json::json!({}));
-    }
     Ok(Network {
         name: Some(name),
         driver: common.driver,
@@ -253,7 +250,6 @@ pub(crate) fn add_default_network(project: &mut Project) {
             "default".into(),
             Network {
                 name: Some(format!("{}_default", project.name)),
-                other: IndexMap::from([("ipam".to_owned(), serde_json::json!({}))]),
                 ..Network::default()
             },
         );

@@ -50,9 +50,6 @@ pub(crate) fn healthcheck(node: &Node, field: &str) -> Result<Healthcheck> {
             _ => {}
         }
     }
-    if check.test.first().is_some_and(|t| t == "NONE") {
-        check.disable = true;
-    }
     Ok(check)
 }
 

@@ -8,4 +8,5 @@ mod support;
 
 mod cli;
 mod config;
+mod conformance;
 mod secrets;

@@ -28,6 +28,8 @@ pub struct Test {
     env: Vec<(String, String)>,
     env_remove: Vec<String>,
     stdin: Option<String>,
+    /// Working directory relative to the temp dir (default: the temp dir itself).
+    cwd: Option<String>,
 }
 
 impl Default for Test {
@@ -47,6 +49,7 @@ impl Test {
             env: Vec::new(),
             env_remove: Vec::new(),
             stdin: None,
+            cwd: None,
         }
     }
 
@@ -94,6 +97,13 @@ impl Test {
         self
     }
 
+    /// Runs parity in a subdirectory of the temp dir, e.g. a copied fixture
+    /// whose directory name is the project name under test.
+    pub fn cwd(mut self, relative: &str) -> Self {
+        self.cwd = Some(relative.into());
+        self
+    }
+
     pub fn stdin(mut self, input: &str) -> Self {
         self.stdin = Some(input.into());
         self
@@ -103,7 +113,11 @@ impl Test {
     /// the caller's COMPOSE_* variables leaking in.
     pub fn command(&self) -> Command {
         let mut cmd = Command::new(parity_bin());
-        cmd.current_dir(self.dir.path())
+        let cwd = match &self.cwd {
+            Some(relative) => self.dir.path().join(relative),
+            None => self.dir.path().to_path_buf(),
+        };
+        cmd.current_dir(cwd)
             .args(&self.args)
             .env("NO_COLOR", "1")
             .env_remove("COMPOSE_FILE")

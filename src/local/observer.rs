@@ -1,0 +1,302 @@
+//! What the engine says about the run's containers, from its events stream
+//! (`start`, `die`, `health_status`), never by polling: a dependant is released
+//! the moment its dependency turns healthy or exits.
+//!
+//! The stream is opened with `since` = the moment the observer starts, so an
+//! event that happens before the subscription is live is replayed, not lost.
+//! [`verdict`] is the pure rule for "is this dependency condition met yet".
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use bollard::query_parameters::EventsOptions;
+use futures_util::StreamExt;
+use tokio::sync::watch;
+
+use super::engine::Engine;
+use super::labels;
+use crate::compose::model::Condition;
+
+/// Where a service's container is in its life.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// Waiting for its dependencies (or not touched yet).
+    Pending,
+    Created,
+    Running,
+    Healthy,
+    Unhealthy,
+    Exited(i64),
+    /// parity could not create or start it; the text says why.
+    Failed(String),
+}
+
+/// One service's state and when it got there.
+#[derive(Debug, Clone)]
+pub(crate) struct Status {
+    pub(crate) phase: Phase,
+    pub(crate) container: Option<String>,
+    pub(crate) started_at: Option<Instant>,
+    /// First time it was healthy (or exited 0).
+    pub(crate) ready_at: Option<Instant>,
+}
+
+impl Default for Status {
+    fn default() -> Self {
+        Self {
+            phase: Phase::Pending,
+            container: None,
+            started_at: None,
+            ready_at: None,
+        }
+    }
+}
+
+/// The run's view of every service, shared through a watch channel.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Board {
+    pub(crate) services: HashMap<String, Status>,
+    /// The events stream broke (engine gone): nothing more will be learnt.
+    pub(crate) broken: Option<String>,
+}
+
+/// Follows the engine's events for one project.
+pub(crate) struct Observer {
+    board: watch::Sender<Board>,
+    ids: Arc<Mutex<HashMap<String, String>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Observer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Observer {
+    /// Opens the project's events stream. Call before starting anything.
+    pub(crate) fn start(engine: &Engine, project: &str) -> Self {
+        let (board, _) = watch::channel(Board::default());
+        let ids: Arc<Mutex<HashMap<String, String>>> = Arc::default();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        let mut filters = labels::project_filter(project);
+        filters.insert("type".into(), vec!["container".into()]);
+        filters.insert(
+            "event".into(),
+            vec!["start".into(), "die".into(), "health_status".into()],
+        );
+        let options = EventsOptions {
+            since: Some(format!("{}.{:09}", now.as_secs(), now.subsec_nanos())),
+            until: None,
+            filters: Some(filters),
+        };
+        let docker = engine.docker.clone();
+        let sender = board.clone();
+        let id_map = Arc::clone(&ids);
+        let task = tokio::spawn(async move {
+            let mut stream = docker.events(Some(options));
+            while let Some(event) = stream.next().await {
+                let event = match event {
+                    Ok(event) => event,
+                    Err(e) => {
+                        sender.send_modify(|b| b.broken = Some(e.to_string()));
+                        return;
+                    }
+                };
+                let actor = event.actor.unwrap_or_default();
+                let Some(id) = actor.id else { continue };
+                let service = id_map.lock().ok().and_then(|m| m.get(&id).cloned());
+                let Some(service) = service else { continue };
+                let action = event.action.unwrap_or_default();
+                let attributes = actor.attributes.unwrap_or_default();
+                sender.send_modify(|b| {
+                    let status = b.services.entry(service).or_default();
+                    if status.container.as_deref() != Some(id.as_str()) {
+                        return;
+                    }
+                    apply(status, &action, &attributes, Instant::now());
+                });
+            }
+            sender.send_modify(|b| b.broken = Some("the engine closed the events stream".into()));
+        });
+        Self { board, ids, task }
+    }
+
+    /// Follows `container` as `service`'s container from now on.
+    pub(crate) fn track(&self, service: &str, container: &str, phase: Phase) {
+        if let Ok(mut ids) = self.ids.lock() {
+            ids.insert(container.to_string(), service.to_string());
+        }
+        self.board.send_modify(|b| {
+            let status = b.services.entry(service.to_string()).or_default();
+            status.container = Some(container.to_string());
+            status.phase = phase;
+        });
+    }
+
+    /// Marks a container parity just started, unless an event already moved it on.
+    pub(crate) fn started(&self, service: &str) {
+        self.board.send_modify(|b| {
+            let status = b.services.entry(service.to_string()).or_default();
+            if status.phase == Phase::Created {
+                status.phase = Phase::Running;
+                status.started_at.get_or_insert_with(Instant::now);
+            }
+        });
+    }
+
+    /// Records a failure parity itself ran into.
+    pub(crate) fn fail(&self, service: &str, reason: &str) {
+        self.board.send_modify(|b| {
+            b.services.entry(service.to_string()).or_default().phase =
+                Phase::Failed(reason.to_string());
+        });
+    }
+
+    /// The current view.
+    pub(crate) fn board(&self) -> Board {
+        self.board.borrow().clone()
+    }
+
+    pub(crate) fn subscribe(&self) -> watch::Receiver<Board> {
+        self.board.subscribe()
+    }
+
+    /// Waits until `service` meets `condition` (Ok) or cannot anymore (Err with why).
+    pub(crate) async fn wait(&self, service: &str, condition: Wanted) -> Result<(), String> {
+        let mut rx = self.board.subscribe();
+        loop {
+            {
+                let board = rx.borrow_and_update();
+                let status = board.services.get(service).cloned().unwrap_or_default();
+                if let Some(result) = verdict(&status.phase, condition) {
+                    return result;
+                }
+                if let Some(broken) = &board.broken {
+                    return Err(format!("lost the engine's events: {broken}"));
+                }
+            }
+            if rx.changed().await.is_err() {
+                return Err("the run was stopped".into());
+            }
+        }
+    }
+}
+
+/// Applies one engine event to a service's status.
+fn apply(status: &mut Status, action: &str, attributes: &HashMap<String, String>, now: Instant) {
+    match action {
+        "start" => {
+            status.phase = Phase::Running;
+            status.started_at.get_or_insert(now);
+        }
+        "die" => {
+            let code = attributes
+                .get("exitCode")
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(-1);
+            status.phase = Phase::Exited(code);
+            if code == 0 {
+                status.ready_at.get_or_insert(now);
+            }
+        }
+        a if a.starts_with("health_status") => {
+            let state = a.rsplit(':').next().unwrap_or_default().trim();
+            if state == "healthy" {
+                status.phase = Phase::Healthy;
+                status.ready_at.get_or_insert(now);
+            } else if state == "unhealthy" {
+                status.phase = Phase::Unhealthy;
+            }
+        }
+        _ => {}
+    }
+}
+
+/// What a waiter needs from a service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Wanted {
+    /// A `depends_on` condition.
+    Condition(Condition),
+    /// `--wait`: healthy when it has a health check, else running.
+    Ready { healthcheck: bool },
+}
+
+/// Whether `phase` meets what is wanted: `Some(Ok)` yes, `Some(Err)` never will, `None` not yet.
+pub(crate) fn verdict(phase: &Phase, wanted: Wanted) -> Option<Result<(), String>> {
+    use Phase::{Created, Exited, Failed, Healthy, Pending, Running, Unhealthy};
+    let failed = |why: &str| Some(Err(why.to_string()));
+    match (wanted, phase) {
+        (_, Failed(why)) => failed(why),
+        (_, Pending | Created) => None,
+        (Wanted::Condition(Condition::Started), _) => Some(Ok(())),
+        (Wanted::Condition(Condition::Healthy) | Wanted::Ready { healthcheck: true }, Healthy) => {
+            Some(Ok(()))
+        }
+        (
+            Wanted::Condition(Condition::Healthy) | Wanted::Ready { healthcheck: true },
+            Unhealthy,
+        ) => failed("is unhealthy"),
+        (
+            Wanted::Condition(Condition::Healthy) | Wanted::Ready { healthcheck: true },
+            Exited(code),
+        ) => failed(&format!("exited with code {code} before it was healthy")),
+        (Wanted::Condition(Condition::CompletedSuccessfully), Exited(0)) => Some(Ok(())),
+        (Wanted::Condition(Condition::CompletedSuccessfully), Exited(code)) => {
+            failed(&format!("exited with code {code}"))
+        }
+        (Wanted::Ready { healthcheck: false }, Running | Healthy | Unhealthy) => Some(Ok(())),
+        (Wanted::Ready { healthcheck: false }, Exited(code)) => {
+            failed(&format!("exited with code {code}"))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEALTHY: Wanted = Wanted::Condition(Condition::Healthy);
+    const COMPLETED: Wanted = Wanted::Condition(Condition::CompletedSuccessfully);
+
+    #[test]
+    fn healthy_waits_through_running_and_fails_on_exit_or_unhealthy() {
+        assert_eq!(verdict(&Phase::Running, HEALTHY), None);
+        assert_eq!(verdict(&Phase::Healthy, HEALTHY), Some(Ok(())));
+        assert!(verdict(&Phase::Unhealthy, HEALTHY).unwrap().is_err());
+        let early = verdict(&Phase::Exited(3), HEALTHY).unwrap().unwrap_err();
+        assert!(early.contains("code 3"), "{early}");
+    }
+
+    #[test]
+    fn completed_needs_exit_zero() {
+        assert_eq!(verdict(&Phase::Running, COMPLETED), None);
+        assert_eq!(verdict(&Phase::Exited(0), COMPLETED), Some(Ok(())));
+        assert!(verdict(&Phase::Exited(1), COMPLETED).unwrap().is_err());
+    }
+
+    #[test]
+    fn started_is_met_by_any_started_phase() {
+        let started = Wanted::Condition(Condition::Started);
+        assert_eq!(verdict(&Phase::Created, started), None);
+        assert_eq!(verdict(&Phase::Exited(1), started), Some(Ok(())));
+    }
+
+    #[test]
+    fn events_move_the_phase() {
+        let mut status = Status::default();
+        let now = Instant::now();
+        apply(&mut status, "start", &HashMap::new(), now);
+        assert_eq!(status.phase, Phase::Running);
+        apply(&mut status, "health_status: healthy", &HashMap::new(), now);
+        assert_eq!(status.phase, Phase::Healthy);
+        assert!(status.ready_at.is_some());
+        let code = HashMap::from([("exitCode".to_string(), "137".to_string())]);
+        apply(&mut status, "die", &code, now);
+        assert_eq!(status.phase, Phase::Exited(137));
+    }
+}

@@ -1,0 +1,633 @@
+//! The `up` orchestration: images and networks first, then one task per
+//! service that waits for its dependencies' conditions (from the events
+//! stream), then keeps, starts, creates or recreates its container. Services
+//! with no path between them proceed in parallel. The first required failure
+//! stops the run with the engine's own account of it.
+//!
+//! Orchestrates the other `local` files; prints progress through [`Progress`].
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::task::{JoinHandle, JoinSet};
+
+use super::containers::{self, Existing};
+use super::diagnose;
+use super::engine::Engine;
+use super::graph::{self, Graph};
+use super::images::{self, ServiceImage};
+use super::logs::{self, Prefix};
+use super::observer::{Observer, Phase, Wanted};
+use super::plan::{self, Action};
+use super::progress::{Progress, secs};
+use super::resources;
+use super::spec::{self, ContainerSpec, SpecInput};
+use crate::compose::model::{Condition, Project, Service};
+use crate::compose::x_parity::XParity;
+use crate::error::Error;
+
+/// How `up` was asked to run.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct UpOptions {
+    /// Services to start with their dependencies; all when empty.
+    pub(crate) services: Vec<String>,
+    /// Build images even when they exist.
+    pub(crate) build: bool,
+    /// Stream logs after starting (the default); otherwise wait for readiness and return.
+    pub(crate) attached: bool,
+    /// Bound on starting and becoming ready (`--wait-timeout`).
+    pub(crate) timeout: Option<Duration>,
+}
+
+/// One service's line in the summary.
+#[derive(Debug, Clone)]
+pub(crate) struct Ready {
+    pub(crate) service: String,
+    pub(crate) phase: Phase,
+    pub(crate) healthcheck: bool,
+    pub(crate) release: bool,
+    pub(crate) urls: Vec<String>,
+    /// Seconds from the start of `up` until it was ready (None: was already).
+    pub(crate) ready_after: Option<Duration>,
+}
+
+/// The outcome of a successful `up`.
+pub(crate) struct Started {
+    pub(crate) services: Vec<Ready>,
+    /// Attached mode: the log streams, which end when their containers stop.
+    pub(crate) logs: Vec<JoinHandle<()>>,
+    /// Keeps the events stream open while attached.
+    pub(crate) observer: Arc<Observer>,
+    /// Keeps the transition reporter running while attached.
+    pub(crate) reporter: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// Shared by the per-service tasks.
+struct Run {
+    engine: Engine,
+    project: Project,
+    graph: Graph,
+    specs: HashMap<String, ContainerSpec>,
+    actions: HashMap<String, Action>,
+    release: HashSet<String>,
+    observer: Arc<Observer>,
+    progress: Progress,
+    attached: bool,
+    prefixes: HashMap<String, Prefix>,
+    logs: Mutex<Vec<JoinHandle<()>>>,
+}
+
+/// Why a service's task stopped.
+enum TaskError {
+    /// An engine operation failed; the error says it all.
+    Engine(Error),
+    /// A required dependency will never meet its condition.
+    Dependency {
+        service: String,
+        dependency: String,
+        why: String,
+    },
+    /// The release service exited non-zero (or could not run).
+    Release { service: String, why: String },
+}
+
+/// The release services, from `x-parity`; a malformed block is bad input.
+pub(crate) fn release_services(project: &Project) -> Result<HashSet<String>, Error> {
+    let mut release = HashSet::new();
+    for (name, service) in &project.services {
+        let x = XParity::of(service)
+            .map_err(|e| Error::input(format!("service `{name}`: x-parity: {e}")))?;
+        if x.release {
+            release.insert(name.clone());
+        }
+    }
+    Ok(release)
+}
+
+/// Brings the project up. See the module doc.
+pub(crate) async fn up(
+    engine: &Engine,
+    project: &Project,
+    options: &UpOptions,
+    progress: &Progress,
+) -> Result<Started, Error> {
+    let release = release_services(project)?;
+    let graph = graph::resolve(project, &options.services, &release)?;
+    for warning in &graph.warnings {
+        progress.warn(warning);
+    }
+    let services: Vec<&Service> = graph.order.iter().map(|n| &project.services[n]).collect();
+    let lookup = |key: &str| std::env::var(key).ok();
+    let (existing, (), images) = tokio::try_join!(
+        containers::list(engine, &project.name),
+        resources::ensure(engine, project, &services, progress),
+        images::ensure(engine, project, &services, options.build, &lookup, progress),
+    )?;
+    preflight(project, &graph, &images)?;
+    let specs: HashMap<String, ContainerSpec> = services
+        .iter()
+        .map(|service| {
+            let image = &images[&service.name];
+            let spec = spec::container_spec(&SpecInput {
+                project,
+                service,
+                image: &image.reference,
+                image_id: &image.id,
+                release: release.contains(&service.name),
+                start_interval: engine.supports(1, 44),
+                lookup: &lookup,
+            });
+            (service.name.clone(), spec)
+        })
+        .collect();
+    let wanted: HashMap<String, String> = specs
+        .iter()
+        .map(|(name, spec)| (name.clone(), spec.config_hash.clone()))
+        .collect();
+    let actions = plan::decide(&graph, &existing, &wanted, &|s| release.contains(s));
+    remove_duplicates(engine, &graph, &existing, &actions).await?;
+
+    let observer = Arc::new(Observer::start(engine, &project.name));
+    for (service, action) in &actions {
+        if let Action::Keep { id, phase } = action {
+            observer.track(service, id, phase.clone());
+        }
+    }
+    let width = graph.order.iter().map(String::len).max().unwrap_or(0);
+    let prefixes = graph
+        .order
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.clone(), Prefix::new(s, i, width)))
+        .collect();
+    let run = Arc::new(Run {
+        engine: engine.clone(),
+        project: project.clone(),
+        graph,
+        specs,
+        actions,
+        release,
+        observer: Arc::clone(&observer),
+        progress: progress.clone(),
+        attached: options.attached,
+        prefixes,
+        logs: Mutex::new(Vec::new()),
+    });
+    let (finish, finished) = tokio::sync::oneshot::channel::<()>();
+    let reporter = tokio::spawn(report_transitions(Arc::clone(&run), finished));
+    let healthchecks: HashMap<String, bool> = run
+        .graph
+        .order
+        .iter()
+        .map(|s| (s.clone(), has_healthcheck(&project.services[s], &images[s])))
+        .collect();
+    let work = async {
+        start_all(&run).await?;
+        if !options.attached {
+            wait_ready(&run, &healthchecks).await?;
+        }
+        Ok::<(), Error>(())
+    };
+    let outcome = match options.timeout {
+        Some(limit) => match tokio::time::timeout(limit, work).await {
+            Ok(result) => result,
+            Err(_) => Err(timed_out(&run, &healthchecks, limit)),
+        },
+        None => work.await,
+    };
+    if let Err(error) = outcome {
+        reporter.abort();
+        return Err(error);
+    }
+    // Detached: the reporter prints the transitions that got us here, then the
+    // summary follows. Attached: it keeps reporting (unhealthy, exits) while the logs stream.
+    let finish = if options.attached {
+        Some(finish)
+    } else {
+        let _ = finish.send(());
+        let _ = reporter.await;
+        None
+    };
+    let ports: HashMap<String, Vec<String>> = containers::list(engine, &project.name)
+        .await?
+        .into_iter()
+        .map(|e| (e.service.clone(), containers::published_urls(&e.ports)))
+        .collect();
+    let board = observer.board();
+    let started = progress.started();
+    let services = run
+        .graph
+        .order
+        .iter()
+        .map(|s| {
+            let status = board.services.get(s).cloned().unwrap_or_default();
+            Ready {
+                service: s.clone(),
+                phase: status.phase,
+                healthcheck: healthchecks[s],
+                release: run.release.contains(s),
+                urls: ports.get(s).cloned().unwrap_or_default(),
+                ready_after: status
+                    .ready_at
+                    .or(status.started_at)
+                    .filter(|at| *at >= started)
+                    .map(|at| at - started),
+            }
+        })
+        .collect();
+    let logs = std::mem::take(&mut *run.logs.lock().unwrap_or_else(|p| p.into_inner()));
+    Ok(Started {
+        services,
+        logs,
+        observer,
+        reporter: finish,
+    })
+}
+
+/// Whether the service will report health: its own check, or its image's.
+fn has_healthcheck(service: &Service, image: &ServiceImage) -> bool {
+    spec::declares_healthcheck(service).unwrap_or(image.healthcheck)
+}
+
+/// A `service_healthy` dependency that has no health check would never turn
+/// healthy: say so before anything starts.
+fn preflight(
+    project: &Project,
+    graph: &Graph,
+    images: &HashMap<String, ServiceImage>,
+) -> Result<(), Error> {
+    for (dependant, edges) in &graph.edges {
+        for edge in edges {
+            if edge.condition != Condition::Healthy {
+                continue;
+            }
+            let dep = &project.services[&edge.dependency];
+            if !has_healthcheck(dep, &images[&edge.dependency]) {
+                return Err(Error::input(format!(
+                    "`{dependant}` waits for `{}` to be healthy (depends_on condition: service_healthy), \
+                     but `{}` has no health check, neither in the compose file nor in its image `{}`",
+                    edge.dependency, edge.dependency, images[&edge.dependency].reference
+                ))
+                .with_help(format!(
+                    "add a `healthcheck:` to `{}` (e.g. test: [\"CMD\", \"/app\", \"health\"]), \
+                     or depend on it with `condition: service_started`",
+                    edge.dependency
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Extra containers of one service (from an earlier scale) are removed.
+async fn remove_duplicates(
+    engine: &Engine,
+    graph: &Graph,
+    existing: &[Existing],
+    actions: &HashMap<String, Action>,
+) -> Result<(), Error> {
+    for service in &graph.order {
+        let kept = match &actions[service] {
+            Action::Keep { id, .. } | Action::Start { id } | Action::Restart { id } => Some(id),
+            Action::Recreate { old } => Some(old),
+            Action::Create => None,
+        };
+        for extra in existing
+            .iter()
+            .filter(|e| &e.service == service && Some(&e.id) != kept)
+        {
+            containers::remove(engine, &extra.id).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs every service's task; the first required failure aborts the rest.
+async fn start_all(run: &Arc<Run>) -> Result<(), Error> {
+    let mut tasks = JoinSet::new();
+    for service in &run.graph.order {
+        let run = Arc::clone(run);
+        let service = service.clone();
+        tasks.spawn(async move { service_task(&run, &service).await });
+    }
+    while let Some(joined) = tasks.join_next().await {
+        let result = joined.unwrap_or_else(|e| {
+            Err(TaskError::Engine(Error::failed(format!(
+                "a service task stopped: {e}"
+            ))))
+        });
+        if let Err(error) = result {
+            tasks.abort_all();
+            return Err(explain(run, error).await);
+        }
+    }
+    Ok(())
+}
+
+/// One service: wait for dependencies, act, and for a release service wait for its exit.
+async fn service_task(run: &Run, service: &str) -> Result<(), TaskError> {
+    for edge in &run.graph.edges[service] {
+        if let Err(why) = run
+            .observer
+            .wait(&edge.dependency, Wanted::Condition(edge.condition))
+            .await
+        {
+            if edge.required {
+                return Err(TaskError::Dependency {
+                    service: service.to_string(),
+                    dependency: edge.dependency.clone(),
+                    why,
+                });
+            }
+            run.progress.warn(&format!(
+                "{service}: optional dependency `{}` {why}; starting without it",
+                edge.dependency
+            ));
+        }
+    }
+    let action = run.actions[service].clone();
+    act(run, service, &action).await.map_err(|e| {
+        run.observer.fail(service, e.message());
+        TaskError::Engine(e)
+    })?;
+    if run.release.contains(service) {
+        run.observer
+            .wait(service, Wanted::Condition(Condition::CompletedSuccessfully))
+            .await
+            .map_err(|why| TaskError::Release {
+                service: service.to_string(),
+                why,
+            })?;
+    }
+    Ok(())
+}
+
+/// Carries out one action on the engine.
+async fn act(run: &Run, service: &str, action: &Action) -> Result<(), Error> {
+    let engine = &run.engine;
+    let spec = &run.specs[service];
+    let published: Vec<String> = run.project.services[service]
+        .ports
+        .iter()
+        .filter_map(|p| p.published.clone())
+        .collect();
+    let grace = grace_secs(&run.project.services[service]);
+    match action {
+        Action::Keep { id, .. } => {
+            run.progress.done(service, action.verb());
+            follow_logs(run, service, id, logs::From::Tail(0));
+            return Ok(());
+        }
+        Action::Restart { id } => {
+            containers::stop(engine, id, grace).await?;
+            run.observer.track(service, id, Phase::Created);
+            containers::start(engine, service, id, &published).await?;
+            run.observer.started(service);
+            follow_logs(run, service, id, logs::From::Tail(0));
+        }
+        Action::Start { id } => {
+            run.observer.track(service, id, Phase::Created);
+            containers::start(engine, service, id, &published).await?;
+            run.observer.started(service);
+            follow_logs(run, service, id, logs::From::Tail(0));
+        }
+        Action::Create | Action::Recreate { .. } => {
+            if let Action::Recreate { old } = action {
+                containers::stop(engine, old, grace).await?;
+                containers::remove(engine, old).await?;
+            }
+            let id = containers::create(engine, &run.project.name, service, spec).await?;
+            run.observer.track(service, &id, Phase::Created);
+            containers::start(engine, service, &id, &published).await?;
+            run.observer.started(service);
+            follow_logs(run, service, &id, logs::From::Start);
+        }
+    }
+    run.progress.done(service, action.verb());
+    Ok(())
+}
+
+/// In attached mode, streams the container's log from now on.
+fn follow_logs(run: &Run, service: &str, id: &str, from: logs::From) {
+    if !run.attached {
+        return;
+    }
+    let handle = tokio::spawn(logs::stream(
+        run.engine.clone(),
+        id.to_string(),
+        run.prefixes[service].clone(),
+        from,
+        true,
+    ));
+    if let Ok(mut list) = run.logs.lock() {
+        list.push(handle);
+    }
+}
+
+/// The service's `stop_grace_period` in whole seconds (default 10, as Compose).
+pub(crate) fn grace_secs(service: &Service) -> i32 {
+    service
+        .stop_grace_period
+        .map_or(10, |d| i32::try_from(d.as_secs_ceil()).unwrap_or(i32::MAX))
+}
+
+/// `--wait`: every service ready (healthy, running, or completed), else the first failure.
+async fn wait_ready(run: &Run, healthchecks: &HashMap<String, bool>) -> Result<(), Error> {
+    let optional = optional_only(run);
+    for service in &run.graph.order {
+        let wanted = if run.release.contains(service) || completes(run, service) {
+            Wanted::Condition(Condition::CompletedSuccessfully)
+        } else {
+            Wanted::Ready {
+                healthcheck: healthchecks[service],
+            }
+        };
+        if let Err(why) = run.observer.wait(service, wanted).await {
+            if optional.contains(service) {
+                run.progress.warn(&format!(
+                    "{service} {why} (an optional dependency; carrying on)"
+                ));
+                continue;
+            }
+            let id = run
+                .observer
+                .board()
+                .services
+                .get(service)
+                .and_then(|s| s.container.clone());
+            let report = match id {
+                Some(id) => diagnose::report(&run.engine, service, &id).await,
+                None => String::new(),
+            };
+            run.progress.failed(service, &why);
+            return Err(
+                Error::failed(format!("`{service}` {why}\n{report}")).with_help(format!(
+                    "see `parity logs {service}`; fix it, then run `parity up` again"
+                )),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Services something waits on with `service_completed_successfully`: exiting 0 is their ready.
+fn completes(run: &Run, service: &str) -> bool {
+    run.graph
+        .edges
+        .values()
+        .flatten()
+        .any(|e| e.dependency == service && e.condition == Condition::CompletedSuccessfully)
+}
+
+/// Services reached only through `required: false` edges (and not asked for).
+fn optional_only(run: &Run) -> HashSet<String> {
+    run.graph
+        .order
+        .iter()
+        .filter(|s| {
+            let edges: Vec<_> = run
+                .graph
+                .edges
+                .values()
+                .flatten()
+                .filter(|e| &e.dependency == *s)
+                .collect();
+            !edges.is_empty() && edges.iter().all(|e| !e.required)
+        })
+        .cloned()
+        .collect()
+}
+
+/// The error for `--wait-timeout`, naming what was not ready.
+fn timed_out(run: &Run, healthchecks: &HashMap<String, bool>, limit: Duration) -> Error {
+    let board = run.observer.board();
+    let waiting: Vec<String> = run
+        .graph
+        .order
+        .iter()
+        .filter_map(|s| {
+            let phase = board
+                .services
+                .get(s)
+                .map_or(Phase::Pending, |st| st.phase.clone());
+            let ready = match &phase {
+                Phase::Exited(0) => true,
+                Phase::Healthy => true,
+                Phase::Running => !healthchecks[s] && !run.release.contains(s),
+                _ => false,
+            };
+            (!ready).then(|| format!("{s} ({})", describe(&phase)))
+        })
+        .collect();
+    Error::failed(format!(
+        "not ready after {}s: {}",
+        limit.as_secs(),
+        waiting.join(", ")
+    ))
+    .with_help("raise --wait-timeout, or see `parity logs SERVICE` for why it is slow")
+}
+
+/// A phase in words.
+pub(crate) fn describe(phase: &Phase) -> String {
+    match phase {
+        Phase::Pending => "waiting for its dependencies".into(),
+        Phase::Created => "created".into(),
+        Phase::Running => "running".into(),
+        Phase::Healthy => "healthy".into(),
+        Phase::Unhealthy => "unhealthy".into(),
+        Phase::Exited(0) => "completed".into(),
+        Phase::Exited(code) => format!("exited ({code})"),
+        Phase::Failed(why) => format!("failed: {why}"),
+    }
+}
+
+/// Turns a task's failure into the error the user sees, with the engine's account.
+async fn explain(run: &Run, error: TaskError) -> Error {
+    let board = run.observer.board();
+    let container = |s: &str| board.services.get(s).and_then(|st| st.container.clone());
+    match error {
+        TaskError::Engine(error) => error,
+        TaskError::Dependency {
+            service,
+            dependency,
+            why,
+        } => {
+            run.progress.failed(&dependency, &why);
+            let report = match container(&dependency) {
+                Some(id) => diagnose::report(&run.engine, &dependency, &id).await,
+                None => String::new(),
+            };
+            Error::failed(format!(
+                "`{service}` was not started: its dependency `{dependency}` {why}\n{report}"
+            ))
+            .with_help(format!(
+                "fix `{dependency}` (see `parity logs {dependency}`), then run `parity up` again"
+            ))
+        }
+        TaskError::Release { service, why } => {
+            run.progress.failed(&service, &why);
+            let report = match container(&service) {
+                Some(id) => diagnose::report(&run.engine, &service, &id).await,
+                None => String::new(),
+            };
+            let dependants = run.graph.dependants(&service).join(", ");
+            let mut error = Error::failed(format!(
+                "release service `{service}` {why}; nothing that depends on it was started\n{report}"
+            ));
+            if !dependants.is_empty() {
+                error = error.with_help(format!("not started: {dependants}"));
+            }
+            error.with_help(format!("fix `{service}`, then run `parity up` again; it runs again because it did not complete"))
+        }
+    }
+}
+
+/// Prints each service's transitions (healthy, unhealthy, exited) as the events arrive.
+async fn report_transitions(run: Arc<Run>, mut finish: tokio::sync::oneshot::Receiver<()>) {
+    let mut rx = run.observer.subscribe();
+    let mut seen: HashMap<String, Phase> = run
+        .observer
+        .board()
+        .services
+        .into_iter()
+        .map(|(s, st)| (s, st.phase))
+        .collect();
+    let started = run.progress.started();
+    let mut finished = false;
+    loop {
+        let changes: Vec<(String, Phase, Option<Instant>)> = {
+            let board = rx.borrow_and_update();
+            board
+                .services
+                .iter()
+                .filter(|(s, st)| seen.get(*s) != Some(&st.phase))
+                .map(|(s, st)| (s.clone(), st.phase.clone(), st.ready_at))
+                .collect()
+        };
+        for (service, phase, ready_at) in changes {
+            let at = ready_at.map(|t| secs(t.saturating_duration_since(started)));
+            match &phase {
+                Phase::Healthy => run
+                    .progress
+                    .done(&service, &format!("healthy {}", at.unwrap_or_default())),
+                Phase::Exited(0) => run
+                    .progress
+                    .done(&service, &format!("completed {}", at.unwrap_or_default())),
+                Phase::Unhealthy => run.progress.failed(&service, "unhealthy"),
+                Phase::Exited(code) => run
+                    .progress
+                    .failed(&service, &format!("exited with code {code}")),
+                _ => {}
+            }
+            seen.insert(service, phase);
+        }
+        if finished {
+            return;
+        }
+        tokio::select! {
+            changed = rx.changed() => if changed.is_err() { return },
+            _ = &mut finish => finished = true,
+        }
+    }
+}
