@@ -1,11 +1,175 @@
-//! `parity status`.
+//! `parity status [ENV] [--format table|json]`: the pipeline at a glance —
+//! per environment and service: revision, image digest, git commit, rollout
+//! state, running/desired, when deployed; and whether each environment runs
+//! what the one it is promoted from runs.
 
 use std::process::ExitCode;
 
-use crate::cli::{GlobalArgs, StatusArgs};
-use crate::error::{Error, Result};
+use serde_json::{Value, json};
 
-/// Not available yet: says so and exits 2 rather than printing anything fake.
-pub(crate) fn run(_global: &GlobalArgs, _args: &StatusArgs) -> Result<ExitCode> {
-    Err(Error::not_available("status"))
+use super::ship::observe::{ServiceView, observe};
+use super::ship::session::{Cloud, Inputs};
+use crate::cli::{GlobalArgs, StatusArgs, TableFormat};
+use crate::cloud::deploy_lock::utc_timestamp;
+use crate::cloud::image_ref::ImageRef;
+use crate::cloud::promotion::{COMMIT_TAG, DEPLOYED_AT_TAG};
+use crate::error::Result;
+
+pub(crate) fn run(global: &GlobalArgs, args: &StatusArgs) -> Result<ExitCode> {
+    let inputs = Inputs::load(global)?;
+    let names: Vec<String> = match &args.env {
+        Some(env) => {
+            inputs.environment(env)?;
+            vec![env.clone()]
+        }
+        None => inputs
+            .settings
+            .pipeline()
+            .iter()
+            .map(|e| e.name().to_owned())
+            .collect(),
+    };
+    super::block_on(status(args, &inputs, &names))
+}
+
+async fn status(args: &StatusArgs, inputs: &Inputs, names: &[String]) -> Result<ExitCode> {
+    let mut environments = Vec::new();
+    for name in names {
+        let environment = inputs.environment(name)?;
+        let cloud = Cloud::connect(environment).await?;
+        let views = observe(&cloud.ctx, environment, &inputs.project).await?;
+        cloud.ctx.calls().log_summary();
+        environments.push((
+            name.clone(),
+            environment.promotes_from().map(str::to_owned),
+            views,
+        ));
+    }
+    let mut out = Vec::new();
+    for (name, from, views) in &environments {
+        let source = from
+            .as_ref()
+            .and_then(|f| environments.iter().find(|(n, _, _)| n == f));
+        let in_sync = source.map(|(_, _, source_views)| same_digests(views, source_views));
+        out.push(json!({
+            "environment": name,
+            "promotes_from": from,
+            "runs_same_as_source": in_sync,
+            "services": views.iter().map(service_json).collect::<Vec<_>>(),
+        }));
+    }
+    match args.format {
+        TableFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({ "environments": out })).unwrap_or_default()
+        ),
+        TableFormat::Table => print_table(&out),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn digest_of(view: &ServiceView) -> Option<String> {
+    let running = view.running.as_ref()?;
+    let image = running
+        .images
+        .iter()
+        .find(|(c, _)| *c == view.service)
+        .or(running.images.first())?;
+    ImageRef::parse(&image.1)
+        .ok()?
+        .digest
+        .map(|d| d.as_str().to_owned())
+}
+
+fn same_digests(a: &[ServiceView], b: &[ServiceView]) -> bool {
+    a.iter().all(|v| {
+        let other = b.iter().find(|o| o.service == v.service);
+        other.is_some_and(|o| digest_of(o).is_some() && digest_of(o) == digest_of(v))
+    })
+}
+
+fn service_json(view: &ServiceView) -> Value {
+    let Some(running) = &view.running else {
+        return json!({"service": view.service, "ecs_service": view.ecs_service, "deployed": false});
+    };
+    let deployed_at = running
+        .tags
+        .get(DEPLOYED_AT_TAG)
+        .and_then(|s| s.parse::<u64>().ok())
+        .map(utc_timestamp);
+    json!({
+        "service": view.service,
+        "ecs_service": view.ecs_service,
+        "deployed": true,
+        "release": view.ecs_service.is_none(),
+        "revision": format!("{}:{}", running.family, running.revision),
+        "image": running.images.iter().find(|(c, _)| *c == view.service).or(running.images.first()).map(|(_, i)| i),
+        "digest": digest_of(view),
+        "commit": running.tags.get(COMMIT_TAG),
+        "rollout": running.rollout_states.join(","),
+        "running": running.running,
+        "desired": running.desired,
+        "deployed_at": deployed_at,
+    })
+}
+
+fn print_table(environments: &[Value]) {
+    let header = [
+        "ENV", "SERVICE", "REVISION", "DIGEST", "COMMIT", "ROLLOUT", "RUNNING", "DEPLOYED",
+    ];
+    let mut rows: Vec<Vec<String>> = vec![header.iter().map(|h| (*h).to_owned()).collect()];
+    let text = |v: &Value| v.as_str().unwrap_or("-").to_owned();
+    for env in environments {
+        for s in env["services"].as_array().into_iter().flatten() {
+            let deployed = s["deployed"].as_bool().unwrap_or(false);
+            let digest = s["digest"].as_str().map_or("-".to_owned(), |d| {
+                d.trim_start_matches("sha256:").chars().take(12).collect()
+            });
+            rows.push(vec![
+                text(&env["environment"]),
+                text(&s["service"]),
+                if deployed {
+                    text(&s["revision"])
+                } else {
+                    "not deployed".to_owned()
+                },
+                digest,
+                text(&s["commit"]),
+                if s["release"].as_bool() == Some(true) {
+                    "release".to_owned()
+                } else {
+                    text(&s["rollout"])
+                },
+                if deployed && s["release"].as_bool() != Some(true) {
+                    format!("{}/{}", s["running"], s["desired"])
+                } else {
+                    "-".to_owned()
+                },
+                text(&s["deployed_at"]),
+            ]);
+        }
+    }
+    let widths: Vec<usize> = (0..header.len())
+        .map(|i| rows.iter().map(|r| r[i].len()).max().unwrap_or(0))
+        .collect();
+    for row in &rows {
+        let line: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        println!("{}", line.join("  ").trim_end());
+    }
+    for env in environments {
+        if let (Some(from), Some(same)) = (
+            env["promotes_from"].as_str(),
+            env["runs_same_as_source"].as_bool(),
+        ) {
+            println!(
+                "{} {} what {from} runs",
+                text(&env["environment"]),
+                if same { "runs exactly" } else { "does NOT run" }
+            );
+        }
+    }
 }

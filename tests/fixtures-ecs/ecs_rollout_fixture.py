@@ -164,6 +164,15 @@ def advance(service):
                 service.deployments.append(dict(dep, status="INACTIVE"))
 
 
+def api_shapes(task):
+    """moto writes a few ECS string fields as numbers (container cpu); the
+    API model says string, and strict SDKs (Rust) reject the number."""
+    for holder in [task] + task.get("containers", []):
+        for key in ("cpu", "memory", "memoryReservation"):
+            if isinstance(holder.get(key), (int, float)):
+                holder[key] = str(holder[key])
+
+
 def call_app(app, environ):
     captured = {}
 
@@ -295,12 +304,14 @@ class Fixture:
             backend = ecs_backends()[DEFAULT_ACCOUNT_ID][region]
             task_def = backend.describe_task_definition(request["taskDefinition"])
             for task in payload.get("tasks", []):
+                api_shapes(task)
                 TASKS[task["taskArn"]] = {"exit": SCENARIO["release_exit"], "seen": 0}
                 write_release_log(region, task_def, task["taskArn"], SCENARIO["release_log"])
             return respond(start_response, "200 OK", payload)
         if op == "DescribeTasks":
             payload = json.loads(out)
             for task in payload.get("tasks", []):
+                api_shapes(task)
                 script = TASKS.get(task["taskArn"])
                 if script is None:
                     continue

@@ -506,6 +506,37 @@ fn depends_on(value: Option<&Value>) -> Value {
     Value::Object(deps)
 }
 
+/// How many docker-compose runs go side by side.
+const V1_PARALLEL_RUNS: usize = 4;
+
+/// One case against docker-compose 1.29: `None` when both mean the same.
+fn compare_with_v1(case: &Case) -> Option<String> {
+    let (test, copy) = prepare(case);
+    let v1 = match docker_compose_v1_config(case, &copy) {
+        Ok(v1) => v1,
+        Err(message) => return Some(format!("{}: {message}", case.name)),
+    };
+    match parity_config(case, test) {
+        Err(message) => Some(format!("{}: {message}", case.name)),
+        Ok(ours) => {
+            let mut diffs = Vec::new();
+            json_diff(
+                "$",
+                &meaning(&v1, Tool::V1),
+                &meaning(&ours, Tool::Parity),
+                &mut diffs,
+            );
+            (!diffs.is_empty()).then(|| {
+                format!(
+                    "{} (expected = docker-compose 1.29):\n      {}",
+                    case.name,
+                    diffs.join("\n      ")
+                )
+            })
+        }
+    }
+}
+
 #[test]
 fn compose_conformance_cases_mean_the_same_to_docker_compose_v1() {
     let cases: Vec<Case> = load_cases()
@@ -516,36 +547,32 @@ fn compose_conformance_cases_mean_the_same_to_docker_compose_v1() {
         !cases.is_empty(),
         "no case is marked docker_compose_v1: the comparison would assert nothing"
     );
-    let mut failures = Vec::new();
-    for case in &cases {
-        let (test, copy) = prepare(case);
-        let v1 = match docker_compose_v1_config(case, &copy) {
-            Ok(v1) => v1,
-            Err(message) => {
-                failures.push(format!("{}: {message}", case.name));
-                continue;
-            }
-        };
-        match parity_config(case, test) {
-            Err(message) => failures.push(format!("{}: {message}", case.name)),
-            Ok(ours) => {
-                let mut diffs = Vec::new();
-                json_diff(
-                    "$",
-                    &meaning(&v1, Tool::V1),
-                    &meaning(&ours, Tool::Parity),
-                    &mut diffs,
-                );
-                if !diffs.is_empty() {
-                    failures.push(format!(
-                        "{} (expected = docker-compose 1.29):\n      {}",
-                        case.name,
-                        diffs.join("\n      ")
-                    ));
-                }
-            }
-        }
-    }
+    // docker-compose starts a Python interpreter per run (most of this test's
+    // time); a few runs side by side keep the suite usable on a small machine.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut failures: Vec<(usize, String)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..V1_PARALLEL_RUNS)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut found = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(case) = cases.get(i) else { break };
+                        if let Some(failure) = compare_with_v1(case) {
+                            found.push((i, failure));
+                        }
+                    }
+                    found
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| worker.join().expect("v1 comparison worker"))
+            .collect()
+    });
+    failures.sort();
+    let failures: Vec<String> = failures.into_iter().map(|(_, f)| f).collect();
     assert!(
         failures.is_empty(),
         "{} of {} cases differ from docker-compose 1.29:\n  {}",

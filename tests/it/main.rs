@@ -9,4 +9,6 @@ mod support;
 mod cli;
 mod config;
 mod conformance;
+mod deploy;
+mod invalid;
 mod secrets;

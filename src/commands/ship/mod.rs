@@ -4,9 +4,13 @@
 //! and the webhook. Orchestration only; the rules live in `cloud::rollout`,
 //! `cloud::release`, `cloud::deploy_lock` and `cloud::promotion`.
 
+pub(crate) mod build;
 pub(crate) mod lock;
 pub(crate) mod notify;
+pub(crate) mod observe;
 pub(crate) mod release;
+pub(crate) mod rollout;
+pub(crate) mod session;
 pub(crate) mod wait;
 
 /// How often ECS is asked while waiting (DescribeServices / DescribeTasks).

@@ -27,7 +27,7 @@ impl EcsFixture {
             .arg("--port")
             .arg(port.to_string())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log_file(port))
             .spawn()
             .unwrap_or_else(|e| {
                 panic!("cannot start the ECS fixture ({e}); run scripts/setup (moto[server])")
@@ -106,11 +106,22 @@ impl EcsFixture {
         self.aws_json(&format!("Logs_20140328.{operation}"), "logs", body)
     }
 
-    fn aws_json(&self, target: &str, service: &str, body: serde_json::Value) -> serde_json::Value {
+    /// Calls the SSM JSON API directly.
+    pub fn ssm(&self, operation: &str, body: serde_json::Value) -> serde_json::Value {
+        self.aws_json(&format!("AmazonSSM.{operation}"), "ssm", body)
+    }
+
+    /// Like [`Self::ssm`], but returns the HTTP status and body instead of asserting success.
+    pub fn ssm_status(&self, operation: &str, body: serde_json::Value) -> u16 {
+        self.aws_request(&format!("AmazonSSM.{operation}"), "ssm", &body)
+            .status
+    }
+
+    fn aws_request(&self, target: &str, service: &str, body: &serde_json::Value) -> http::Response {
         let auth = format!(
             "AWS4-HMAC-SHA256 Credential=testing/20260101/{REGION}/{service}/aws4_request, SignedHeaders=host, Signature=0"
         );
-        let response = http::request(
+        http::request(
             &self.addr,
             "POST",
             "/",
@@ -120,7 +131,11 @@ impl EcsFixture {
                 ("Authorization", &auth),
             ],
             body.to_string().as_bytes(),
-        );
+        )
+    }
+
+    fn aws_json(&self, target: &str, service: &str, body: serde_json::Value) -> serde_json::Value {
+        let response = self.aws_request(target, service, &body);
         assert_eq!(
             response.status,
             200,
@@ -129,6 +144,13 @@ impl EcsFixture {
         );
         response.json()
     }
+}
+
+/// The fixture's own log (requests, tracebacks), kept for debugging a failed test:
+/// `$TMPDIR/parity-ecs-fixture-<port>.log`.
+fn log_file(port: u16) -> Stdio {
+    let path = std::env::temp_dir().join(format!("parity-ecs-fixture-{port}.log"));
+    std::fs::File::create(&path).map_or_else(|_| Stdio::null(), Stdio::from)
 }
 
 impl Drop for EcsFixture {

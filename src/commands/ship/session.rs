@@ -1,0 +1,64 @@
+//! Everything a cloud command starts from: parity.toml, the environment, the
+//! compose project and its hash, and the AWS connection for the environment.
+
+use crate::aws::{AwsContext, AwsTarget};
+use crate::cli::GlobalArgs;
+use crate::cloud::promotion::compose_hash;
+use crate::compose::model::Project;
+use crate::error::{Error, Result};
+use crate::settings::{Environment, Settings};
+
+/// The inputs, read and validated before anything changes.
+pub(crate) struct Inputs {
+    pub(crate) settings: Settings,
+    pub(crate) project: Project,
+    pub(crate) compose_hash: String,
+}
+
+impl Inputs {
+    /// Reads the compose project and parity.toml (bad input: exit 2).
+    pub(crate) fn load(global: &GlobalArgs) -> Result<Self> {
+        let project = crate::commands::load_project(global, &[])?;
+        let path = global
+            .settings
+            .clone()
+            .unwrap_or_else(|| project.working_dir.join(crate::settings::FILE_NAME));
+        let settings = crate::settings::load(&path)?;
+        let canonical = serde_json::to_vec(&project)
+            .map_err(|e| Error::failed(format!("cannot serialize the compose model: {e}")))?;
+        Ok(Self {
+            settings,
+            compose_hash: compose_hash(&canonical),
+            project,
+        })
+    }
+
+    pub(crate) fn environment(&self, name: &str) -> Result<&Environment> {
+        self.settings.environment(name)
+    }
+}
+
+/// An environment's AWS connection and account.
+pub(crate) struct Cloud {
+    pub(crate) ctx: AwsContext,
+    pub(crate) account_id: String,
+}
+
+impl Cloud {
+    /// Connects to the environment's region/endpoint; asks STS for the account
+    /// when parity.toml does not name it.
+    pub(crate) async fn connect(environment: &Environment) -> Result<Self> {
+        let target = AwsTarget {
+            environment: environment.name().to_owned(),
+            region: Some(environment.region().to_owned()),
+            endpoint: environment.endpoint().map(str::to_owned),
+            profile: None,
+        };
+        let ctx = AwsContext::connect(&target).await?;
+        let account_id = match environment.account_id() {
+            Some(id) => id.to_owned(),
+            None => crate::aws::sts::account_id(&ctx).await?,
+        };
+        Ok(Self { ctx, account_id })
+    }
+}

@@ -1,0 +1,452 @@
+//! `parity deploy`, `promote`, `rollback` and `status` end to end: the real
+//! Docker Engine builds and pushes to two real registries (Debian's
+//! docker-registry, staging and prod), and ECS/SSM/Logs are moto behind the
+//! ECS rollout test fixture, which steps deployments and release tasks through
+//! the states ECS documents. Every failing command asserts that the cloud
+//! state did not change.
+
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::support::Run;
+use crate::support::Test;
+use crate::support::ecs_fixture::EcsFixture;
+use crate::support::registry::{Registry, sha256_digest};
+
+const ACCOUNT: &str = "123456789012";
+
+const COMPOSE: &str = r#"
+services:
+  migrate:
+    build: .
+    command: ["/app", "migrate"]
+    x-parity:
+      release: true
+  web:
+    build: .
+    command: ["/app", "serve"]
+    ports: ["3000:3000"]
+    environment:
+      API_KEY: local-only-value
+    x-parity:
+      secrets: [API_KEY]
+"#;
+
+/// A project with both environments wired to the fixture and their registries.
+struct Pipeline {
+    fixture: EcsFixture,
+    staging: Registry,
+    prod: Registry,
+    test: Test,
+}
+
+impl Pipeline {
+    fn new() -> Self {
+        let fixture = EcsFixture::start();
+        let staging = Registry::start();
+        let prod = Registry::start();
+        let (subnets, groups) = fixture.network();
+        let env = |name: &str, registry: &Registry, extra: &str| {
+            format!(
+                r#"
+[environments.{name}]
+region = "eu-west-1"
+account_id = "{ACCOUNT}"
+endpoint = "{endpoint}"
+cluster = "shop-{name}"
+subnets = ["{subnet}"]
+security_groups = ["{group}"]
+execution_role_arn = "arn:aws:iam::{ACCOUNT}:role/ecsTaskExecutionRole"
+registry = "{host}"
+{extra}
+"#,
+                endpoint = fixture.endpoint(),
+                subnet = subnets[0],
+                group = groups[0],
+                host = registry.host(),
+            )
+        };
+        let toml = format!(
+            "app = \"shop\"\n{}{}",
+            env("staging", &staging, ""),
+            env("prod", &prod, "promotes_from = \"staging\"")
+        );
+        let test = Test::new()
+            .compose(COMPOSE)
+            .toml(&toml)
+            .file(
+                "Dockerfile",
+                "FROM scratch\nCOPY version.txt /version.txt\n",
+            )
+            .file("version.txt", "v1\n");
+        for cluster in ["shop-staging", "shop-prod"] {
+            fixture.ecs("CreateCluster", json!({"clusterName": cluster}));
+        }
+        for env in ["staging", "prod"] {
+            fixture.ssm(
+                "PutParameter",
+                json!({"Name": format!("/shop/{env}/API_KEY"), "Value": "s3cret-canary", "Type": "SecureString"}),
+            );
+        }
+        Self {
+            fixture,
+            staging,
+            prod,
+            test,
+        }
+    }
+
+    /// Runs parity with `args` in the project, against the fixture.
+    fn parity(&self, args: &[&str]) -> Run {
+        self.spawn(args)
+            .wait_with_output()
+            .map(|output| Run { output })
+            .expect("wait for parity")
+    }
+
+    fn spawn(&self, args: &[&str]) -> Child {
+        let mut cmd = self.test.command();
+        cmd.args(args)
+            .env_remove("AWS_PROFILE")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (key, value) in self.fixture.aws_env() {
+            cmd.env(key, value);
+        }
+        cmd.spawn().expect("spawn parity")
+    }
+
+    /// Changes the code, so the next build has a new digest.
+    fn change_code(&self, version: &str) {
+        std::fs::write(self.test.dir().join("version.txt"), format!("{version}\n"))
+            .expect("write version.txt");
+    }
+
+    fn service(&self, env: &str) -> Option<Value> {
+        let out = self.fixture.ecs(
+            "DescribeServices",
+            json!({"cluster": format!("shop-{env}"), "services": ["shop-web"]}),
+        );
+        out["services"]
+            .as_array()
+            .and_then(|s| s.first())
+            .filter(|s| s["status"] == "ACTIVE")
+            .cloned()
+    }
+
+    /// The task definition the env's web service runs (`None`: no service).
+    fn running_task_definition(&self, env: &str) -> Option<String> {
+        self.service(env)
+            .map(|s| s["taskDefinition"].as_str().unwrap_or_default().to_owned())
+    }
+
+    fn image_of(&self, task_definition: &str) -> String {
+        let out = self.fixture.ecs(
+            "DescribeTaskDefinition",
+            json!({"taskDefinition": task_definition}),
+        );
+        out["taskDefinition"]["containerDefinitions"][0]["image"]
+            .as_str()
+            .expect("image")
+            .to_owned()
+    }
+
+    fn lock_exists(&self, env: &str) -> bool {
+        self.fixture.ssm_status(
+            "GetParameter",
+            json!({"Name": format!("/parity-locks/shop/{env}")}),
+        ) == 200
+    }
+
+    /// Everything that describes the cloud state a failed command must not change.
+    fn cloud_state(&self) -> Value {
+        let families =
+            self.fixture.ecs("ListTaskDefinitions", json!({}))["taskDefinitionArns"].clone();
+        json!({
+            "staging": self.running_task_definition("staging"),
+            "prod": self.running_task_definition("prod"),
+            "task_definitions": families,
+            "staging_lock": self.lock_exists("staging"),
+            "prod_lock": self.lock_exists("prod"),
+        })
+    }
+}
+
+/// `shop/web` of `127.0.0.1:5000/shop/web@sha256:...`.
+fn repository_of(image: &str) -> &str {
+    let name = image.split_once('@').map_or(image, |(n, _)| n);
+    name.split_once('/').map_or(name, |(_, r)| r)
+}
+
+fn digest_of(image: &str) -> &str {
+    image
+        .split_once('@')
+        .map(|(_, d)| d)
+        .expect("image pinned by digest")
+}
+
+#[test]
+fn deploy_staging_then_promote_prod_runs_the_identical_digest() {
+    let p = Pipeline::new();
+    p.parity(&["deploy", "staging"])
+        .status(0)
+        .stdout_contains("deployed")
+        .never_prints("s3cret-canary");
+    let staging_td = p
+        .running_task_definition("staging")
+        .expect("staging service");
+    let staging_image = p.image_of(&staging_td);
+    assert!(
+        staging_image.starts_with(&format!("{}/shop/", p.staging.host())),
+        "{staging_image}"
+    );
+    let pushed = digest_of(&staging_image).to_owned();
+    let staging_manifest = p
+        .staging
+        .manifest(repository_of(&staging_image), &pushed)
+        .expect("staging registry has the pushed manifest");
+    assert_eq!(sha256_digest(&staging_manifest), pushed);
+
+    let started = Instant::now();
+    let run = p.parity(&["-v", "promote"]).status(0);
+    let promote_time = started.elapsed();
+    run.stdout_contains("prod runs the identical digests staging runs")
+        .stderr_contains("AWS API calls:")
+        .never_prints("s3cret-canary");
+
+    let prod_td = p.running_task_definition("prod").expect("prod service");
+    let prod_image = p.image_of(&prod_td);
+    assert!(
+        prod_image.starts_with(&format!("{}/shop/web@sha256:", p.prod.host())),
+        "prod pulls from its own registry: {prod_image}"
+    );
+    assert_eq!(digest_of(&prod_image), pushed);
+    let prod_manifest = p
+        .prod
+        .manifest(repository_of(&prod_image), &pushed)
+        .expect("prod registry has the manifest by digest");
+    assert_eq!(sha256_digest(&prod_manifest), pushed);
+    assert_eq!(prod_manifest, staging_manifest, "byte-for-byte copy");
+    eprintln!("promote took {promote_time:?} including the rollout wait");
+}
+
+#[test]
+fn second_deploy_moves_staging_and_leaves_prod_alone() {
+    let p = Pipeline::new();
+    p.parity(&["deploy", "staging"]).status(0);
+    p.parity(&["promote"]).status(0);
+    let prod_before = p.running_task_definition("prod");
+    let first = p.image_of(&p.running_task_definition("staging").unwrap());
+
+    p.change_code("v2");
+    p.parity(&["deploy", "staging"]).status(0);
+    let second = p.image_of(&p.running_task_definition("staging").unwrap());
+    assert_ne!(
+        digest_of(&first),
+        digest_of(&second),
+        "new code, new digest"
+    );
+    assert_eq!(p.running_task_definition("prod"), prod_before);
+    assert_eq!(
+        digest_of(&p.image_of(&prod_before.unwrap())),
+        digest_of(&first)
+    );
+}
+
+#[test]
+fn deployment_the_circuit_breaker_rolls_back_exits_1_on_the_old_revision() {
+    let p = Pipeline::new();
+    p.parity(&["deploy", "staging"]).status(0);
+    let before = p.running_task_definition("staging");
+    p.fixture
+        .scenario(json!({"rollout": "rollback", "steps": 1}));
+    p.change_code("broken");
+    p.parity(&["deploy", "staging"])
+        .status(1)
+        .stderr_contains("rolled back")
+        .stderr_contains("circuit breaker");
+    // Settled on the previous deployment (a new deployment of the old revision).
+    let service = p.service("staging").expect("service");
+    assert_eq!(p.running_task_definition("staging"), before);
+    assert_eq!(service["deployments"][0]["rolloutState"], "COMPLETED");
+    assert!(!p.lock_exists("staging"), "lock released after failure");
+}
+
+#[test]
+fn release_task_exiting_1_fails_the_deploy_and_touches_no_service() {
+    let p = Pipeline::new();
+    p.parity(&["deploy", "staging"]).status(0);
+    let before = p.cloud_state();
+    p.fixture.scenario(json!({
+        "release_exit": 1,
+        "release_log": ["running migrations", "ERROR: relation \"orders\" already exists"]
+    }));
+    p.change_code("v2");
+    p.parity(&["deploy", "staging"])
+        .status(1)
+        .stderr_contains("migrate exited with code 1")
+        .stderr_contains("relation \"orders\" already exists")
+        .stderr_contains("no service was touched");
+    let after = p.cloud_state();
+    assert_eq!(after["staging"], before["staging"], "service untouched");
+    assert_eq!(after["staging_lock"], false);
+}
+
+#[test]
+fn release_failure_on_first_deploy_creates_no_service() {
+    let p = Pipeline::new();
+    p.fixture.scenario(json!({"release_exit": 1}));
+    p.parity(&["deploy", "staging"]).status(1);
+    assert_eq!(p.service("staging"), None);
+}
+
+#[test]
+fn second_deploy_while_the_first_holds_the_lock_names_the_holder() {
+    let p = Pipeline::new();
+    p.fixture.scenario(json!({"rollout": "stuck"}));
+    let first = p.spawn(&["deploy", "staging", "--timeout", "120"]);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !p.lock_exists("staging") {
+        assert!(
+            Instant::now() < deadline,
+            "first deploy never took the lock"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let before = p.cloud_state();
+    p.parity(&["deploy", "staging"])
+        .status(1)
+        .stderr_contains("deploy lock is held by")
+        .stderr_contains("(deploy staging) since");
+    // The blocked deploy changed nothing (beyond the first's own progress).
+    assert_eq!(p.cloud_state()["staging_lock"], before["staging_lock"]);
+    p.fixture
+        .scenario(json!({"rollout": "complete", "steps": 1}));
+    let output = first.wait_with_output().expect("first deploy");
+    Run { output }.status(0);
+    assert!(!p.lock_exists("staging"));
+}
+
+#[test]
+fn deployment_that_never_completes_fails_at_the_timeout() {
+    let p = Pipeline::new();
+    p.fixture.scenario(json!({"rollout": "stuck"}));
+    let started = Instant::now();
+    p.parity(&["deploy", "staging", "--timeout", "4"])
+        .status(1)
+        .stderr_contains("did not complete within 4s");
+    assert!(started.elapsed() < Duration::from_secs(60));
+    assert!(!p.lock_exists("staging"), "lock released after the timeout");
+}
+
+#[test]
+fn rollback_returns_to_the_last_completed_revision() {
+    let p = Pipeline::new();
+    p.parity(&["deploy", "staging"]).status(0);
+    let first = p.running_task_definition("staging").unwrap();
+    p.change_code("v2");
+    p.parity(&["deploy", "staging"]).status(0);
+    assert_ne!(p.running_task_definition("staging").unwrap(), first);
+    p.parity(&["rollback", "staging"])
+        .status(0)
+        .stdout_contains("rolled back staging");
+    assert_eq!(p.running_task_definition("staging").unwrap(), first);
+}
+
+#[test]
+fn status_shows_revisions_digests_and_whether_prod_runs_what_staging_runs() {
+    let p = Pipeline::new();
+    p.parity(&["deploy", "staging"]).status(0);
+    let json = p.parity(&["status", "--format", "json"]).status(0).json();
+    let envs = json["environments"].as_array().expect("environments");
+    let prod = envs.iter().find(|e| e["environment"] == "prod").unwrap();
+    assert_eq!(prod["runs_same_as_source"], false);
+    let staging = envs.iter().find(|e| e["environment"] == "staging").unwrap();
+    let web = staging["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["service"] == "web")
+        .unwrap();
+    assert_eq!(web["rollout"], "COMPLETED");
+    assert!(web["digest"].as_str().unwrap().starts_with("sha256:"));
+
+    p.parity(&["promote"]).status(0);
+    let json = p.parity(&["status", "--format", "json"]).status(0).json();
+    let prod = json["environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["environment"] == "prod")
+        .cloned()
+        .unwrap();
+    assert_eq!(prod["runs_same_as_source"], true);
+    p.parity(&["status"])
+        .status(0)
+        .stdout_contains("prod runs exactly what staging runs");
+}
+
+#[test]
+fn promote_refuses_when_staging_was_never_deployed() {
+    let p = Pipeline::new();
+    let before = p.cloud_state();
+    p.parity(&["promote"])
+        .status(1)
+        .stderr_contains("refusing to promote staging to prod");
+    assert_eq!(p.cloud_state(), before);
+}
+
+#[test]
+fn promote_refuses_config_drift_unless_allowed() {
+    let p = Pipeline::new();
+    p.parity(&["deploy", "staging"]).status(0);
+    let before = p.cloud_state();
+    let drifted = COMPOSE.replace("[\"/app\", \"serve\"]", "[\"/app\", \"serve\", \"--fast\"]");
+    std::fs::write(p.test.dir().join("compose.yaml"), drifted).unwrap();
+    p.parity(&["promote"])
+        .status(1)
+        .stderr_contains("never verified in staging")
+        .stderr_contains("--allow-config-drift");
+    assert_eq!(p.cloud_state(), before);
+    p.parity(&["promote", "--allow-config-drift"]).status(0);
+}
+
+#[test]
+fn promote_refuses_while_staging_is_mid_rollout() {
+    let p = Pipeline::new();
+    p.parity(&["deploy", "staging"]).status(0);
+    p.fixture.scenario(json!({"rollout": "stuck"}));
+    p.change_code("v2");
+    p.parity(&["deploy", "staging", "--timeout", "2"]).status(1);
+    let before = p.cloud_state();
+    p.parity(&["promote"])
+        .status(1)
+        .stderr_contains("mid-rollout");
+    assert_eq!(p.cloud_state(), before);
+}
+
+#[test]
+fn deploy_to_an_environment_fed_by_promote_needs_direct() {
+    let p = Pipeline::new();
+    let before = p.cloud_state();
+    p.parity(&["deploy", "prod"])
+        .status(2)
+        .stderr_contains("parity promote --from staging --to prod");
+    assert_eq!(p.cloud_state(), before);
+}
+
+#[test]
+fn deploy_refuses_when_a_declared_secret_is_missing_in_ssm() {
+    let p = Pipeline::new();
+    p.fixture
+        .ssm("DeleteParameter", json!({"Name": "/shop/staging/API_KEY"}));
+    let before = p.cloud_state();
+    p.parity(&["deploy", "staging"])
+        .status(1)
+        .stderr_contains("/shop/staging/API_KEY")
+        .stderr_contains("parity secrets sync staging");
+    assert_eq!(p.cloud_state(), before);
+}
