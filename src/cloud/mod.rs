@@ -3,6 +3,7 @@
 
 pub(crate) mod container;
 pub(crate) mod deploy_lock;
+pub(crate) mod diff;
 pub(crate) mod fargate;
 pub(crate) mod healthcheck;
 pub(crate) mod image_ref;
@@ -10,6 +11,7 @@ pub(crate) mod plan;
 pub(crate) mod promotion;
 pub(crate) mod release;
 pub(crate) mod rollout;
+pub(crate) mod secrets_plan;
 pub(crate) mod unsupported;
 pub(crate) mod variables;
 
