@@ -15,7 +15,8 @@ use crate::error::Error;
 #[derive(Debug, Default)]
 pub(crate) struct Ignore {
     rules: Vec<(GlobMatcher, bool)>,
-    has_exceptions: bool,
+    /// The `!` patterns, cleaned: an excluded directory is walked only when one starts with it.
+    exceptions: Vec<String>,
 }
 
 impl Ignore {
@@ -39,7 +40,9 @@ impl Ignore {
                 .literal_separator(true)
                 .build()
                 .map_err(|e| format!("bad pattern `{line}`: {e}"))?;
-            ignore.has_exceptions |= exception;
+            if exception {
+                ignore.exceptions.push(pattern.clone());
+            }
             ignore.rules.push((glob.compile_matcher(), exception));
         }
         Ok(ignore)
@@ -54,6 +57,16 @@ impl Ignore {
             }
         }
         excluded
+    }
+
+    /// Whether an excluded directory must still be walked because an exception
+    /// may re-include something under it (the Docker CLI's rule: an exception
+    /// pattern that starts with the directory's path).
+    fn may_reinclude_under(&self, dir: &str) -> bool {
+        let dir_slash = format!("{dir}/");
+        self.exceptions
+            .iter()
+            .any(|p| format!("{p}/").starts_with(&dir_slash))
     }
 }
 
@@ -181,7 +194,7 @@ fn walk(
         let excluded = ignore.excludes(&rel) && !always.contains(&rel);
         if kind.is_dir() {
             // An excluded directory is still walked when an exception may re-include something in it.
-            if excluded && !ignore.has_exceptions {
+            if excluded && !ignore.may_reinclude_under(&rel) {
                 continue;
             }
             if !excluded {

@@ -119,12 +119,13 @@ pub(crate) async fn up(
     }
     let services: Vec<&Service> = graph.order.iter().map(|n| &project.services[n]).collect();
     let lookup = |key: &str| std::env::var(key).ok();
-    let (existing, (), images) = tokio::try_join!(
+    let (existing, images) = tokio::try_join!(
         containers::list(engine, &project.name),
-        resources::ensure(engine, project, &services, progress),
         images::ensure(engine, project, &services, options.build, &lookup, progress),
     )?;
+    // Checked before any network or container exists: a refused run changes nothing.
     preflight(project, &graph, &images)?;
+    resources::ensure(engine, project, &services, progress).await?;
     let specs: HashMap<String, ContainerSpec> = services
         .iter()
         .map(|service| {
@@ -546,6 +547,16 @@ pub(crate) fn describe(phase: &Phase) -> String {
 async fn explain(run: &Run, error: TaskError) -> Error {
     let board = run.observer.board();
     let container = |s: &str| board.services.get(s).and_then(|st| st.container.clone());
+    // Whichever task noticed first, a failed release is reported as the release's failure.
+    let error = match error {
+        TaskError::Dependency {
+            dependency, why, ..
+        } if run.release.contains(&dependency) => TaskError::Release {
+            service: dependency,
+            why,
+        },
+        other => other,
+    };
     match error {
         TaskError::Engine(error) => error,
         TaskError::Dependency {

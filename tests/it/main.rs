@@ -12,3 +12,4 @@ mod conformance;
 mod deploy;
 mod invalid;
 mod secrets;
+mod up;

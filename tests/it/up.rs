@@ -1,0 +1,437 @@
+//! `parity up`, `down`, `ps` against the real Docker Engine: dependency order
+//! gated by health (asserted from the engine's own event timestamps), the
+//! release service, failures that stop the run and say why, idempotency,
+//! Ctrl-C, and an unreachable engine. Each test has its own project.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::docker::{Stack, demo_context, demo_image};
+use crate::support::http;
+use crate::support::{Run, Test};
+
+/// A fast health check of the demo binary (small intervals keep the tests quick).
+fn health(kind: &str, target: &str, retries: u32) -> String {
+    format!(
+        r#"
+    healthcheck:
+      test: ["CMD", "/app", "health", "{kind}", "{target}"]
+      interval: 300ms
+      timeout: 2s
+      retries: {retries}"#
+    )
+}
+
+/// The example stack's shape: db (health) -> migrate (release) -> web (health, port) and worker,
+/// plus `cache`, which depends on nothing. `image` is either `build: DIR` or `image: NAME`.
+fn stack_yaml(image: &str, web_port: u16, migrate_env: &str, greeting: &str) -> String {
+    let db_health = health("tcp", "127.0.0.1:5432", 30);
+    let cache_health = health("tcp", "127.0.0.1:6379", 30);
+    let web_health = health("http", "127.0.0.1:8080/health", 30);
+    format!(
+        r#"
+services:
+  db:
+    {image}
+    command: ["db", "--port", "5432"]
+    init: true
+    stop_grace_period: 2s{db_health}
+  cache:
+    {image}
+    command: ["db", "--port", "6379"]
+    init: true
+    stop_grace_period: 2s{cache_health}
+  migrate:
+    {image}
+    command: ["migrate"]
+    environment:
+      DB_ADDR: db:5432
+{migrate_env}
+    depends_on:
+      db: {{ condition: service_healthy }}
+    x-parity: {{ release: true }}
+  web:
+    {image}
+    command: ["web", "--port", "8080"]
+    init: true
+    stop_grace_period: 2s
+    environment:
+      DB_ADDR: db:5432
+      GREETING: "{greeting}"
+    ports: ["127.0.0.1:{web_port}:8080"]{web_health}
+    depends_on:
+      db: {{ condition: service_healthy }}
+      migrate: {{ condition: service_completed_successfully }}
+  worker:
+    {image}
+    command: ["worker"]
+    init: true
+    stop_grace_period: 2s
+    environment:
+      DB_ADDR: db:5432
+    depends_on:
+      migrate: {{ condition: service_completed_successfully }}
+"#
+    )
+}
+
+fn image_line() -> String {
+    format!("image: {}", demo_image())
+}
+
+/// Runs parity with `args` in the test's directory (so several runs share one compose file).
+fn parity(test: &Test, args: &[&str]) -> Run {
+    let output = test
+        .command()
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .expect("run parity");
+    Run { output }
+}
+
+fn up_wait(test: &Test, stack: &Stack) -> Run {
+    parity(test, &["-p", stack.name(), "up", "--wait"])
+}
+
+#[test]
+fn up_starts_in_dependency_order_gated_by_health_with_the_release_first() {
+    let stack = Stack::new("order");
+    let port = http::free_port();
+    let build = format!("build: {}", demo_context().display());
+    let test = Test::new().compose(&stack_yaml(&build, port, "", "hello from the test"));
+    let run = up_wait(&test, &stack).status(0);
+    // The summary table on stdout.
+    let stdout = run.stdout();
+    assert!(stdout.contains("SERVICE"), "{stdout}");
+    assert!(stdout.contains("migrate (release)"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("http://127.0.0.1:{port}")),
+        "{stdout}"
+    );
+
+    let events = stack.events();
+    let t = |service: &str, action: &str| stack.first(&events, service, action);
+    // db healthy -> migrate runs to completion -> web and worker start.
+    assert!(t("db", "start") < t("db", "health_status: healthy"));
+    assert!(t("db", "health_status: healthy") < t("migrate", "start"));
+    assert!(t("migrate", "die") < t("web", "start"));
+    assert!(t("migrate", "die") < t("worker", "start"));
+    assert!(t("web", "start") < t("web", "health_status: healthy"));
+    // Independent services overlap: neither waited for the other to be healthy.
+    assert!(t("cache", "start") < t("db", "health_status: healthy"));
+    assert!(t("db", "start") < t("cache", "health_status: healthy"));
+    // The release exited 0 and every long-running service is up.
+    assert_eq!(stack.inspect("migrate")["State"]["ExitCode"], 0);
+    let mut running = stack.running();
+    running.sort();
+    assert_eq!(running.len(), 4, "{running:?}");
+
+    // The page is served on the published port and shows the migration's work.
+    let page = http::request(&format!("127.0.0.1:{port}"), "GET", "/", &[], &[]);
+    let body = String::from_utf8_lossy(&page.body);
+    assert!(body.contains("hello from the test"), "{body}");
+    assert!(body.contains("schema version: 3"), "{body}");
+
+    // The containers carry Compose's labels, so other tools see a compose project.
+    let labels = &stack.inspect("web")["Config"]["Labels"];
+    assert_eq!(labels["com.docker.compose.project"], stack.name());
+    assert_eq!(labels["com.docker.compose.service"], "web");
+    assert_eq!(labels["com.docker.compose.container-number"], "1");
+    assert_eq!(labels["com.docker.compose.oneoff"], "False");
+    assert!(
+        labels["com.docker.compose.config-hash"]
+            .as_str()
+            .is_some_and(|h| h.len() == 64)
+    );
+}
+
+#[test]
+fn second_up_without_changes_keeps_every_container_and_does_not_rerun_the_release() {
+    let stack = Stack::new("noop");
+    let test = Test::new().compose(&stack_yaml(&image_line(), http::free_port(), "", "hi"));
+    up_wait(&test, &stack).status(0);
+    let services = ["cache", "db", "migrate", "web", "worker"];
+    let before: Vec<Option<String>> = services.iter().map(|s| stack.container_id(s)).collect();
+    let migrate_started = stack.inspect("migrate")["State"]["StartedAt"].clone();
+
+    let started = Instant::now();
+    let run = up_wait(&test, &stack).status(0);
+    let elapsed = started.elapsed();
+    let after: Vec<Option<String>> = services.iter().map(|s| stack.container_id(s)).collect();
+    assert_eq!(
+        before,
+        after,
+        "a no-op up recreated something\n{}",
+        run.stderr()
+    );
+    assert_eq!(
+        stack.inspect("migrate")["State"]["StartedAt"],
+        migrate_started,
+        "the release service ran again"
+    );
+    assert!(run.stderr().contains("up to date"), "{}", run.stderr());
+    assert!(
+        elapsed < Duration::from_secs(5),
+        "no-op up took {elapsed:?}"
+    );
+
+    // ps sees the project; down removes it.
+    let ps = parity(&test, &["-p", stack.name(), "ps", "--format", "json"]).status(0);
+    let list = ps.json();
+    assert_eq!(list.as_array().map(Vec::len), Some(5), "{list}");
+    parity(&test, &["-p", stack.name(), "down"]).status(0);
+    assert!(stack.containers().is_empty(), "down left containers behind");
+}
+
+#[test]
+fn changed_service_is_recreated_and_the_others_kept() {
+    let stack = Stack::new("changed");
+    let port = http::free_port();
+    let test = Test::new().compose(&stack_yaml(&image_line(), port, "", "before"));
+    up_wait(&test, &stack).status(0);
+    let db = stack.container_id("db");
+    let migrate = stack.container_id("migrate");
+    let web = stack.container_id("web");
+
+    std::fs::write(
+        test.dir().join("compose.yaml"),
+        stack_yaml(&image_line(), port, "", "after"),
+    )
+    .expect("rewrite compose file");
+    let run = up_wait(&test, &stack).status(0);
+    assert!(run.stderr().contains("recreated"), "{}", run.stderr());
+    assert_ne!(stack.container_id("web"), web, "web changed but was kept");
+    assert_eq!(stack.container_id("db"), db);
+    assert_eq!(stack.container_id("migrate"), migrate);
+    let page = http::request(&format!("127.0.0.1:{port}"), "GET", "/", &[], &[]);
+    assert!(String::from_utf8_lossy(&page.body).contains("after"));
+}
+
+#[test]
+fn failing_migration_stops_up_before_any_dependant_is_created() {
+    let stack = Stack::new("migfail");
+    let yaml = stack_yaml(
+        &image_line(),
+        http::free_port(),
+        "      MIGRATE_FAIL: column users.email already exists",
+        "hi",
+    );
+    let run = up_wait(&Test::new().compose(&yaml), &stack).status(1);
+    let stderr = run.stderr();
+    assert!(stderr.contains("release service `migrate`"), "{stderr}");
+    // The migration's own output is shown.
+    assert!(
+        stderr.contains("column users.email already exists"),
+        "{stderr}"
+    );
+    let created = stack.services_created();
+    assert!(
+        !created.contains(&"web".to_string()),
+        "web was created: {created:?}"
+    );
+    assert!(
+        !created.contains(&"worker".to_string()),
+        "worker was created: {created:?}"
+    );
+}
+
+#[test]
+fn dependency_that_never_turns_healthy_fails_with_its_health_output() {
+    let stack = Stack::new("unhealthy");
+    let yaml = format!(
+        r#"
+services:
+  db:
+    image: {image}
+    command: ["db", "--port", "5432"]
+    init: true
+    stop_grace_period: 1s{health}
+  web:
+    image: {image}
+    command: ["web"]
+    depends_on:
+      db: {{ condition: service_healthy }}
+"#,
+        image = demo_image(),
+        health = health("tcp", "127.0.0.1:1", 2)
+    );
+    let run = up_wait(&Test::new().compose(&yaml), &stack).status(1);
+    let stderr = run.stderr();
+    assert!(stderr.contains("`db` is unhealthy"), "{stderr}");
+    assert!(stderr.contains("last health check"), "{stderr}");
+    // The health check's own words, and the service's last log lines.
+    assert!(stderr.contains("unhealthy: 127.0.0.1:1"), "{stderr}");
+    assert!(stderr.contains("db: listening on :5432"), "{stderr}");
+    assert_eq!(stack.services_created(), ["db"]);
+}
+
+#[test]
+fn dependency_that_exits_early_fails_the_up_at_once() {
+    let stack = Stack::new("early");
+    let yaml = format!(
+        r#"
+services:
+  db:
+    image: {image}
+    command: ["exit", "3", "--after", "200", "--say", "db: out of disk"]{health}
+  web:
+    image: {image}
+    command: ["web"]
+    depends_on:
+      db: {{ condition: service_healthy }}
+"#,
+        image = demo_image(),
+        health = health("tcp", "127.0.0.1:5432", 50)
+    );
+    let started = Instant::now();
+    let run = up_wait(&Test::new().compose(&yaml), &stack).status(1);
+    let stderr = run.stderr();
+    assert!(
+        stderr.contains("exited with code 3 before it was healthy"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("db: out of disk"), "{stderr}");
+    // 50 retries at 300ms would be 15s: the exit was noticed, not waited out.
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(stack.services_created(), ["db"]);
+}
+
+#[test]
+fn optional_dependency_that_fails_does_not_stop_its_dependant() {
+    let stack = Stack::new("optional");
+    let yaml = format!(
+        r#"
+services:
+  flaky:
+    image: {image}
+    command: ["exit", "3", "--say", "flaky: no luck"]
+  web:
+    image: {image}
+    command: ["web"]
+    init: true
+    stop_grace_period: 1s
+    depends_on:
+      flaky: {{ condition: service_completed_successfully, required: false }}
+"#,
+        image = demo_image()
+    );
+    let test = Test::new().compose(&yaml);
+    let run = parity(&test, &["-p", stack.name(), "up", "--wait", "web"]).status(0);
+    assert!(
+        run.stderr().contains("optional dependency `flaky`"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(stack.running(), [format!("{}-web-1", stack.name())]);
+}
+
+#[test]
+fn service_healthy_on_a_service_without_healthcheck_is_an_error_before_anything_starts() {
+    let stack = Stack::new("nocheck");
+    let yaml = format!(
+        r#"
+services:
+  db:
+    image: {image}
+    command: ["db"]
+  web:
+    image: {image}
+    command: ["web"]
+    depends_on:
+      db: {{ condition: service_healthy }}
+"#,
+        image = demo_image()
+    );
+    let run = up_wait(&Test::new().compose(&yaml), &stack).status(2);
+    let stderr = run.stderr();
+    assert!(stderr.contains("but `db` has no"), "{stderr}");
+    assert!(stderr.contains("in its image"), "{stderr}");
+    assert!(stack.containers().is_empty(), "something was created");
+}
+
+#[test]
+fn published_port_already_taken_names_the_port() {
+    let stack = Stack::new("port");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("addr").port();
+    let yaml = format!(
+        r#"
+services:
+  web:
+    image: {image}
+    command: ["web"]
+    ports: ["127.0.0.1:{port}:8080"]
+"#,
+        image = demo_image()
+    );
+    let run = up_wait(&Test::new().compose(&yaml), &stack).status(1);
+    assert!(
+        run.stderr()
+            .contains(&format!("host port {port} is already in use")),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn ctrl_c_stops_every_container_and_exits_130() {
+    let stack = Stack::new("sigint");
+    let test = Test::new().compose(&stack_yaml(&image_line(), http::free_port(), "", "hi"));
+    let mut cmd = test.command();
+    cmd.args(["-p", stack.name(), "up"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = cmd.spawn().expect("spawn parity up");
+    // Wait until the stack is up: four running containers (migrate has completed).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while stack.running().len() < 4
+        || stack.inspect("web")["State"]["Health"]["Status"] != "healthy"
+    {
+        assert!(Instant::now() < deadline, "the stack never came up");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(status.success());
+    let output = child.wait_with_output().expect("wait for parity up");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(
+        stack.running().is_empty(),
+        "still running: {:?}\n{stderr}",
+        stack.running()
+    );
+    // Attached mode showed the services' logs, prefixed with their names.
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("migrate | migrate: schema is at version 3"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn unreachable_engine_is_a_clear_error() {
+    let yaml = "services:\n  web:\n    image: anything\n";
+    let run = Test::new()
+        .compose(yaml)
+        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .args(["up", "--wait"])
+        .run()
+        .status(1);
+    let stderr = run.stderr();
+    assert!(
+        stderr.contains("cannot reach the Docker Engine at unix:///nonexistent/docker.sock"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("DOCKER_HOST"), "{stderr}");
+}
