@@ -11,6 +11,7 @@ pub(crate) mod config;
 pub(crate) mod deploy_lock;
 pub(crate) mod ecr;
 pub(crate) mod ecs;
+pub(crate) mod ecs_describe;
 pub(crate) mod explain;
 pub(crate) mod logs;
 pub(crate) mod parameters;

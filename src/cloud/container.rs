@@ -165,11 +165,15 @@ pub(crate) fn translate(input: &Input<'_>) -> Result<Container> {
         def.insert("pseudoTerminal".into(), json!(true));
     }
     if !service.labels.is_empty() {
-        def.insert("dockerLabels".into(), json!(service.labels));
+        let mut labels = service.labels.clone();
+        labels.sort_keys();
+        def.insert("dockerLabels".into(), json!(labels));
     }
     if !service.ulimits.is_empty() {
         let mut limits = Vec::new();
-        for (limit, value) in &service.ulimits {
+        let mut sorted: Vec<_> = service.ulimits.iter().collect();
+        sorted.sort_by(|a, b| a.0.cmp(b.0));
+        for (limit, value) in sorted {
             if !ULIMITS.contains(&limit.as_str()) {
                 return Err(Error::input(format!(
                     "service `{name}`: ulimits.{limit}: ECS knows no such ulimit (it accepts {})",

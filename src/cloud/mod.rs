@@ -3,6 +3,7 @@
 
 pub(crate) mod container;
 pub(crate) mod deploy_lock;
+pub(crate) mod diff;
 pub(crate) mod fargate;
 pub(crate) mod healthcheck;
 pub(crate) mod image_ref;

@@ -409,7 +409,10 @@ fn depends_on(
     let mut all = Vec::new();
     for (index, (member, service, _)) in members.iter().enumerate() {
         let mut depends = Vec::new();
-        for (target, dependency) in &service.depends_on {
+        // Sorted by name, so the output does not depend on how the file ordered them.
+        let mut sorted: Vec<_> = service.depends_on.iter().collect();
+        sorted.sort_by(|a, b| a.0.cmp(b.0));
+        for (target, dependency) in sorted {
             if let Some(target_index) = members.iter().position(|(m, _, _)| m == target) {
                 let condition = match dependency.condition {
                     Condition::Started => "START",

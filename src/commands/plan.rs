@@ -1,11 +1,340 @@
-//! `parity plan`.
+//! `parity plan ENV [--format text|json] [--offline]`: the task definitions and
+//! ECS services the environment should run, and — online — how they differ,
+//! field by field, from what each service runs now.
+//!
+//! Orchestration only: the translation is `cloud::plan`, the diff `cloud::diff`,
+//! the AWS reads `aws::ecs` / `aws::ecs_describe`. `--offline` never builds an
+//! AWS client; `--format json` makes no ECS calls (it prints the requests only).
 
+use std::fmt::Write as _;
+use std::path::Path;
 use std::process::ExitCode;
 
-use crate::cli::{GlobalArgs, PlanArgs};
-use crate::error::{Error, Result};
+use serde_json::Value;
 
-/// Not available yet: says so and exits 2 rather than printing anything fake.
-pub(crate) fn run(_global: &GlobalArgs, _args: &PlanArgs) -> Result<ExitCode> {
-    Err(Error::not_available("plan"))
+use crate::aws::{AwsContext, AwsTarget};
+use crate::cli::{GlobalArgs, PlanArgs, PlanFormat};
+use crate::cloud::diff::{self, Change};
+use crate::cloud::{Plan, PlanInputs};
+use crate::compose::model::Project;
+use crate::error::{Error, Result};
+use crate::settings::{self, Environment, Settings};
+
+pub(crate) fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<ExitCode> {
+    let project = super::load_project(global, &[])?;
+    let settings = load_settings(global, &project)?;
+    let environment = settings.environment(&args.env)?;
+    let mut inputs = PlanInputs {
+        account_id: String::new(),
+        images: crate::cloud::ImageRefs::new(),
+        compose_hash: compose_hash(&project),
+        git_commit: git_commit(&project.working_dir),
+    };
+    if args.offline {
+        let account = environment.account_id().ok_or_else(|| {
+            Error::input(format!(
+                "environment `{}` has no account_id in {}, and --offline cannot ask STS for it",
+                args.env,
+                settings.path.display()
+            ))
+            .with_help(
+                "set account_id = \"123456789012\" in the environment, or run without --offline",
+            )
+        })?;
+        account.clone_into(&mut inputs.account_id);
+        let plan = crate::cloud::plan(&project, &settings, &args.env, &inputs)?;
+        print(&plan, &settings, environment, args.format, None);
+        return Ok(ExitCode::SUCCESS);
+    }
+    // With the account known, bad input is reported before any AWS call.
+    if let Some(account) = environment.account_id() {
+        account.clone_into(&mut inputs.account_id);
+        crate::cloud::plan(&project, &settings, &args.env, &inputs)?;
+    }
+    super::block_on(async {
+        let ctx = AwsContext::connect(&AwsTarget {
+            environment: args.env.clone(),
+            region: Some(environment.region().to_owned()),
+            endpoint: environment.endpoint().map(str::to_owned),
+            profile: None,
+        })
+        .await?;
+        if inputs.account_id.is_empty() {
+            inputs.account_id = crate::aws::sts::account_id(&ctx).await?;
+        }
+        let plan = crate::cloud::plan(&project, &settings, &args.env, &inputs)?;
+        let running = match args.format {
+            PlanFormat::Json => None,
+            PlanFormat::Text => Some(running(&ctx, environment, &plan).await?),
+        };
+        print(
+            &plan,
+            &settings,
+            environment,
+            args.format,
+            running.as_deref(),
+        );
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// parity.toml: `--settings`, else next to the compose file.
+fn load_settings(global: &GlobalArgs, project: &Project) -> Result<Settings> {
+    let path = global
+        .settings
+        .clone()
+        .unwrap_or_else(|| project.working_dir.join(settings::FILE_NAME));
+    settings::load(&path)
+}
+
+/// The hash recorded on task definitions: of the normalized compose model, so
+/// formatting-only edits to the file do not count as drift.
+pub(crate) fn compose_hash(project: &Project) -> String {
+    let canonical = serde_json::to_vec(project).unwrap_or_default();
+    crate::cloud::promotion::compose_hash(&canonical)
+}
+
+/// `git rev-parse HEAD` in the project directory, when it is a repository.
+fn git_commit(dir: &Path) -> Option<String> {
+    let output = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["rev-parse", "HEAD"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    let commit = String::from_utf8(output.stdout).ok()?.trim().to_owned();
+    (!commit.is_empty()).then_some(commit)
+}
+
+/// What one planned task definition is compared against.
+struct Running {
+    family: String,
+    /// `family:revision` running now, and its differences from the plan.
+    current: Option<(String, Vec<Change>)>,
+    /// The ECS service that runs it, when it is a service (not the release task).
+    service_name: Option<String>,
+}
+
+/// For each planned task definition: the revision in use and the differences.
+/// Services run what DescribeServices says; the release task is compared with
+/// the family's latest active revision.
+async fn running(ctx: &AwsContext, environment: &Environment, plan: &Plan) -> Result<Vec<Running>> {
+    let names: Vec<String> = plan
+        .services
+        .iter()
+        .filter_map(|s| s.request["serviceName"].as_str().map(str::to_owned))
+        .collect();
+    let described = crate::aws::ecs::describe_services(ctx, &environment.cluster(), &names).await?;
+    let mut out = Vec::new();
+    for task in &plan.task_definitions {
+        let service = plan.services.iter().find(|s| s.service == task.service);
+        let service_name =
+            service.and_then(|s| s.request["serviceName"].as_str().map(str::to_owned));
+        let arn = match &service_name {
+            Some(name) => described
+                .iter()
+                .find(|d| &d.name == name)
+                .map(|d| d.task_definition.clone()),
+            None => crate::aws::ecs::list_revisions(ctx, &task.family)
+                .await?
+                .into_iter()
+                .next(),
+        };
+        let current = match arn {
+            Some(arn) => {
+                let json = crate::aws::ecs_describe::task_definition_json(ctx, &arn).await?;
+                let changes = diff::task_definition(&json, &task.request);
+                Some((
+                    crate::cloud::rollout::short_task_definition(&arn).to_owned(),
+                    changes,
+                ))
+            }
+            None => None,
+        };
+        out.push(Running {
+            family: task.family.clone(),
+            current,
+            service_name,
+        });
+    }
+    Ok(out)
+}
+
+fn print(
+    plan: &Plan,
+    settings: &Settings,
+    environment: &Environment,
+    format: PlanFormat,
+    running: Option<&[Running]>,
+) {
+    for warning in &plan.warnings {
+        eprintln!("warning: {warning}");
+    }
+    match format {
+        PlanFormat::Json => {
+            for note in &plan.notes {
+                eprintln!("note: {note}");
+            }
+            let text = serde_json::to_string_pretty(&plan.to_json()).unwrap_or_default();
+            println!("{text}");
+        }
+        PlanFormat::Text => print!("{}", text(plan, settings, environment, running)),
+    }
+}
+
+/// The human summary.
+fn text(
+    plan: &Plan,
+    settings: &Settings,
+    environment: &Environment,
+    running: Option<&[Running]>,
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "plan for {} of {}: cluster {}, region {}{}",
+        environment.name(),
+        settings.app(),
+        environment.cluster(),
+        environment.region(),
+        environment
+            .endpoint()
+            .map(|e| format!(", endpoint {e}"))
+            .unwrap_or_default()
+    );
+    for task in &plan.task_definitions {
+        let request = &task.request;
+        let kind = if plan
+            .release
+            .as_ref()
+            .is_some_and(|r| r.family == task.family)
+        {
+            "release task (runs once before the rollout)".to_owned()
+        } else {
+            let service = plan.services.iter().find(|s| s.service == task.service);
+            service.map_or_else(String::new, |s| {
+                format!(
+                    "service {} x{}",
+                    s.request["serviceName"].as_str().unwrap_or_default(),
+                    s.request["desiredCount"]
+                )
+            })
+        };
+        let _ = writeln!(
+            out,
+            "\n{}  {}  cpu {} / memory {} MiB, {}",
+            task.family,
+            kind,
+            request["cpu"].as_str().unwrap_or_default(),
+            request["memory"].as_str().unwrap_or_default(),
+            request["runtimePlatform"]["cpuArchitecture"]
+                .as_str()
+                .unwrap_or_default()
+        );
+        for container in request["containerDefinitions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            let _ = writeln!(
+                out,
+                "  {}{}: {}",
+                container["name"].as_str().unwrap_or_default(),
+                if container["essential"] == Value::Bool(false) {
+                    " (sidecar)"
+                } else {
+                    ""
+                },
+                container["image"].as_str().unwrap_or_default()
+            );
+            let names = |key: &str| -> Vec<String> {
+                container[key]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|v| v["name"].as_str().map(str::to_owned))
+                    .collect()
+            };
+            let env = names("environment");
+            if !env.is_empty() {
+                let _ = writeln!(out, "    variables: {}", env.join(", "));
+            }
+            for secret in container["secrets"].as_array().into_iter().flatten() {
+                let _ = writeln!(
+                    out,
+                    "    secret {} <- {}",
+                    secret["name"].as_str().unwrap_or_default(),
+                    secret["valueFrom"].as_str().unwrap_or_default()
+                );
+            }
+            let ports: Vec<String> = container["portMappings"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|p| {
+                    format!(
+                        "{}/{}",
+                        p["containerPort"],
+                        p["protocol"].as_str().unwrap_or("tcp")
+                    )
+                })
+                .collect();
+            if !ports.is_empty() {
+                let _ = writeln!(out, "    ports: {}", ports.join(", "));
+            }
+            if let Some(check) = container.get("healthCheck") {
+                let _ = writeln!(
+                    out,
+                    "    health check every {}s, timeout {}s, {} retries, start period {}s",
+                    check["interval"], check["timeout"], check["retries"], check["startPeriod"]
+                );
+            }
+        }
+    }
+    if !plan.notes.is_empty() {
+        let _ = writeln!(out, "\nnotes:");
+        for note in &plan.notes {
+            let _ = writeln!(out, "  - {note}");
+        }
+    }
+    match running {
+        None => {
+            let _ = writeln!(out, "\n(offline: not compared with what runs now)");
+        }
+        Some(running) => {
+            let _ = writeln!(out, "\nchanges against what runs now:");
+            for item in running {
+                let subject = item.service_name.as_deref().map_or_else(
+                    || format!("release {}", item.family),
+                    |s| format!("service {s}"),
+                );
+                match &item.current {
+                    None if item.service_name.is_some() => {
+                        let _ = writeln!(out, "  {subject}: new (not running yet)");
+                    }
+                    None => {
+                        let _ = writeln!(out, "  {subject}: new (never registered)");
+                    }
+                    Some((revision, changes)) if changes.is_empty() => {
+                        let _ = writeln!(out, "  {subject}: no changes (runs {revision})");
+                    }
+                    Some((revision, changes)) => {
+                        let _ = writeln!(
+                            out,
+                            "  {subject}: {} change(s) from {revision}",
+                            changes.len()
+                        );
+                        for change in changes {
+                            let _ = writeln!(out, "    {change}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
 }

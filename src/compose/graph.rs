@@ -55,8 +55,10 @@ pub(crate) fn resolve(
                 ))
                 .with_help("add `image:` or `build:`"));
         }
-        for dependency in service.depends_on.keys() {
-            if !project.services.contains_key(dependency) {
+        for (dependency, options) in &service.depends_on {
+            // An optional dependency on a service that does not exist is
+            // dropped below, as compose-go does (with a warning).
+            if !project.services.contains_key(dependency) && options.required {
                 let mut error = reference_pos(node, "depends_on", dependency).error(format!(
                     "service `{name}` depends on undefined service `{dependency}`"
                 ));
@@ -84,7 +86,12 @@ pub(crate) fn resolve(
     }
 
     project.services.retain(|name, _| active.contains(name));
-    for service in project.services.values_mut() {
+    for (name, service) in &mut project.services {
+        for dependency in service.depends_on.keys().filter(|d| !active.contains(*d)) {
+            tracing::warn!(
+                "service {name}: optional dependency {dependency} is not active; ignored"
+            );
+        }
         let keep: Vec<String> = service
             .depends_on
             .keys()

@@ -241,7 +241,9 @@ pub(crate) fn parse_duration(text: &str) -> Option<u64> {
 pub(crate) struct Build {
     /// Absolute path (or a URL for remote contexts).
     pub(crate) context: String,
-    /// Relative to the context, default `Dockerfile`.
+    /// Relative to the context, default `Dockerfile`; empty (and not printed)
+    /// when `dockerfile_inline` gives the Dockerfile, as compose does.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub(crate) dockerfile: String,
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub(crate) args: IndexMap<String, Option<String>>,

@@ -11,5 +11,6 @@ mod config;
 mod conformance;
 mod deploy;
 mod invalid;
+mod plan;
 mod secrets;
 mod up;

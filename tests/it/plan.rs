@@ -1,0 +1,424 @@
+//! `parity plan`: golden task definitions (byte for byte, validated by botocore's
+//! ECS model and round-tripped through moto), the inputs Fargate would reject
+//! (exit 2 naming service and field), the text summary, and the online diff
+//! against the revision a service runs now.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::support::moto::Moto;
+use crate::support::{Test, repo_path};
+
+/// The placeholder for the compose hash in expected files: the hash is of the
+/// normalized compose model, checked for shape and stability separately.
+const HASH_PLACEHOLDER: &str = "{{compose_hash}}";
+
+fn cases(area: &str) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(repo_path(area))
+        .unwrap_or_else(|e| panic!("read {area}: {e}"))
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// A test project holding every file of a fixture directory (except expectations).
+fn project_from(case: &Path) -> Test {
+    fn copy(test: Test, root: &Path, dir: &Path) -> Test {
+        let mut test = test;
+        for entry in std::fs::read_dir(dir).expect("read fixture") {
+            let path = entry.expect("entry").path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if path.is_dir() {
+                test = copy(test, root, &path);
+            } else if !["expected.json", "expected-error", "env"].contains(&name.as_str()) {
+                let relative = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                let contents = std::fs::read_to_string(&path).expect("read fixture file");
+                test = test.file(&relative, &contents);
+            }
+        }
+        test
+    }
+    copy(Test::new(), case, case)
+}
+
+fn environment_of(case: &Path) -> String {
+    std::fs::read_to_string(case.join("env"))
+        .map_or_else(|_| "staging".to_owned(), |e| e.trim().to_owned())
+}
+
+/// Runs scripts/check-ecs-requests.py on a plan's JSON; `Err` carries its report.
+fn check_with_ecs_model(plan_json: &str, endpoint: Option<&str>) -> Result<(), String> {
+    let mut command = Command::new("python3");
+    command.arg(repo_path("scripts/check-ecs-requests.py"));
+    if let Some(endpoint) = endpoint {
+        command.args(["--endpoint", endpoint]);
+    }
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run python3 scripts/check-ecs-requests.py (scripts/setup installs botocore)");
+    {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(plan_json.as_bytes())
+            .unwrap();
+    }
+    let output = child.wait_with_output().unwrap();
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ))
+    }
+}
+
+/// The compose hash a plan recorded (all task definitions carry the same one).
+fn recorded_hash(plan: &serde_json::Value) -> String {
+    let hashes: Vec<&str> = plan["taskDefinitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|td| td["tags"].as_array().unwrap())
+        .filter(|t| t["key"] == "parity:compose-hash")
+        .map(|t| t["value"].as_str().unwrap())
+        .collect();
+    assert!(!hashes.is_empty(), "no compose-hash tag");
+    assert!(
+        hashes.iter().all(|h| *h == hashes[0]),
+        "hashes differ: {hashes:?}"
+    );
+    hashes[0].to_owned()
+}
+
+/// Stderr without the renderer's line wrapping and box drawing.
+fn flat(text: &str) -> String {
+    text.replace(['│', '×', '╭', '╰', '─'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn golden_plans_match_byte_for_byte_pass_the_ecs_model_and_round_trip_through_moto() {
+    let moto = Moto::start();
+    let mut failures = Vec::new();
+    let cases = cases("fixtures/plan");
+    assert!(cases.len() >= 15, "only {} golden stacks", cases.len());
+    for case in &cases {
+        let name = case.file_name().unwrap().to_string_lossy().into_owned();
+        let run = project_from(case)
+            .args([
+                "plan",
+                &environment_of(case),
+                "--format",
+                "json",
+                "--offline",
+            ])
+            .run();
+        if run.code() != 0 {
+            failures.push(format!("{name}: exit {}\n{}", run.code(), run.stderr()));
+            continue;
+        }
+        let actual = run.stdout();
+        let hash = recorded_hash(&run.json());
+        assert!(
+            hash.len() == 12 && hash.chars().all(|c| c.is_ascii_hexdigit()),
+            "{name}: compose hash `{hash}` is not 12 hex digits"
+        );
+        let expected = std::fs::read_to_string(case.join("expected.json"))
+            .unwrap()
+            .replace(HASH_PLACEHOLDER, &hash);
+        if actual != expected {
+            failures.push(format!(
+                "{name}: output differs\n--- expected\n{expected}\n--- actual\n{actual}"
+            ));
+            continue;
+        }
+        if let Err(report) = check_with_ecs_model(&actual, Some(&moto.endpoint())) {
+            failures.push(format!(
+                "{name}: rejected by the ECS model or moto:\n{report}"
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{}\n--- moto log\n{}",
+        failures.join("\n\n"),
+        moto.log()
+    );
+}
+
+#[test]
+fn inputs_fargate_rejects_exit_2_naming_service_and_field() {
+    let cases = cases("fixtures/plan-refused");
+    assert!(cases.len() >= 10, "only {} refused cases", cases.len());
+    let mut failures = Vec::new();
+    for case in &cases {
+        let name = case.file_name().unwrap().to_string_lossy().into_owned();
+        let expected = std::fs::read_to_string(case.join("expected-error")).unwrap();
+        let run = project_from(case)
+            .args(["plan", "staging", "--format", "json", "--offline"])
+            .run();
+        let stderr = flat(&run.stderr());
+        if run.code() != 2 || !stderr.contains(expected.trim()) || !run.stdout().is_empty() {
+            failures.push(format!(
+                "{name}: exit {}, expected 2 with `{}`\n--- stderr\n{}\n--- stdout\n{}",
+                run.code(),
+                expected.trim(),
+                run.stderr(),
+                run.stdout()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+const COMPOSE: &str = r#"
+services:
+  web:
+    image: acme/web:1
+    ports: ["3000:3000"]
+    environment:
+      API_KEY: canary-local-secret-value
+      PORT: "3000"
+    x-parity:
+      secrets: [API_KEY]
+"#;
+
+const TOML: &str = r#"app = "shop"
+
+[environments.staging]
+region = "eu-west-1"
+account_id = "123456789012"
+subnets = ["subnet-0a1b2c3d"]
+security_groups = ["sg-0a1b2c3d"]
+execution_role_arn = "arn:aws:iam::123456789012:role/ecsTaskExecutionRole"
+"#;
+
+#[test]
+fn text_summary_names_families_images_and_secret_arns_never_values() {
+    Test::new()
+        .compose(COMPOSE)
+        .toml(TOML)
+        .args(["plan", "staging", "--offline"])
+        .run()
+        .status(0)
+        .stdout_contains("shop-staging-web  service shop-web x1")
+        .stdout_contains(
+            "secret API_KEY <- arn:aws:ssm:eu-west-1:123456789012:parameter/shop/staging/API_KEY",
+        )
+        .stdout_contains("offline")
+        .never_prints("canary-local-secret-value");
+}
+
+#[test]
+fn compose_hash_is_stable_and_follows_the_compose_file() {
+    let plan = |compose: &str| {
+        let run = Test::new()
+            .compose(compose)
+            .toml(TOML)
+            .args([
+                "-p",
+                "shop",
+                "plan",
+                "staging",
+                "--format",
+                "json",
+                "--offline",
+            ])
+            .run()
+            .status(0);
+        recorded_hash(&run.json())
+    };
+    assert_eq!(plan(COMPOSE), plan(COMPOSE));
+    assert_ne!(
+        plan(COMPOSE),
+        plan(&COMPOSE.replace("acme/web:1", "acme/web:2"))
+    );
+}
+
+#[test]
+fn missing_parity_toml_explains_how_to_write_one() {
+    Test::new()
+        .compose(COMPOSE)
+        .args(["plan", "staging", "--offline"])
+        .run()
+        .status(2)
+        .stderr_contains("parity.toml not found")
+        .stderr_contains("[environments.staging]")
+        .stderr_contains("execution_role_arn");
+}
+
+#[test]
+fn unknown_environment_lists_the_known_ones() {
+    Test::new()
+        .compose(COMPOSE)
+        .toml(TOML)
+        .args(["plan", "prod", "--offline"])
+        .run()
+        .status(2)
+        .stderr_contains("unknown environment `prod`")
+        .stderr_contains("staging");
+}
+
+#[test]
+fn unknown_parity_toml_key_points_at_file_line_and_column() {
+    Test::new()
+        .compose(COMPOSE)
+        .toml(&format!("{TOML}clustr = \"x\"\n"))
+        .args(["plan", "staging", "--offline"])
+        .run()
+        .status(2)
+        .stderr_contains("unknown field `clustr`")
+        .stderr_contains("parity.toml:9:1");
+}
+
+#[test]
+fn offline_without_account_id_is_bad_input() {
+    let run = Test::new()
+        .compose(COMPOSE)
+        .toml(&TOML.replace("account_id = \"123456789012\"\n", ""))
+        .args(["plan", "staging", "--offline"])
+        .run()
+        .status(2);
+    assert!(
+        flat(&run.stderr()).contains("--offline cannot ask STS"),
+        "{}",
+        run.stderr()
+    );
+}
+
+/// Seeds moto with a cluster, the given task definition and a service running it.
+fn seed_running_service(moto: &Moto, task_definition: &serde_json::Value, service: &str) {
+    let script = r#"
+import json, sys, boto3
+endpoint, service = sys.argv[1], sys.argv[2]
+td = json.load(sys.stdin)
+kw = dict(endpoint_url=endpoint, region_name="eu-west-1", aws_access_key_id="testing", aws_secret_access_key="testing")
+ecs, ec2 = boto3.client("ecs", **kw), boto3.client("ec2", **kw)
+subnet = ec2.describe_subnets()["Subnets"][0]["SubnetId"]
+group = ec2.describe_security_groups()["SecurityGroups"][0]["GroupId"]
+ecs.create_cluster(clusterName="shop-staging")
+arn = ecs.register_task_definition(**td)["taskDefinition"]["taskDefinitionArn"]
+ecs.create_service(cluster="shop-staging", serviceName=service, taskDefinition=arn, desiredCount=1, launchType="FARGATE",
+    networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group]}})
+"#;
+    let mut child = Command::new("python3")
+        .args(["-c", script, &moto.endpoint(), service])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 with boto3 (scripts/setup)");
+    {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(task_definition.to_string().as_bytes())
+            .unwrap();
+    }
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "seeding moto failed: {}\n--- moto log\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        moto.log()
+    );
+}
+
+#[test]
+fn online_plan_diffs_field_by_field_against_the_running_revision() {
+    let moto = Moto::start();
+    let toml = format!(
+        "{TOML}endpoint = \"{}\"\ncluster = \"shop-staging\"\n",
+        moto.endpoint()
+    );
+    let offline = Test::new()
+        .compose(COMPOSE)
+        .toml(&toml)
+        .args([
+            "-p",
+            "shop",
+            "plan",
+            "staging",
+            "--format",
+            "json",
+            "--offline",
+        ])
+        .run()
+        .status(0)
+        .json();
+    // What runs now: the same task definition with an older image, an extra
+    // variable and one variable changed.
+    let mut running = offline["taskDefinitions"][0].clone();
+    let container = &mut running["containerDefinitions"][0];
+    container["image"] = "acme/web:0".into();
+    container["environment"] = serde_json::json!([
+        {"name": "OLD_FLAG", "value": "1"},
+        {"name": "PORT", "value": "8080"}
+    ]);
+    seed_running_service(&moto, &running, "shop-web");
+
+    Test::new()
+        .compose(COMPOSE)
+        .toml(&toml)
+        .aws(&moto)
+        .args(["-p", "shop", "plan", "staging"])
+        .run()
+        .status(0)
+        .stdout_contains("service shop-web: 3 change(s) from shop-staging-web:1")
+        .stdout_contains("~ containerDefinitions[web].image: \"acme/web:0\" -> \"acme/web:1\"")
+        .stdout_contains(
+            "~ containerDefinitions[web].environment[PORT].value: \"8080\" -> \"3000\"",
+        )
+        .stdout_contains("- containerDefinitions[web].environment[OLD_FLAG]")
+        .never_prints("canary-local-secret-value");
+}
+
+#[test]
+fn online_plan_of_what_already_runs_shows_no_changes() {
+    let moto = Moto::start();
+    let toml = format!(
+        "{TOML}endpoint = \"{}\"\ncluster = \"shop-staging\"\n",
+        moto.endpoint()
+    );
+    let offline = Test::new()
+        .compose(COMPOSE)
+        .toml(&toml)
+        .args([
+            "-p",
+            "shop",
+            "plan",
+            "staging",
+            "--format",
+            "json",
+            "--offline",
+        ])
+        .run()
+        .status(0)
+        .json();
+    seed_running_service(&moto, &offline["taskDefinitions"][0], "shop-web");
+    Test::new()
+        .compose(COMPOSE)
+        .toml(&toml)
+        .aws(&moto)
+        .args(["-p", "shop", "plan", "staging"])
+        .run()
+        .status(0)
+        .stdout_contains("service shop-web: no changes (runs shop-staging-web:1)");
+}
