@@ -1,11 +1,617 @@
-//! `parity secrets`.
+//! `parity secrets sync ENV` and `parity secrets list ENV`.
+//!
+//! Orchestrates: reads the compose project (which cloud services declare
+//! which secrets in `x-parity.secrets`), parity.toml (region, endpoint, SSM
+//! prefix, KMS key) and the dotenv file, asks Parameter Store what it holds,
+//! lets `cloud::secrets_plan` decide, prints the plan by name, and writes
+//! only what changed. Values never reach any output: the plan holds
+//! fingerprints, printing uses names, and AWS errors are explained by code.
 
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::cli::{GlobalArgs, SecretsArgs};
-use crate::error::{Error, Result};
+use indexmap::IndexMap;
 
-/// Not available yet: says so and exits 2 rather than printing anything fake.
-pub(crate) fn run(_global: &GlobalArgs, _args: &SecretsArgs) -> Result<ExitCode> {
-    Err(Error::not_available("secrets"))
+use crate::aws::ssm::{
+    ParameterInfo, ParameterStore, SecretValue, TAG_APP, TAG_ENVIRONMENT, Write,
+};
+use crate::aws::{AwsContext, AwsTarget};
+use crate::cli::{
+    GlobalArgs, SecretsArgs, SecretsCommand, SecretsListArgs, SecretsSyncArgs, TableFormat,
+};
+use crate::cloud::secrets_plan::{
+    self, Action, LocalSecret, PlanError, PlanOptions, RemoteSecret, SecretsPlan,
+};
+use crate::compose::x_parity::XParity;
+use crate::error::{Error, Result};
+use crate::settings::{self, Environment, Settings};
+
+pub(crate) fn run(global: &GlobalArgs, args: &SecretsArgs) -> Result<ExitCode> {
+    match &args.command {
+        SecretsCommand::Sync(args) => sync(global, args),
+        SecretsCommand::List(args) => list(global, args),
+    }
+}
+
+/// What both subcommands need before talking to AWS.
+struct Scope {
+    settings: Settings,
+    environment_name: String,
+    project_dir: PathBuf,
+    /// Secret name -> cloud services that declare it, in compose order.
+    declared: IndexMap<String, Vec<String>>,
+}
+
+impl Scope {
+    fn load(global: &GlobalArgs, environment: &str) -> Result<Self> {
+        let project = super::load_project(global, &[])?;
+        let settings_path = global
+            .settings
+            .clone()
+            .unwrap_or_else(|| project.working_dir.join(settings::FILE_NAME));
+        let settings = settings::load(&settings_path)?;
+        settings.environment(environment)?;
+        let mut declared: IndexMap<String, Vec<String>> = IndexMap::new();
+        for (name, service) in &project.services {
+            let x = XParity::of(service)
+                .map_err(|e| Error::input(format!("service `{name}`: invalid `x-parity`: {e}")))?;
+            if !x.cloud {
+                continue;
+            }
+            for secret in &x.secrets {
+                declared
+                    .entry(secret.clone())
+                    .or_default()
+                    .push(name.clone());
+            }
+        }
+        Ok(Self {
+            settings,
+            environment_name: environment.to_string(),
+            project_dir: project.working_dir.clone(),
+            declared,
+        })
+    }
+
+    fn environment(&self) -> &Environment {
+        self.settings
+            .environment(&self.environment_name)
+            .unwrap_or_else(|_| unreachable!("checked in Scope::load"))
+    }
+
+    fn target(&self) -> AwsTarget {
+        let environment = self.environment();
+        AwsTarget {
+            environment: self.environment_name.clone(),
+            region: Some(environment.region().to_string()),
+            endpoint: environment.endpoint().map(str::to_string),
+            profile: None,
+        }
+    }
+
+    fn prefix(&self) -> String {
+        self.environment().ssm_prefix()
+    }
+}
+
+fn sync(global: &GlobalArgs, args: &SecretsSyncArgs) -> Result<ExitCode> {
+    let scope = Scope::load(global, &args.env)?;
+    let file = args
+        .from
+        .clone()
+        .unwrap_or_else(|| scope.project_dir.join(format!(".env.{}", args.env)));
+    let values = read_dotenv(&file, &args.env)?;
+    super::block_on(sync_async(&scope, &file, values, args))
+}
+
+/// Reads the dotenv file with the loader's rules; a malformed line is bad
+/// input naming file:line (never the value), and nothing has been written.
+fn read_dotenv(file: &Path, environment: &str) -> Result<IndexMap<String, SecretValue>> {
+    let text = match std::fs::read_to_string(file) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::input(format!(
+                "{} not found: it holds the secret values for `{environment}`",
+                file.display()
+            ))
+            .with_help(
+                "create it with one NAME=value line per secret, or pass --from FILE (keep it out of git)",
+                ));
+        }
+        Err(err) => {
+            return Err(Error::input(format!(
+                "cannot read {}: {}",
+                file.display(),
+                err.kind()
+            )));
+        }
+    };
+    let parsed = crate::compose::dotenv::parse(&text, file)?;
+    let mut values = IndexMap::new();
+    for (name, value) in parsed {
+        if !secrets_plan::valid_name(&name) {
+            return Err(Error::input(format!(
+                "{}: `{name}` cannot be an SSM parameter name",
+                file.display()
+            ))
+            .with_help("use letters, digits, `_`, `.` and `-` only"));
+        }
+        values.insert(name, SecretValue::new(value));
+    }
+    Ok(values)
+}
+
+async fn sync_async(
+    scope: &Scope,
+    file: &Path,
+    values: IndexMap<String, SecretValue>,
+    args: &SecretsSyncArgs,
+) -> Result<ExitCode> {
+    let environment = scope.environment();
+    let app = scope.settings.app();
+    let prefix = scope.prefix();
+    let context = AwsContext::connect(&scope.target()).await?;
+    let store = ParameterStore::new(&context);
+    let infos = store.describe(&prefix).await?;
+    let managed = store.managed(&prefix, app, environment.name()).await?;
+    let stored = store.values(&prefix).await?;
+
+    let key = fingerprint_key()?;
+    let local: Vec<LocalSecret> = values
+        .iter()
+        .map(|(name, value)| LocalSecret {
+            name: name.clone(),
+            fingerprint: secrets_plan::fingerprint(&key, name, value.expose()),
+            size: value.expose().len(),
+        })
+        .collect();
+    let remote: Vec<RemoteSecret> = infos
+        .iter()
+        .filter_map(|info| {
+            let name = info.name.strip_prefix(&prefix)?;
+            Some(RemoteSecret {
+                name: name.to_string(),
+                fingerprint: stored
+                    .get(&info.name)
+                    .map(|value| secrets_plan::fingerprint(&key, name, value.expose()))
+                    .unwrap_or_default(),
+                secure: info.secure,
+                tier: info.tier,
+                key_id: info.key_id.clone(),
+                managed: managed.contains(&info.name),
+            })
+        })
+        .collect();
+    let options = PlanOptions {
+        prune: args.prune,
+        kms_key_id: environment.kms_key_id(),
+        declared: &scope.declared,
+    };
+    let plan = secrets_plan::plan(&local, &remote, &options)
+        .map_err(|err| plan_error(err, file, &prefix, &scope.environment_name, args.prune))?;
+
+    print!(
+        "{}",
+        render_plan(&plan, &scope.environment_name, &prefix, context.region())
+    );
+    for name in &plan.unused {
+        eprintln!(
+            "warning: {name} (in {}) is not read by any cloud service: no `x-parity.secrets` lists it",
+            file.display()
+        );
+    }
+    if args.dry_run {
+        println!("Dry run: nothing was written.");
+        context.calls().log_summary();
+        return Ok(ExitCode::SUCCESS);
+    }
+    if plan.is_noop() {
+        println!("Nothing to write: SSM already holds these values.");
+        context.calls().log_summary();
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let tags = [(TAG_APP, app), (TAG_ENVIRONMENT, environment.name())];
+    let outcome = apply(
+        &store,
+        &plan,
+        &values,
+        &prefix,
+        environment.kms_key_id(),
+        &tags,
+    )
+    .await;
+    context.calls().log_summary();
+    let done = outcome.map_err(|partial| partial.into_error(&scope.environment_name))?;
+    println!(
+        "Wrote {} and removed {}.",
+        count(done.written.len(), "parameter"),
+        count(done.removed.len(), "parameter")
+    );
+    if !plan.readers.is_empty() {
+        let readers: Vec<String> = plan
+            .readers
+            .iter()
+            .map(|(service, names)| format!("{service} ({})", names.join(", ")))
+            .collect();
+        println!(
+            "Changed secrets are read by: {}. ECS tasks read secrets when they start: these services \
+             see the new values on their next deployment (`parity deploy {}`).",
+            readers.join(", "),
+            scope.environment_name
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What was done before a failure (or all of it).
+struct Applied {
+    written: Vec<String>,
+    removed: Vec<String>,
+}
+
+/// A write that failed midway: what was done, what was not, and why.
+struct Partial {
+    applied: Applied,
+    not_done: Vec<String>,
+    error: Error,
+}
+
+impl Partial {
+    fn into_error(self, environment: &str) -> Error {
+        let list = |names: &[String]| {
+            if names.is_empty() {
+                "none".to_string()
+            } else {
+                names.join(", ")
+            }
+        };
+        self.error
+            .context("secrets sync stopped")
+            .with_help(format!("written: {}", list(&self.applied.written)))
+            .with_help(format!("removed: {}", list(&self.applied.removed)))
+            .with_help(format!("not done: {}", list(&self.not_done)))
+            .with_help(format!(
+                "run `parity secrets sync {environment}` again to finish: it writes only what still differs"
+            ))
+    }
+}
+
+async fn apply(
+    store: &ParameterStore<'_>,
+    plan: &SecretsPlan,
+    values: &IndexMap<String, SecretValue>,
+    prefix: &str,
+    kms_key_id: Option<&str>,
+    tags: &[(&str, &str)],
+) -> std::result::Result<Applied, Partial> {
+    let mut applied = Applied {
+        written: Vec::new(),
+        removed: Vec::new(),
+    };
+    let writes: Vec<_> = plan.writes().collect();
+    let removals: Vec<String> = plan
+        .names(Action::Remove)
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    for (index, step) in writes.iter().enumerate() {
+        let not_done = || {
+            writes[index..]
+                .iter()
+                .map(|s| s.name.clone())
+                .chain(removals.iter().cloned())
+                .collect::<Vec<_>>()
+        };
+        let Some(value) = values.get(&step.name) else {
+            continue;
+        };
+        let name = format!("{prefix}{}", step.name);
+        let write = Write {
+            name: &name,
+            value,
+            key_id: kms_key_id,
+            tier: step.tier,
+            overwrite: step.action == Action::Change,
+            tags,
+        };
+        let result = match store.put(&write).await {
+            Ok(_) if step.action == Action::Change && step.tag => store.tag(&name, tags).await,
+            Ok(_) => Ok(()),
+            Err(err) => Err(err),
+        };
+        if let Err(error) = result {
+            return Err(Partial {
+                applied,
+                not_done: not_done(),
+                error,
+            });
+        }
+        eprintln!("wrote {}", step.name);
+        applied.written.push(step.name.clone());
+    }
+    if !removals.is_empty() {
+        let full: Vec<String> = removals.iter().map(|n| format!("{prefix}{n}")).collect();
+        match store.delete(&full).await {
+            Ok(deleted) => {
+                for name in deleted {
+                    let short = name.strip_prefix(prefix).unwrap_or(&name).to_string();
+                    eprintln!("removed {short}");
+                    applied.removed.push(short);
+                }
+            }
+            Err((deleted, error)) => {
+                applied.removed = deleted
+                    .iter()
+                    .map(|n| n.strip_prefix(prefix).unwrap_or(n).to_string())
+                    .collect();
+                let not_done = removals
+                    .iter()
+                    .filter(|n| !applied.removed.contains(n))
+                    .cloned()
+                    .collect();
+                return Err(Partial {
+                    applied,
+                    not_done,
+                    error,
+                });
+            }
+        }
+    }
+    Ok(applied)
+}
+
+fn plan_error(err: PlanError, file: &Path, prefix: &str, environment: &str, prune: bool) -> Error {
+    match err {
+        PlanError::Missing(missing) => {
+            let names: Vec<String> = missing
+                .iter()
+                .map(|m| format!("{} (read by {})", m.name, m.services.join(", ")))
+                .collect();
+            let where_ = if prune {
+                format!(
+                    "{} (and --prune would remove it from {prefix})",
+                    file.display()
+                )
+            } else {
+                format!("{} nor under {prefix} in SSM", file.display())
+            };
+            Error::failed(format!(
+                "secrets declared in x-parity.secrets are missing for `{environment}`: {}; they are neither in {where_}. Nothing was written.",
+                names.join(", ")
+            ))
+            .with_help(format!(
+                "add them to {} (NAME=value), or remove them from the services' `x-parity.secrets`",
+                file.display()
+            ))
+        }
+        PlanError::TooLarge(large) => {
+            let names: Vec<String> = large
+                .iter()
+                .map(|(name, size)| format!("{name} ({size} bytes)"))
+                .collect();
+            Error::input(format!(
+                "{}: values larger than SSM stores (8 KB): {}. Nothing was written.",
+                file.display(),
+                names.join(", ")
+            ))
+            .with_help("keep large material (certificates, key files) in S3 or Secrets Manager and store its location here")
+        }
+    }
+}
+
+/// The plan for people: one line per name, never a value.
+fn render_plan(plan: &SecretsPlan, environment: &str, prefix: &str, region: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = format!("Secrets for {environment}: {prefix} in {region}\n");
+    let width = plan.steps.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    for step in &plan.steps {
+        let (mark, word) = match step.action {
+            Action::Add => ("+", "add"),
+            Action::Change => ("~", "change"),
+            Action::Unchanged => ("=", "unchanged"),
+            Action::Remove => ("-", "remove"),
+            Action::Keep => (" ", "keep"),
+        };
+        let mut detail = String::new();
+        if let Some(reason) = step.reason {
+            let _ = write!(detail, " ({reason})");
+        }
+        if matches!(step.action, Action::Add | Action::Change)
+            && step.tier == secrets_plan::Tier::Advanced
+        {
+            detail.push_str(" [Advanced tier: over 4 KB]");
+        }
+        let _ = writeln!(out, "  {mark} {:<width$}  {word}{detail}", step.name);
+    }
+    if plan.steps.is_empty() {
+        out.push_str("  (no secrets in the file or in SSM)\n");
+    }
+    let n = |action| plan.names(action).len();
+    let _ = writeln!(
+        out,
+        "Plan: {} to add, {} to change, {} to remove, {} unchanged.",
+        n(Action::Add),
+        n(Action::Change),
+        n(Action::Remove),
+        n(Action::Unchanged)
+    );
+    out
+}
+
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// A fresh random key per run: fingerprints compare values inside this run
+/// and mean nothing to anyone who sees one later.
+fn fingerprint_key() -> Result<[u8; 32]> {
+    let mut key = [0u8; 32];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut key))
+        .map_err(|e| Error::failed(format!("cannot read /dev/urandom: {}", e.kind())))?;
+    Ok(key)
+}
+
+fn list(global: &GlobalArgs, args: &SecretsListArgs) -> Result<ExitCode> {
+    let scope = Scope::load(global, &args.env)?;
+    super::block_on(list_async(&scope, args.format))
+}
+
+/// One row of `secrets list`.
+#[derive(Debug, serde::Serialize)]
+struct Row {
+    name: String,
+    parameter: String,
+    version: Option<i64>,
+    last_modified: Option<String>,
+    tier: Option<secrets_plan::Tier>,
+    /// Tagged as written by parity for this app and environment.
+    managed: bool,
+    used_by: Vec<String>,
+    /// Declared by a cloud service but not in SSM.
+    missing: bool,
+}
+
+async fn list_async(scope: &Scope, format: TableFormat) -> Result<ExitCode> {
+    let environment = scope.environment();
+    let prefix = scope.prefix();
+    let context = AwsContext::connect(&scope.target()).await?;
+    let store = ParameterStore::new(&context);
+    let infos: Vec<ParameterInfo> = store.describe(&prefix).await?;
+    let managed = store
+        .managed(&prefix, scope.settings.app(), environment.name())
+        .await?;
+    context.calls().log_summary();
+
+    let mut rows: Vec<Row> = infos
+        .iter()
+        .filter_map(|info| {
+            let name = info.name.strip_prefix(&prefix)?.to_string();
+            Some(Row {
+                used_by: scope.declared.get(&name).cloned().unwrap_or_default(),
+                parameter: info.name.clone(),
+                version: Some(info.version),
+                last_modified: info.last_modified.clone(),
+                tier: Some(info.tier),
+                managed: managed.contains(&info.name),
+                missing: false,
+                name,
+            })
+        })
+        .collect();
+    for (name, services) in &scope.declared {
+        if !rows.iter().any(|row| &row.name == name) {
+            rows.push(Row {
+                name: name.clone(),
+                parameter: format!("{prefix}{name}"),
+                version: None,
+                last_modified: None,
+                tier: None,
+                managed: false,
+                used_by: services.clone(),
+                missing: true,
+            });
+        }
+    }
+    rows.sort_by(|a, b| a.name.cmp(&b.name));
+    let missing: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.missing)
+        .map(|r| r.name.as_str())
+        .collect();
+    if !missing.is_empty() {
+        eprintln!(
+            "warning: declared in x-parity.secrets but missing from SSM: {} (run `parity secrets sync {}`)",
+            missing.join(", "),
+            scope.environment_name
+        );
+    }
+    match format {
+        TableFormat::Json => {
+            let json = serde_json::json!({
+                "environment": scope.environment_name,
+                "prefix": prefix,
+                "region": context.region(),
+                "secrets": rows,
+            });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json)
+                    .map_err(|e| Error::failed(format!("cannot encode JSON: {e}")))?
+            );
+        }
+        TableFormat::Table => print!("{}", render_table(&rows)),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn render_table(rows: &[Row]) -> String {
+    use std::fmt::Write as _;
+    let header = [
+        "NAME",
+        "VERSION",
+        "LAST MODIFIED",
+        "TIER",
+        "PARITY",
+        "USED BY",
+    ];
+    let cells: Vec<[String; 6]> = rows
+        .iter()
+        .map(|row| {
+            [
+                row.name.clone(),
+                row.version.map_or("-".into(), |v| v.to_string()),
+                row.last_modified.clone().unwrap_or_else(|| "-".into()),
+                match row.tier {
+                    Some(secrets_plan::Tier::Advanced) => "Advanced".into(),
+                    Some(secrets_plan::Tier::Standard) => "Standard".into(),
+                    None => "-".into(),
+                },
+                if row.missing {
+                    "MISSING".into()
+                } else if row.managed {
+                    "yes".into()
+                } else {
+                    "no".into()
+                },
+                if row.used_by.is_empty() {
+                    "-".into()
+                } else {
+                    row.used_by.join(", ")
+                },
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for row in &cells {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.len());
+        }
+    }
+    let mut out = String::new();
+    let line = |out: &mut String, cols: [&str; 6]| {
+        let mut text = String::new();
+        for (i, col) in cols.iter().enumerate() {
+            if i + 1 == cols.len() {
+                text.push_str(col);
+            } else {
+                let _ = write!(text, "{:<w$}  ", col, w = widths[i]);
+            }
+        }
+        let _ = writeln!(out, "{}", text.trim_end());
+    };
+    line(&mut out, header);
+    for row in &cells {
+        line(
+            &mut out,
+            [&row[0], &row[1], &row[2], &row[3], &row[4], &row[5]],
+        );
+    }
+    out
 }

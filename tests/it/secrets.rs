@@ -1,6 +1,79 @@
-//! `parity secrets sync|list` against a private moto_server per test.
+//! `parity secrets sync|list` against a private moto_server per test. Every
+//! failing case asserts that moto's state is exactly what it was before.
 
-use crate::support::moto::Moto;
+use std::collections::BTreeMap;
+
+use crate::support::Test;
+use crate::support::moto::{Moto, Parameter};
+
+const COMPOSE: &str = r#"
+services:
+  web:
+    image: example/web
+    environment:
+      API_KEY: local-key
+      DATABASE_URL: postgres://app:app@db/app
+    x-parity:
+      secrets: [API_KEY, DATABASE_URL]
+  worker:
+    image: example/worker
+    environment:
+      API_KEY: local-key
+    x-parity:
+      secrets: [API_KEY]
+  db:
+    image: postgres:16
+    x-parity:
+      cloud: false
+"#;
+
+const TOML: &str = r#"
+app = "shop"
+
+[environments.staging]
+region = "eu-west-1"
+"#;
+
+const PREFIX: &str = "/shop/staging/";
+
+/// A project wired to `moto`: compose, parity.toml, `.env.staging`.
+fn project(moto: &Moto, dotenv: &str) -> Test {
+    Test::new()
+        .aws(moto)
+        .compose(COMPOSE)
+        .toml(TOML)
+        .file(".env.staging", dotenv)
+}
+
+/// stderr as one line: the error renderer wraps long messages in a box.
+fn flat(text: &str) -> String {
+    text.split_whitespace()
+        .filter(|word| *word != "│")
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn assert_flat(run: &crate::support::Run, needle: &str) {
+    assert!(
+        flat(&run.stderr()).contains(needle),
+        "stderr lacks {needle:?}:\n{}",
+        run.stderr()
+    );
+}
+
+fn values(parameters: &BTreeMap<String, Parameter>) -> BTreeMap<&str, &str> {
+    parameters
+        .iter()
+        .map(|(name, p)| (name.as_str(), p.value.as_str()))
+        .collect()
+}
+
+fn versions(parameters: &BTreeMap<String, Parameter>) -> BTreeMap<&str, i64> {
+    parameters
+        .iter()
+        .map(|(name, p)| (name.as_str(), p.version))
+        .collect()
+}
 
 #[test]
 fn moto_harness_serves_parameter_store() {
@@ -13,4 +86,525 @@ fn moto_harness_serves_parameter_store() {
     assert_eq!(a.version, 1);
     assert_eq!(a.kind, "SecureString");
     assert_eq!(a.tags.get("app").map(String::as_str), Some("harness"));
+}
+
+#[test]
+fn first_sync_writes_tagged_secure_strings_and_names_their_readers() {
+    let moto = Moto::start();
+    let mut run = project(
+        &moto,
+        "API_KEY=key-1\nDATABASE_URL=postgres://u:p@rds/app\nSPARE=unused-1\n",
+    )
+    .args(["secrets", "sync", "staging"])
+    .run()
+    .status(0)
+    .stdout_contains("+ API_KEY")
+    .stdout_contains("+ DATABASE_URL")
+    .stdout_contains("Plan: 3 to add, 0 to change, 0 to remove, 0 unchanged.")
+    .stdout_contains("Wrote 3 parameters")
+    .stdout_contains("web (API_KEY, DATABASE_URL), worker (API_KEY)")
+    .stderr_contains("warning: SPARE");
+    for value in ["key-1", "postgres://u:p@rds/app", "unused-1"] {
+        run = run.never_prints(value);
+    }
+    let parameters = moto.ssm().parameters(PREFIX);
+    assert_eq!(
+        values(&parameters),
+        BTreeMap::from([
+            ("/shop/staging/API_KEY", "key-1"),
+            ("/shop/staging/DATABASE_URL", "postgres://u:p@rds/app"),
+            ("/shop/staging/SPARE", "unused-1"),
+        ])
+    );
+    for parameter in parameters.values() {
+        assert_eq!(parameter.kind, "SecureString");
+        assert_eq!(parameter.tier, "Standard");
+        assert_eq!(parameter.version, 1);
+        assert_eq!(
+            parameter.tags,
+            BTreeMap::from([
+                ("parity:app".to_string(), "shop".to_string()),
+                ("parity:environment".to_string(), "staging".to_string()),
+            ])
+        );
+    }
+}
+
+#[test]
+fn second_sync_reports_no_changes_and_makes_no_writes() {
+    let moto = Moto::start();
+    let dotenv = "API_KEY=key-1\nDATABASE_URL=db-1\n";
+    project(&moto, dotenv)
+        .args(["secrets", "sync", "staging"])
+        .run()
+        .status(0);
+    let before = moto.ssm().everything();
+    project(&moto, dotenv)
+        .args(["-v", "secrets", "sync", "staging"])
+        .run()
+        .status(0)
+        .stdout_contains("= API_KEY")
+        .stdout_contains("Plan: 0 to add, 0 to change, 0 to remove, 2 unchanged.")
+        .stdout_contains("Nothing to write")
+        .stderr_contains("AWS API calls:")
+        .never_prints("PutParameter")
+        .never_prints("AddTagsToResource");
+    assert_eq!(moto.ssm().everything(), before, "a no-op sync changed moto");
+}
+
+#[test]
+fn changing_one_value_rewrites_only_that_parameter() {
+    let moto = Moto::start();
+    project(&moto, "API_KEY=key-1\nDATABASE_URL=db-1\n")
+        .args(["secrets", "sync", "staging"])
+        .run()
+        .status(0);
+    project(&moto, "API_KEY=key-1\nDATABASE_URL=db-2\n")
+        .args(["secrets", "sync", "staging"])
+        .run()
+        .status(0)
+        .stdout_contains("~ DATABASE_URL")
+        .stdout_contains("change (value)")
+        .stdout_contains("= API_KEY")
+        .stdout_contains("Wrote 1 parameter and removed 0")
+        .stdout_contains("web (DATABASE_URL)")
+        .never_prints("worker (")
+        .never_prints("db-2");
+    let parameters = moto.ssm().parameters(PREFIX);
+    assert_eq!(
+        versions(&parameters),
+        BTreeMap::from([
+            ("/shop/staging/API_KEY", 1),
+            ("/shop/staging/DATABASE_URL", 2)
+        ])
+    );
+    assert_eq!(parameters["/shop/staging/DATABASE_URL"].value, "db-2");
+    // Overwriting keeps parity's tags (PutParameter cannot carry them with Overwrite).
+    assert_eq!(
+        parameters["/shop/staging/DATABASE_URL"].tags["parity:app"],
+        "shop"
+    );
+}
+
+#[test]
+fn prune_removes_only_parameters_parity_tagged() {
+    let moto = Moto::start();
+    project(&moto, "API_KEY=k\nDATABASE_URL=d\nOLD_TOKEN=old\n")
+        .args(["secrets", "sync", "staging"])
+        .run()
+        .status(0);
+    // Someone created this one by hand: parity never removes it.
+    moto.ssm().put("/shop/staging/HAND_MADE", "manual", &[]);
+    // Without --prune nothing is removed.
+    project(&moto, "API_KEY=k\nDATABASE_URL=d\n")
+        .args(["secrets", "sync", "staging"])
+        .run()
+        .status(0)
+        .stdout_contains("OLD_TOKEN")
+        .stdout_contains("keep (not in the file)")
+        .stdout_contains("Nothing to write");
+    assert!(
+        moto.ssm()
+            .parameters(PREFIX)
+            .contains_key("/shop/staging/OLD_TOKEN")
+    );
+
+    project(&moto, "API_KEY=k\nDATABASE_URL=d\n")
+        .args(["secrets", "sync", "staging", "--prune"])
+        .run()
+        .status(0)
+        .stdout_contains("- OLD_TOKEN")
+        .stdout_contains("keep (not tagged as parity's)")
+        .stdout_contains("Wrote 0 parameters and removed 1 parameter");
+    let names: Vec<String> = moto.ssm().parameters(PREFIX).into_keys().collect();
+    assert_eq!(
+        names,
+        [
+            "/shop/staging/API_KEY",
+            "/shop/staging/DATABASE_URL",
+            "/shop/staging/HAND_MADE"
+        ]
+    );
+}
+
+#[test]
+fn dry_run_prints_the_plan_and_writes_nothing() {
+    let moto = Moto::start();
+    project(&moto, "API_KEY=k\nDATABASE_URL=d\nOLD=o\n")
+        .args(["secrets", "sync", "staging"])
+        .run()
+        .status(0);
+    let before = moto.ssm().everything();
+    project(&moto, "API_KEY=k2\nDATABASE_URL=d\nNEW=n\n")
+        .args(["secrets", "sync", "staging", "--dry-run", "--prune"])
+        .run()
+        .status(0)
+        .stdout_contains("~ API_KEY")
+        .stdout_contains("+ NEW")
+        .stdout_contains("- OLD")
+        .stdout_contains("Dry run: nothing was written.");
+    assert_eq!(moto.ssm().everything(), before);
+}
+
+#[test]
+fn two_hundred_fifty_parameters_are_paginated() {
+    let moto = Moto::start();
+    let mut dotenv = String::from("API_KEY=k\nDATABASE_URL=d\n");
+    for i in 0..248 {
+        dotenv.push_str(&format!("EXTRA_{i:03}=value-{i}\n"));
+    }
+    project(&moto, &dotenv)
+        .args(["secrets", "sync", "staging"])
+        .run()
+        .status(0)
+        .stdout_contains("Wrote 250 parameters");
+    assert_eq!(moto.ssm().parameters(PREFIX).len(), 250);
+    let before = moto.ssm().everything();
+    // Every page must have been read: otherwise parameters past the first
+    // page would look new and be written again.
+    project(&moto, &dotenv)
+        .args(["secrets", "sync", "staging"])
+        .run()
+        .status(0)
+        .stdout_contains("Plan: 0 to add, 0 to change, 0 to remove, 250 unchanged.");
+    assert_eq!(moto.ssm().everything(), before);
+    let listed = project(&moto, &dotenv)
+        .args(["secrets", "list", "staging", "--format", "json"])
+        .run()
+        .status(0)
+        .json();
+    assert_eq!(listed["secrets"].as_array().map(Vec::len), Some(250));
+}
+
+#[test]
+fn malformed_dotenv_line_is_bad_input_naming_the_line_and_writes_nothing() {
+    let moto = Moto::start();
+    let before = moto.ssm().everything();
+    project(&moto, "API_KEY=k\nDATABASE_URL=d\n=orphan-value\n")
+        .args(["secrets", "sync", "staging"])
+        .run()
+        .status(2)
+        .stderr_contains(".env.staging:3")
+        .never_prints("orphan-value");
+    assert_eq!(moto.ssm().everything(), before);
+}
+
+#[test]
+fn declared_secret_missing_from_file_and_ssm_fails_writing_nothing() {
+    let moto = Moto::start();
+    let before = moto.ssm().everything();
+    project(&moto, "API_KEY=k\n")
+        .args(["secrets", "sync", "staging"])
+        .run()
+        .status(1)
+        .stderr_contains("DATABASE_URL (read by web)")
+        .stderr_contains("Nothing was written");
+    assert_eq!(moto.ssm().everything(), before);
+    // Present in SSM only is fine: the file need not repeat it.
+    moto.ssm().put("/shop/staging/DATABASE_URL", "d", &[]);
+    project(&moto, "API_KEY=k\n")
+        .args(["secrets", "sync", "staging"])
+        .run()
+        .status(0);
+}
+
+#[test]
+fn missing_credentials_fail_in_one_line() {
+    let moto = Moto::start();
+    let before = moto.ssm().everything();
+    let run = Test::new()
+        .aws_isolated()
+        .env("AWS_ENDPOINT_URL", &moto.endpoint())
+        .compose(COMPOSE)
+        .toml(TOML)
+        .file(".env.staging", "API_KEY=k\nDATABASE_URL=d\n")
+        .args(["secrets", "sync", "staging"])
+        .run()
+        .status(1)
+        .stderr_contains("no usable AWS credentials for environment `staging`")
+        .stderr_contains("AWS_PROFILE");
+    assert!(run.stderr().lines().count() <= 4, "{}", run.stderr());
+    assert_eq!(moto.ssm().everything(), before);
+}
+
+#[test]
+fn unreachable_endpoint_fails_in_one_line() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port");
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let run = Test::new()
+        .aws_isolated()
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_ENDPOINT_URL", &endpoint)
+        .compose(COMPOSE)
+        .toml(TOML)
+        .file(".env.staging", "API_KEY=k\nDATABASE_URL=d\n")
+        .args(["secrets", "list", "staging"])
+        .run()
+        .status(1)
+        .stderr_contains("AWS_ENDPOINT_URL");
+    assert_flat(
+        &run,
+        &format!("cannot reach {endpoint} (connection refused)"),
+    );
+    assert!(run.stderr().lines().count() <= 4, "{}", run.stderr());
+}
+
+#[test]
+fn values_over_4_kb_use_the_advanced_tier_and_over_8_kb_are_refused() {
+    let moto = Moto::start();
+    let big = "b".repeat(5000);
+    project(&moto, &format!("API_KEY={big}\nDATABASE_URL=d\n"))
+        .args(["secrets", "sync", "staging"])
+        .run()
+        .status(0)
+        .stdout_contains("[Advanced tier: over 4 KB]");
+    let parameters = moto.ssm().parameters(PREFIX);
+    assert_eq!(parameters["/shop/staging/API_KEY"].tier, "Advanced");
+    assert_eq!(parameters["/shop/staging/DATABASE_URL"].tier, "Standard");
+
+    let before = moto.ssm().everything();
+    let run = project(
+        &moto,
+        &format!("API_KEY={}\nDATABASE_URL=d\n", "h".repeat(9000)),
+    )
+    .args(["secrets", "sync", "staging"])
+    .run()
+    .status(2);
+    assert_flat(&run, "API_KEY (9000 bytes)");
+    assert_eq!(moto.ssm().everything(), before);
+}
+
+#[test]
+fn list_shows_versions_users_and_flags_missing_secrets() {
+    let moto = Moto::start();
+    project(&moto, "API_KEY=k\nDATABASE_URL=d\n")
+        .args(["secrets", "sync", "staging"])
+        .run()
+        .status(0);
+    moto.ssm().put("/shop/staging/HAND_MADE", "manual", &[]);
+    // DATABASE_URL disappears from SSM: list flags it.
+    let client = moto.ssm_client();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(
+            client
+                .delete_parameter()
+                .name("/shop/staging/DATABASE_URL")
+                .send(),
+        )
+        .expect("delete");
+    let table = project(&moto, "")
+        .args(["secrets", "list", "staging"])
+        .run()
+        .status(0)
+        .stderr_contains("missing from SSM: DATABASE_URL");
+    let lines: Vec<String> = table.stdout().lines().map(str::to_string).collect();
+    assert!(lines[0].starts_with("NAME"), "{lines:?}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("API_KEY") && l.contains("yes") && l.ends_with("web, worker")),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("DATABASE_URL") && l.contains("MISSING")),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("HAND_MADE") && l.contains(" no ")),
+        "{lines:?}"
+    );
+    table.never_prints("manual").never_prints("=k");
+
+    let json = project(&moto, "")
+        .args(["secrets", "list", "staging", "--format", "json"])
+        .run()
+        .status(0)
+        .json();
+    let secrets = json["secrets"].as_array().expect("secrets array");
+    let api_key = &secrets[0];
+    assert_eq!(api_key["name"], "API_KEY");
+    assert_eq!(api_key["parameter"], "/shop/staging/API_KEY");
+    assert_eq!(api_key["version"], 1);
+    assert_eq!(api_key["managed"], true);
+    assert_eq!(api_key["used_by"], serde_json::json!(["web", "worker"]));
+    assert!(api_key["last_modified"].is_string());
+    assert_eq!(secrets[1]["name"], "DATABASE_URL");
+    assert_eq!(secrets[1]["missing"], true);
+    assert!(secrets.iter().all(|s| s.get("value").is_none()));
+}
+
+/// Seeds `name` with SSM's maximum of 100 versions and labels the oldest, so
+/// that SSM refuses the next overwrite (ParameterMaxVersionLimitExceeded).
+fn pin_version_limit(moto: &Moto, name: &str) {
+    let client = moto.ssm_client();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        for i in 0..100 {
+            client
+                .put_parameter()
+                .name(name)
+                .value(format!("old-{i}"))
+                .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+                .overwrite(i > 0)
+                .send()
+                .await
+                .expect("seed version");
+        }
+        client
+            .label_parameter_version()
+            .name(name)
+            .parameter_version(1)
+            .labels("pinned")
+            .send()
+            .await
+            .expect("label");
+    });
+}
+
+fn unpin(moto: &Moto, name: &str) {
+    let client = moto.ssm_client();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(
+            client
+                .unlabel_parameter_version()
+                .name(name)
+                .parameter_version(1)
+                .labels("pinned")
+                .send(),
+        )
+        .expect("unlabel");
+}
+
+#[test]
+fn a_write_failing_midway_names_what_was_and_was_not_written_and_a_rerun_finishes() {
+    let moto = Moto::start();
+    pin_version_limit(&moto, "/shop/staging/M_PINNED");
+    let run = project(
+        &moto,
+        "API_KEY=k\nA_FIRST=a\nDATABASE_URL=d\nM_PINNED=new\n",
+    )
+    .args(["secrets", "sync", "staging"])
+    .run()
+    .status(1);
+    for needle in [
+        "secrets sync stopped: ssm:PutParameter on /shop/staging/M_PINNED",
+        "ParameterMaxVersionLimitExceeded",
+        "written: API_KEY, A_FIRST, DATABASE_URL",
+        "not done: M_PINNED",
+        "run `parity secrets sync staging` again",
+    ] {
+        assert_flat(&run, needle);
+    }
+    let parameters = moto.ssm().parameters(PREFIX);
+    assert_eq!(parameters["/shop/staging/M_PINNED"].version, 100);
+
+    unpin(&moto, "/shop/staging/M_PINNED");
+    project(
+        &moto,
+        "API_KEY=k\nA_FIRST=a\nDATABASE_URL=d\nM_PINNED=new\n",
+    )
+    .args(["secrets", "sync", "staging"])
+    .run()
+    .status(0)
+    .stdout_contains("Plan: 0 to add, 1 to change, 0 to remove, 3 unchanged.");
+    let parameters = moto.ssm().parameters(PREFIX);
+    assert_eq!(parameters["/shop/staging/M_PINNED"].value, "new");
+    assert_eq!(parameters["/shop/staging/API_KEY"].version, 1);
+}
+
+/// Canary values: every command that touches secrets, at the highest
+/// verbosity, first proving the canaries reached moto, then that they
+/// appear nowhere in what parity printed — including an AWS error on a
+/// request that carried one.
+#[test]
+fn canary_values_never_appear_in_any_output() {
+    let moto = Moto::start();
+    let canary_a = "CANARY-a7f3-API-KEY-91c2";
+    let canary_b = "CANARY-b81e-DB-URL-44d0";
+    let canary_c = "CANARY-c5d9-ROTATED-0e7b";
+    let canary_d = "CANARY-d2aa-PINNED-7f13";
+    let all = [canary_a, canary_b, canary_c, canary_d];
+    let check = |run: crate::support::Run| {
+        let mut run = run;
+        for canary in all {
+            run = run.never_prints(canary);
+        }
+        run
+    };
+
+    let first = format!("API_KEY={canary_a}\nDATABASE_URL={canary_b}\n");
+    check(
+        project(&moto, &first)
+            .args(["-vvv", "secrets", "sync", "staging"])
+            .run()
+            .status(0),
+    );
+    let stored = moto.ssm().parameters(PREFIX);
+    assert_eq!(stored["/shop/staging/API_KEY"].value, canary_a);
+    assert_eq!(stored["/shop/staging/DATABASE_URL"].value, canary_b);
+
+    check(
+        project(&moto, &first)
+            .args(["-vvv", "secrets", "sync", "staging"])
+            .run()
+            .status(0),
+    );
+    let rotated = format!("API_KEY={canary_c}\nDATABASE_URL={canary_b}\n");
+    check(
+        project(&moto, &rotated)
+            .args(["-vvv", "secrets", "sync", "staging", "--dry-run", "--prune"])
+            .run()
+            .status(0),
+    );
+    check(
+        project(&moto, &rotated)
+            .args(["-vvv", "secrets", "sync", "staging", "--prune"])
+            .run()
+            .status(0),
+    );
+    assert_eq!(
+        moto.ssm().parameters(PREFIX)["/shop/staging/API_KEY"].value,
+        canary_c
+    );
+    for format in ["table", "json"] {
+        check(
+            project(&moto, "")
+                .args(["-vvv", "secrets", "list", "staging", "--format", format])
+                .run()
+                .status(0),
+        );
+    }
+
+    // An AWS error on a request that carried a canary.
+    pin_version_limit(&moto, "/shop/staging/A_PINNED");
+    let before = moto.ssm().everything();
+    let failing = format!("A_PINNED={canary_d}\nAPI_KEY={canary_c}\nDATABASE_URL={canary_b}\n");
+    let run = check(
+        project(&moto, &failing)
+            .args(["-vvv", "secrets", "sync", "staging"])
+            .run()
+            .status(1),
+    );
+    // moto's ParameterMaxVersionLimitExceeded answered the canary-carrying PutParameter.
+    assert_flat(&run, "ssm:PutParameter on /shop/staging/A_PINNED");
+    assert_flat(&run, "ParameterMaxVersionLimitExceeded");
+    assert_flat(&run, "written: none");
+    assert_eq!(moto.ssm().everything(), before);
 }

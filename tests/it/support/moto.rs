@@ -134,9 +134,10 @@ impl Test {
 
     /// No AWS settings from the caller's environment, no credentials at all.
     pub fn aws_isolated(self) -> Self {
-        let missing = self.dir().join(".no-aws-config");
-        let missing = missing.to_string_lossy().into_owned();
-        let mut test = self;
+        // Empty files rather than missing ones: the SDK warns about missing ones.
+        let empty = self.dir().join(".aws-empty-config");
+        let empty = empty.to_string_lossy().into_owned();
+        let mut test = self.file(".aws-empty-config", "");
         for var in [
             "AWS_PROFILE",
             "AWS_DEFAULT_PROFILE",
@@ -158,8 +159,8 @@ impl Test {
         ] {
             test = test.env_remove(var);
         }
-        test.env("AWS_CONFIG_FILE", &missing)
-            .env("AWS_SHARED_CREDENTIALS_FILE", &missing)
+        test.env("AWS_CONFIG_FILE", &empty)
+            .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
             .env("AWS_EC2_METADATA_DISABLED", "true")
     }
 }
