@@ -304,8 +304,8 @@ enum Tool {
 /// - it prints short port/volume syntax partly unexpanded (`"127.0.0.1:53:53/udp"`,
 ///   `"data:/data:rw"`), published ports as numbers, and no protocol when tcp;
 /// - it prints environment numbers as strings already; values are compared as strings;
-/// - it escapes every `$` of an interpolated value as `$$` (so its output can be
-///   read again); Compose v2 prints the value itself, so `$$` becomes `$` here;
+/// - it escapes every literal `$` as `$$` (so its output reads back the same);
+///   Compose v2 and parity do too, so `$$` becomes `$` on both sides here;
 /// - it ignores `profiles` in `config` (prints every service), so cases whose
 ///   meaning depends on inactive profiles are marked `docker_compose_v1: false`;
 /// - it prints no project name, no default network, and no `x-` extensions, which
@@ -324,11 +324,11 @@ fn meaning(config: &Value, tool: Tool) -> Value {
             service.get("image").cloned().unwrap_or(Value::Null),
         );
         for key in ["command", "entrypoint"] {
-            m.insert(key.into(), unescape(shell_list(service.get(key)), tool));
+            m.insert(key.into(), unescape(shell_list(service.get(key))));
         }
         m.insert(
             "environment".into(),
-            unescape(environment(service.get("environment")), tool),
+            unescape(environment(service.get("environment"))),
         );
         m.insert("ports".into(), ports(service.get("ports"), tool));
         m.insert("volumes".into(), volumes(service.get("volumes")));
@@ -338,17 +338,15 @@ fn meaning(config: &Value, tool: Tool) -> Value {
     Value::Object(services)
 }
 
-/// docker-compose 1.29 prints a literal `$` as `$$`; see [`meaning`].
-fn unescape(value: Value, tool: Tool) -> Value {
-    match (tool, value) {
-        (Tool::V1, Value::String(text)) => Value::String(text.replace("$$", "$")),
-        (Tool::V1, Value::Array(items)) => items.into_iter().map(|v| unescape(v, tool)).collect(),
-        (Tool::V1, Value::Object(map)) => Value::Object(
-            map.into_iter()
-                .map(|(k, v)| (k, unescape(v, tool)))
-                .collect(),
-        ),
-        (_, value) => value,
+/// Both tools print a literal `$` as `$$`; see [`meaning`].
+fn unescape(value: Value) -> Value {
+    match value {
+        Value::String(text) => Value::String(text.replace("$$", "$")),
+        Value::Array(items) => items.into_iter().map(unescape).collect(),
+        Value::Object(map) => {
+            Value::Object(map.into_iter().map(|(k, v)| (k, unescape(v))).collect())
+        }
+        value => value,
     }
 }
 

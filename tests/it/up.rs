@@ -101,7 +101,18 @@ fn up_starts_in_dependency_order_gated_by_health_with_the_release_first() {
     let stack = Stack::new("order");
     let port = http::free_port();
     let build = format!("build: {}", demo_context().display());
-    let test = Test::new().compose(&stack_yaml(&build, port, "", "hello from the test"));
+    // db and cache take 1.5 s to start listening: long enough that, had one waited for the
+    // other to be healthy, the timestamps below would show it even on a loaded machine.
+    let yaml = stack_yaml(&build, port, "", "hello from the test")
+        .replace(
+            r#"["db", "--port", "5432"]"#,
+            r#"["db", "--port", "5432", "--ready-after", "1500"]"#,
+        )
+        .replace(
+            r#"["db", "--port", "6379"]"#,
+            r#"["db", "--port", "6379", "--ready-after", "1500"]"#,
+        );
+    let test = Test::new().compose(&yaml);
     let run = up_wait(&test, &stack).status(0);
     // The summary table on stdout.
     let stdout = run.stdout();
@@ -434,4 +445,72 @@ fn unreachable_engine_is_a_clear_error() {
         "{stderr}"
     );
     assert!(stderr.contains("DOCKER_HOST"), "{stderr}");
+}
+
+#[test]
+fn wait_timeout_names_what_was_not_ready() {
+    let stack = Stack::new("timeout");
+    let yaml = format!(
+        r#"
+services:
+  db:
+    image: {image}
+    command: ["db", "--port", "5432"]
+    init: true
+    stop_grace_period: 1s{health}
+"#,
+        image = demo_image(),
+        health = health("tcp", "127.0.0.1:1", 1000)
+    );
+    let test = Test::new().compose(&yaml);
+    let run = parity(
+        &test,
+        &["-p", stack.name(), "up", "--wait", "--wait-timeout", "2"],
+    )
+    .status(1);
+    assert!(
+        run.stderr().contains("not ready after 2s: db (running)"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn image_build_failure_shows_the_build_output() {
+    let stack = Stack::new("buildfail");
+    let test = Test::new()
+        .file("app/Dockerfile", "FROM scratch\nCOPY no-such-file /app\n")
+        .compose("services:\n  web:\n    build: ./app\n");
+    let run = up_wait(&test, &stack).status(1);
+    let stderr = run.stderr();
+    assert!(
+        stderr.contains("building the image for `web` failed"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("COPY no-such-file /app"), "{stderr}");
+    assert!(stack.containers().is_empty());
+}
+
+#[test]
+fn container_name_taken_outside_the_project_is_a_clear_error() {
+    let stack = Stack::new("conflict");
+    let name = format!("{}-web-1", stack.name());
+    let stranger =
+        crate::support::docker::docker(&["create", "--name", &name, demo_image(), "sleep"]);
+    let yaml = format!(
+        "services:\n  web:\n    image: {}\n    command: [\"web\"]\n",
+        demo_image()
+    );
+    let run = up_wait(&Test::new().compose(&yaml), &stack);
+    let _ = Command::new("docker")
+        .args(["rm", "-f", stranger.trim()])
+        .output();
+    let run = run.status(1);
+    assert!(
+        run.stderr().contains(&format!(
+            "`{name}` already exists and is not part of project"
+        )),
+        "{}",
+        run.stderr()
+    );
 }
