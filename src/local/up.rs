@@ -123,6 +123,18 @@ pub(crate) async fn up(
         containers::list(engine, &project.name),
         images::ensure(engine, project, &services, options.build, &lookup, progress),
     )?;
+    let mut orphans: Vec<&str> = existing
+        .iter()
+        .filter(|e| !project.services.contains_key(&e.service))
+        .map(|e| e.name.as_str())
+        .collect();
+    orphans.dedup();
+    if !orphans.is_empty() {
+        progress.warn(&format!(
+            "containers of services no longer in the compose file: {} (`parity down` removes them)",
+            orphans.join(", ")
+        ));
+    }
     // Checked before any network or container exists: a refused run changes nothing.
     preflight(project, &graph, &images)?;
     resources::ensure(engine, project, &services, progress).await?;
