@@ -193,6 +193,10 @@ fn second_up_without_changes_keeps_every_container_and_does_not_rerun_the_releas
     let ps = parity(&test, &["-p", stack.name(), "ps", "--format", "json"]).status(0);
     let list = ps.json();
     assert_eq!(list.as_array().map(Vec::len), Some(5), "{list}");
+    // logs shows a service's output, prefixed with its name.
+    parity(&test, &["-p", stack.name(), "logs", "migrate"])
+        .status(0)
+        .stdout_contains("migrate | migrate: schema is at version 3");
     parity(&test, &["-p", stack.name(), "down"]).status(0);
     assert!(stack.containers().is_empty(), "down left containers behind");
 }
