@@ -631,3 +631,23 @@ fn deploy_tags_the_image_with_the_git_commit_marking_a_dirty_tree() {
         "{repository}:{tag} in the staging registry"
     );
 }
+
+#[test]
+fn first_deploy_creates_the_service_privately_and_later_deploys_keep_its_desired_count() {
+    let p = Pipeline::new();
+    p.parity(&["deploy", "staging"]).status(0);
+    let service = p.service("staging").expect("service created");
+    assert_eq!(
+        service["networkConfiguration"]["awsvpcConfiguration"]["assignPublicIp"],
+        "DISABLED"
+    );
+    assert_eq!(service["launchType"], "FARGATE");
+    // Autoscaling (here: someone) changes the desired count; a deploy must not reset it.
+    p.fixture.ecs(
+        "UpdateService",
+        json!({"cluster": "shop-staging", "service": "shop-web", "desiredCount": 3}),
+    );
+    p.change_code("v2");
+    p.parity(&["deploy", "staging"]).status(0);
+    assert_eq!(p.service("staging").unwrap()["desiredCount"], 3);
+}
