@@ -299,7 +299,7 @@ services:
       db: {{ condition: service_healthy }}
 "#,
         image = demo_image(),
-        health = health("tcp", "127.0.0.1:5432", 50)
+        health = health("tcp", "127.0.0.1:5432", 100)
     );
     let started = Instant::now();
     let run = up_wait(&Test::new().compose(&yaml), &stack).status(1);
@@ -309,9 +309,9 @@ services:
         "{stderr}"
     );
     assert!(stderr.contains("db: out of disk"), "{stderr}");
-    // 50 retries at 300ms would be 15s: the exit was noticed, not waited out.
+    // 100 retries at 300ms would be 30s: the exit was noticed, not waited out.
     assert!(
-        started.elapsed() < Duration::from_secs(10),
+        started.elapsed() < Duration::from_secs(15),
         "{:?}",
         started.elapsed()
     );
