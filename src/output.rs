@@ -35,7 +35,16 @@ pub(crate) fn init(global: &GlobalArgs) {
     let filter = std::env::var("PARITY_LOG")
         .ok()
         .and_then(|d| EnvFilter::try_new(d).ok())
-        .unwrap_or_else(|| EnvFilter::new(default));
+        .unwrap_or_else(|| EnvFilter::new(default))
+        // aws-sigv4 logs each signed request at trace, body included when the
+        // user's environment sets LOG_SIGNABLE_BODY=true: a PutParameter body
+        // holds a secret value. Its debug level carries nothing of the kind.
+        // Added last so that no verbosity and no PARITY_LOG can lift it.
+        .add_directive(
+            "aws_sigv4=debug"
+                .parse()
+                .unwrap_or_else(|_| unreachable!("a valid static directive")),
+        );
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

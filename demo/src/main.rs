@@ -1,7 +1,7 @@
 //! The example stack's one program (std only, linked statically into `FROM scratch`
 //! images). Each role of `compose.example.yml` is a subcommand:
 //!
-//! - `db`      a tiny key-value "database" on TCP (`SET k v`, `GET k`, `PING`)
+//! - `db`      a tiny key-value "database" on TCP (`SET k v`, `GET k`, `PING`); `--ready-after MS` delays it
 //! - `migrate` the release phase: applies the schema version to `db`, then exits
 //! - `web`     an HTTP server whose page shows what `db` holds
 //! - `worker`  a loop that reports to `db` every second
@@ -21,7 +21,13 @@ fn main() -> ExitCode {
     let role = args.first().map(String::as_str).unwrap_or("");
     let rest = &args[args.len().min(1)..];
     let result = match role {
-        "db" => db(&flag(rest, "--port").unwrap_or_else(|| "5432".into())),
+        "db" => {
+            // `--ready-after MS`: a slow start (tests: services whose start-ups overlap).
+            if let Some(ms) = flag(rest, "--ready-after").and_then(|m| m.parse().ok()) {
+                std::thread::sleep(Duration::from_millis(ms));
+            }
+            db(&flag(rest, "--port").unwrap_or_else(|| "5432".into()))
+        }
         "migrate" => migrate(&db_addr(rest)),
         "web" => web(
             &flag(rest, "--port").unwrap_or_else(|| "8080".into()),

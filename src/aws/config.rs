@@ -48,6 +48,18 @@ pub(crate) struct AwsTarget {
     pub(crate) profile: Option<String>,
 }
 
+impl AwsTarget {
+    /// The target parity.toml describes for `environment`.
+    pub(crate) fn for_environment(environment: &crate::settings::Environment) -> Self {
+        Self {
+            environment: environment.name().to_string(),
+            region: Some(environment.region().to_string()),
+            endpoint: environment.endpoint().map(str::to_string),
+            profile: None,
+        }
+    }
+}
+
 /// The AWS services parity talks to, with what messages need to name them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Service {

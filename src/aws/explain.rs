@@ -313,4 +313,57 @@ mod tests {
         assert!(rendered.contains("ssm:PutParameter"), "{rendered}");
         assert!(!rendered.contains("not authorized"), "{rendered}");
     }
+
+    /// hyper-util's resolver error, as it names itself.
+    #[derive(Debug)]
+    struct DnsError;
+
+    impl std::fmt::Display for DnsError {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("dns error")
+        }
+    }
+
+    impl std::error::Error for DnsError {}
+
+    #[test]
+    fn an_unresolvable_aws_host_points_at_the_region() {
+        let call = Call::new(Service::Ssm, "DescribeParameters");
+        let endpoint = Endpoint {
+            url: "https://ssm.eu-wset-1.amazonaws.com".into(),
+            configured: false,
+            source: "the region",
+        };
+        let err: SdkError<FakeServiceError, FakeResponse> =
+            SdkError::dispatch_failure(aws_sdk_ssm::error::ConnectorError::io(Box::new(DnsError)));
+        let explained = explain(&call, &endpoint, "eu-wset-1", &err);
+        assert_eq!(explained.exit_code(), 1);
+        let rendered = format!("{explained:?}");
+        assert!(
+            rendered.contains(
+                "cannot reach https://ssm.eu-wset-1.amazonaws.com (the host name does not resolve)"
+            ),
+            "{rendered}"
+        );
+        assert!(
+            rendered.contains("check the region `eu-wset-1`"),
+            "{rendered}"
+        );
+    }
+
+    #[test]
+    fn a_refused_emulator_endpoint_names_where_it_came_from() {
+        let call = Call::new(Service::Ssm, "DescribeParameters");
+        let endpoint = Endpoint {
+            url: "http://127.0.0.1:4566".into(),
+            configured: true,
+            source: "parity.toml",
+        };
+        let refused = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        let err: SdkError<FakeServiceError, FakeResponse> =
+            SdkError::dispatch_failure(aws_sdk_ssm::error::ConnectorError::io(Box::new(refused)));
+        let rendered = format!("{:?}", explain(&call, &endpoint, "eu-west-1", &err));
+        assert!(rendered.contains("(connection refused)"), "{rendered}");
+        assert!(rendered.contains("(from parity.toml)"), "{rendered}");
+    }
 }

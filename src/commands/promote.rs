@@ -203,7 +203,7 @@ async fn promote(args: &PromoteArgs, inputs: &Inputs) -> Result<ExitCode> {
     notify::notify(webhook, &format!("parity: {what} completed")).await;
     let total = started.elapsed();
     eprintln!(
-        "promote took {:.1}s ({:.1}s of it waiting on the rollout)",
+        "promote took {:.1}s ({:.1}s of it waiting on ECS: release task and rollout)",
         total.as_secs_f64(),
         report.waited.as_secs_f64()
     );

@@ -81,13 +81,7 @@ impl Scope {
     }
 
     fn target(&self) -> AwsTarget {
-        let environment = self.environment();
-        AwsTarget {
-            environment: self.environment_name.clone(),
-            region: Some(environment.region().to_string()),
-            endpoint: environment.endpoint().map(str::to_string),
-            profile: None,
-        }
+        AwsTarget::for_environment(self.environment())
     }
 
     fn prefix(&self) -> String {

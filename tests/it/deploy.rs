@@ -44,6 +44,11 @@ struct Pipeline {
 
 impl Pipeline {
     fn new() -> Self {
+        Self::with_staging("")
+    }
+
+    /// Like `new`, with extra lines in the staging environment's table.
+    fn with_staging(staging_extra: &str) -> Self {
         let fixture = EcsFixture::start();
         let staging = Registry::start();
         let prod = Registry::start();
@@ -70,7 +75,7 @@ registry = "{host}"
         };
         let toml = format!(
             "app = \"shop\"\n{}{}",
-            env("staging", &staging, ""),
+            env("staging", &staging, staging_extra),
             env("prod", &prod, "promotes_from = \"staging\"")
         );
         let test = Test::new()
@@ -179,6 +184,25 @@ registry = "{host}"
 fn repository_of(image: &str) -> &str {
     let name = image.split_once('@').map_or(image, |(n, _)| n);
     name.split_once('/').map_or(name, |(_, r)| r)
+}
+
+/// stderr with the error renderer's line wrapping undone (`│` gutters, breaks
+/// at spaces and hyphens), so assertions do not depend on where a host name
+/// of some length made a line wrap.
+fn says(run: &Run, needle: &str) {
+    let mut flat = String::new();
+    for line in run.stderr().lines() {
+        let line = line.trim().trim_start_matches(['│', '×']).trim();
+        if !(flat.is_empty() || flat.ends_with('-')) {
+            flat.push(' ');
+        }
+        flat.push_str(line);
+    }
+    assert!(
+        flat.contains(needle),
+        "stderr lacks {needle:?}:\n{}",
+        run.stderr()
+    );
 }
 
 fn digest_of(image: &str) -> &str {
@@ -317,10 +341,9 @@ fn second_deploy_while_the_first_holds_the_lock_names_the_holder() {
         std::thread::sleep(Duration::from_millis(200));
     }
     let before = p.cloud_state();
-    p.parity(&["deploy", "staging"])
-        .status(1)
-        .stderr_contains("deploy lock is held by")
-        .stderr_contains("(deploy staging) since");
+    let blocked = p.parity(&["deploy", "staging"]).status(1);
+    says(&blocked, "the staging deploy lock is held by");
+    says(&blocked, "(deploy staging) since");
     // The blocked deploy changed nothing (beyond the first's own progress).
     assert_eq!(p.cloud_state()["staging_lock"], before["staging_lock"]);
     p.fixture
@@ -406,10 +429,9 @@ fn promote_refuses_config_drift_unless_allowed() {
     let before = p.cloud_state();
     let drifted = COMPOSE.replace("[\"/app\", \"serve\"]", "[\"/app\", \"serve\", \"--fast\"]");
     std::fs::write(p.test.dir().join("compose.yaml"), drifted).unwrap();
-    p.parity(&["promote"])
-        .status(1)
-        .stderr_contains("never verified in staging")
-        .stderr_contains("--allow-config-drift");
+    let refused = p.parity(&["promote"]).status(1);
+    says(&refused, "that configuration was never verified in staging");
+    says(&refused, "--allow-config-drift");
     assert_eq!(p.cloud_state(), before);
     p.parity(&["promote", "--allow-config-drift"]).status(0);
 }
@@ -449,4 +471,183 @@ fn deploy_refuses_when_a_declared_secret_is_missing_in_ssm() {
         .stderr_contains("/shop/staging/API_KEY")
         .stderr_contains("parity secrets sync staging");
     assert_eq!(p.cloud_state(), before);
+}
+
+/// A webhook receiver: records each POST body.
+struct Webhook {
+    url: String,
+    bodies: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Webhook {
+    fn start() -> Self {
+        use std::io::{BufRead, BufReader, Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind webhook");
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let bodies = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = bodies.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let mut reader = BufReader::new(stream);
+                let mut length = 0;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                }
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
+                sink.lock()
+                    .unwrap()
+                    .push(String::from_utf8_lossy(&body).into_owned());
+                let _ = reader.get_mut().write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+                );
+            }
+        });
+        Self { url, bodies }
+    }
+
+    fn texts(&self) -> Vec<String> {
+        self.bodies
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|b| {
+                serde_json::from_str::<Value>(b).expect("webhook body is JSON")["text"]
+                    .as_str()
+                    .expect("Slack-compatible text")
+                    .to_owned()
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn webhook_hears_start_and_success_then_start_and_failure() {
+    let hook = Webhook::start();
+    let p = Pipeline::with_staging(&format!("notify_webhook = \"{}\"", hook.url));
+    p.parity(&["deploy", "staging"]).status(0);
+    p.fixture
+        .scenario(json!({"rollout": "rollback", "steps": 1}));
+    p.change_code("broken");
+    p.parity(&["deploy", "staging"]).status(1);
+    let texts = hook.texts();
+    assert_eq!(texts.len(), 4, "{texts:?}");
+    assert!(texts[0].contains("deploy staging") && texts[0].contains("started"));
+    assert!(texts[1].contains("completed"));
+    assert!(texts[2].contains("started"));
+    assert!(texts[3].contains("FAILED"), "{texts:?}");
+    for text in &texts {
+        assert!(!text.contains("s3cret-canary"));
+    }
+}
+
+#[test]
+fn interrupted_deploy_exits_130_and_releases_the_lock() {
+    let p = Pipeline::new();
+    p.fixture.scenario(json!({"rollout": "stuck"}));
+    let child = p.spawn(&["deploy", "staging", "--timeout", "120"]);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !p.lock_exists("staging") {
+        assert!(Instant::now() < deadline, "deploy never took the lock");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(sent.success());
+    let output = child.wait_with_output().expect("deploy");
+    Run { output }.status(130);
+    assert!(!p.lock_exists("staging"), "Ctrl-C released the lock");
+}
+
+#[test]
+fn break_lock_takes_over_a_stale_lock_and_says_whose_it_was() {
+    let p = Pipeline::new();
+    p.fixture.ssm(
+        "PutParameter",
+        json!({
+            "Name": "/parity-locks/shop/staging",
+            "Type": "String",
+            "Value": json!({"holder": "ana@ci-7 (pid 42)", "operation": "deploy staging", "since": 1_000_000_000u64, "token": "old"}).to_string()
+        }),
+    );
+    let before = p.cloud_state();
+    let blocked = p.parity(&["deploy", "staging"]).status(1);
+    says(
+        &blocked,
+        "held by ana@ci-7 (pid 42) (deploy staging) since 2001-09-09T01:46:40Z",
+    );
+    says(&blocked, "the lock looks stale");
+    says(&blocked, "--break-lock");
+    assert_eq!(p.cloud_state(), before);
+    p.parity(&["deploy", "staging", "--break-lock"])
+        .status(0)
+        .stderr_contains("broke the staging deploy lock held by ana@ci-7");
+    assert!(!p.lock_exists("staging"));
+}
+
+#[test]
+fn deploy_tags_the_image_with_the_git_commit_marking_a_dirty_tree() {
+    let p = Pipeline::new();
+    let git = |args: &[&str]| {
+        let status = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(p.test.dir())
+            .stdout(Stdio::null())
+            .status()
+            .expect("git");
+        assert!(status.success(), "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "v1"]);
+    p.change_code("uncommitted");
+    let run = p.parity(&["-v", "deploy", "staging"]).status(0);
+    let commit = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(p.test.dir())
+        .output()
+        .expect("git rev-parse");
+    let tag = format!("{}-dirty", String::from_utf8_lossy(&commit.stdout).trim());
+    run.stdout_contains(&format!("deployed {tag} to staging"))
+        .stderr_contains("AWS API calls:");
+    let repository = p
+        .staging
+        .repositories()
+        .into_iter()
+        .next()
+        .expect("a pushed repository");
+    assert!(
+        p.staging.manifest(&repository, &tag).is_some(),
+        "{repository}:{tag} in the staging registry"
+    );
+}
+
+#[test]
+fn first_deploy_creates_the_service_privately_and_later_deploys_keep_its_desired_count() {
+    let p = Pipeline::new();
+    p.parity(&["deploy", "staging"]).status(0);
+    let service = p.service("staging").expect("service created");
+    assert_eq!(
+        service["networkConfiguration"]["awsvpcConfiguration"]["assignPublicIp"],
+        "DISABLED"
+    );
+    assert_eq!(service["launchType"], "FARGATE");
+    // Autoscaling (here: someone) changes the desired count; a deploy must not reset it.
+    p.fixture.ecs(
+        "UpdateService",
+        json!({"cluster": "shop-staging", "service": "shop-web", "desiredCount": 3}),
+    );
+    p.change_code("v2");
+    p.parity(&["deploy", "staging"]).status(0);
+    assert_eq!(p.service("staging").unwrap()["desiredCount"], 3);
 }

@@ -101,7 +101,18 @@ fn up_starts_in_dependency_order_gated_by_health_with_the_release_first() {
     let stack = Stack::new("order");
     let port = http::free_port();
     let build = format!("build: {}", demo_context().display());
-    let test = Test::new().compose(&stack_yaml(&build, port, "", "hello from the test"));
+    // db and cache take 1.5 s to start listening: long enough that, had one waited for the
+    // other to be healthy, the timestamps below would show it even on a loaded machine.
+    let yaml = stack_yaml(&build, port, "", "hello from the test")
+        .replace(
+            r#"["db", "--port", "5432"]"#,
+            r#"["db", "--port", "5432", "--ready-after", "1500"]"#,
+        )
+        .replace(
+            r#"["db", "--port", "6379"]"#,
+            r#"["db", "--port", "6379", "--ready-after", "1500"]"#,
+        );
+    let test = Test::new().compose(&yaml);
     let run = up_wait(&test, &stack).status(0);
     // The summary table on stdout.
     let stdout = run.stdout();
@@ -182,6 +193,10 @@ fn second_up_without_changes_keeps_every_container_and_does_not_rerun_the_releas
     let ps = parity(&test, &["-p", stack.name(), "ps", "--format", "json"]).status(0);
     let list = ps.json();
     assert_eq!(list.as_array().map(Vec::len), Some(5), "{list}");
+    // logs shows a service's output, prefixed with its name.
+    parity(&test, &["-p", stack.name(), "logs", "migrate"])
+        .status(0)
+        .stdout_contains("migrate | migrate: schema is at version 3");
     parity(&test, &["-p", stack.name(), "down"]).status(0);
     assert!(stack.containers().is_empty(), "down left containers behind");
 }
@@ -284,7 +299,7 @@ services:
       db: {{ condition: service_healthy }}
 "#,
         image = demo_image(),
-        health = health("tcp", "127.0.0.1:5432", 50)
+        health = health("tcp", "127.0.0.1:5432", 100)
     );
     let started = Instant::now();
     let run = up_wait(&Test::new().compose(&yaml), &stack).status(1);
@@ -294,9 +309,9 @@ services:
         "{stderr}"
     );
     assert!(stderr.contains("db: out of disk"), "{stderr}");
-    // 50 retries at 300ms would be 15s: the exit was noticed, not waited out.
+    // 100 retries at 300ms would be 30s: the exit was noticed, not waited out.
     assert!(
-        started.elapsed() < Duration::from_secs(10),
+        started.elapsed() < Duration::from_secs(15),
         "{:?}",
         started.elapsed()
     );
@@ -434,4 +449,120 @@ fn unreachable_engine_is_a_clear_error() {
         "{stderr}"
     );
     assert!(stderr.contains("DOCKER_HOST"), "{stderr}");
+}
+
+#[test]
+fn wait_timeout_names_what_was_not_ready() {
+    let stack = Stack::new("timeout");
+    let yaml = format!(
+        r#"
+services:
+  db:
+    image: {image}
+    command: ["db", "--port", "5432"]
+    init: true
+    stop_grace_period: 1s{health}
+"#,
+        image = demo_image(),
+        health = health("tcp", "127.0.0.1:1", 1000)
+    );
+    let test = Test::new().compose(&yaml);
+    let run = parity(
+        &test,
+        &["-p", stack.name(), "up", "--wait", "--wait-timeout", "2"],
+    )
+    .status(1);
+    assert!(
+        run.stderr().contains("not ready after 2s: db (running)"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn image_build_failure_shows_the_build_output() {
+    let stack = Stack::new("buildfail");
+    let test = Test::new()
+        .file("app/Dockerfile", "FROM scratch\nCOPY no-such-file /app\n")
+        .compose("services:\n  web:\n    build: ./app\n");
+    let run = up_wait(&test, &stack).status(1);
+    let stderr = run.stderr();
+    assert!(
+        stderr.contains("building the image for `web` failed"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("COPY no-such-file /app"), "{stderr}");
+    assert!(stack.containers().is_empty());
+}
+
+#[test]
+fn container_name_taken_outside_the_project_is_a_clear_error() {
+    let stack = Stack::new("conflict");
+    let name = format!("{}-web-1", stack.name());
+    let stranger =
+        crate::support::docker::docker(&["create", "--name", &name, demo_image(), "sleep"]);
+    let yaml = format!(
+        "services:\n  web:\n    image: {}\n    command: [\"web\"]\n",
+        demo_image()
+    );
+    let run = up_wait(&Test::new().compose(&yaml), &stack);
+    let _ = Command::new("docker")
+        .args(["rm", "-f", stranger.trim()])
+        .output();
+    let run = run.status(1);
+    assert!(
+        run.stderr().contains(&format!(
+            "`{name}` already exists and is not part of project"
+        )),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn second_ctrl_c_kills_what_a_graceful_stop_would_wait_for() {
+    let stack = Stack::new("kill");
+    // PID 1 without `init` ignores SIGTERM: a graceful stop would wait the whole 60 s.
+    let yaml = format!(
+        "services:\n  stubborn:\n    image: {}\n    command: [\"sleep\"]\n    stop_grace_period: 60s\n",
+        demo_image()
+    );
+    let test = Test::new().compose(&yaml);
+    let mut cmd = test.command();
+    cmd.args(["-p", stack.name(), "up"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let child = cmd.spawn().expect("spawn parity up");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while stack.running().is_empty() {
+        assert!(Instant::now() < deadline, "the service never started");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Give parity a moment to attach, then Ctrl-C twice.
+    std::thread::sleep(Duration::from_millis(500));
+    let interrupt = || {
+        Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .expect("kill -INT")
+    };
+    interrupt();
+    std::thread::sleep(Duration::from_millis(1000));
+    let started = Instant::now();
+    interrupt();
+    let output = child.wait_with_output().expect("wait for parity up");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(stderr.contains("killing"), "{stderr}");
+    assert!(
+        stack.running().is_empty(),
+        "still running: {:?}",
+        stack.running()
+    );
 }

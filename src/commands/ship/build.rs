@@ -8,6 +8,7 @@ use crate::cloud::image_ref::Digest;
 use crate::cloud::plan::{ImageInput, ImageRefs};
 use crate::compose::model::{Project, Service};
 use crate::error::{Error, Result};
+use crate::local::engine::Engine;
 use crate::registry::client::{Registry, RegistryClient};
 use crate::registry::push::{PushCredentials, push};
 use crate::settings::Environment;
@@ -31,13 +32,12 @@ pub(crate) async fn build_and_push(
     if built.is_empty() {
         return Ok(refs);
     }
-    let docker = bollard::Docker::connect_with_defaults()
-        .map_err(|e| Error::failed(format!("the Docker Engine is not reachable: {e}")))?;
-    let mut images: HashMap<String, Built> = HashMap::new();
-    for service in &built {
-        let image = build_image(&docker, project, service).await?;
-        images.insert(service.name.clone(), image);
-    }
+    let engine = Engine::connect().await?;
+    let width = built.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    let progress = crate::local::progress::Progress::new(width);
+    let lookup = |name: &str| std::env::var(name).ok();
+    let images =
+        crate::local::images::ensure(&engine, project, &built, true, &lookup, &progress).await?;
     // Services that share a build share the image id: push it once.
     let mut pushed: HashMap<String, String> = HashMap::new();
     for service in &built {
@@ -50,7 +50,7 @@ pub(crate) async fn build_and_push(
                 let repository = environment.repository(&service.name);
                 eprintln!("pushing {}/{repository}:{tag}", registry.host);
                 let digest: Digest = push(
-                    &docker,
+                    &engine.docker,
                     client,
                     registry,
                     credentials,
@@ -95,66 +95,5 @@ pub(crate) fn default_tag(dir: &std::path::Path) -> Option<String> {
         format!("{commit}-dirty")
     } else {
         commit
-    })
-}
-
-/// A built image (interim until the local runner's build lands on main).
-struct Built {
-    id: String,
-    healthcheck: bool,
-}
-
-/// Interim build: the context directory as a tar, built by the engine.
-async fn build_image(
-    docker: &bollard::Docker,
-    project: &Project,
-    service: &Service,
-) -> Result<Built> {
-    use bollard::query_parameters::BuildImageOptions;
-    use futures_util::StreamExt;
-    let Some(build) = &service.build else {
-        return Err(Error::failed(format!("{} has no build", service.name)));
-    };
-    let mut archive = tar::Builder::new(Vec::new());
-    archive
-        .append_dir_all(".", &build.context)
-        .map_err(|e| Error::failed(format!("packing the build context {}: {e}", build.context)))?;
-    let tar = archive
-        .into_inner()
-        .map_err(|e| Error::failed(format!("packing the build context: {e}")))?;
-    let name = format!("{}-{}:parity-deploy", project.name, service.name);
-    let options = BuildImageOptions {
-        dockerfile: if build.dockerfile.is_empty() {
-            "Dockerfile".into()
-        } else {
-            build.dockerfile.clone()
-        },
-        t: Some(name.clone()),
-        rm: true,
-        ..BuildImageOptions::default()
-    };
-    let mut stream = docker.build_image(options, None, Some(bollard::body_full(tar.into())));
-    while let Some(item) = stream.next().await {
-        let info = item.map_err(|e| Error::failed(format!("building {}: {e}", service.name)))?;
-        if let Some(detail) = info.error_detail {
-            return Err(Error::failed(format!(
-                "building {}: {}",
-                service.name,
-                detail.message.unwrap_or_default()
-            )));
-        }
-    }
-    let inspect = docker
-        .inspect_image(&name)
-        .await
-        .map_err(|e| Error::failed(format!("inspecting {name}: {e}")))?;
-    Ok(Built {
-        id: inspect.id.unwrap_or_default(),
-        healthcheck: inspect
-            .config
-            .and_then(|c| c.healthcheck)
-            .and_then(|h| h.test)
-            .and_then(|t| t.first().cloned())
-            .is_some_and(|t| t != "NONE"),
     })
 }

@@ -31,7 +31,8 @@ pub(crate) struct Shipped {
 #[derive(Debug, Clone)]
 pub(crate) struct Report {
     pub(crate) shipped: Vec<Shipped>,
-    /// Time spent waiting on the rollout (the part no tool can shorten).
+    /// Time spent waiting on ECS: the release task to stop and the rollout
+    /// to complete (the part no tool can shorten).
     pub(crate) waited: Duration,
 }
 
@@ -65,7 +66,9 @@ pub(crate) async fn ship(ctx: &AwsContext, plan: &Plan, timeout: Duration) -> Re
                 Error::failed(format!("no task definition was registered for {service}"))
             })
     };
+    let mut waited = Duration::ZERO;
     if let Some(release) = &plan.release {
+        let release_started = std::time::Instant::now();
         let task = plan
             .task_definition(&release.service)
             .ok_or_else(|| Error::failed("the plan's release service has no task definition"))?;
@@ -83,6 +86,7 @@ pub(crate) async fn ship(ctx: &AwsContext, plan: &Plan, timeout: Duration) -> Re
             timeout,
         )
         .await?;
+        waited += release_started.elapsed();
     }
     let mut targets = Vec::new();
     let mut shipped = Vec::new();
@@ -122,7 +126,7 @@ pub(crate) async fn ship(ctx: &AwsContext, plan: &Plan, timeout: Duration) -> Re
         eprintln!("waiting for the rollout (at most {}s)", timeout.as_secs());
         wait::wait_for(ctx, &cluster, &targets, timeout).await?;
     }
-    let waited = wait_started.elapsed();
+    waited += wait_started.elapsed();
     // Every revision of this ship (the release's too) is now a known-good one.
     let stamp = super::now().to_string();
     for (_, arn) in &arns {
