@@ -7,7 +7,8 @@
 2. With --endpoint URL (a moto_server): each task definition is registered,
    described back (with tags), and every field sent must come back equal.
 
-Reads the plan JSON on stdin. Exit 0 when all is well; otherwise prints each
+Reads the plan JSON on stdin, or a list of {"name": ..., "plan": ...} to check
+several plans in one run. Exit 0 when all is well; otherwise prints each
 problem on stderr and exits 1.
 """
 import argparse
@@ -84,10 +85,14 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--endpoint", help="moto_server URL for the round trip")
     args = parser.parse_args()
-    plan = json.load(sys.stdin)
-    problems = validate(plan)
-    if not problems and args.endpoint:
-        problems = round_trip(plan, args.endpoint)
+    data = json.load(sys.stdin)
+    plans = data if isinstance(data, list) else [{"name": "plan", "plan": data}]
+    problems = []
+    for item in plans:
+        found = validate(item["plan"])
+        if not found and args.endpoint:
+            found = round_trip(item["plan"], args.endpoint)
+        problems += [f"{item['name']}: {p}" for p in found]
     for problem in problems:
         print(problem, file=sys.stderr)
     sys.exit(1 if problems else 0)

@@ -30,8 +30,9 @@ pub(crate) fn run(global: &GlobalArgs, args: &ConfigArgs) -> Result<ExitCode> {
         if !args.reveal {
             mask_secrets(&mut project)?;
         }
-        let value = serde_json::to_value(&project)
+        let mut value = serde_json::to_value(&project)
             .map_err(|e| Error::failed(format!("cannot serialize the project: {e}")))?;
+        escape_dollars(&mut value);
         out = match args.format {
             DataFormat::Json => {
                 let mut text = serde_json::to_string_pretty(&value)
@@ -66,4 +67,17 @@ fn mask_secrets(project: &mut Project) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A literal `$` prints as `$$`, as `docker compose config` prints it, so
+/// the output is itself a compose file that reads back to the same values.
+fn escape_dollars(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(text) if text.contains('$') => {
+            *text = text.replace('$', "$$");
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(escape_dollars),
+        serde_json::Value::Object(map) => map.values_mut().for_each(escape_dollars),
+        _ => {}
+    }
 }

@@ -94,7 +94,10 @@ async fn promote(args: &PromoteArgs, inputs: &Inputs) -> Result<ExitCode> {
             .digest
             .clone()
             .ok_or_else(|| Error::failed(format!("{service}'s image lost its digest")))?;
-        let reference = if image.registry.as_deref() == Some(to_registry.host.as_str()) {
+        // Only images in the source environment's own registry are copied; a
+        // published image (another registry) is already pullable by digest.
+        let in_source_registry = image.registry.as_deref() == Some(from_registry.host.as_str());
+        let reference = if !in_source_registry || from_registry.host == to_registry.host {
             image.pinned(&digest)
         } else {
             let repository = to_env.repository(service);

@@ -18,7 +18,7 @@ use crate::error::Result;
 /// Drops inactive services and checks every reference of the active ones.
 pub(crate) fn resolve(
     project: &mut Project,
-    nodes: &IndexMap<String, Node>,
+    nodes: &IndexMap<String, &Node>,
     profiles: &[String],
     named: &[String],
 ) -> Result<()> {
@@ -76,7 +76,7 @@ pub(crate) fn resolve(
         for (dependency, options) in &service.depends_on {
             if !active.contains(dependency) && options.required {
                 let profiles = project.services[dependency].profiles.join(", ");
-                return Err(reference_pos(&nodes[name], "depends_on", dependency)
+                return Err(reference_pos(nodes[name], "depends_on", dependency)
                     .error(format!(
                         "service `{name}` depends on `{dependency}`, which is not enabled (its profiles: {profiles})"
                     ))
@@ -126,7 +126,7 @@ fn reference_pos(service: &Node, key: &str, target: &str) -> Pos {
     }
 }
 
-fn check_cycles(project: &Project, nodes: &IndexMap<String, Node>) -> Result<()> {
+fn check_cycles(project: &Project, nodes: &IndexMap<String, &Node>) -> Result<()> {
     // 0 = unvisited, 1 = on the current path, 2 = done.
     let mut state: IndexMap<&str, u8> = project.services.keys().map(|k| (k.as_str(), 0)).collect();
     let mut path: Vec<&str> = Vec::new();
@@ -134,7 +134,7 @@ fn check_cycles(project: &Project, nodes: &IndexMap<String, Node>) -> Result<()>
         if let Some(cycle) = visit(project, start, &mut state, &mut path) {
             let first = cycle[0];
             let second = cycle.get(1).copied().unwrap_or(first);
-            return Err(reference_pos(&nodes[first], "depends_on", second)
+            return Err(reference_pos(nodes[first], "depends_on", second)
                 .error(format!("dependency cycle: {}", cycle.join(" -> ")))
                 .with_help("remove one of these depends_on entries"));
         }
@@ -173,7 +173,7 @@ fn visit<'a>(
 }
 
 /// Networks, named volumes, secrets and configs a service uses must be defined.
-fn check_references(project: &Project, nodes: &IndexMap<String, Node>) -> Result<()> {
+fn check_references(project: &Project, nodes: &IndexMap<String, &Node>) -> Result<()> {
     for (name, service) in &project.services {
         let node = &nodes[name];
         for network in service.networks.keys() {

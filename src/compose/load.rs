@@ -194,25 +194,25 @@ impl Loader {
 
     /// Replaces every service that `extends` another by the merge of the two.
     fn apply_extends(&self, document: &mut Node, env: &IndexMap<String, String>) -> Result<()> {
-        let Some(services) = document.get("services").and_then(Node::as_map).cloned() else {
+        let Some(entry) = document.as_map_mut().and_then(|m| m.get_mut("services")) else {
             return Ok(());
         };
-        let mut resolved = services.clone();
-        for (name, entry) in &services {
-            if entry.node.get("extends").is_some() {
-                let node =
-                    self.resolve_extends(name, &entry.node, &services, env, &mut Vec::new())?;
-                resolved.insert(
-                    name.clone(),
-                    Entry {
-                        key_pos: entry.key_pos.clone(),
-                        node,
-                    },
-                );
+        let mut resolved = Vec::new();
+        if let Some(services) = entry.node.as_map() {
+            for (name, service) in services {
+                if service.node.get("extends").is_some() {
+                    let node =
+                        self.resolve_extends(name, &service.node, services, env, &mut Vec::new())?;
+                    resolved.push((name.clone(), node));
+                }
             }
         }
-        if let Some(entry) = document.as_map_mut().and_then(|m| m.get_mut("services")) {
-            entry.node.value = Value::Map(resolved);
+        if let Some(services) = entry.node.as_map_mut() {
+            for (name, node) in resolved {
+                if let Some(service) = services.get_mut(&name) {
+                    service.node = node;
+                }
+            }
         }
         Ok(())
     }

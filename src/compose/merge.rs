@@ -95,11 +95,19 @@ fn merge_mapping_with(
     over: Node,
     merge_value: &dyn Fn(&str, Node, Node) -> Node,
 ) -> Node {
-    if over.tag == Some(MergeTag::Override) {
+    if over.tag == Some(MergeTag::Override) || base.as_map().is_none() {
         return over;
     }
-    let (Value::Map(mut base_map), Value::Map(over_map)) = (base.value, over.value.clone()) else {
-        return over;
+    let (over_map, over_pos) = match over {
+        Node {
+            value: Value::Map(map),
+            pos,
+            ..
+        } => (map, pos),
+        other => return other,
+    };
+    let Value::Map(mut base_map) = base.value else {
+        unreachable!("checked above: the base is a mapping")
     };
     for (key, entry) in over_map {
         match entry.node.tag {
@@ -143,7 +151,7 @@ fn merge_mapping_with(
     }
     Node {
         value: Value::Map(base_map),
-        pos: over.pos,
+        pos: over_pos,
         tag: None,
     }
 }
@@ -245,11 +253,19 @@ fn as_build_map(node: Node) -> Node {
 
 /// Appends `over`'s items to `base`'s, skipping ones already present.
 fn merge_unique(base: Node, over: Node) -> Node {
-    if over.tag == Some(MergeTag::Override) {
+    if over.tag == Some(MergeTag::Override) || base.as_seq().is_none() {
         return over;
     }
-    let (Value::Seq(mut items), Value::Seq(more)) = (base.value, over.value.clone()) else {
-        return over;
+    let (more, over_pos) = match over {
+        Node {
+            value: Value::Seq(items),
+            pos,
+            ..
+        } => (items, pos),
+        other => return other,
+    };
+    let Value::Seq(mut items) = base.value else {
+        unreachable!("checked above: the base is a sequence")
     };
     for item in more {
         let json = item.to_json();
@@ -259,18 +275,26 @@ fn merge_unique(base: Node, over: Node) -> Node {
     }
     Node {
         value: Value::Seq(items),
-        pos: over.pos,
+        pos: over_pos,
         tag: None,
     }
 }
 
 /// Appends, replacing base items whose key equals an over item's key.
 fn merge_keyed(base: Node, over: Node, key_of: &dyn Fn(&Node) -> Option<String>) -> Node {
-    if over.tag == Some(MergeTag::Override) {
+    if over.tag == Some(MergeTag::Override) || base.as_seq().is_none() {
         return over;
     }
-    let (Value::Seq(mut items), Value::Seq(more)) = (base.value, over.value.clone()) else {
-        return over;
+    let (more, over_pos) = match over {
+        Node {
+            value: Value::Seq(items),
+            pos,
+            ..
+        } => (items, pos),
+        other => return other,
+    };
+    let Value::Seq(mut items) = base.value else {
+        unreachable!("checked above: the base is a sequence")
     };
     for item in more {
         let key = key_of(&item);
@@ -284,7 +308,7 @@ fn merge_keyed(base: Node, over: Node, key_of: &dyn Fn(&Node) -> Option<String>)
     }
     Node {
         value: Value::Seq(items),
-        pos: over.pos,
+        pos: over_pos,
         tag: None,
     }
 }

@@ -14,11 +14,11 @@ use super::{keys, paths, read};
 use crate::error::Result;
 
 /// Normalizes every service (active or not; `graph` filters by profile).
-pub(crate) fn project(
+pub(crate) fn project<'a>(
     name: &str,
-    root: &Node,
+    root: &'a Node,
     ctx: &Context<'_>,
-) -> Result<(Project, IndexMap<String, Node>)> {
+) -> Result<(Project, IndexMap<String, &'a Node>)> {
     let map = read::mapping(root, "the top level")?;
     read::check_keys(map, keys::TOP_LEVEL, "the top level of the compose file")?;
     let mut project = Project {
@@ -41,7 +41,7 @@ pub(crate) fn project(
                     check_service_name(service_name, entry)?;
                     let service = service::service(service_name, &entry.node, ctx)?;
                     project.services.insert(service_name.clone(), service);
-                    service_nodes.insert(service_name.clone(), entry.node.clone());
+                    service_nodes.insert(service_name.clone(), &entry.node);
                 }
             }
             "networks" => {

@@ -268,3 +268,103 @@ pub(crate) fn read_all(project: &Project) -> Result<XParityMap> {
     }
     Ok(map)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn project(services: &[(&str, serde_json::Value)]) -> Project {
+        let mut project = Project::default();
+        for (name, x) in services {
+            let mut service = Service::default();
+            (*name).clone_into(&mut service.name);
+            service.extensions.insert(KEY.into(), x.clone());
+            project.services.insert((*name).to_owned(), service);
+        }
+        project
+    }
+
+    fn message(project: &Project) -> String {
+        read_all(project)
+            .expect_err("accepted")
+            .message()
+            .to_owned()
+    }
+
+    #[test]
+    fn absent_block_means_a_plain_cloud_service() {
+        let map = read_all(&project(&[("web", serde_json::Value::Null)])).unwrap();
+        assert_eq!(map["web"], XParity::default());
+        assert!(map["web"].cloud);
+    }
+
+    #[test]
+    fn unknown_keys_name_the_service() {
+        let m = message(&project(&[("web", json!({"secret": ["A"]}))]));
+        assert!(
+            m.starts_with("service `web`: x-parity: unknown field `secret`"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn one_release_phase_only() {
+        let m = message(&project(&[
+            ("a", json!({"release": true})),
+            ("b", json!({"release": true})),
+        ]));
+        assert!(m.contains("`a`, `b`"), "{m}");
+    }
+
+    #[test]
+    fn a_variable_is_secret_or_plain_not_both() {
+        let m = message(&project(&[(
+            "web",
+            json!({"secrets": ["A"], "plain": ["A"]}),
+        )]));
+        assert!(
+            m.contains("x-parity.secrets: `A` is also listed in plain"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn sidecars_need_a_cloud_main_service() {
+        let m = message(&project(&[
+            ("db", json!({"cloud": false})),
+            ("exporter", json!({"sidecar_of": "db"})),
+        ]));
+        assert!(
+            m.contains("service `exporter`: x-parity.sidecar_of: `db` is `cloud: false`"),
+            "{m}"
+        );
+        let m = message(&project(&[
+            ("a", json!({"sidecar_of": "b"})),
+            ("b", json!({"sidecar_of": "c"})),
+            ("c", json!({})),
+        ]));
+        assert!(m.contains("`b` is itself a sidecar"), "{m}");
+    }
+
+    #[test]
+    fn cloud_ignore_typos_suggest_the_field() {
+        let err = read_all(&project(&[("web", json!({"cloud_ignore": ["volume"]}))])).unwrap_err();
+        assert!(format!("{err:?}").contains("did you mean `volumes`"));
+    }
+
+    #[test]
+    fn cloud_healthcheck_takes_integers_or_durations() {
+        let map = read_all(&project(&[(
+            "web",
+            json!({"healthcheck": {"interval": "10s", "timeout": 5, "retries": 3}}),
+        )]))
+        .unwrap();
+        let hc = map["web"].healthcheck.clone().unwrap();
+        assert_eq!(
+            (hc.interval.unwrap().get(), hc.timeout.unwrap().get()),
+            (10, 5)
+        );
+    }
+}

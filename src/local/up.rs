@@ -473,11 +473,10 @@ async fn wait_ready(run: &Run, healthchecks: &HashMap<String, bool>) -> Result<(
                 Some(id) => diagnose::report(&run.engine, service, &id).await,
                 None => String::new(),
             };
-            run.progress.failed(service, &why);
             return Err(
-                Error::failed(format!("`{service}` {why}\n{report}")).with_help(format!(
-                    "see `parity logs {service}`; fix it, then run `parity up` again"
-                )),
+                Error::failed(format!("`{service}` {why}\n{}", report.trim_end())).with_help(
+                    format!("see `parity logs {service}`; fix it, then run `parity up` again"),
+                ),
             );
         }
     }
@@ -576,32 +575,36 @@ async fn explain(run: &Run, error: TaskError) -> Error {
             dependency,
             why,
         } => {
-            run.progress.failed(&dependency, &why);
             let report = match container(&dependency) {
                 Some(id) => diagnose::report(&run.engine, &dependency, &id).await,
                 None => String::new(),
             };
             Error::failed(format!(
-                "`{service}` was not started: its dependency `{dependency}` {why}\n{report}"
+                "`{service}` was not started: its dependency `{dependency}` {why}\n{}",
+                report.trim_end()
             ))
             .with_help(format!(
                 "fix `{dependency}` (see `parity logs {dependency}`), then run `parity up` again"
             ))
         }
         TaskError::Release { service, why } => {
-            run.progress.failed(&service, &why);
             let report = match container(&service) {
                 Some(id) => diagnose::report(&run.engine, &service, &id).await,
                 None => String::new(),
             };
-            let dependants = run.graph.dependants(&service).join(", ");
-            let mut error = Error::failed(format!(
-                "release service `{service}` {why}; nothing that depends on it was started\n{report}"
-            ));
-            if !dependants.is_empty() {
-                error = error.with_help(format!("not started: {dependants}"));
-            }
-            error.with_help(format!("fix `{service}`, then run `parity up` again; it runs again because it did not complete"))
+            let dependants = run.graph.dependants(&service);
+            let not_started = if dependants.is_empty() {
+                String::new()
+            } else {
+                format!(" (not started: {})", dependants.join(", "))
+            };
+            Error::failed(format!(
+                "release service `{service}` {why}; nothing that depends on it was started{not_started}\n{}",
+                report.trim_end()
+            ))
+            .with_help(format!(
+                "fix `{service}`, then run `parity up` again (it runs again, as it did not complete)"
+            ))
         }
     }
 }

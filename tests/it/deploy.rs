@@ -631,3 +631,81 @@ fn deploy_tags_the_image_with_the_git_commit_marking_a_dirty_tree() {
         "{repository}:{tag} in the staging registry"
     );
 }
+
+#[test]
+fn first_deploy_creates_the_service_privately_and_later_deploys_keep_its_desired_count() {
+    let p = Pipeline::new();
+    p.parity(&["deploy", "staging"]).status(0);
+    let service = p.service("staging").expect("service created");
+    assert_eq!(
+        service["networkConfiguration"]["awsvpcConfiguration"]["assignPublicIp"],
+        "DISABLED"
+    );
+    assert_eq!(service["launchType"], "FARGATE");
+    // Autoscaling (here: someone) changes the desired count; a deploy must not reset it.
+    p.fixture.ecs(
+        "UpdateService",
+        json!({"cluster": "shop-staging", "service": "shop-web", "desiredCount": 3}),
+    );
+    p.change_code("v2");
+    p.parity(&["deploy", "staging"]).status(0);
+    assert_eq!(p.service("staging").unwrap()["desiredCount"], 3);
+}
+
+#[test]
+fn a_published_image_is_deployed_pinned_to_its_registry_digest() {
+    let p = Pipeline::new();
+    // A published image: built and pushed outside parity, referenced by tag.
+    let published = format!("{}/base/worker:1", p.staging.host());
+    let docker = |args: &[&str]| {
+        let out = std::process::Command::new("docker")
+            .args(args)
+            .current_dir(p.test.dir())
+            .output()
+            .expect("docker CLI");
+        assert!(
+            out.status.success(),
+            "docker {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    docker(&["build", "-q", "-t", &published, "."]);
+    docker(&["push", "-q", &published]);
+    let compose =
+        format!("{COMPOSE}  worker:\n    image: {published}\n    command: [\"/app\", \"work\"]\n");
+    std::fs::write(p.test.dir().join("compose.yaml"), compose).unwrap();
+    p.parity(&["deploy", "staging"]).status(0);
+    let manifest = p
+        .staging
+        .manifest("base/worker", "1")
+        .expect("published manifest");
+    let out = p.fixture.ecs(
+        "DescribeServices",
+        json!({"cluster": "shop-staging", "services": ["shop-worker"]}),
+    );
+    let td = out["services"][0]["taskDefinition"]
+        .as_str()
+        .expect("worker service");
+    let image = p.image_of(td);
+    assert_eq!(
+        image,
+        format!(
+            "{}/base/worker@{}",
+            p.staging.host(),
+            sha256_digest(&manifest)
+        )
+    );
+    // Promote carries the same digest to prod (copied into prod's registry).
+    p.parity(&["promote"]).status(0);
+    let out = p.fixture.ecs(
+        "DescribeServices",
+        json!({"cluster": "shop-prod", "services": ["shop-worker"]}),
+    );
+    let prod_image = p.image_of(
+        out["services"][0]["taskDefinition"]
+            .as_str()
+            .expect("prod worker"),
+    );
+    assert_eq!(digest_of(&prod_image), sha256_digest(&manifest));
+    assert!(prod_image.starts_with(p.prod.host()), "{prod_image}");
+}

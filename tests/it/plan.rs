@@ -116,6 +116,7 @@ fn flat(text: &str) -> String {
 fn golden_plans_match_byte_for_byte_pass_the_ecs_model_and_round_trip_through_moto() {
     let moto = Moto::start();
     let mut failures = Vec::new();
+    let mut checked = Vec::new();
     let cases = cases("fixtures/plan");
     assert!(cases.len() >= 15, "only {} golden stacks", cases.len());
     for case in &cases {
@@ -148,11 +149,12 @@ fn golden_plans_match_byte_for_byte_pass_the_ecs_model_and_round_trip_through_mo
             ));
             continue;
         }
-        if let Err(report) = check_with_ecs_model(&actual, Some(&moto.endpoint())) {
-            failures.push(format!(
-                "{name}: rejected by the ECS model or moto:\n{report}"
-            ));
-        }
+        checked.push(serde_json::json!({"name": name, "plan": run.json()}));
+    }
+    // One python run for all plans: botocore's model loads once.
+    let all = serde_json::Value::Array(checked).to_string();
+    if let Err(report) = check_with_ecs_model(&all, Some(&moto.endpoint())) {
+        failures.push(format!("rejected by the ECS model or moto:\n{report}"));
     }
     assert!(
         failures.is_empty(),
@@ -421,4 +423,19 @@ fn online_plan_of_what_already_runs_shows_no_changes() {
         .run()
         .status(0)
         .stdout_contains("service shop-web: no changes (runs shop-staging-web:1)");
+}
+
+#[test]
+fn the_ecs_model_check_rejects_what_ecs_would() {
+    // The checker is not vacuous: a number where ECS wants a string (task
+    // `cpu`) and a misspelled field are reported by botocore's ECS model.
+    let bad = serde_json::json!({
+        "environment": "staging",
+        "taskDefinitions": [{"family": "x", "cpu": 256, "containerDefinitions": [{"name": "x", "image": "x", "essentiel": true}]}],
+        "services": []
+    });
+    let report =
+        check_with_ecs_model(&bad.to_string(), None).expect_err("accepted a malformed request");
+    assert!(report.contains("cpu"), "{report}");
+    assert!(report.contains("essentiel"), "{report}");
 }

@@ -193,6 +193,10 @@ fn second_up_without_changes_keeps_every_container_and_does_not_rerun_the_releas
     let ps = parity(&test, &["-p", stack.name(), "ps", "--format", "json"]).status(0);
     let list = ps.json();
     assert_eq!(list.as_array().map(Vec::len), Some(5), "{list}");
+    // logs shows a service's output, prefixed with its name.
+    parity(&test, &["-p", stack.name(), "logs", "migrate"])
+        .status(0)
+        .stdout_contains("migrate | migrate: schema is at version 3");
     parity(&test, &["-p", stack.name(), "down"]).status(0);
     assert!(stack.containers().is_empty(), "down left containers behind");
 }
@@ -295,7 +299,7 @@ services:
       db: {{ condition: service_healthy }}
 "#,
         image = demo_image(),
-        health = health("tcp", "127.0.0.1:5432", 50)
+        health = health("tcp", "127.0.0.1:5432", 100)
     );
     let started = Instant::now();
     let run = up_wait(&Test::new().compose(&yaml), &stack).status(1);
@@ -305,9 +309,9 @@ services:
         "{stderr}"
     );
     assert!(stderr.contains("db: out of disk"), "{stderr}");
-    // 50 retries at 300ms would be 15s: the exit was noticed, not waited out.
+    // 100 retries at 300ms would be 30s: the exit was noticed, not waited out.
     assert!(
-        started.elapsed() < Duration::from_secs(10),
+        started.elapsed() < Duration::from_secs(15),
         "{:?}",
         started.elapsed()
     );
@@ -512,5 +516,53 @@ fn container_name_taken_outside_the_project_is_a_clear_error() {
         )),
         "{}",
         run.stderr()
+    );
+}
+
+#[test]
+fn second_ctrl_c_kills_what_a_graceful_stop_would_wait_for() {
+    let stack = Stack::new("kill");
+    // PID 1 without `init` ignores SIGTERM: a graceful stop would wait the whole 60 s.
+    let yaml = format!(
+        "services:\n  stubborn:\n    image: {}\n    command: [\"sleep\"]\n    stop_grace_period: 60s\n",
+        demo_image()
+    );
+    let test = Test::new().compose(&yaml);
+    let mut cmd = test.command();
+    cmd.args(["-p", stack.name(), "up"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let child = cmd.spawn().expect("spawn parity up");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while stack.running().is_empty() {
+        assert!(Instant::now() < deadline, "the service never started");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Give parity a moment to attach, then Ctrl-C twice.
+    std::thread::sleep(Duration::from_millis(500));
+    let interrupt = || {
+        Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .expect("kill -INT")
+    };
+    interrupt();
+    std::thread::sleep(Duration::from_millis(1000));
+    let started = Instant::now();
+    interrupt();
+    let output = child.wait_with_output().expect("wait for parity up");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(stderr.contains("killing"), "{stderr}");
+    assert!(
+        stack.running().is_empty(),
+        "still running: {:?}",
+        stack.running()
     );
 }
