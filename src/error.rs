@@ -6,7 +6,7 @@
 //! Messages must never contain secret values.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// What kind of failure this is; decides the exit code.
@@ -103,7 +103,6 @@ impl Error {
         Self::input(format!(
             "`parity {command}` is not available yet in this version"
         ))
-        .with_help("see the README's command list for what works today")
     }
 
     fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
@@ -121,15 +120,6 @@ impl Error {
         self
     }
 
-    /// Names a file without a line (unreadable, empty, ...).
-    pub(crate) fn in_file(self, file: &Path) -> Self {
-        if self.location.is_some() {
-            return self;
-        }
-        let message = format!("{}: {}", file.display(), self.message);
-        Self { message, ..self }
-    }
-
     /// Adds a `help:` line saying what to do.
     pub(crate) fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help.push(help.into());
@@ -142,6 +132,7 @@ impl Error {
         self
     }
 
+    #[cfg(test)]
     pub(crate) fn kind(&self) -> ErrorKind {
         self.kind
     }

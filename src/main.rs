@@ -3,9 +3,6 @@
 //! `main` only parses the command line, sets up output, dispatches and turns the
 //! outcome into an exit code. Everything else lives in the modules below.
 
-// Scaffolding phase: interfaces land before their users. Removed before release.
-#![allow(dead_code)]
-
 mod aws;
 mod cli;
 mod cloud;

@@ -209,11 +209,6 @@ impl AwsContext {
         &self.region
     }
 
-    /// The environment's name.
-    pub(crate) fn environment(&self) -> &str {
-        &self.target.environment
-    }
-
     /// The counter every client built here reports to.
     pub(crate) fn calls(&self) -> &CallCounter {
         &self.calls

@@ -74,6 +74,7 @@ pub(crate) enum Verdict {
 
 impl Verdict {
     /// Whether polling should stop.
+    #[cfg(test)]
     pub(crate) fn is_final(&self) -> bool {
         !matches!(self, Verdict::InProgress(_))
     }

@@ -156,6 +156,7 @@ pub(crate) struct PlanOptions<'a> {
 
 impl<'a> PlanOptions<'a> {
     /// No pruning, no KMS key requirement.
+    #[cfg(test)]
     pub(crate) fn new(declared: &'a IndexMap<String, Vec<String>>) -> Self {
         Self {
             prune: false,

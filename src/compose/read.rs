@@ -7,7 +7,7 @@
 
 use indexmap::IndexMap;
 
-use super::yaml::{Mapping, Node, Style, Value};
+use super::yaml::{Mapping, Node, Value};
 use crate::error::{Error, Result};
 
 fn expected(node: &Node, what: &str, field: &str) -> Error {
@@ -198,11 +198,6 @@ pub(crate) fn suggest<'a>(key: &str, allowed: &[&'a str]) -> Option<&'a str> {
 /// JSON for a node kept verbatim (extensions, carried keys).
 pub(crate) fn json(node: &Node) -> serde_json::Value {
     node.to_json()
-}
-
-/// Whether a scalar was written quoted (or came from interpolation).
-pub(crate) fn is_quoted(node: &Node) -> bool {
-    matches!(node.value, Value::Scalar(_, Style::Quoted))
 }
 
 #[cfg(test)]

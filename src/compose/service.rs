@@ -8,8 +8,6 @@
 //! Owns: the service field dispatch. The multi-part syntaxes live in
 //! `service_ports_volumes` and `service_blocks`.
 
-use std::path::Path;
-
 use indexmap::IndexMap;
 
 use super::model::{
@@ -17,7 +15,7 @@ use super::model::{
 };
 use super::yaml::{Node, Value};
 use super::{dotenv, keys, paths, read, service_blocks as blocks, service_ports_volumes as pv};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// What service normalization needs from the project.
 pub(crate) struct Context<'a> {
@@ -473,13 +471,4 @@ pub(crate) fn path_of(
 ) -> Result<std::path::PathBuf> {
     let text = read::string(node, field)?;
     Ok(paths::absolute(&node.pos.source.base_dir, &text, env))
-}
-
-/// An error for a service named in a file that does not exist.
-pub(crate) fn missing_file(node: &Node, path: &Path, err: &std::io::Error) -> Error {
-    node.pos
-        .error(format!("cannot read {}: {err}", path.display()))
-        .with_help(
-            "check the path; relative paths are resolved against the compose file's directory",
-        )
 }

@@ -14,8 +14,6 @@ pub(crate) struct Engine {
     pub(crate) docker: Docker,
     /// The negotiated API version, e.g. (1, 41) for Docker 20.10.
     pub(crate) api: (usize, usize),
-    /// Where we connected, for messages.
-    pub(crate) host: String,
 }
 
 /// The address used when `DOCKER_HOST` is unset.
@@ -38,7 +36,6 @@ impl Engine {
         Ok(Self {
             docker,
             api: (version.major_version, version.minor_version),
-            host,
         })
     }
 

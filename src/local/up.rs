@@ -58,7 +58,7 @@ pub(crate) struct Started {
     /// Attached mode: the log streams, which end when their containers stop.
     pub(crate) logs: Vec<JoinHandle<()>>,
     /// Keeps the events stream open while attached.
-    pub(crate) observer: Arc<Observer>,
+    pub(crate) _observer: Arc<Observer>,
     /// Keeps the transition reporter running while attached.
     pub(crate) reporter: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -253,7 +253,7 @@ pub(crate) async fn up(
     Ok(Started {
         services,
         logs,
-        observer,
+        _observer: observer,
         reporter: finish,
     })
 }

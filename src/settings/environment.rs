@@ -8,9 +8,6 @@ use toml::Spanned;
 
 use super::Seconds;
 
-/// ECS's default for `stopTimeout` when a task definition sets none.
-const ECS_DEFAULT_STOP_TIMEOUT: u64 = 30;
-
 /// One deployment target: an AWS account/region/cluster and how each compose
 /// service runs there. Defaults that depend on the app or environment name
 /// (`cluster`, `ssm_prefix`, `log_group`, service names) are computed by the
@@ -169,11 +166,6 @@ impl DeployKnobs {
     /// The default container stop timeout in seconds, when the file sets one.
     pub(crate) fn stop_timeout(&self) -> Option<u64> {
         self.stop_timeout.as_ref().map(|s| s.get_ref().get())
-    }
-
-    /// The stop timeout ECS applies: the file's, else ECS's 30 s.
-    pub(crate) fn effective_stop_timeout(&self) -> u64 {
-        self.stop_timeout().unwrap_or(ECS_DEFAULT_STOP_TIMEOUT)
     }
 
     /// The default container start timeout in seconds, when the file sets one.

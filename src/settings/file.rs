@@ -72,11 +72,6 @@ impl Settings {
         self.environments.keys().map(|k| k.get_ref().as_str())
     }
 
-    /// Environments in file order.
-    pub(crate) fn environments(&self) -> impl Iterator<Item = &Environment> {
-        self.environments.values()
-    }
-
     /// The pipeline: environments ordered so that each comes after the one it
     /// promotes from (staging before prod). Ties keep file order.
     pub(crate) fn pipeline(&self) -> Vec<&Environment> {
@@ -104,6 +99,7 @@ impl Settings {
     }
 
     /// The environment that promotes from `name` (the next stage), if any.
+    #[cfg(test)]
     pub(crate) fn promotes_to(&self, name: &str) -> Option<&Environment> {
         self.environments
             .values()
