@@ -74,3 +74,16 @@ pub(crate) fn load_project(
     };
     crate::compose::load(&options)
 }
+
+/// Reads parity.toml: `--settings`/`PARITY_SETTINGS`, else `parity.toml` in the
+/// project directory. Every cloud command finds it the same way.
+pub(crate) fn load_settings(
+    global: &crate::cli::GlobalArgs,
+    project: &crate::compose::model::Project,
+) -> Result<crate::settings::Settings> {
+    let path = global
+        .settings
+        .clone()
+        .unwrap_or_else(|| project.working_dir.join(crate::settings::FILE_NAME));
+    crate::settings::load(&path)
+}

@@ -18,11 +18,11 @@ use crate::cloud::diff::{self, Change};
 use crate::cloud::{Plan, PlanInputs};
 use crate::compose::model::Project;
 use crate::error::{Error, Result};
-use crate::settings::{self, Environment, Settings};
+use crate::settings::{Environment, Settings};
 
 pub(crate) fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<ExitCode> {
     let project = super::load_project(global, &[])?;
-    let settings = load_settings(global, &project)?;
+    let settings = super::load_settings(global, &project)?;
     let environment = settings.environment(&args.env)?;
     let mut inputs = PlanInputs {
         account_id: String::new(),
@@ -79,14 +79,6 @@ pub(crate) fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<ExitCode> {
 }
 
 /// parity.toml: `--settings`, else next to the compose file.
-fn load_settings(global: &GlobalArgs, project: &Project) -> Result<Settings> {
-    let path = global
-        .settings
-        .clone()
-        .unwrap_or_else(|| project.working_dir.join(settings::FILE_NAME));
-    settings::load(&path)
-}
-
 /// The hash recorded on task definitions: of the normalized compose model, so
 /// formatting-only edits to the file do not count as drift.
 pub(crate) fn compose_hash(project: &Project) -> String {

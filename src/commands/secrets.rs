@@ -25,7 +25,7 @@ use crate::cloud::secrets_plan::{
 };
 use crate::compose::x_parity::XParity;
 use crate::error::{Error, Result};
-use crate::settings::{self, Environment, Settings};
+use crate::settings::{Environment, Settings};
 
 pub(crate) fn run(global: &GlobalArgs, args: &SecretsArgs) -> Result<ExitCode> {
     match &args.command {
@@ -46,11 +46,7 @@ struct Scope {
 impl Scope {
     fn load(global: &GlobalArgs, environment: &str) -> Result<Self> {
         let project = super::load_project(global, &[])?;
-        let settings_path = global
-            .settings
-            .clone()
-            .unwrap_or_else(|| project.working_dir.join(settings::FILE_NAME));
-        let settings = settings::load(&settings_path)?;
+        let settings = super::load_settings(global, &project)?;
         settings.environment(environment)?;
         let mut declared: IndexMap<String, Vec<String>> = IndexMap::new();
         for (name, service) in &project.services {

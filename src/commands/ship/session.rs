@@ -19,11 +19,7 @@ impl Inputs {
     /// Reads the compose project and parity.toml (bad input: exit 2).
     pub(crate) fn load(global: &GlobalArgs) -> Result<Self> {
         let project = crate::commands::load_project(global, &[])?;
-        let path = global
-            .settings
-            .clone()
-            .unwrap_or_else(|| project.working_dir.join(crate::settings::FILE_NAME));
-        let settings = crate::settings::load(&path)?;
+        let settings = crate::commands::load_settings(global, &project)?;
         let canonical = serde_json::to_vec(&project)
             .map_err(|e| Error::failed(format!("cannot serialize the compose model: {e}")))?;
         Ok(Self {
