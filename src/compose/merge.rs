@@ -251,33 +251,10 @@ fn as_build_map(node: Node) -> Node {
     }
 }
 
-/// Appends `over`'s items to `base`'s, skipping ones already present.
+/// Appends `over`'s items to `base`'s, skipping ones already present: a keyed
+/// merge whose key is the whole item, so an identical item stands once.
 fn merge_unique(base: Node, over: Node) -> Node {
-    if over.tag == Some(MergeTag::Override) || base.as_seq().is_none() {
-        return over;
-    }
-    let (more, over_pos) = match over {
-        Node {
-            value: Value::Seq(items),
-            pos,
-            ..
-        } => (items, pos),
-        other => return other,
-    };
-    let Value::Seq(mut items) = base.value else {
-        unreachable!("checked above: the base is a sequence")
-    };
-    for item in more {
-        let json = item.to_json();
-        if !items.iter().any(|existing| existing.to_json() == json) {
-            items.push(item);
-        }
-    }
-    Node {
-        value: Value::Seq(items),
-        pos: over_pos,
-        tag: None,
-    }
+    merge_keyed(base, over, &|item| Some(item.to_json().to_string()))
 }
 
 /// Appends, replacing base items whose key equals an over item's key.
