@@ -89,6 +89,8 @@ pub(crate) enum Command {
     Rollback(RollbackArgs),
     /// The pipeline at a glance: what each environment runs.
     Status(StatusArgs),
+    /// The AWS environment itself (network, cluster, roles, registry, load balancer) as a CloudFormation stack.
+    Env(EnvArgs),
 }
 
 #[derive(Debug, Args)]
@@ -260,4 +262,61 @@ pub(crate) struct StatusArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = TableFormat::Table)]
     pub(crate) format: TableFormat,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EnvArgs {
+    #[command(subcommand)]
+    pub(crate) command: EnvCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum EnvCommand {
+    /// Create or update the stack `parity-<app>-<env>`: show the change set, apply it, wait.
+    Apply(EnvApplyArgs),
+    /// The stack's status, outputs, load balancer URL and how each service is reached.
+    Show(EnvShowArgs),
+    /// Print the rendered CloudFormation template.
+    Template(EnvTemplateArgs),
+    /// Delete the environment's ECS services, then its stack (repositories and images are kept).
+    Destroy(EnvDestroyArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EnvApplyArgs {
+    /// Environment from parity.toml.
+    pub(crate) env: String,
+    /// Apply without asking, removals and replacements included (needed when stdin is not a terminal).
+    #[arg(long)]
+    pub(crate) yes: bool,
+    /// Print the change set, then delete it; change nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub(crate) format: PlanFormat,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EnvShowArgs {
+    /// Environment from parity.toml.
+    pub(crate) env: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub(crate) format: PlanFormat,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EnvTemplateArgs {
+    /// Environment from parity.toml.
+    pub(crate) env: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EnvDestroyArgs {
+    /// Environment from parity.toml.
+    pub(crate) env: String,
+    /// Do not ask (a protected environment still needs its name typed on a terminal).
+    #[arg(long)]
+    pub(crate) yes: bool,
 }

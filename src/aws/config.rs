@@ -68,6 +68,9 @@ pub(crate) enum Service {
     Ecr,
     Logs,
     Sts,
+    CloudFormation,
+    Acm,
+    Route53,
 }
 
 impl Service {
@@ -79,6 +82,9 @@ impl Service {
             Self::Ecr => "ecr",
             Self::Logs => "logs",
             Self::Sts => "sts",
+            Self::CloudFormation => "cloudformation",
+            Self::Acm => "acm",
+            Self::Route53 => "route53",
         }
     }
 
@@ -90,6 +96,9 @@ impl Service {
             Self::Ecr => "ECR",
             Self::Logs => "CLOUDWATCH_LOGS",
             Self::Sts => "STS",
+            Self::CloudFormation => "CLOUDFORMATION",
+            Self::Acm => "ACM",
+            Self::Route53 => "ROUTE_53",
         }
     }
 
@@ -101,6 +110,9 @@ impl Service {
             Self::Ecr => "api.ecr",
             Self::Logs => "logs",
             Self::Sts => "sts",
+            Self::CloudFormation => "cloudformation",
+            Self::Acm => "acm",
+            Self::Route53 => "route53",
         }
     }
 }
@@ -291,6 +303,30 @@ impl AwsContext {
             .interceptor(self.calls.for_service(Service::Sts.label()))
             .build();
         aws_sdk_sts::Client::from_conf(config)
+    }
+
+    /// A CloudFormation client (the environment stack).
+    pub(crate) fn cloudformation(&self) -> aws_sdk_cloudformation::Client {
+        let config = aws_sdk_cloudformation::config::Builder::from(&self.sdk)
+            .interceptor(self.calls.for_service(Service::CloudFormation.label()))
+            .build();
+        aws_sdk_cloudformation::Client::from_conf(config)
+    }
+
+    /// An ACM client (the environment's certificate).
+    pub(crate) fn acm(&self) -> aws_sdk_acm::Client {
+        let config = aws_sdk_acm::config::Builder::from(&self.sdk)
+            .interceptor(self.calls.for_service(Service::Acm.label()))
+            .build();
+        aws_sdk_acm::Client::from_conf(config)
+    }
+
+    /// A Route 53 client (the certificate's validation records).
+    pub(crate) fn route53(&self) -> aws_sdk_route53::Client {
+        let config = aws_sdk_route53::config::Builder::from(&self.sdk)
+            .interceptor(self.calls.for_service(Service::Route53.label()))
+            .build();
+        aws_sdk_route53::Client::from_conf(config)
     }
 }
 

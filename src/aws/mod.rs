@@ -6,15 +6,19 @@
 //! Adapters translate between parity's types and the SDK's and own no domain
 //! rules; they never print, and never put a secret value into an error.
 
+pub(crate) mod acm;
 pub(crate) mod calls;
+pub(crate) mod cloudformation;
 pub(crate) mod config;
 pub(crate) mod deploy_lock;
 pub(crate) mod ecr;
 pub(crate) mod ecs;
 pub(crate) mod ecs_describe;
+pub(crate) mod ecs_teardown;
 pub(crate) mod explain;
 pub(crate) mod logs;
 pub(crate) mod parameters;
+pub(crate) mod route53;
 pub(crate) mod ssm;
 pub(crate) mod sts;
 

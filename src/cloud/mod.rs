@@ -1,6 +1,7 @@
 //! The pure cloud core: compose + environment -> ECS task definitions, and what
 //! a sequence of deployment observations means. No AWS SDK, no I/O.
 
+pub(crate) mod change_set;
 pub(crate) mod container;
 pub(crate) mod deploy_lock;
 pub(crate) mod diff;
@@ -12,6 +13,7 @@ pub(crate) mod promotion;
 pub(crate) mod release;
 pub(crate) mod rollout;
 pub(crate) mod secrets_plan;
+pub(crate) mod stack_outputs;
 pub(crate) mod unsupported;
 pub(crate) mod variables;
 

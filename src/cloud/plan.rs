@@ -151,14 +151,14 @@ pub(crate) fn plan(
             "environment `{env_name}`: execution_role_arn is not set; Fargate needs it to pull images, write logs and read SSM secrets"
         ))
         .at(settings.location(environment.region.span()))
-        .with_help("set execution_role_arn = \"arn:aws:iam::<account>:role/ecsTaskExecutionRole\" in the environment")
+        .with_help(format!("run `parity env apply {env_name}` (parity builds the role and reads it from the stack), or set execution_role_arn = \"arn:aws:iam::<account>:role/ecsTaskExecutionRole\" in the environment"))
     })?;
     if environment.subnets.is_empty() {
         return Err(Error::input(format!(
             "environment `{env_name}`: subnets is empty; Fargate tasks need at least one awsvpc subnet"
         ))
         .at(settings.location(environment.region.span()))
-        .with_help("set subnets = [\"subnet-...\"] in the environment"));
+        .with_help(format!("run `parity env apply {env_name}` (parity builds the network and reads it from the stack), or set subnets = [\"subnet-...\"] in the environment")));
     }
     let mut plan = Plan {
         environment: env_name.to_owned(),

@@ -18,7 +18,7 @@ use crate::registry::push::PushCredentials;
 use crate::settings::Environment;
 
 pub(crate) fn run(global: &GlobalArgs, args: &DeployArgs) -> Result<ExitCode> {
-    let inputs = Inputs::load(global)?;
+    let inputs = Inputs::load_for(global, &[&args.env])?;
     let environment = inputs.environment(&args.env)?;
     if let (Some(source), false) = (environment.promotes_from(), args.direct) {
         return Err(Error::input(format!(

@@ -22,7 +22,10 @@ use crate::settings::{Environment, Settings};
 
 pub(crate) fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<ExitCode> {
     let project = super::load_project(global, &[])?;
-    let settings = super::load_settings(global, &project)?;
+    let mut settings = super::load_settings(global, &project)?;
+    if !args.offline {
+        super::env::resolve(&mut settings, &project, &[&args.env])?;
+    }
     let environment = settings.environment(&args.env)?;
     let mut inputs = PlanInputs {
         account_id: String::new(),

@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 use crate::registry::copy::copy_image;
 
 pub(crate) fn run(global: &GlobalArgs, args: &PromoteArgs) -> Result<ExitCode> {
-    let inputs = Inputs::load(global)?;
+    let inputs = Inputs::load_for(global, &[&args.from, &args.to])?;
     if args.from == args.to {
         return Err(Error::input(format!(
             "--from and --to are both `{}`",

@@ -16,7 +16,7 @@ use crate::cloud::rollout::short_task_definition;
 use crate::error::{Error, Result};
 
 pub(crate) fn run(global: &GlobalArgs, args: &RollbackArgs) -> Result<ExitCode> {
-    let inputs = Inputs::load(global)?;
+    let inputs = Inputs::load_for(global, &[&args.env])?;
     inputs.environment(&args.env)?;
     super::block_on(rollback(args, &inputs))
 }

@@ -16,7 +16,7 @@ use crate::cloud::promotion::{COMMIT_TAG, DEPLOYED_AT_TAG};
 use crate::error::Result;
 
 pub(crate) fn run(global: &GlobalArgs, args: &StatusArgs) -> Result<ExitCode> {
-    let inputs = Inputs::load(global)?;
+    let mut inputs = Inputs::load(global)?;
     let names: Vec<String> = match &args.env {
         Some(env) => {
             inputs.environment(env)?;
@@ -29,6 +29,8 @@ pub(crate) fn run(global: &GlobalArgs, args: &StatusArgs) -> Result<ExitCode> {
             .map(|e| e.name().to_owned())
             .collect(),
     };
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    super::env::resolve(&mut inputs.settings, &inputs.project, &refs)?;
     super::block_on(status(args, &inputs, &names))
 }
 

@@ -22,10 +22,39 @@ tasks through scripted sequences taken from ECS's documented behaviour:
   afterwards with the scripted exit code ("Essential container in task
   exited"); its log lines are written to the task's awslogs stream first.
 
+CloudFormation, where moto stops short of what CloudFormation documents
+(https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/view-stack-events.html):
+
+- ExecuteChangeSet: moto applies the change set but leaves the stack's
+  outputs as they were when the change set was made (empty on a CREATE) and
+  writes no resource events. The fixture recomputes the outputs from the new
+  template and writes each changed resource's IN_PROGRESS / COMPLETE events,
+  as CloudFormation does.
+- A scripted failure (POST /_fixture/cloudformation {"fail": {"stack": NAME,
+  "resource": LOGICAL_ID, "reason": TEXT}}): that stack's next ExecuteChangeSet does not apply; the
+  stack goes through CloudFormation's documented rollback instead — a CREATE
+  ends ROLLBACK_COMPLETE (the resource's CREATE_FAILED with the reason,
+  "The following resource(s) failed to create: [...]", the created resources
+  deleted), an UPDATE ends UPDATE_ROLLBACK_COMPLETE (UPDATE_FAILED,
+  UPDATE_ROLLBACK_IN_PROGRESS, ..._CLEANUP_IN_PROGRESS) with the old
+  template, outputs and resources kept.
+- DeleteStack: moto's CloudFormation cannot delete an
+  AWS::EC2::VPCGatewayAttachment, AWS::EC2::SubnetRouteTableAssociation or
+  AWS::EC2::RouteTable (with its AWS::EC2::Route), so the internet gateway
+  stays attached, the route table stays and the VPC "has dependencies". The
+  fixture removes those first, as deleting them does on AWS, then lets moto
+  delete the rest.
+- After an execution CloudFormation removes every change set of the stack
+  ("they aren't applicable to the updated stack"); moto keeps them.
+- UpdateTerminationProtection (moto lacks it) sets the flag DescribeStacks
+  reports, and DeleteStack on a protected stack fails with CloudFormation's
+  ValidationError, as it does on AWS.
+
 Control endpoints (tests only, under /_fixture/):
   POST /_fixture/scenario  {"rollout": "complete", "steps": 2,
                             "release_exit": 0, "release_log": ["..."]}
   GET  /_fixture/network?region=R   default VPC subnets and security groups
+  POST /_fixture/cloudformation  {"fail": {"stack": "S", "resource": "Id", "reason": "..."}}
   GET  /_fixture/calls     API calls seen, by "service.Operation"
 
 Usage: ecs_rollout_fixture.py --port N   (prints "listening on PORT" when ready)
@@ -34,6 +63,7 @@ Usage: ecs_rollout_fixture.py --port N   (prints "listening on PORT" when ready)
 import argparse
 import io
 import json
+import os
 import random
 import sys
 import threading
@@ -47,6 +77,7 @@ ECS_PREFIX = "AmazonEC2ContainerServiceV20141113."
 
 LOCK = threading.RLock()
 SCENARIO = {"rollout": "complete", "steps": 2, "release_exit": 0, "release_log": []}
+CFN_FAIL = {}  # stack name -> {"resource": logical id, "reason": text}, for its next ExecuteChangeSet
 SCRIPTS = {}  # deployment id -> {"rollout", "steps", "seen"}
 TASKS = {}  # task arn -> {"exit", "seen"}
 CALLS = {}
@@ -245,6 +276,9 @@ class Fixture:
             self.count(environ, target, body)
             if target.startswith(ECS_PREFIX):
                 return self.ecs(target[len(ECS_PREFIX):], body, environ, start_response)
+            action = cfn_action(body)
+            if action in CFN_ACTIONS:
+                return CFN_ACTIONS[action](self, body, environ, start_response)
             status, headers, out = call_app(self.moto, environ)
         start_response(status, headers)
         return [out]
@@ -333,6 +367,61 @@ class Fixture:
         start_response(status, headers)
         return [out]
 
+    def cfn_execute(self, body, environ, start_response):
+        params = cfn_params(body)
+        backend = cfn_backend(environ)
+        change_set = backend.describe_change_set(params["ChangeSetName"])
+        stack = backend.stacks[change_set.stack_id]
+        changes = [(c.action, c.logical_resource_id, c.resource_type) for c in change_set.changes]
+        fail = CFN_FAIL.pop(stack.name, None)
+        if fail:
+            scripted_rollback(stack, change_set, changes, fail)
+            drop_change_sets(backend, stack)
+            return cfn_respond(start_response, "ExecuteChangeSet", "")
+        status, headers, out = call_app(self.moto, environ)
+        if status.startswith("200"):
+            # What moto leaves out: the new template's outputs and the resources' events.
+            stack.template_dict = stack.parse_template(stack.template)
+            stack.output_map = stack._create_output_map()
+            kind = change_set.change_set_type
+            completed = stack.events.pop()  # moto's stack-level *_COMPLETE, re-added last
+            for action, logical_id, resource_type in changes:
+                verb = {"Add": "CREATE", "Modify": "UPDATE", "Remove": "DELETE"}[action]
+                resource_event(stack, logical_id, resource_type, verb + "_IN_PROGRESS")
+                resource_event(stack, logical_id, resource_type, verb + "_COMPLETE")
+            if kind == "UPDATE":
+                stack._add_stack_event("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
+            stack.events.append(completed)
+            drop_change_sets(backend, stack)
+        start_response(status, headers)
+        return [out]
+
+    def cfn_protection(self, body, environ, start_response):
+        params = cfn_params(body)
+        stack = cfn_backend(environ).get_stack(params["StackName"])
+        stack.enable_termination_protection = params.get("EnableTerminationProtection") == "true"
+        return cfn_respond(
+            start_response, "UpdateTerminationProtection", "<StackId>%s</StackId>" % stack.stack_id
+        )
+
+    def cfn_delete(self, body, environ, start_response):
+        params = cfn_params(body)
+        backend = cfn_backend(environ)
+        try:
+            stack = backend.get_stack(params["StackName"])
+        except Exception:
+            stack = None
+        if stack is not None and stack.enable_termination_protection:
+            return cfn_error(
+                start_response,
+                "Stack [%s] cannot be deleted while TerminationProtection is enabled" % stack.name,
+            )
+        if stack is not None:
+            network_teardown(stack, region_of(environ))
+        status, headers, out = call_app(self.moto, environ)
+        start_response(status, headers)
+        return [out]
+
     def control(self, path, environ, start_response):
         if path == "/_fixture/scenario":
             length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -355,10 +444,142 @@ class Fixture:
             subnets = [s.id for s in ec2.describe_subnets() if s.vpc_id == vpc.id]
             groups = [g.id for g in ec2.describe_security_groups() if g.vpc_id == vpc.id]
             return respond(start_response, "200 OK", {"subnets": subnets, "security_groups": groups}, "application/json")
+        if path == "/_fixture/cloudformation":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            update = json.loads(environ["wsgi.input"].read(length) or b"{}")
+            with LOCK:
+                fail = update.get("fail") or {}
+                CFN_FAIL[fail["stack"]] = fail
+                return respond(start_response, "200 OK", {"fail": CFN_FAIL}, "application/json")
         if path == "/_fixture/calls":
             with LOCK:
                 return respond(start_response, "200 OK", CALLS, "application/json")
         return respond(start_response, "404 Not Found", {"error": "unknown fixture endpoint"}, "application/json")
+
+
+CFN_NS = "http://cloudformation.amazonaws.com/doc/2010-05-15/"
+
+
+def cfn_params(body):
+    from urllib.parse import parse_qs
+
+    return {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+
+
+def cfn_action(body):
+    if not body or b"Action=" not in body:
+        return None
+    return cfn_params(body).get("Action")
+
+
+def cfn_backend(environ):
+    from moto.cloudformation.models import cloudformation_backends
+
+    return cloudformation_backends[DEFAULT_ACCOUNT_ID][region_of(environ)]
+
+
+def cfn_respond(start_response, action, result):
+    xml = '<%sResponse xmlns="%s"><%sResult>%s</%sResult><ResponseMetadata><RequestId>fixture</RequestId></ResponseMetadata></%sResponse>' % (
+        action, CFN_NS, action, result, action, action)
+    return respond(start_response, "200 OK", xml.encode(), "text/xml")
+
+
+def cfn_error(start_response, message):
+    xml = '<ErrorResponse xmlns="%s"><Error><Type>Sender</Type><Code>ValidationError</Code><Message>%s</Message></Error><RequestId>fixture</RequestId></ErrorResponse>' % (
+        CFN_NS, message)
+    return respond(start_response, "400 Bad Request", xml.encode(), "text/xml")
+
+
+def network_teardown(stack, region):
+    from moto.ec2.models import ec2_backends
+    from moto.ec2.models.route_tables import Route, RouteTable
+    from moto.ec2.models.subnets import SubnetRouteTableAssociation
+    from moto.ec2.models.vpn_gateway import VPCGatewayAttachment
+
+    ec2 = ec2_backends[DEFAULT_ACCOUNT_ID][region]
+    parsed = stack.resource_map._parsed_resources
+    for logical_id, resource in list(parsed.items()):
+        if isinstance(resource, VPCGatewayAttachment):
+            gateway = resource.gateway_id or ""
+            igw = ec2.internet_gateways.get(gateway)
+            if igw is not None and igw.vpc is not None and igw.vpc.id == resource.vpc_id:
+                igw.vpc = None
+        elif isinstance(resource, RouteTable):
+            resource._associations.clear()
+            ec2.route_tables.pop(resource.id, None)
+        elif not isinstance(resource, (Route, SubnetRouteTableAssociation)):
+            continue
+        parsed.pop(logical_id)
+
+
+def drop_change_sets(backend, stack):
+    for arn in [a for a, c in backend.change_sets.items() if c.stack_id == stack.stack_id]:
+        del backend.change_sets[arn]
+
+
+def resource_event(stack, logical_id, resource_type, status, reason=None):
+    from moto.cloudformation.models import Event
+
+    stack.events.append(
+        Event(
+            stack_id=stack.stack_id,
+            stack_name=stack.name,
+            logical_resource_id=logical_id,
+            physical_resource_id="",
+            resource_type=resource_type,
+            resource_status=status,
+            resource_status_reason=reason,
+            resource_properties=None,
+        )
+    )
+
+
+def scripted_rollback(stack, change_set, changes, fail):
+    """CloudFormation's documented rollback of a failed CREATE or UPDATE."""
+    failing, reason = fail["resource"], fail["reason"]
+    change_set.execution_status = "EXECUTE_FAILED"
+    if change_set.change_set_type == "CREATE":
+        stack._add_stack_event("CREATE_IN_PROGRESS", resource_status_reason="User Initiated")
+        started = []
+        for _, logical_id, resource_type in changes:
+            resource_event(stack, logical_id, resource_type, "CREATE_IN_PROGRESS")
+            if logical_id == failing:
+                resource_event(stack, logical_id, resource_type, "CREATE_FAILED", reason)
+                break
+            resource_event(stack, logical_id, resource_type, "CREATE_COMPLETE")
+            started.append((logical_id, resource_type))
+        stack._add_stack_event(
+            "ROLLBACK_IN_PROGRESS",
+            resource_status_reason="The following resource(s) failed to create: [%s]. Rollback requested by user." % failing,
+        )
+        for logical_id, resource_type in reversed(started):
+            resource_event(stack, logical_id, resource_type, "DELETE_IN_PROGRESS")
+            resource_event(stack, logical_id, resource_type, "DELETE_COMPLETE")
+        stack._add_stack_event("ROLLBACK_COMPLETE")
+        stack.status = "ROLLBACK_COMPLETE"
+        return
+    stack._add_stack_event("UPDATE_IN_PROGRESS", resource_status_reason="User Initiated")
+    for action, logical_id, resource_type in changes:
+        verb = {"Add": "CREATE", "Modify": "UPDATE", "Remove": "DELETE"}[action]
+        resource_event(stack, logical_id, resource_type, verb + "_IN_PROGRESS")
+        if logical_id == failing:
+            resource_event(stack, logical_id, resource_type, verb + "_FAILED", reason)
+            break
+        resource_event(stack, logical_id, resource_type, verb + "_COMPLETE")
+    stack._add_stack_event(
+        "UPDATE_ROLLBACK_IN_PROGRESS",
+        resource_status_reason="The following resource(s) failed to update: [%s]." % failing,
+    )
+    stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
+    stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE")
+    stack.status = "UPDATE_ROLLBACK_COMPLETE"
+
+
+CFN_ACTIONS = {
+    "ExecuteChangeSet": Fixture.cfn_execute,
+    "UpdateTerminationProtection": Fixture.cfn_protection,
+    "DeleteStack": Fixture.cfn_delete,
+}
 
 
 def SCENARIO_FOR_CREATE():
@@ -372,7 +593,18 @@ def SCENARIO_FOR_CREATE():
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument(
+        "--exit-on-stdin-eof",
+        action="store_true",
+        help="exit when stdin closes (a fixture shared by a whole test process ends with it)",
+    )
     args = parser.parse_args()
+    if args.exit_on_stdin_eof:
+        def watch_stdin():
+            sys.stdin.buffer.read()
+            os._exit(0)
+
+        threading.Thread(target=watch_stdin, daemon=True).start()
     server = make_server("127.0.0.1", args.port, Fixture(), threaded=True)
     print("listening on %d" % server.server_port, flush=True)
     server.serve_forever()

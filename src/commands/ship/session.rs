@@ -29,6 +29,14 @@ impl Inputs {
         })
     }
 
+    /// Like [`Self::load`], with the named environments completed from their
+    /// stacks' outputs where parity.toml leaves them unset (`parity env apply`).
+    pub(crate) fn load_for(global: &GlobalArgs, environments: &[&str]) -> Result<Self> {
+        let mut inputs = Self::load(global)?;
+        crate::commands::env::resolve(&mut inputs.settings, &inputs.project, environments)?;
+        Ok(inputs)
+    }
+
     pub(crate) fn environment(&self, name: &str) -> Result<&Environment> {
         self.settings.environment(name)
     }

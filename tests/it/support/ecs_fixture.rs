@@ -3,7 +3,8 @@
 //! states ECS documents. One per test; the AWS SDK in parity talks to it
 //! through `AWS_ENDPOINT_URL` as it would to moto_server.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::OnceLock;
 
 use super::http;
 
@@ -11,6 +12,8 @@ use super::http;
 pub struct EcsFixture {
     child: Child,
     addr: String,
+    /// Held open by a shared fixture: the fixture exits when it closes.
+    _stdin: Option<ChildStdin>,
 }
 
 /// The region the deploy tests use.
@@ -19,13 +22,31 @@ pub const REGION: &str = "eu-west-1";
 impl EcsFixture {
     /// Starts the fixture; panics (the test fails) when python3 or moto is missing.
     pub fn start() -> Self {
+        Self::spawn(false)
+    }
+
+    /// One fixture for the whole test process (tests keep apart by app
+    /// name); it exits when the test process does (its stdin closes).
+    pub fn shared() -> &'static Self {
+        static SHARED: OnceLock<EcsFixture> = OnceLock::new();
+        SHARED.get_or_init(|| Self::spawn(true))
+    }
+
+    fn spawn(shared: bool) -> Self {
         let port = http::free_port();
         let addr = format!("127.0.0.1:{port}");
         let script = super::repo_path("tests/fixtures-ecs/ecs_rollout_fixture.py");
-        let mut child = Command::new("python3")
+        let mut command = Command::new("python3");
+        command
             .arg(&script)
             .arg("--port")
             .arg(port.to_string())
+            // ACM issues a requested certificate after this many seconds (moto's default: 60).
+            .env("MOTO_ACM_VALIDATION_WAIT", "2");
+        if shared {
+            command.arg("--exit-on-stdin-eof").stdin(Stdio::piped());
+        }
+        let mut child = command
             .stdout(Stdio::null())
             .stderr(log_file(port))
             .spawn()
@@ -33,7 +54,12 @@ impl EcsFixture {
                 panic!("cannot start the ECS fixture ({e}); run scripts/setup (moto[server])")
             });
         http::wait_for_port(&addr, "the ECS fixture (moto)", &mut child);
-        Self { child, addr }
+        let stdin = child.stdin.take();
+        Self {
+            child,
+            addr,
+            _stdin: stdin,
+        }
     }
 
     /// `http://127.0.0.1:PORT`, for `AWS_ENDPOINT_URL`.
@@ -85,6 +111,84 @@ impl EcsFixture {
                 .collect()
         };
         (list("subnets"), list("security_groups"))
+    }
+
+    /// Scripts the next ExecuteChangeSet of `stack` to fail on `resource`
+    /// with `reason`, and CloudFormation's rollback to follow.
+    pub fn fail_stack(&self, stack: &str, resource: &str, reason: &str) {
+        let body =
+            serde_json::json!({"fail": {"stack": stack, "resource": resource, "reason": reason}});
+        let response = http::request(
+            &self.addr,
+            "POST",
+            "/_fixture/cloudformation",
+            &[("Content-Type", "application/json")],
+            body.to_string().as_bytes(),
+        );
+        assert_eq!(
+            response.status, 200,
+            "fixture cloudformation script rejected"
+        );
+    }
+
+    /// Any AWS API through boto3 (moto's own dependency, so present wherever
+    /// the fixture runs), for assertions on query-protocol services
+    /// (CloudFormation, EC2, IAM, ELBv2). `operation` is boto3's snake_case
+    /// name; the result is the response as JSON, or `Err(code)` for an AWS error.
+    pub fn boto(
+        &self,
+        service: &str,
+        operation: &str,
+        params: serde_json::Value,
+    ) -> Result<serde_json::Value, String> {
+        const SCRIPT: &str = r#"
+import ast, json, sys, boto3, botocore.exceptions
+endpoint, region, service, operation, params = sys.argv[1:6]
+
+def fix(value):
+    # moto returns CloudFormation-made inline policies as a Python repr string.
+    if isinstance(value, dict):
+        return {k: (document(v) if k == "PolicyDocument" and isinstance(v, str) else fix(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [fix(v) for v in value]
+    return value
+
+def document(text):
+    try:
+        return json.loads(text)
+    except ValueError:
+        return ast.literal_eval(text)
+
+client = boto3.client(service, endpoint_url=endpoint, region_name=region,
+                      aws_access_key_id="testing", aws_secret_access_key="testing")
+try:
+    out = getattr(client, operation)(**json.loads(params))
+except botocore.exceptions.ClientError as e:
+    print(json.dumps({"error": e.response["Error"]["Code"], "message": e.response["Error"].get("Message")}))
+    sys.exit(0)
+out.pop("ResponseMetadata", None)
+print(json.dumps(fix(out), default=str))
+"#;
+        let output = Command::new("python3")
+            .args(["-c", SCRIPT, &self.endpoint(), REGION, service, operation])
+            .arg(params.to_string())
+            .output()
+            .expect("run python3 (boto3)");
+        assert!(
+            output.status.success(),
+            "boto3 {service}.{operation} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let json: serde_json::Value =
+            serde_json::from_slice(&output.stdout).expect("boto3 output is JSON");
+        match json.get("error") {
+            Some(code) => Err(format!(
+                "{}: {}",
+                code.as_str().unwrap_or(""),
+                json["message"]
+            )),
+            None => Ok(json),
+        }
     }
 
     /// API calls seen so far, by operation.

@@ -171,6 +171,16 @@ impl Run {
         String::from_utf8_lossy(&self.output.stderr).into_owned()
     }
 
+    /// Stderr without the error renderer's line wrapping and box drawing,
+    /// for assertions on long messages.
+    pub fn stderr_flat(&self) -> String {
+        self.stderr()
+            .replace(['│', '×', '╭', '╰', '─'], " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     pub fn code(&self) -> i32 {
         self.output.status.code().unwrap_or(-1)
     }
