@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 
 use super::container::{self, Container};
 use super::fargate;
+use super::image_build::{ImageBuild, build_of, image_builds};
 use super::promotion::{COMMIT_TAG, COMPOSE_HASH_TAG};
 use crate::compose::model::{Condition, Project, Service};
 use crate::compose::x_parity::{self, XParity, XParityMap};
@@ -169,6 +170,14 @@ pub(crate) fn plan(
         warnings: Vec::new(),
     };
     let network = network_configuration(environment);
+    let with_sidecars: Vec<&str> = project
+        .services
+        .keys()
+        .filter(|n| xs.get(*n).is_some_and(|x| x.cloud))
+        .map(String::as_str)
+        .collect();
+    let builds = image_builds(project, app, &with_sidecars);
+    shared_build_notes(&builds, environment, inputs, &mut plan);
     for (name, service) in &project.services {
         let x = &xs[name];
         if !x.cloud || x.sidecar_of.is_some() {
@@ -186,6 +195,7 @@ pub(crate) fn plan(
             app,
             inputs,
             execution_role,
+            builds: &builds,
         };
         let task = task_definition(&ctx, name, service, &mut plan)?;
         if x.release {
@@ -205,6 +215,25 @@ pub(crate) fn plan(
     Ok(plan)
 }
 
+/// One note per image that several services share, naming them and where it goes.
+fn shared_build_notes(
+    builds: &[ImageBuild],
+    environment: &Environment,
+    inputs: &PlanInputs,
+    plan: &mut Plan,
+) {
+    for build in builds.iter().filter(|b| b.services.len() > 1) {
+        let services: Vec<String> = build.services.iter().map(|s| format!("`{s}`")).collect();
+        plan.notes.push(format!(
+            "services {} share one image, built once from {} and pushed to {}/{}",
+            services.join(", "),
+            build.source,
+            environment.registry(&inputs.account_id),
+            build.repository
+        ));
+    }
+}
+
 /// What every task definition's construction reads.
 struct Context<'a> {
     project: &'a Project,
@@ -213,6 +242,8 @@ struct Context<'a> {
     app: &'a str,
     inputs: &'a PlanInputs,
     execution_role: &'a str,
+    /// The distinct image builds, and the repository each is pushed to.
+    builds: &'a [ImageBuild],
 }
 
 impl Context<'_> {
@@ -220,11 +251,11 @@ impl Context<'_> {
         if let Some(image) = self.inputs.images.get(name) {
             return Ok(image.reference.clone());
         }
-        if service.build.is_some() {
+        if let Some(build) = build_of(self.builds, name) {
             return Ok(format!(
                 "{}/{}",
                 self.environment.registry(&self.inputs.account_id),
-                self.environment.repository(name)
+                build.repository
             ));
         }
         service.image.clone().ok_or_else(|| {

@@ -100,7 +100,8 @@ async fn promote(args: &PromoteArgs, inputs: &Inputs) -> Result<ExitCode> {
         let reference = if !in_source_registry || from_registry.host == to_registry.host {
             image.pinned(&digest)
         } else {
-            let repository = to_env.repository(service);
+            // The same repository name in both registries: named for the build.
+            let repository = image.repository.clone();
             let copied = copy_image(
                 &client,
                 &from_registry,

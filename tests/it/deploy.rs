@@ -180,7 +180,7 @@ registry = "{host}"
     }
 }
 
-/// `shop/web` of `127.0.0.1:5000/shop/web@sha256:...`.
+/// `shop` of `127.0.0.1:5000/shop@sha256:...`.
 fn repository_of(image: &str) -> &str {
     let name = image.split_once('@').map_or(image, |(n, _)| n);
     name.split_once('/').map_or(name, |(_, r)| r)
@@ -223,10 +223,13 @@ fn deploy_staging_then_promote_prod_runs_the_identical_digest() {
         .running_task_definition("staging")
         .expect("staging service");
     let staging_image = p.image_of(&staging_td);
+    // migrate and web share one build: one image, named for the project, not
+    // for whichever service came first.
     assert!(
-        staging_image.starts_with(&format!("{}/shop/", p.staging.host())),
+        staging_image.starts_with(&format!("{}/shop@sha256:", p.staging.host())),
         "{staging_image}"
     );
+    assert_eq!(p.staging.repositories(), ["shop"]);
     let pushed = digest_of(&staging_image).to_owned();
     let staging_manifest = p
         .staging
@@ -244,7 +247,7 @@ fn deploy_staging_then_promote_prod_runs_the_identical_digest() {
     let prod_td = p.running_task_definition("prod").expect("prod service");
     let prod_image = p.image_of(&prod_td);
     assert!(
-        prod_image.starts_with(&format!("{}/shop/web@sha256:", p.prod.host())),
+        prod_image.starts_with(&format!("{}/shop@sha256:", p.prod.host())),
         "prod pulls from its own registry: {prod_image}"
     );
     assert_eq!(digest_of(&prod_image), pushed);
