@@ -13,6 +13,7 @@ pub(crate) mod promotion;
 pub(crate) mod release;
 pub(crate) mod rollout;
 pub(crate) mod secrets_plan;
+pub(crate) mod tags;
 pub(crate) mod unsupported;
 pub(crate) mod variables;
 

@@ -11,16 +11,11 @@ use serde_json::{Map, Value, json};
 use super::container::{self, Container};
 use super::fargate;
 use super::image_build::{ImageBuild, build_of, image_builds};
-use super::promotion::{COMMIT_TAG, COMPOSE_HASH_TAG};
+use super::tags;
 use crate::compose::model::{Condition, Project, Service};
 use crate::compose::x_parity::{self, XParity, XParityMap};
 use crate::error::{Error, Result};
 use crate::settings::{Environment, Settings};
-
-/// Tag keys parity puts on every task definition (besides the compose hash and commit).
-pub(crate) const APP_TAG: &str = "parity:app";
-pub(crate) const ENVIRONMENT_TAG: &str = "parity:environment";
-pub(crate) const SERVICE_TAG: &str = "parity:service";
 
 /// The image a service's container runs, as the deploy resolved it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -43,9 +38,9 @@ pub(crate) struct PlanInputs {
     /// The AWS account (from parity.toml or STS).
     pub(crate) account_id: String,
     pub(crate) images: ImageRefs,
-    /// [`super::promotion::compose_hash`] of the normalized project.
+    /// [`super::tags::compose_hash`] of the normalized project.
     pub(crate) compose_hash: String,
-    /// The git commit the images are built from, when known.
+    /// [`super::tags::commit`]: the git commit the images are built from, when known.
     pub(crate) git_commit: Option<String>,
 }
 
@@ -389,13 +384,13 @@ fn task_definition(
     request.insert("cpu".into(), json!(size.cpu.to_string()));
     request.insert("memory".into(), json!(size.memory_mib.to_string()));
     let mut tags = vec![
-        json!({"key": APP_TAG, "value": ctx.app}),
-        json!({"key": ENVIRONMENT_TAG, "value": ctx.environment.name()}),
-        json!({"key": SERVICE_TAG, "value": name}),
-        json!({"key": COMPOSE_HASH_TAG, "value": ctx.inputs.compose_hash}),
+        json!({"key": tags::APP, "value": ctx.app}),
+        json!({"key": tags::ENVIRONMENT, "value": ctx.environment.name()}),
+        json!({"key": tags::SERVICE, "value": name}),
+        json!({"key": tags::COMPOSE_HASH, "value": ctx.inputs.compose_hash}),
     ];
     if let Some(commit) = &ctx.inputs.git_commit {
-        tags.push(json!({"key": COMMIT_TAG, "value": commit}));
+        tags.push(json!({"key": tags::COMMIT, "value": commit}));
     }
     request.insert("tags".into(), Value::Array(tags));
     request.insert(

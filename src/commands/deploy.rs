@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use super::ship::build::{build_and_push, default_tag};
+use super::ship::build::build_and_push;
 use super::ship::session::{Cloud, Inputs};
 use super::ship::{lock, notify, rollout};
 use crate::aws::{ecr, ecs, parameters};
@@ -66,7 +66,7 @@ async fn deploy(
         account_id: cloud.account_id.clone(),
         images: Default::default(),
         compose_hash: inputs.compose_hash.clone(),
-        git_commit: default_tag(&inputs.project.working_dir),
+        git_commit: super::ship::source::git_commit(&inputs.project.working_dir),
     };
     plan(&inputs.project, &inputs.settings, &args.env, &plan_inputs)?;
     let tag = args

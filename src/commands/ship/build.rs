@@ -102,27 +102,6 @@ pub(crate) async fn build_and_push(
     Ok(refs)
 }
 
-/// `--tag`, else the git commit (short), with `-dirty` when the tree has changes.
-pub(crate) fn default_tag(dir: &std::path::Path) -> Option<String> {
-    let git = |args: &[&str]| {
-        std::process::Command::new("git")
-            .arg("-C")
-            .arg(dir)
-            .args(args)
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-    };
-    let commit = git(&["rev-parse", "--short=12", "HEAD"])?;
-    let dirty = git(&["status", "--porcelain"]).is_some_and(|s| !s.is_empty());
-    Some(if dirty {
-        format!("{commit}-dirty")
-    } else {
-        commit
-    })
-}
-
 /// `name@sha256:...` for a published image, from the registry digest the engine
 /// recorded when it pulled it (`RepoDigests`).
 async fn pin_published(engine: &Engine, reference: &str) -> Result<String> {
