@@ -156,6 +156,10 @@ pub(crate) async fn create_change_set(
         .set_tags(Some(tags))
         .set_parameters(Some(parameters))
         .description("parity env apply")
+        // The repositories and log group an earlier `env destroy` retained
+        // (named resources with DeletionPolicy: Retain) are adopted, not
+        // re-created: re-creating a named resource that exists fails.
+        .import_existing_resources(true)
         .send()
         .await;
     let out = match out {

@@ -16,7 +16,9 @@ pub(crate) enum Action {
     Add,
     Modify,
     Remove,
-    /// Import, Dynamic, or an action newer than parity.
+    /// An existing resource adopted by the stack (a repository an earlier destroy kept).
+    Import,
+    /// Dynamic, or an action newer than parity.
     Other,
 }
 
@@ -27,6 +29,7 @@ impl Action {
             "Add" => Self::Add,
             "Modify" => Self::Modify,
             "Remove" => Self::Remove,
+            "Import" => Self::Import,
             _ => Self::Other,
         }
     }
@@ -36,6 +39,7 @@ impl Action {
             Self::Add => "add",
             Self::Modify => "modify",
             Self::Remove => "remove",
+            Self::Import => "import",
             Self::Other => "change",
         }
     }

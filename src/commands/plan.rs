@@ -22,7 +22,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<ExitCode> {
     let project = super::load_project(global, &[])?;
     let mut settings = super::load_settings(global, &project)?;
     if !args.offline {
-        super::env::resolve(&mut settings, &project, &[&args.env])?;
+        super::env::resolve(&mut settings, &project, &[&args.env], true)?;
     }
     let environment = settings.environment(&args.env)?;
     let mut inputs = PlanInputs {

@@ -30,7 +30,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &StatusArgs) -> Result<ExitCode> {
             .collect(),
     };
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    super::env::resolve(&mut inputs.settings, &inputs.project, &refs)?;
+    super::env::resolve(&mut inputs.settings, &inputs.project, &refs, false)?;
     super::block_on(status(args, &inputs, &names))
 }
 

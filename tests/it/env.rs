@@ -403,9 +403,7 @@ fn a_domain_gets_a_certificate_and_a_new_public_service_is_an_update() {
         .collect();
     assert!(added.contains(&"TargetGroupWebhooks"), "{plan:#}");
     assert!(
-        added
-            .iter()
-            .any(|id| *id == "RepositoryWebhooks"),
+        added.iter().any(|id| *id == "RepositoryWebhooks"),
         "{plan:#}"
     );
     assert!(change_sets(fixture, "parity-envupdate-staging").is_empty());
@@ -522,4 +520,109 @@ fn bad_input_is_exit_2_naming_the_key_and_nothing_is_created() {
         .stderr_contains("parity.toml:6:")
         .stderr_contains("mesh");
     assert!(stack(fixture, "parity-envbad-staging").is_none());
+}
+
+/// The path a new team takes, with a parity.toml of `app`, `region`, the
+/// emulator's endpoint and the test registries only: every id deploy needs
+/// comes from the stacks `env apply` built.
+#[test]
+fn from_an_empty_account_to_prod_env_apply_secrets_deploy_promote() {
+    let fixture = EcsFixture::shared();
+    let staging_registry = crate::support::registry::Registry::start();
+    let prod_registry = crate::support::registry::Registry::start();
+    let compose = r#"
+services:
+  migrate:
+    build: .
+    command: ["/app", "migrate"]
+    x-parity:
+      release: true
+  web:
+    build: .
+    command: ["/app", "serve"]
+    ports: ["3000:3000"]
+    environment:
+      API_KEY: local-only-value
+    x-parity:
+      secrets: [API_KEY]
+"#;
+    let toml = format!(
+        "app = \"envpath\"\n\n[environments.staging]\nregion = \"eu-west-1\"\nendpoint = \"{endpoint}\"\nregistry = \"{staging}\"\n\n\
+         [environments.prod]\nregion = \"eu-west-1\"\nendpoint = \"{endpoint}\"\nregistry = \"{prod}\"\npromotes_from = \"staging\"\n",
+        endpoint = fixture.endpoint(),
+        staging = staging_registry.host(),
+        prod = prod_registry.host(),
+    );
+    let test = Test::new()
+        .compose(compose)
+        .toml(&toml)
+        .file(
+            "Dockerfile",
+            "FROM scratch\nCOPY version.txt /version.txt\n",
+        )
+        .file("version.txt", "v1\n")
+        .file(".env.staging", "API_KEY=s3cret-canary\n")
+        .file(".env.prod", "API_KEY=s3cret-canary-prod\n")
+        .aws_fixture(fixture);
+
+    // Before the environment exists, deploy says what to run.
+    let run = test.parity(&["deploy", "staging"]).status(2);
+    assert!(
+        run.stderr_flat().contains("parity env apply staging"),
+        "{}",
+        run.stderr()
+    );
+
+    test.parity(&["env", "apply", "staging", "--yes"]).status(0);
+    test.parity(&["secrets", "sync", "staging"])
+        .status(0)
+        .never_prints("s3cret-canary");
+    test.parity(&["deploy", "staging"])
+        .status(0)
+        .never_prints("s3cret-canary");
+    test.parity(&["env", "apply", "prod", "--yes"]).status(0);
+    test.parity(&["secrets", "sync", "prod"]).status(0);
+    test.parity(&["promote"])
+        .status(0)
+        .stdout_contains("prod runs the identical digests staging runs");
+
+    // Each environment's service runs in its stack's network, behind its target group.
+    for env in ["staging", "prod"] {
+        let stack = stack(fixture, &format!("parity-envpath-{env}")).unwrap();
+        let cluster = output(&stack, "ClusterName");
+        let services = fixture.ecs(
+            "DescribeServices",
+            json!({"cluster": cluster, "services": ["envpath-web"]}),
+        );
+        let service = &services["services"][0];
+        let network = &service["networkConfiguration"]["awsvpcConfiguration"];
+        let subnets: Vec<String> = output(&stack, "Subnets")
+            .split(',')
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(network["subnets"], json!(subnets), "{env}: {service:#}");
+        assert_eq!(
+            network["securityGroups"],
+            json!([output(&stack, "TaskSecurityGroup")]),
+            "{env}"
+        );
+        assert_eq!(
+            network["assignPublicIp"], "ENABLED",
+            "{env}: public network mode"
+        );
+        assert_eq!(
+            service["loadBalancers"][0]["targetGroupArn"],
+            output(&stack, "TargetGroupWeb"),
+            "{env}: {service:#}"
+        );
+        let task = fixture.ecs(
+            "DescribeTaskDefinition",
+            json!({"taskDefinition": service["taskDefinition"]}),
+        );
+        assert_eq!(
+            task["taskDefinition"]["executionRoleArn"],
+            output(&stack, "ExecutionRoleArn"),
+            "{env}"
+        );
+    }
 }

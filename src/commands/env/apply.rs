@@ -8,12 +8,12 @@ use std::process::ExitCode;
 use serde_json::{Value, json};
 
 use super::{certificate, confirm, watch};
-use crate::aws::AwsContext;
+use crate::aws::{AwsContext, AwsTarget};
 use crate::aws::cloudformation::{self, Computed, Created};
 use crate::cli::{EnvApplyArgs, GlobalArgs, PlanFormat};
 use crate::cloud::change_set::{self, ChangeSet, Kind, Settled};
 use crate::cloud::stack::{self, CERTIFICATE_PARAMETER, SERVICE_CONNECT_PARAMETER, StackData};
-use crate::commands::ship::session::{Cloud, Inputs};
+use crate::commands::ship::session::Inputs;
 use crate::error::{Error, Result};
 use crate::settings::Environment;
 
@@ -33,8 +33,7 @@ async fn apply(
     body: &str,
 ) -> Result<ExitCode> {
     let stack = data.stack_name.as_str();
-    let cloud = Cloud::connect(environment).await?;
-    let ctx = &cloud.ctx;
+    let ctx = &AwsContext::connect(&AwsTarget::for_environment(environment)).await?;
     let existing = cloudformation::describe(ctx, stack).await?;
     if let Some(current) = &existing {
         if change_set::settled(&current.status) == Settled::Moving {

@@ -10,11 +10,11 @@ use std::time::{Duration, Instant};
 
 use super::{confirm, watch};
 use crate::aws::cloudformation::{self, Resource};
-use crate::aws::{AwsContext, ecs_teardown};
+use crate::aws::{AwsContext, AwsTarget, ecs_teardown};
 use crate::cli::{EnvDestroyArgs, GlobalArgs};
 use crate::cloud::stack;
 use crate::cloud::stack_outputs::keys;
-use crate::commands::ship::session::{Cloud, Inputs};
+use crate::commands::ship::session::Inputs;
 use crate::error::{Error, Result};
 
 /// How long deleted services may take to drain.
@@ -26,8 +26,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &EnvDestroyArgs) -> Result<ExitCode
     let environment = inputs.environment(&args.env)?;
     let stack = stack::stack_data(&inputs.project, &inputs.settings, &args.env)?.stack_name;
     crate::commands::block_on(async {
-        let cloud = Cloud::connect(environment).await?;
-        let ctx = &cloud.ctx;
+        let ctx = &AwsContext::connect(&AwsTarget::for_environment(environment)).await?;
         let Some(found) = cloudformation::describe(ctx, &stack).await? else {
             eprintln!(
                 "environment `{}` has no stack {stack}; nothing to destroy",

@@ -43,15 +43,11 @@ pub(crate) fn print_stdout(text: &str) {
 }
 
 /// The cloud services of the project (those `x-parity` does not keep local).
-pub(crate) fn cloud_services(project: &crate::compose::model::Project) -> Result<Vec<String>> {
-    let xs = crate::compose::x_parity::read_all(project)?;
-    Ok(project
+pub(crate) fn cloud_services(project: &crate::compose::model::Project) -> Vec<String> {
+    project
         .services
-        .keys()
-        .filter(|name| {
-            xs.get(*name)
-                .is_some_and(|x| x.cloud && x.sidecar_of.is_none())
-        })
-        .cloned()
-        .collect())
+        .iter()
+        .filter(|(_, s)| s.x_parity.cloud && s.x_parity.sidecar_of.is_none())
+        .map(|(name, _)| name.clone())
+        .collect()
 }

@@ -2,19 +2,25 @@
 //! `status` see the environment `parity env apply` built: before they run,
 //! each named environment that parity.toml leaves without subnets or an
 //! execution role is completed from its stack's outputs
-//! (`cloud::stack_outputs::fill`; values set in parity.toml win). Without a
-//! stack the environment is left as it is, and the command's own check says
-//! what is missing and to run `parity env apply ENV`.
+//! (`cloud::stack_outputs::fill`; values set in parity.toml win). With
+//! neither, a command that needs them stops (exit 2) saying to run
+//! `parity env apply ENV`; `status` just shows the environment as it is.
 
 use crate::aws::{AwsContext, AwsTarget, cloudformation};
 use crate::cloud::stack;
 use crate::cloud::stack_outputs::{fill, needs_stack};
 use crate::compose::model::Project;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::settings::Settings;
 
-/// Completes the named environments of `settings` from their stacks.
-pub(crate) fn resolve(settings: &mut Settings, project: &Project, names: &[&str]) -> Result<()> {
+/// Completes the named environments of `settings` from their stacks;
+/// `required`: an environment with neither settings nor stack is an error.
+pub(crate) fn resolve(
+    settings: &mut Settings,
+    project: &Project,
+    names: &[&str],
+    required: bool,
+) -> Result<()> {
     for name in names {
         let environment = settings.environment(name)?;
         if !needs_stack(environment) {
@@ -29,6 +35,16 @@ pub(crate) fn resolve(settings: &mut Settings, project: &Project, names: &[&str]
         .map(|found| found.outputs)
         .unwrap_or_default();
         if outputs.is_empty() {
+            if required {
+                return Err(Error::input(format!(
+                    "environment `{name}` has no subnets or execution role in {}, and no stack {} to read them from",
+                    settings.path.display(),
+                    data.stack_name
+                ))
+                .with_help(format!(
+                    "run `parity env apply {name}` to build the environment, or set subnets, security_groups and execution_role_arn for it in parity.toml"
+                )));
+            }
             continue;
         }
         let filled = fill(environment, &outputs, &data);

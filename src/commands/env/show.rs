@@ -7,11 +7,11 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
-use crate::aws::cloudformation;
+use crate::aws::{AwsContext, AwsTarget, cloudformation};
 use crate::cli::{EnvShowArgs, GlobalArgs, PlanFormat};
 use crate::cloud::stack;
 use crate::cloud::stack_outputs::keys;
-use crate::commands::ship::session::{Cloud, Inputs};
+use crate::commands::ship::session::Inputs;
 use crate::error::{Error, Result};
 
 pub(crate) fn run(global: &GlobalArgs, args: &EnvShowArgs) -> Result<ExitCode> {
@@ -19,10 +19,10 @@ pub(crate) fn run(global: &GlobalArgs, args: &EnvShowArgs) -> Result<ExitCode> {
     let environment = inputs.environment(&args.env)?;
     let data = stack::stack_data(&inputs.project, &inputs.settings, &args.env)?;
     let stack = data.stack_name.clone();
-    let services = super::cloud_services(&inputs.project)?;
+    let services = super::cloud_services(&inputs.project);
     crate::commands::block_on(async {
-        let cloud = Cloud::connect(environment).await?;
-        let Some(found) = cloudformation::describe(&cloud.ctx, &stack).await? else {
+        let ctx = AwsContext::connect(&AwsTarget::for_environment(environment)).await?;
+        let Some(found) = cloudformation::describe(&ctx, &stack).await? else {
             return Err(Error::failed(format!(
                 "environment `{}` has no stack {stack} yet",
                 args.env

@@ -31,7 +31,7 @@ impl Inputs {
     /// stacks' outputs where parity.toml leaves them unset (`parity env apply`).
     pub(crate) fn load_for(global: &GlobalArgs, environments: &[&str]) -> Result<Self> {
         let mut inputs = Self::load(global)?;
-        crate::commands::env::resolve(&mut inputs.settings, &inputs.project, environments)?;
+        crate::commands::env::resolve(&mut inputs.settings, &inputs.project, environments, true)?;
         Ok(inputs)
     }
 
