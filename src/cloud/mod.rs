@@ -12,6 +12,7 @@ pub(crate) mod promotion;
 pub(crate) mod release;
 pub(crate) mod rollout;
 pub(crate) mod secrets_plan;
+pub(crate) mod stack;
 pub(crate) mod unsupported;
 pub(crate) mod variables;
 
