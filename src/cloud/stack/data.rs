@@ -10,7 +10,7 @@ use super::iam::ExecutionPolicy;
 use super::load_balancer::LoadBalancer;
 use super::network::NetworkData;
 use super::repositories::Repository;
-use crate::cloud::plan::{APP_TAG, ENVIRONMENT_TAG};
+use crate::cloud::tags;
 use crate::compose::model::Project;
 use crate::error::Result;
 use crate::settings::Settings;
@@ -76,7 +76,7 @@ pub(crate) fn stack_data(
     let app = settings.app().to_owned();
     let network = NetworkData::of(environment);
     let repositories = super::repositories::repositories(project, settings, environment)?;
-    let load_balancer = super::load_balancer::load_balancer(project, settings, environment)?;
+    let load_balancer = super::load_balancer::load_balancer(project, environment)?;
     let execution_policy = ExecutionPolicy::of(environment, &repositories);
     Ok(StackData {
         stack_name: stack_name(&app, env_name),
@@ -90,11 +90,11 @@ pub(crate) fn stack_data(
         ),
         tags: vec![
             Tag {
-                key: APP_TAG.to_owned(),
+                key: tags::APP.to_owned(),
                 value: app.clone(),
             },
             Tag {
-                key: ENVIRONMENT_TAG.to_owned(),
+                key: tags::ENVIRONMENT.to_owned(),
                 value: env_name.to_owned(),
             },
         ],

@@ -1,21 +1,19 @@
 //! The environment's ECR repositories: one per distinct build of the cloud
-//! services (services that share a `build:` share a repository).
-//!
-//! The grouping itself is a stand-in until the foundation's shared function
-//! (one build -> its repository and the services sharing it) is on main.
+//! services, named by [`crate::cloud::image_build`] (the name deploy pushes
+//! to and promote copies to), shared by the services that share the build.
 
 use serde::Serialize;
 
 use super::names;
-use crate::compose::model::{Build, Project};
-use crate::compose::x_parity;
+use crate::cloud::image_build::image_builds;
+use crate::compose::model::Project;
 use crate::error::Result;
 use crate::settings::{Environment, Settings};
 
 /// One ECR repository of the stack.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct Repository {
-    /// `<app>/<name>`.
+    /// `<app>` or `<app>/<build>`.
     pub(crate) name: String,
     /// The resource's logical id and the output key of its URI.
     pub(crate) logical_id: String,
@@ -32,31 +30,20 @@ pub(crate) fn repositories(
     settings: &Settings,
     environment: &Environment,
 ) -> Result<Vec<Repository>> {
-    let xs = x_parity::read_all(project)?;
-    let mut builds: Vec<(&Build, Vec<String>)> = Vec::new();
-    for (name, service) in &project.services {
-        let (Some(build), Some(x)) = (&service.build, xs.get(name)) else {
-            continue;
-        };
-        if !x.cloud {
-            continue;
-        }
-        match builds.iter_mut().find(|(b, _)| *b == build) {
-            Some((_, services)) => services.push(name.clone()),
-            None => builds.push((build, vec![name.clone()])),
-        }
-    }
+    let cloud: Vec<&str> = project
+        .services
+        .iter()
+        .filter(|(_, service)| service.x_parity.cloud)
+        .map(|(name, _)| name.as_str())
+        .collect();
     let create = !shares_registry_with_source(settings, environment);
-    let repositories: Vec<Repository> = builds
+    let repositories: Vec<Repository> = image_builds(project, settings.app(), &cloud)
         .into_iter()
-        .map(|(_, services)| {
-            let name = environment.repository(&services[0]);
-            Repository {
-                logical_id: names::repository_output(&name),
-                name,
-                services,
-                create,
-            }
+        .map(|build| Repository {
+            logical_id: names::repository_output(&build.repository),
+            name: build.repository,
+            services: build.services,
+            create,
         })
         .collect();
     names::check_distinct(

@@ -36,9 +36,14 @@ fn built(context: &str, port: Option<u16>) -> Service {
     }
 }
 
+fn x(block: &serde_json::Value) -> crate::compose::x_parity::XParity {
+    crate::compose::x_parity::tests::from_json("service", block).unwrap_or_else(|e| panic!("{e}"))
+}
+
 fn project(services: Vec<(&str, Service)>) -> Project {
     Project {
         name: "shop".into(),
+        working_dir: "/app".into(),
         services: services
             .into_iter()
             .map(|(n, mut s)| {
@@ -57,9 +62,7 @@ fn data(project: &Project, extra: &str) -> StackData {
 #[test]
 fn services_sharing_a_build_share_one_repository() {
     let mut migrate = built("/app", None);
-    migrate
-        .extensions
-        .insert("x-parity".into(), json!({"release": true}));
+    migrate.x_parity = x(&json!({"release": true}));
     let project = project(vec![
         ("migrate", migrate),
         ("web", built("/app", Some(3000))),
@@ -80,14 +83,14 @@ fn services_sharing_a_build_share_one_repository() {
     assert_eq!(
         repositories,
         [
-            ("shop/migrate", vec!["migrate", "web"], true),
+            ("shop", vec!["migrate", "web"], true),
             ("shop/worker", vec!["worker"], true)
         ]
     );
     assert_eq!(
         data.execution_policy.repository_arns,
         [
-            "arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/shop/migrate",
+            "arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/shop",
             "arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/shop/worker"
         ]
     );
@@ -96,13 +99,9 @@ fn services_sharing_a_build_share_one_repository() {
 #[test]
 fn only_cloud_services_publishing_a_port_are_public() {
     let mut local = built("/db", Some(5432));
-    local
-        .extensions
-        .insert("x-parity".into(), json!({"cloud": false}));
+    local.x_parity = x(&json!({"cloud": false}));
     let mut release = built("/app", Some(3000));
-    release
-        .extensions
-        .insert("x-parity".into(), json!({"release": true}));
+    release.x_parity = x(&json!({"release": true}));
     let project = project(vec![
         ("db", local),
         ("migrate", release),
@@ -223,12 +222,12 @@ fn a_promoted_environment_in_the_same_account_reuses_the_repositories_and_is_pro
 #[test]
 fn names_that_collapse_to_one_logical_id_are_refused() {
     let project = project(vec![
-        ("web-api", built("/a", None)),
-        ("web_api", built("/b", None)),
+        ("web-api", built("/app/a", Some(80))),
+        ("web_api", built("/app/b", Some(80))),
     ]);
-    let err = stack_data(&project, &settings(""), "staging").unwrap_err();
+    let err = stack_data(&project, &settings("domain = \"example.com\""), "staging").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Input);
-    assert!(err.message().contains("RepositoryWebApi"), "{err}");
+    assert!(err.message().contains("TargetGroupWebApi"), "{err}");
 }
 
 #[test]
@@ -253,4 +252,67 @@ fn network_modes_decide_vpc_nat_and_public_ip() {
         .unwrap()
         .contains("AWS::EC2::VPC\n")
     );
+}
+
+#[test]
+fn x_parity_chooses_public_services_hosts_and_health_check_paths() {
+    let mut internal = built("/app/internal", Some(9000));
+    internal.x_parity = x(&json!({"public": false}));
+    let mut api = built("/app/api", Some(8080));
+    api.x_parity = x(&json!({"host": "api.example.org", "health_check_path": "/healthz"}));
+    let mut admin = built("/app/admin", Some(8000));
+    admin.x_parity = x(&json!({"host": "admin"}));
+    let project = project(vec![
+        ("admin", admin),
+        ("api", api),
+        ("internal", internal),
+        ("web", built("/app", Some(3000))),
+    ]);
+    let lb = data(&project, "domain = \"staging.example.com\"")
+        .load_balancer
+        .expect("a load balancer");
+    let routes: Vec<(&str, Vec<&str>, &str)> = lb
+        .services
+        .iter()
+        .map(|s| {
+            (
+                s.service.as_str(),
+                s.hosts.iter().map(|h| h.name.as_str()).collect(),
+                s.health_check_path.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        routes,
+        [
+            ("admin", vec!["admin.staging.example.com"], "/"),
+            ("api", vec!["api.example.org"], "/healthz"),
+            ("web", vec!["staging.example.com"], "/"),
+        ]
+    );
+    assert_eq!(lb.default_target_group, "TargetGroupWeb");
+    assert_eq!(lb.url.as_deref(), Some("https://staging.example.com"));
+    assert_eq!(lb.ports, [3000, 8000, 8080]);
+}
+
+#[test]
+fn a_public_service_without_a_port_is_refused_at_its_x_parity() {
+    let mut worker = built("/app", None);
+    worker.x_parity = x(&json!({"public": true}));
+    let err = stack_data(&project(vec![("worker", worker)]), &settings(""), "staging").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Input);
+    assert!(
+        err.message()
+            .contains("service `worker` is public but publishes no TCP port"),
+        "{err}"
+    );
+    assert!(err.location().is_some());
+}
+
+#[test]
+fn a_host_label_needs_the_environments_domain() {
+    let mut api = built("/app", Some(8080));
+    api.x_parity = x(&json!({"host": "api"}));
+    let err = stack_data(&project(vec![("api", api)]), &settings(""), "staging").unwrap_err();
+    assert!(err.message().contains("has no domain"), "{err}");
 }
