@@ -7,6 +7,7 @@ pub(crate) mod diff;
 pub(crate) mod fargate;
 pub(crate) mod fields;
 pub(crate) mod healthcheck;
+pub(crate) mod image_build;
 pub(crate) mod image_ref;
 pub(crate) mod names;
 pub(crate) mod plan;
@@ -15,6 +16,7 @@ pub(crate) mod release;
 pub(crate) mod resources;
 pub(crate) mod rollout;
 pub(crate) mod secrets_plan;
+pub(crate) mod tags;
 pub(crate) mod unsupported;
 pub(crate) mod variables;
 

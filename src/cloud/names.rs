@@ -6,7 +6,7 @@
 //! Task definition families, container names, ECS service and cluster names:
 //! letters, digits, `_` and `-`, at most 255 characters. Image repositories:
 //! lowercase, path components of `[a-z0-9]` separated by `.`, `_`, `-`, at
-//! most 256 characters (ECR's rule, which Docker's is a superset of).
+//! most 256 characters.
 
 use crate::error::{Error, Result};
 
@@ -31,9 +31,23 @@ pub(crate) fn ecs_name(service: &str, what: &str, name: &str) -> Result<()> {
     .with_help("rename the compose service (ECS names are built from it), or set the name in parity.toml where it can be set"))
 }
 
-/// The repository a `build:` service's image is pushed to.
-pub(crate) fn repository(service: &str, repository: &str) -> Result<()> {
-    let component_ok = |part: &str| {
+/// An `image:` reference: its repository path must be lowercase (the
+/// registry host, a tag or a digest may be anything Docker accepts). The
+/// repositories parity pushes `build:` images to are made lowercase by
+/// `image_build`.
+pub(crate) fn image(service: &str, reference: &str) -> Result<()> {
+    let name = reference.split('@').next().unwrap_or(reference);
+    let name = match name.rsplit_once(':') {
+        Some((before, tag)) if !tag.contains('/') => before,
+        _ => name,
+    };
+    let mut parts: Vec<&str> = name.split('/').collect();
+    let has_host = parts.len() > 1
+        && (parts[0].contains('.') || parts[0].contains(':') || parts[0] == "localhost");
+    if has_host {
+        parts.remove(0);
+    }
+    let component_ok = |part: &&str| {
         !part.is_empty()
             && part.split(['.', '_', '-']).all(|word| {
                 !word.is_empty()
@@ -42,13 +56,14 @@ pub(crate) fn repository(service: &str, repository: &str) -> Result<()> {
                         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
             })
     };
-    if repository.len() <= MAX_REPOSITORY && repository.split('/').all(component_ok) {
+    let repository = parts.join("/");
+    if repository.len() <= MAX_REPOSITORY && parts.iter().all(component_ok) {
         return Ok(());
     }
     Err(Error::input(format!(
-        "service `{service}`: its image would be pushed to repository `{repository}`, which registries refuse: repositories are lowercase letters and digits separated by `.`, `_`, `-` or `/`"
+        "service `{service}`: image `{reference}`: the repository `{repository}` is not one registries accept: lowercase letters and digits separated by `.`, `_`, `-` or `/`"
     ))
-    .with_help("rename the compose service or the app in parity.toml in lowercase"))
+    .with_help("write the image's repository in lowercase"))
 }
 
 #[cfg(test)]
@@ -66,10 +81,17 @@ mod tests {
     }
 
     #[test]
-    fn repositories_are_lowercase() {
-        assert!(repository("web", "shop/web.api_2-x").is_ok());
-        for bad in ["shop/Web", "shop/web..x", "shop//web", "shop/-web"] {
-            assert!(repository("x", bad).is_err(), "{bad}");
+    fn image_repositories_are_lowercase() {
+        for good in [
+            "shop/web.api_2-x",
+            "nginx:1.27",
+            "Registry.Example.com:5000/acme/web:V1",
+            "localhost/acme/web@sha256:abc",
+        ] {
+            assert!(image("web", good).is_ok(), "{good}");
+        }
+        for bad in ["Acme/web:1", "shop/web..x", "shop//web", "shop/-web"] {
+            assert!(image("x", bad).is_err(), "{bad}");
         }
     }
 }

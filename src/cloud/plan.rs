@@ -9,17 +9,12 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value, json};
 
 use super::container::{self, Container};
-use super::promotion::{COMMIT_TAG, COMPOSE_HASH_TAG};
-use super::{fargate, names, resources};
+use super::image_build::{ImageBuild, build_of, image_builds};
+use super::{fargate, names, resources, tags};
 use crate::compose::model::{Condition, Project, Service};
 use crate::compose::x_parity::{self, XParity, XParityMap};
 use crate::error::{Error, Result};
 use crate::settings::{Environment, Settings};
-
-/// Tag keys parity puts on every task definition (besides the compose hash and commit).
-pub(crate) const APP_TAG: &str = "parity:app";
-pub(crate) const ENVIRONMENT_TAG: &str = "parity:environment";
-pub(crate) const SERVICE_TAG: &str = "parity:service";
 
 /// The image a service's container runs, as the deploy resolved it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -42,9 +37,9 @@ pub(crate) struct PlanInputs {
     /// The AWS account (from parity.toml or STS).
     pub(crate) account_id: String,
     pub(crate) images: ImageRefs,
-    /// [`super::promotion::compose_hash`] of the normalized project.
+    /// [`super::tags::compose_hash`] of the normalized project.
     pub(crate) compose_hash: String,
-    /// The git commit the images are built from, when known.
+    /// [`super::tags::commit`]: the git commit the images are built from, when known.
     pub(crate) git_commit: Option<String>,
 }
 
@@ -135,7 +130,7 @@ pub(crate) fn plan(
 ) -> Result<Plan> {
     let environment = settings.environment(env_name)?;
     let app = settings.app();
-    let xs = x_parity::read_all(project)?;
+    let xs = x_parity::by_service(project);
     let cloud_services: Vec<&str> = project
         .services
         .keys()
@@ -169,6 +164,14 @@ pub(crate) fn plan(
         warnings: Vec::new(),
     };
     let network = network_configuration(environment);
+    let with_sidecars: Vec<&str> = project
+        .services
+        .keys()
+        .filter(|n| xs.get(*n).is_some_and(|x| x.cloud))
+        .map(String::as_str)
+        .collect();
+    let builds = image_builds(project, app, &with_sidecars);
+    shared_build_notes(&builds, environment, inputs, &mut plan);
     for (name, service) in &project.services {
         let x = &xs[name];
         if !x.cloud || x.sidecar_of.is_some() {
@@ -186,6 +189,7 @@ pub(crate) fn plan(
             app,
             inputs,
             execution_role,
+            builds: &builds,
         };
         names::ecs_name(name, "ECS cluster", &environment.cluster())?;
         let task = task_definition(&ctx, name, service, &mut plan)?;
@@ -207,6 +211,25 @@ pub(crate) fn plan(
     Ok(plan)
 }
 
+/// One note per image that several services share, naming them and where it goes.
+fn shared_build_notes(
+    builds: &[ImageBuild],
+    environment: &Environment,
+    inputs: &PlanInputs,
+    plan: &mut Plan,
+) {
+    for build in builds.iter().filter(|b| b.services.len() > 1) {
+        let services: Vec<String> = build.services.iter().map(|s| format!("`{s}`")).collect();
+        plan.notes.push(format!(
+            "services {} share one image, built once from {} and pushed to {}/{}",
+            services.join(", "),
+            build.source,
+            environment.registry(&inputs.account_id),
+            build.repository
+        ));
+    }
+}
+
 /// What every task definition's construction reads.
 struct Context<'a> {
     project: &'a Project,
@@ -215,6 +238,8 @@ struct Context<'a> {
     app: &'a str,
     inputs: &'a PlanInputs,
     execution_role: &'a str,
+    /// The distinct image builds, and the repository each is pushed to.
+    builds: &'a [ImageBuild],
 }
 
 impl Context<'_> {
@@ -222,11 +247,11 @@ impl Context<'_> {
         if let Some(image) = self.inputs.images.get(name) {
             return Ok(image.reference.clone());
         }
-        if service.build.is_some() {
+        if let Some(build) = build_of(self.builds, name) {
             return Ok(format!(
                 "{}/{}",
                 self.environment.registry(&self.inputs.account_id),
-                self.environment.repository(name)
+                build.repository
             ));
         }
         service.image.clone().ok_or_else(|| {
@@ -281,8 +306,8 @@ fn task_definition(
         let mut named = (*member_service).clone();
         (*member).clone_into(&mut named.name);
         names::ecs_name(member, "container name", member)?;
-        if member_service.build.is_some() {
-            names::repository(member, &ctx.environment.repository(member))?;
+        if let (None, Some(image)) = (&member_service.build, &member_service.image) {
+            names::image(member, image)?;
         }
         let image_input = ctx.inputs.images.get(*member);
         let container = container::translate(&container::Input {
@@ -365,13 +390,13 @@ fn task_definition(
     request.insert("cpu".into(), json!(size.cpu.to_string()));
     request.insert("memory".into(), json!(size.memory_mib.to_string()));
     let mut tags = vec![
-        json!({"key": APP_TAG, "value": ctx.app}),
-        json!({"key": ENVIRONMENT_TAG, "value": ctx.environment.name()}),
-        json!({"key": SERVICE_TAG, "value": name}),
-        json!({"key": COMPOSE_HASH_TAG, "value": ctx.inputs.compose_hash}),
+        json!({"key": tags::APP, "value": ctx.app}),
+        json!({"key": tags::ENVIRONMENT, "value": ctx.environment.name()}),
+        json!({"key": tags::SERVICE, "value": name}),
+        json!({"key": tags::COMPOSE_HASH, "value": ctx.inputs.compose_hash}),
     ];
     if let Some(commit) = &ctx.inputs.git_commit {
-        tags.push(json!({"key": COMMIT_TAG, "value": commit}));
+        tags.push(json!({"key": tags::COMMIT, "value": commit}));
     }
     request.insert("tags".into(), Value::Array(tags));
     request.insert(

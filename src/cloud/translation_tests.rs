@@ -147,15 +147,10 @@ fn names_ecs_refuses_are_refused_before_any_call() {
         "{}",
         err.message()
     );
-    let mut built = service("ignored");
-    built.image = None;
-    built.build = Some(crate::compose::model::Build {
-        context: "/src".into(),
-        ..Default::default()
-    });
-    let err = refused(&project(vec![("Web", built)]));
+    let err = refused(&project(vec![("web", service("Acme/web:1"))]));
     assert!(
-        err.message().contains("repository `shop/Web`"),
+        err.message()
+            .contains("image `Acme/web:1`: the repository `Acme/web`"),
         "{}",
         err.message()
     );

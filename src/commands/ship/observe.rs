@@ -38,7 +38,7 @@ pub(crate) struct Running {
 
 /// The cloud services of the project (no sidecars: they live in their parent's task).
 pub(crate) fn cloud_services(project: &Project) -> Result<Vec<(String, bool)>> {
-    let xs = x_parity::read_all(project)?;
+    let xs = x_parity::by_service(project);
     Ok(project
         .services
         .keys()
@@ -119,7 +119,7 @@ pub(crate) async fn observe(
 async fn last_completed_release(ctx: &AwsContext, family: &str) -> Result<Option<Running>> {
     for arn in ecs::list_revisions(ctx, family).await? {
         let td = ecs::describe_task_definition(ctx, &arn).await?;
-        if td.tags.contains_key(super::rollout::COMPLETED_TAG) {
+        if td.tags.contains_key(crate::cloud::tags::COMPLETED) {
             return Ok(Some(Running {
                 task_definition: td.arn,
                 family: td.family,
