@@ -6,9 +6,14 @@
 //! change; everything else compares by value. Fields ECS adds on its own
 //! (ARNs, revision, status, empty lists, a container `cpu` of 0) are not changes.
 //! A task definition holds secrets only as `valueFrom` references, so a diff
-//! can never show a secret value.
+//! can never show a secret value. An image the plan names without a digest
+//! (a `build:` repository, a published tag) is the same as the running image
+//! of that name pinned by any digest: the digest is only known once deploy
+//! builds or pins it, and the `parity:commit` tag says whether the source moved.
 
 use serde_json::{Map, Value};
+
+use super::image_ref::ImageRef;
 
 /// The RegisterTaskDefinition fields: all a diff compares.
 const REQUEST_FIELDS: &[&str] = &[
@@ -86,6 +91,19 @@ pub(crate) fn task_definition(running: &Value, planned: &Value) -> Vec<Change> {
             .collect();
         before.insert("tags".into(), Value::Array(kept));
     }
+    if let (Some(Value::Array(old)), Some(Value::Array(new))) = (
+        before.get("containerDefinitions"),
+        after.get_mut("containerDefinitions"),
+    ) {
+        for container in new.iter_mut() {
+            let running = old.iter().find(|c| c["name"] == container["name"]);
+            if let Some(image) = running.and_then(|c| c["image"].as_str())
+                && pinned_at_deploy(image, container["image"].as_str().unwrap_or_default())
+            {
+                container["image"] = Value::String(image.to_owned());
+            }
+        }
+    }
     let mut changes = Vec::new();
     compare(
         "",
@@ -94,6 +112,16 @@ pub(crate) fn task_definition(running: &Value, planned: &Value) -> Vec<Change> {
         &mut changes,
     );
     changes
+}
+
+/// `running` is `planned` (which names no digest) pinned by a digest.
+fn pinned_at_deploy(running: &str, planned: &str) -> bool {
+    match (ImageRef::parse(running), ImageRef::parse(planned)) {
+        (Ok(running), Ok(planned)) => {
+            planned.digest.is_none() && running.digest.is_some() && running.name() == planned.name()
+        }
+        _ => false,
+    }
 }
 
 /// Drops what ECS fills in by itself: empty lists and objects, nulls, and a container cpu of 0.
@@ -256,5 +284,22 @@ mod tests {
                 "+ containerDefinitions[web].environment[B]: {\"name\":\"B\",\"value\":\"2\"}",
             ]
         );
+    }
+
+    #[test]
+    fn an_image_the_plan_cannot_pin_yet_matches_its_pinned_self_only() {
+        let digest = format!("sha256:{}", "a".repeat(64));
+        let with_image = |image: &str| json!({"family": "f", "containerDefinitions": [{"name": "web", "image": image}]});
+        let running = with_image(&format!("127.0.0.1:5000/shop@{digest}"));
+        assert_eq!(
+            task_definition(&running, &with_image("127.0.0.1:5000/shop")),
+            vec![]
+        );
+        assert_eq!(
+            task_definition(&running, &with_image("127.0.0.1:5000/shop/web")).len(),
+            1
+        );
+        let other = format!("127.0.0.1:5000/shop@sha256:{}", "b".repeat(64));
+        assert_eq!(task_definition(&running, &with_image(&other)).len(), 1);
     }
 }

@@ -6,12 +6,14 @@ pub(crate) mod deploy_lock;
 pub(crate) mod diff;
 pub(crate) mod fargate;
 pub(crate) mod healthcheck;
+pub(crate) mod image_build;
 pub(crate) mod image_ref;
 pub(crate) mod plan;
 pub(crate) mod promotion;
 pub(crate) mod release;
 pub(crate) mod rollout;
 pub(crate) mod secrets_plan;
+pub(crate) mod tags;
 pub(crate) mod unsupported;
 pub(crate) mod variables;
 

@@ -10,16 +10,12 @@ use serde_json::{Map, Value, json};
 
 use super::container::{self, Container};
 use super::fargate;
-use super::promotion::{COMMIT_TAG, COMPOSE_HASH_TAG};
+use super::image_build::{ImageBuild, build_of, image_builds};
+use super::tags;
 use crate::compose::model::{Condition, Project, Service};
 use crate::compose::x_parity::{self, XParity, XParityMap};
 use crate::error::{Error, Result};
 use crate::settings::{Environment, Settings};
-
-/// Tag keys parity puts on every task definition (besides the compose hash and commit).
-pub(crate) const APP_TAG: &str = "parity:app";
-pub(crate) const ENVIRONMENT_TAG: &str = "parity:environment";
-pub(crate) const SERVICE_TAG: &str = "parity:service";
 
 /// The image a service's container runs, as the deploy resolved it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -42,9 +38,9 @@ pub(crate) struct PlanInputs {
     /// The AWS account (from parity.toml or STS).
     pub(crate) account_id: String,
     pub(crate) images: ImageRefs,
-    /// [`super::promotion::compose_hash`] of the normalized project.
+    /// [`super::tags::compose_hash`] of the normalized project.
     pub(crate) compose_hash: String,
-    /// The git commit the images are built from, when known.
+    /// [`super::tags::commit`]: the git commit the images are built from, when known.
     pub(crate) git_commit: Option<String>,
 }
 
@@ -169,6 +165,14 @@ pub(crate) fn plan(
         warnings: Vec::new(),
     };
     let network = network_configuration(environment);
+    let with_sidecars: Vec<&str> = project
+        .services
+        .keys()
+        .filter(|n| xs.get(*n).is_some_and(|x| x.cloud))
+        .map(String::as_str)
+        .collect();
+    let builds = image_builds(project, app, &with_sidecars);
+    shared_build_notes(&builds, environment, inputs, &mut plan);
     for (name, service) in &project.services {
         let x = &xs[name];
         if !x.cloud || x.sidecar_of.is_some() {
@@ -186,6 +190,7 @@ pub(crate) fn plan(
             app,
             inputs,
             execution_role,
+            builds: &builds,
         };
         let task = task_definition(&ctx, name, service, &mut plan)?;
         if x.release {
@@ -205,6 +210,25 @@ pub(crate) fn plan(
     Ok(plan)
 }
 
+/// One note per image that several services share, naming them and where it goes.
+fn shared_build_notes(
+    builds: &[ImageBuild],
+    environment: &Environment,
+    inputs: &PlanInputs,
+    plan: &mut Plan,
+) {
+    for build in builds.iter().filter(|b| b.services.len() > 1) {
+        let services: Vec<String> = build.services.iter().map(|s| format!("`{s}`")).collect();
+        plan.notes.push(format!(
+            "services {} share one image, built once from {} and pushed to {}/{}",
+            services.join(", "),
+            build.source,
+            environment.registry(&inputs.account_id),
+            build.repository
+        ));
+    }
+}
+
 /// What every task definition's construction reads.
 struct Context<'a> {
     project: &'a Project,
@@ -213,6 +237,8 @@ struct Context<'a> {
     app: &'a str,
     inputs: &'a PlanInputs,
     execution_role: &'a str,
+    /// The distinct image builds, and the repository each is pushed to.
+    builds: &'a [ImageBuild],
 }
 
 impl Context<'_> {
@@ -220,11 +246,11 @@ impl Context<'_> {
         if let Some(image) = self.inputs.images.get(name) {
             return Ok(image.reference.clone());
         }
-        if service.build.is_some() {
+        if let Some(build) = build_of(self.builds, name) {
             return Ok(format!(
                 "{}/{}",
                 self.environment.registry(&self.inputs.account_id),
-                self.environment.repository(name)
+                build.repository
             ));
         }
         service.image.clone().ok_or_else(|| {
@@ -358,13 +384,13 @@ fn task_definition(
     request.insert("cpu".into(), json!(size.cpu.to_string()));
     request.insert("memory".into(), json!(size.memory_mib.to_string()));
     let mut tags = vec![
-        json!({"key": APP_TAG, "value": ctx.app}),
-        json!({"key": ENVIRONMENT_TAG, "value": ctx.environment.name()}),
-        json!({"key": SERVICE_TAG, "value": name}),
-        json!({"key": COMPOSE_HASH_TAG, "value": ctx.inputs.compose_hash}),
+        json!({"key": tags::APP, "value": ctx.app}),
+        json!({"key": tags::ENVIRONMENT, "value": ctx.environment.name()}),
+        json!({"key": tags::SERVICE, "value": name}),
+        json!({"key": tags::COMPOSE_HASH, "value": ctx.inputs.compose_hash}),
     ];
     if let Some(commit) = &ctx.inputs.git_commit {
-        tags.push(json!({"key": COMMIT_TAG, "value": commit}));
+        tags.push(json!({"key": tags::COMMIT, "value": commit}));
     }
     request.insert("tags".into(), Value::Array(tags));
     request.insert(

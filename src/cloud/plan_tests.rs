@@ -342,3 +342,32 @@ fn unknown_environment_is_bad_input() {
     assert!(err.message().contains("staging"));
     let _: IndexMap<String, String> = IndexMap::new();
 }
+
+#[test]
+fn services_sharing_a_build_run_one_image_named_for_it_and_the_plan_says_so() {
+    let build = crate::compose::model::Build {
+        context: "/src/shop".into(),
+        dockerfile: "Dockerfile".into(),
+        ..Default::default()
+    };
+    let built = Service {
+        build: Some(build),
+        ..Service::default()
+    };
+    let mut project = project(vec![("migrate", built.clone()), ("web", built)]);
+    project.working_dir = "/src/shop".into();
+    let plan = plan(&project, &settings(), "staging", &inputs()).unwrap();
+    let images: Vec<&Value> = plan
+        .task_definitions
+        .iter()
+        .map(|t| &t.request["containerDefinitions"][0]["image"])
+        .collect();
+    let repository = json!("123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop");
+    assert_eq!(images, [&repository, &repository]);
+    assert!(
+        plan.notes.iter().any(|n| n
+            == "services `migrate`, `web` share one image, built once from . and pushed to 123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop"),
+        "{:?}",
+        plan.notes
+    );
+}

@@ -27,20 +27,6 @@ pub(crate) struct SourceService {
 /// What promotion carries: per compose service, container -> pinned image.
 pub(crate) type Promotion = IndexMap<String, IndexMap<String, ImageRef>>;
 
-/// The tag key under which parity records the compose hash on a task definition.
-pub(crate) const COMPOSE_HASH_TAG: &str = "parity:compose-hash";
-/// The tag key for the git commit the image was built from.
-pub(crate) const COMMIT_TAG: &str = "parity:commit";
-/// The tag key for when the task definition was deployed (seconds since the epoch).
-pub(crate) const DEPLOYED_AT_TAG: &str = "parity:deployed-at";
-
-/// The hash of a normalized compose model (its canonical JSON).
-pub(crate) fn compose_hash(canonical_json: &[u8]) -> String {
-    super::image_ref::Digest::of(canonical_json)
-        .short()
-        .to_owned()
-}
-
 /// Checks the preconditions; on success, the digests to deploy. `Err` lists
 /// every reason to refuse, so one run shows all of them.
 pub(crate) fn check(
@@ -205,12 +191,5 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.len(), 3, "{err:?}");
-    }
-
-    #[test]
-    fn compose_hash_is_stable_and_short() {
-        assert_eq!(compose_hash(b"{}"), compose_hash(b"{}"));
-        assert_ne!(compose_hash(b"{}"), compose_hash(b"{ }"));
-        assert_eq!(compose_hash(b"{}").len(), 12);
     }
 }

@@ -5,11 +5,12 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use super::ship::build::{build_and_push, default_tag};
+use super::ship::build::build_and_push;
 use super::ship::session::{Cloud, Inputs};
 use super::ship::{lock, notify, rollout};
 use crate::aws::{ecr, ecs, parameters};
 use crate::cli::{DeployArgs, GlobalArgs};
+use crate::cloud::image_build::image_builds;
 use crate::cloud::plan::{PlanInputs, plan};
 use crate::compose::x_parity;
 use crate::error::{Error, Result};
@@ -65,7 +66,7 @@ async fn deploy(
         account_id: cloud.account_id.clone(),
         images: Default::default(),
         compose_hash: inputs.compose_hash.clone(),
-        git_commit: default_tag(&inputs.project.working_dir),
+        git_commit: super::ship::source::git_commit(&inputs.project.working_dir),
     };
     plan(&inputs.project, &inputs.settings, &args.env, &plan_inputs)?;
     let tag = args
@@ -74,9 +75,11 @@ async fn deploy(
         .or_else(|| plan_inputs.git_commit.clone())
         .unwrap_or_else(|| format!("parity-{}", super::ship::now()));
 
+    let names: Vec<&str> = cloud_services.iter().map(|s| s.name.as_str()).collect();
+    let builds = image_builds(&inputs.project, inputs.settings.app(), &names);
     plan_inputs.images = build_and_push(
         &inputs.project,
-        environment,
+        &builds,
         &cloud_services,
         &tag,
         &client,

@@ -7,7 +7,6 @@
 //! AWS client; `--format json` makes no ECS calls (it prints the requests only).
 
 use std::fmt::Write as _;
-use std::path::Path;
 use std::process::ExitCode;
 
 use serde_json::Value;
@@ -16,7 +15,6 @@ use crate::aws::{AwsContext, AwsTarget};
 use crate::cli::{GlobalArgs, PlanArgs, PlanFormat};
 use crate::cloud::diff::{self, Change};
 use crate::cloud::{Plan, PlanInputs};
-use crate::compose::model::Project;
 use crate::error::{Error, Result};
 use crate::settings::{Environment, Settings};
 
@@ -27,8 +25,8 @@ pub(crate) fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<ExitCode> {
     let mut inputs = PlanInputs {
         account_id: String::new(),
         images: crate::cloud::ImageRefs::new(),
-        compose_hash: compose_hash(&project),
-        git_commit: git_commit(&project.working_dir),
+        compose_hash: crate::cloud::tags::compose_hash(&project),
+        git_commit: super::ship::source::git_commit(&project.working_dir),
     };
     if args.offline {
         let account = environment.account_id().ok_or_else(|| {
@@ -76,30 +74,6 @@ pub(crate) fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<ExitCode> {
         );
         Ok(ExitCode::SUCCESS)
     })
-}
-
-/// parity.toml: `--settings`, else next to the compose file.
-/// The hash recorded on task definitions: of the normalized compose model, so
-/// formatting-only edits to the file do not count as drift.
-pub(crate) fn compose_hash(project: &Project) -> String {
-    let canonical = serde_json::to_vec(project).unwrap_or_default();
-    crate::cloud::promotion::compose_hash(&canonical)
-}
-
-/// `git rev-parse HEAD` in the project directory, when it is a repository.
-fn git_commit(dir: &Path) -> Option<String> {
-    let output = std::process::Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["rev-parse", "HEAD"])
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    if !output.status.success() {
-        return None;
-    }
-    let commit = String::from_utf8(output.stdout).ok()?.trim().to_owned();
-    (!commit.is_empty()).then_some(commit)
 }
 
 /// What one planned task definition is compared against.

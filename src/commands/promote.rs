@@ -18,7 +18,8 @@ use super::ship::{lock, notify, rollout};
 use crate::cli::{GlobalArgs, PromoteArgs};
 use crate::cloud::image_ref::ImageRef;
 use crate::cloud::plan::{ImageInput, ImageRefs, PlanInputs, plan};
-use crate::cloud::promotion::{self, COMMIT_TAG, COMPOSE_HASH_TAG, SourceService};
+use crate::cloud::promotion::{self, SourceService};
+use crate::cloud::tags;
 use crate::error::{Error, Result};
 use crate::registry::copy::copy_image;
 
@@ -100,7 +101,8 @@ async fn promote(args: &PromoteArgs, inputs: &Inputs) -> Result<ExitCode> {
         let reference = if !in_source_registry || from_registry.host == to_registry.host {
             image.pinned(&digest)
         } else {
-            let repository = to_env.repository(service);
+            // The same repository name in both registries: named for the build.
+            let repository = image.repository.clone();
             let copied = copy_image(
                 &client,
                 &from_registry,
@@ -134,7 +136,7 @@ async fn promote(args: &PromoteArgs, inputs: &Inputs) -> Result<ExitCode> {
     }
     let commit = views
         .iter()
-        .filter_map(|v| v.running.as_ref()?.tags.get(COMMIT_TAG).cloned())
+        .filter_map(|v| v.running.as_ref()?.tags.get(tags::COMMIT).cloned())
         .next();
     let plan_inputs = PlanInputs {
         account_id: target.account_id.clone(),
@@ -230,7 +232,7 @@ fn source_service(view: &ServiceView) -> Option<SourceService> {
         service: view.service.clone(),
         rollout_states: running.rollout_states.clone(),
         images: running.images.iter().cloned().collect(),
-        compose_hash: running.tags.get(COMPOSE_HASH_TAG).cloned(),
+        compose_hash: running.tags.get(tags::COMPOSE_HASH).cloned(),
     })
 }
 

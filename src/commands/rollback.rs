@@ -6,7 +6,6 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use super::ship::observe::observe;
-use super::ship::rollout::COMPLETED_TAG;
 use super::ship::session::{Cloud, Inputs};
 use super::ship::wait::{Target, wait_for};
 use super::ship::{lock, notify};
@@ -119,7 +118,7 @@ async fn destination(
     }
     for arn in revisions.iter().filter(|a| revision_of(a) < current) {
         let td = ecs::describe_task_definition(ctx, arn).await?;
-        if td.tags.contains_key(COMPLETED_TAG) {
+        if td.tags.contains_key(crate::cloud::tags::COMPLETED) {
             return Ok(td.arn);
         }
     }

@@ -12,7 +12,7 @@ use super::ship::session::{Cloud, Inputs};
 use crate::cli::{GlobalArgs, StatusArgs, TableFormat};
 use crate::cloud::deploy_lock::utc_timestamp;
 use crate::cloud::image_ref::ImageRef;
-use crate::cloud::promotion::{COMMIT_TAG, DEPLOYED_AT_TAG};
+use crate::cloud::tags;
 use crate::error::Result;
 
 pub(crate) fn run(global: &GlobalArgs, args: &StatusArgs) -> Result<ExitCode> {
@@ -94,7 +94,7 @@ fn service_json(view: &ServiceView) -> Value {
     };
     let deployed_at = running
         .tags
-        .get(DEPLOYED_AT_TAG)
+        .get(tags::DEPLOYED_AT)
         .and_then(|s| s.parse::<u64>().ok())
         .map(utc_timestamp);
     json!({
@@ -105,7 +105,7 @@ fn service_json(view: &ServiceView) -> Value {
         "revision": format!("{}:{}", running.family, running.revision),
         "image": running.images.iter().find(|(c, _)| *c == view.service).or(running.images.first()).map(|(_, i)| i),
         "digest": digest_of(view),
-        "commit": running.tags.get(COMMIT_TAG),
+        "commit": running.tags.get(tags::COMMIT),
         "rollout": running.rollout_states.join(","),
         "running": running.running,
         "desired": running.desired,

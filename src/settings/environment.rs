@@ -261,11 +261,6 @@ impl Environment {
         }
     }
 
-    /// The repository (without host) a built service's image is pushed to: `<app>/<service>`.
-    pub(crate) fn repository(&self, service: &str) -> String {
-        format!("{}/{service}", self.app)
-    }
-
     pub(crate) fn log_group(&self) -> String {
         self.log_group
             .clone()

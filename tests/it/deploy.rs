@@ -124,6 +124,25 @@ registry = "{host}"
         cmd.spawn().expect("spawn parity")
     }
 
+    /// Runs git in the project (a repository once `git init` ran).
+    fn git(&self, args: &[&str]) {
+        let status = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(self.test.dir())
+            .stdout(Stdio::null())
+            .status()
+            .expect("git");
+        assert!(status.success(), "git {args:?}");
+    }
+
+    /// Makes the project a git repository with everything committed.
+    fn commit_all(&self) {
+        self.git(&["init", "-q"]);
+        self.git(&["add", "."]);
+        self.git(&["commit", "-q", "-m", "v1"]);
+    }
+
     /// Changes the code, so the next build has a new digest.
     fn change_code(&self, version: &str) {
         std::fs::write(self.test.dir().join("version.txt"), format!("{version}\n"))
@@ -180,7 +199,7 @@ registry = "{host}"
     }
 }
 
-/// `shop/web` of `127.0.0.1:5000/shop/web@sha256:...`.
+/// `shop` of `127.0.0.1:5000/shop@sha256:...`.
 fn repository_of(image: &str) -> &str {
     let name = image.split_once('@').map_or(image, |(n, _)| n);
     name.split_once('/').map_or(name, |(_, r)| r)
@@ -223,10 +242,13 @@ fn deploy_staging_then_promote_prod_runs_the_identical_digest() {
         .running_task_definition("staging")
         .expect("staging service");
     let staging_image = p.image_of(&staging_td);
+    // migrate and web share one build: one image, named for the project, not
+    // for whichever service came first.
     assert!(
-        staging_image.starts_with(&format!("{}/shop/", p.staging.host())),
+        staging_image.starts_with(&format!("{}/shop@sha256:", p.staging.host())),
         "{staging_image}"
     );
+    assert_eq!(p.staging.repositories(), ["shop"]);
     let pushed = digest_of(&staging_image).to_owned();
     let staging_manifest = p
         .staging
@@ -244,7 +266,7 @@ fn deploy_staging_then_promote_prod_runs_the_identical_digest() {
     let prod_td = p.running_task_definition("prod").expect("prod service");
     let prod_image = p.image_of(&prod_td);
     assert!(
-        prod_image.starts_with(&format!("{}/shop/web@sha256:", p.prod.host())),
+        prod_image.starts_with(&format!("{}/shop@sha256:", p.prod.host())),
         "prod pulls from its own registry: {prod_image}"
     );
     assert_eq!(digest_of(&prod_image), pushed);
@@ -597,19 +619,7 @@ fn break_lock_takes_over_a_stale_lock_and_says_whose_it_was() {
 #[test]
 fn deploy_tags_the_image_with_the_git_commit_marking_a_dirty_tree() {
     let p = Pipeline::new();
-    let git = |args: &[&str]| {
-        let status = std::process::Command::new("git")
-            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-            .args(args)
-            .current_dir(p.test.dir())
-            .stdout(Stdio::null())
-            .status()
-            .expect("git");
-        assert!(status.success(), "git {args:?}");
-    };
-    git(&["init", "-q"]);
-    git(&["add", "."]);
-    git(&["commit", "-q", "-m", "v1"]);
+    p.commit_all();
     p.change_code("uncommitted");
     let run = p.parity(&["-v", "deploy", "staging"]).status(0);
     let commit = std::process::Command::new("git")
@@ -630,6 +640,30 @@ fn deploy_tags_the_image_with_the_git_commit_marking_a_dirty_tree() {
         p.staging.manifest(&repository, &tag).is_some(),
         "{repository}:{tag} in the staging registry"
     );
+}
+
+#[test]
+fn plan_right_after_deploy_in_a_git_checkout_reports_no_changes() {
+    // The commit tag and the shared build's image are computed once, so what
+    // plan expects is exactly what deploy recorded.
+    let p = Pipeline::new();
+    p.commit_all();
+    p.parity(&["deploy", "staging"]).status(0);
+    let plan = p.parity(&["plan", "staging"]).status(0);
+    assert!(
+        !plan.stdout().contains("change(s) from"),
+        "{}",
+        plan.stdout()
+    );
+    plan.stdout_contains("service shop-web: no changes (runs shop-staging-web:1)")
+        .stdout_contains("release shop-staging-migrate: no changes (runs shop-staging-migrate:1)")
+        .stdout_contains("services `migrate`, `web` share one image");
+    // A new commit is a change again: the commit tag says the source moved.
+    p.change_code("v2");
+    p.git(&["commit", "-q", "-am", "v2"]);
+    p.parity(&["plan", "staging"])
+        .status(0)
+        .stdout_contains("parity:commit");
 }
 
 #[test]

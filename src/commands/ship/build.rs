@@ -4,8 +4,7 @@
 //! that run a published `image:` are pinned too, to the registry digest the
 //! engine pulled, so no mutable tag ever reaches a task definition.
 
-use std::collections::HashMap;
-
+use crate::cloud::image_build::ImageBuild;
 use crate::cloud::image_ref::{Digest, ImageRef};
 use crate::cloud::plan::{ImageInput, ImageRefs};
 use crate::compose::model::{Project, Service};
@@ -13,12 +12,11 @@ use crate::error::{Error, Result};
 use crate::local::engine::Engine;
 use crate::registry::client::{Registry, RegistryClient};
 use crate::registry::push::{PushCredentials, push};
-use crate::settings::Environment;
 
 /// Builds and pushes every built cloud service's image; returns the pinned refs.
 pub(crate) async fn build_and_push(
     project: &Project,
-    environment: &Environment,
+    builds: &[ImageBuild],
     services: &[&Service],
     tag: &str,
     client: &RegistryClient,
@@ -66,64 +64,42 @@ pub(crate) async fn build_and_push(
     }
     let images =
         crate::local::images::ensure(&engine, project, &built, true, &lookup, &progress).await?;
-    // Services that share a build share the image id: push it once.
-    let mut pushed: HashMap<String, String> = HashMap::new();
-    for service in &built {
-        let image = images
-            .get(&service.name)
-            .ok_or_else(|| Error::failed(format!("no image was built for {}", service.name)))?;
-        let pinned = match pushed.get(&image.id) {
-            Some(pinned) => pinned.clone(),
-            None => {
-                let repository = environment.repository(&service.name);
-                eprintln!("pushing {}/{repository}:{tag}", registry.host);
-                let digest: Digest = push(
-                    &engine.docker,
-                    client,
-                    registry,
-                    credentials,
-                    &image.id,
-                    &repository,
-                    tag,
-                )
-                .await?;
-                let pinned = format!("{}/{repository}@{digest}", registry.host);
-                eprintln!("pushed {pinned}");
-                pushed.insert(image.id.clone(), pinned.clone());
-                pinned
-            }
+    // Services that share a build share one image: pushed once, to the
+    // repository named for the build.
+    for build in builds {
+        let Some(first) = build.services.first() else {
+            continue;
         };
-        refs.insert(
-            service.name.clone(),
-            ImageInput {
-                reference: pinned,
-                architecture: None,
-                has_healthcheck: image.healthcheck,
-            },
-        );
+        let image = images
+            .get(first)
+            .ok_or_else(|| Error::failed(format!("no image was built for {first}")))?;
+        let repository = &build.repository;
+        eprintln!("pushing {}/{repository}:{tag}", registry.host);
+        let digest: Digest = push(
+            &engine.docker,
+            client,
+            registry,
+            credentials,
+            &image.id,
+            repository,
+            tag,
+        )
+        .await?;
+        let pinned = format!("{}/{repository}@{digest}", registry.host);
+        eprintln!("pushed {pinned}");
+        for service in &build.services {
+            let has_healthcheck = images.get(service).is_some_and(|i| i.healthcheck);
+            refs.insert(
+                service.clone(),
+                ImageInput {
+                    reference: pinned.clone(),
+                    architecture: None,
+                    has_healthcheck,
+                },
+            );
+        }
     }
     Ok(refs)
-}
-
-/// `--tag`, else the git commit (short), with `-dirty` when the tree has changes.
-pub(crate) fn default_tag(dir: &std::path::Path) -> Option<String> {
-    let git = |args: &[&str]| {
-        std::process::Command::new("git")
-            .arg("-C")
-            .arg(dir)
-            .args(args)
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-    };
-    let commit = git(&["rev-parse", "--short=12", "HEAD"])?;
-    let dirty = git(&["status", "--porcelain"]).is_some_and(|s| !s.is_empty());
-    Some(if dirty {
-        format!("{commit}-dirty")
-    } else {
-        commit
-    })
 }
 
 /// `name@sha256:...` for a published image, from the registry digest the engine

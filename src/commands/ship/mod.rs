@@ -11,6 +11,7 @@ pub(crate) mod observe;
 pub(crate) mod release;
 pub(crate) mod rollout;
 pub(crate) mod session;
+pub(crate) mod source;
 pub(crate) mod wait;
 
 /// How often ECS is asked while waiting (DescribeServices / DescribeTasks).

@@ -119,7 +119,7 @@ pub(crate) async fn observe(
 async fn last_completed_release(ctx: &AwsContext, family: &str) -> Result<Option<Running>> {
     for arn in ecs::list_revisions(ctx, family).await? {
         let td = ecs::describe_task_definition(ctx, &arn).await?;
-        if td.tags.contains_key(super::rollout::COMPLETED_TAG) {
+        if td.tags.contains_key(crate::cloud::tags::COMPLETED) {
             return Ok(Some(Running {
                 task_definition: td.arn,
                 family: td.family,

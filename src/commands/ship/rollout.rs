@@ -11,11 +11,8 @@ use serde_json::{Value, json};
 use super::wait::{self, Target};
 use crate::aws::{AwsContext, ecs, logs};
 use crate::cloud::plan::Plan;
-use crate::cloud::promotion::DEPLOYED_AT_TAG;
+use crate::cloud::tags;
 use crate::error::{Error, Result};
-
-/// The tag that marks a revision whose rollout reached COMPLETED.
-pub(crate) const COMPLETED_TAG: &str = "parity:completed";
 
 /// What a shipped service runs now.
 #[derive(Debug, Clone)]
@@ -47,9 +44,9 @@ pub(crate) async fn ship(ctx: &AwsContext, plan: &Plan, timeout: Duration) -> Re
     for task in &plan.task_definitions {
         let mut request = task.request.clone();
         if let Some(tags) = request["tags"].as_array_mut() {
-            tags.push(json!({"key": DEPLOYED_AT_TAG, "value": deployed_at}));
+            tags.push(json!({"key": tags::DEPLOYED_AT, "value": deployed_at}));
         } else {
-            request["tags"] = json!([{"key": DEPLOYED_AT_TAG, "value": deployed_at}]);
+            request["tags"] = json!([{"key": tags::DEPLOYED_AT, "value": deployed_at}]);
         }
         let arn = ecs::register_task_definition(ctx, &request).await?;
         eprintln!(
@@ -130,7 +127,7 @@ pub(crate) async fn ship(ctx: &AwsContext, plan: &Plan, timeout: Duration) -> Re
     // Every revision of this ship (the release's too) is now a known-good one.
     let stamp = super::now().to_string();
     for (_, arn) in &arns {
-        ecs::tag(ctx, arn, &[(COMPLETED_TAG, &stamp)]).await?;
+        ecs::tag(ctx, arn, &[(tags::COMPLETED, &stamp)]).await?;
     }
     Ok(Report { shipped, waited })
 }

@@ -3,9 +3,9 @@
 
 use crate::aws::{AwsContext, AwsTarget};
 use crate::cli::GlobalArgs;
-use crate::cloud::promotion::compose_hash;
+use crate::cloud::tags::compose_hash;
 use crate::compose::model::Project;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::settings::{Environment, Settings};
 
 /// The inputs, read and validated before anything changes.
@@ -20,11 +20,9 @@ impl Inputs {
     pub(crate) fn load(global: &GlobalArgs) -> Result<Self> {
         let project = crate::commands::load_project(global, &[])?;
         let settings = crate::commands::load_settings(global, &project)?;
-        let canonical = serde_json::to_vec(&project)
-            .map_err(|e| Error::failed(format!("cannot serialize the compose model: {e}")))?;
         Ok(Self {
             settings,
-            compose_hash: compose_hash(&canonical),
+            compose_hash: compose_hash(&project),
             project,
         })
     }
