@@ -525,10 +525,7 @@ fn cpus_as_number<S: serde::Serializer>(cpus: &Option<String>, s: S) -> Result<S
 }
 
 /// `docker compose config` prints byte sizes as decimal strings (compose-go's `UnitBytes`).
-fn bytes_as_string<S: serde::Serializer>(
-    bytes: &Option<u64>,
-    s: S,
-) -> Result<S::Ok, S::Error> {
+fn bytes_as_string<S: serde::Serializer>(bytes: &Option<u64>, s: S) -> Result<S::Ok, S::Error> {
     match bytes {
         Some(n) => s.collect_str(n),
         None => s.serialize_none(),
