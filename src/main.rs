@@ -13,6 +13,7 @@ mod local;
 mod output;
 mod registry;
 mod settings;
+mod suggest;
 
 use std::process::ExitCode;
 

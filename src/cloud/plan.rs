@@ -131,7 +131,7 @@ pub(crate) fn plan(
 ) -> Result<Plan> {
     let environment = settings.environment(env_name)?;
     let app = settings.app();
-    let xs = x_parity::read_all(project)?;
+    let xs = x_parity::by_service(project);
     let cloud_services: Vec<&str> = project
         .services
         .keys()

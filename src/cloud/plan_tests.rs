@@ -58,7 +58,8 @@ fn project(services: Vec<(&str, Service)>) -> Project {
 }
 
 fn x(service: &mut Service, value: Value) {
-    service.extensions.insert("x-parity".into(), value);
+    service.x_parity = crate::compose::x_parity::tests::from_json(&service.name.clone(), &value)
+        .expect("a valid x-parity block");
 }
 
 fn refused(project: &Project) -> Error {

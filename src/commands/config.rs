@@ -8,7 +8,6 @@ use std::process::ExitCode;
 
 use crate::cli::{ConfigArgs, DataFormat, GlobalArgs};
 use crate::compose::model::Project;
-use crate::compose::x_parity::XParity;
 use crate::compose::{self, emit};
 use crate::error::{Error, Result};
 
@@ -28,7 +27,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &ConfigArgs) -> Result<ExitCode> {
         }
     } else {
         if !args.reveal {
-            mask_secrets(&mut project)?;
+            mask_secrets(&mut project);
         }
         let mut value = serde_json::to_value(&project)
             .map_err(|e| Error::failed(format!("cannot serialize the project: {e}")))?;
@@ -51,11 +50,9 @@ pub(crate) fn run(global: &GlobalArgs, args: &ConfigArgs) -> Result<ExitCode> {
 }
 
 /// Replaces the values of each service's declared secret variables.
-fn mask_secrets(project: &mut Project) -> Result<()> {
-    for (name, service) in &mut project.services {
-        let declared = XParity::of(service)
-            .map_err(|e| Error::input(format!("service `{name}`: invalid x-parity: {e}")))?;
-        for variable in &declared.secrets {
+fn mask_secrets(project: &mut Project) {
+    for service in project.services.values_mut() {
+        for variable in &service.x_parity.secrets {
             if let Some(Some(value)) = service.environment.get_mut(variable) {
                 *value = MASK.to_owned();
             }
@@ -66,7 +63,6 @@ fn mask_secrets(project: &mut Project) -> Result<()> {
             }
         }
     }
-    Ok(())
 }
 
 /// A literal `$` prints as `$$`, as `docker compose config` prints it, so

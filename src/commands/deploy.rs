@@ -43,7 +43,7 @@ async fn deploy(
     let cloud = Cloud::connect(environment).await?;
     let ctx = &cloud.ctx;
     // Preflight: everything is checked before anything changes.
-    let xs = x_parity::read_all(&inputs.project)?;
+    let xs = x_parity::by_service(&inputs.project);
     let cloud_services: Vec<_> = inputs
         .project
         .services

@@ -23,7 +23,6 @@ use crate::cli::{
 use crate::cloud::secrets_plan::{
     self, Action, LocalSecret, PlanError, PlanOptions, RemoteSecret, SecretsPlan,
 };
-use crate::compose::x_parity::XParity;
 use crate::error::{Error, Result};
 use crate::settings::{Environment, Settings};
 
@@ -50,8 +49,7 @@ impl Scope {
         settings.environment(environment)?;
         let mut declared: IndexMap<String, Vec<String>> = IndexMap::new();
         for (name, service) in &project.services {
-            let x = XParity::of(service)
-                .map_err(|e| Error::input(format!("service `{name}`: invalid `x-parity`: {e}")))?;
+            let x = &service.x_parity;
             if !x.cloud {
                 continue;
             }

@@ -41,12 +41,12 @@ async fn run_async(project: Project, args: &UpArgs) -> Result<ExitCode> {
         attached,
         timeout: args.wait_timeout.map(Duration::from_secs),
     };
-    let selected: HashSet<String> = match up::release_services(&project)
-        .and_then(|r| crate::local::graph::resolve(&project, &args.services, &r))
-    {
-        Ok(graph) => graph.order.into_iter().collect(),
-        Err(error) => return Err(error),
-    };
+    let release = up::release_services(&project);
+    let selected: HashSet<String> =
+        crate::local::graph::resolve(&project, &args.services, &release)?
+            .order
+            .into_iter()
+            .collect();
     let mut started = tokio::select! {
         result = up::up(&engine, &project, &options, &progress) => result?,
         () = interrupt.next() => {

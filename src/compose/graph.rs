@@ -63,8 +63,8 @@ pub(crate) fn resolve(
                     "service `{name}` depends on undefined service `{dependency}`"
                 ));
                 let names: Vec<&str> = project.services.keys().map(String::as_str).collect();
-                if let Some(suggestion) = super::read::suggest(dependency, &names) {
-                    error = error.with_help(format!("did you mean `{suggestion}`?"));
+                if let Some(help) = crate::suggest::did_you_mean(dependency, &names) {
+                    error = error.with_help(help);
                 }
                 return Err(error);
             }
@@ -225,8 +225,8 @@ pub(crate) fn select(project: &mut Project, names: &[String]) -> Result<()> {
         if !project.services.contains_key(name) {
             let known: Vec<&str> = project.services.keys().map(String::as_str).collect();
             let mut error = crate::error::Error::input(format!("no such service: `{name}`"));
-            if let Some(suggestion) = super::read::suggest(name, &known) {
-                error = error.with_help(format!("did you mean `{suggestion}`?"));
+            if let Some(help) = crate::suggest::did_you_mean(name, &known) {
+                error = error.with_help(help);
             }
             return Err(error);
         }

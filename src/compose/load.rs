@@ -12,7 +12,7 @@ use indexmap::{IndexMap, IndexSet};
 use super::model::Project;
 use super::service::{self, Context};
 use super::yaml::{self, Entry, Node, Value};
-use super::{LoadOptions, files, graph, interpolate, keys, merge, project, read};
+use super::{LoadOptions, files, graph, interpolate, keys, merge, project, read, x_parity};
 use crate::error::{Error, Result};
 
 /// Loads and normalizes the project the options describe.
@@ -83,6 +83,7 @@ pub(crate) fn load(options: &LoadOptions) -> Result<Project> {
     project.working_dir = project_dir;
     project.files = compose_files;
     graph::resolve(&mut project, &nodes, &profiles, &options.services)?;
+    x_parity::check_services(&project.services)?;
     project::add_default_network(&mut project);
     Ok(project)
 }

@@ -17,6 +17,7 @@ mod keys;
 mod load;
 mod merge;
 pub(crate) mod model;
+mod node_de;
 pub(crate) mod paths;
 mod project;
 mod read;

@@ -130,11 +130,19 @@ pub(crate) struct Service {
     /// Spec-valid keys parity carries but does not interpret, verbatim.
     #[serde(flatten)]
     pub(crate) other: IndexMap<String, Value>,
-    /// `x-*` keys of the service, e.g. `x-parity` (see [`super::x_parity`]).
+    /// `x-*` keys of the service other than `x-parity`, verbatim.
     /// Printed inline like `other`; the loader fills it (serde's derived
     /// deserializer would put `x-*` keys in `other` too, so it is not relied on).
     #[serde(flatten)]
     pub(crate) extensions: IndexMap<String, Value>,
+    /// parity's own block, read and checked once by the loader; every layer
+    /// reads this typed value. Printed as written.
+    #[serde(
+        rename = "x-parity",
+        default,
+        skip_serializing_if = "super::x_parity::XParity::is_absent"
+    )]
+    pub(crate) x_parity: super::x_parity::XParity,
 }
 
 /// A compose duration, kept in milliseconds; printed the way Go prints

@@ -2,7 +2,8 @@
 //!
 //! Every key is read by the field's rules (short syntax to long, durations,
 //! byte sizes, paths made absolute); spec keys parity does not interpret are
-//! carried in `other`, `x-*` keys in `extensions`. Env files are read here and
+//! carried in `other`, `x-*` keys in `extensions`, except `x-parity`, which is
+//! read into its typed form (see `x_parity`). Env files are read here and
 //! folded into `environment`.
 //!
 //! Owns: the service field dispatch. The multi-part syntaxes live in
@@ -13,6 +14,7 @@ use indexmap::IndexMap;
 use super::model::{
     Build, Condition, Dependency, EnvFile, Service, ServiceFileRef, ServiceNetwork,
 };
+use super::x_parity::{self, XParity};
 use super::yaml::{Node, Value};
 use super::{dotenv, keys, paths, read, service_blocks as blocks, service_ports_volumes as pv};
 use crate::error::Result;
@@ -37,6 +39,9 @@ pub(crate) fn service(name: &str, node: &Node, ctx: &Context<'_>) -> Result<Serv
         let value = &entry.node;
         let field = format!("services.{name}.{key}");
         let field = field.as_str();
+        if key == x_parity::KEY {
+            continue;
+        }
         if key.starts_with("x-") {
             service.extensions.insert(key.clone(), read::json(value));
             continue;
@@ -108,6 +113,7 @@ pub(crate) fn service(name: &str, node: &Node, ctx: &Context<'_>) -> Result<Serv
     }
     service.environment = combined;
     service.env_file = env_files.into_iter().map(|(file, _)| file).collect();
+    service.x_parity = XParity::read(name, map.get(x_parity::KEY).map(|e| &e.node))?;
     if service.network_mode.is_none() && service.networks.is_empty() {
         service.networks.insert("default".into(), None);
     }

@@ -162,17 +162,11 @@ fn topological(edges: &IndexMap<String, Vec<Edge>>) -> Result<Vec<String>, Error
 
 /// "no such service", with the closest name when there is one.
 pub(crate) fn unknown_service(project: &Project, name: &str) -> Error {
-    let closest = project
-        .services
-        .keys()
-        .map(|k| (strsim::osa_distance(k, name), k))
-        .filter(|(d, _)| *d <= 2)
-        .min();
-    let mut error = Error::input(format!("no such service: `{name}`"));
-    if let Some((_, k)) = closest {
-        error = error.with_help(format!("did you mean `{k}`?"));
-    }
     let all: Vec<&str> = project.services.keys().map(String::as_str).collect();
+    let mut error = Error::input(format!("no such service: `{name}`"));
+    if let Some(help) = crate::suggest::did_you_mean(name, &all) {
+        error = error.with_help(help);
+    }
     error.with_help(format!("the services are: {}", all.join(", ")))
 }
 
