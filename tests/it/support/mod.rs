@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod compose_v2;
 pub mod docker;
 pub mod ecs_fixture;
 pub mod http;
