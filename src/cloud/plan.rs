@@ -536,7 +536,7 @@ fn ecs_service(
         .desired_count(name)
         .map(u64::from)
         .or_else(|| service.deploy.as_ref().and_then(|d| d.replicas))
-        .or_else(|| service.other.get("scale").and_then(Value::as_u64))
+        .or_else(|| service.other.get("scale").and_then(resources::whole_number))
         .unwrap_or(1);
     let mut request = Map::new();
     request.insert("cluster".into(), json!(environment.cluster()));

@@ -65,17 +65,14 @@ pub(crate) fn of(name: &str, service: &Service) -> Result<Asks> {
         None => 0,
     };
     let bytes = |amounts: Option<&ResourceAmounts>, key: &str| {
-        amounts.and_then(|a| a.memory).or_else(|| {
-            service
-                .other
-                .get(key)
-                .and_then(Value::as_u64)
-                .filter(|b| *b > 0)
-        })
+        amounts
+            .and_then(|a| a.memory)
+            .or_else(|| service.other.get(key).and_then(whole_number))
+            .filter(|b| *b > 0)
     };
     let memory = bytes(limits, "mem_limit").map(fargate::mib);
     let reservation = bytes(reservations, "mem_reservation").map(fargate::mib);
-    let shares = service.other.get("cpu_shares").and_then(Value::as_u64);
+    let shares = service.other.get("cpu_shares").and_then(whole_number);
     if cpu.max(shares.unwrap_or(0)) > fargate::MAX_CPU {
         return Err(Error::input(format!(
             "service `{name}`: deploy.resources.cpus asks for {} vCPU; Fargate offers at most 16 vCPU",
@@ -112,6 +109,16 @@ pub(crate) fn of(name: &str, service: &Service) -> Result<Asks> {
         memory,
         reservation,
     })
+}
+
+/// A carried value that is a whole number, as the loader prints it: a JSON
+/// number, or a string of digits (byte sizes, as `docker compose config` does).
+pub(crate) fn whole_number(value: &Value) -> Option<u64> {
+    match value {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    }
 }
 
 /// CPU units as vCPU (`1536` -> `1.5`).
@@ -157,7 +164,7 @@ mod tests {
         let asks = of(
             "web",
             &service(
-                serde_json::json!({"cpus": 0.5, "mem_limit": 536_870_912_u64, "mem_reservation": 268_435_456_u64, "cpu_shares": 256}),
+                serde_json::json!({"cpus": 0.5, "mem_limit": "536870912", "mem_reservation": 268_435_456_u64, "cpu_shares": 256}),
                 None,
             ),
         )
