@@ -89,7 +89,7 @@ pub(crate) enum Command {
     Rollback(RollbackArgs),
     /// The pipeline at a glance: what each environment runs.
     Status(StatusArgs),
-    /// The AWS environment itself (network, cluster, roles, registry, load balancer) as a CloudFormation stack.
+    /// The environment itself (network, cluster, roles, registry, load balancer) as a CloudFormation stack.
     Env(EnvArgs),
 }
 
@@ -276,7 +276,7 @@ pub(crate) enum EnvCommand {
     Apply(EnvApplyArgs),
     /// The stack's status, outputs, load balancer URL and how each service is reached.
     Show(EnvShowArgs),
-    /// Print the rendered CloudFormation template.
+    /// Print the environment's CloudFormation template, for review or your own pipeline.
     Template(EnvTemplateArgs),
     /// Delete the environment's ECS services, then its stack (repositories and images are kept).
     Destroy(EnvDestroyArgs),
@@ -308,7 +308,7 @@ pub(crate) struct EnvShowArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct EnvTemplateArgs {
-    /// Environment from parity.toml.
+    /// Environment (a name under `[environments]` in parity.toml).
     pub(crate) env: String,
 }
 

@@ -196,7 +196,7 @@ pub(crate) fn first_failure<'a>(events: &'a [Event], stack: &str) -> Option<&'a 
         .filter(failed)
         .find(|e| e.logical_id != stack && !cancelled(e))
         .or_else(|| events.iter().filter(failed).find(|e| e.logical_id != stack))
-        .or_else(|| events.iter().filter(failed).next())
+        .or_else(|| events.iter().find(failed))
 }
 
 #[cfg(test)]

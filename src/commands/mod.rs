@@ -5,6 +5,7 @@ mod config;
 mod deploy;
 mod down;
 mod env;
+mod env_template;
 mod logs;
 mod plan;
 mod promote;

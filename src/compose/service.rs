@@ -88,7 +88,7 @@ pub(crate) fn service(name: &str, node: &Node, ctx: &Context<'_>) -> Result<Serv
             "cap_drop" => service.cap_drop = read::strings(value, field)?,
             "ulimits" => service.ulimits = blocks::ulimits(value, field)?,
             "logging" => service.logging = Some(blocks::logging(value, field)?),
-            "secrets" => service.secrets = file_refs(value, field)?,
+            "secrets" => service.secrets = secret_refs(value, field)?,
             "configs" => service.configs = file_refs(value, field)?,
             // Resolved before normalization; never printed.
             "extends" => {}
@@ -165,7 +165,17 @@ fn build(node: &Node, field: &str, ctx: &Context<'_>) -> Result<Build> {
         match key.as_str() {
             "context" => build.context = context_of(&read::string(value, field)?),
             "dockerfile" => build.dockerfile = read::string(value, field)?,
-            "args" => build.args = read::list_or_dict(value, field, '=')?,
+            // A valueless arg takes the environment's value; unset, it is
+            // dropped (compose-go does the same), so the Dockerfile default applies.
+            "args" => {
+                build.args = read::list_or_dict(value, field, '=')?
+                    .into_iter()
+                    .filter_map(|(k, v)| {
+                        let v = v.or_else(|| ctx.env.get(&k).cloned())?;
+                        Some((k, Some(v)))
+                    })
+                    .collect()
+            }
             "target" => build.target = Some(read::string(value, field)?),
             "labels" => build.labels = read::labels(value, field)?,
             "platforms" => build.platforms = read::strings(value, field)?,
@@ -410,8 +420,20 @@ fn file_refs(node: &Node, field: &str) -> Result<Vec<ServiceFileRef>> {
         .collect()
 }
 
+/// Service `secrets`: a secret without a `target` is mounted at
+/// `/run/secrets/<source>`, which compose prints (configs keep no default).
+fn secret_refs(node: &Node, field: &str) -> Result<Vec<ServiceFileRef>> {
+    let mut refs = file_refs(node, field)?;
+    for r in &mut refs {
+        if r.target.is_none() {
+            r.target = Some(format!("/run/secrets/{}", r.source));
+        }
+    }
+    Ok(refs)
+}
+
 /// A file mode: `0440` (octal, as YAML 1.1 and compose read it), `0o440`, or decimal.
-fn file_mode(node: &Node, field: &str) -> Result<u32> {
+pub(super) fn file_mode(node: &Node, field: &str) -> Result<u32> {
     let text = read::string(node, field)?;
     let parsed = if let Some(octal) = text.strip_prefix("0o") {
         u32::from_str_radix(octal, 8).ok()
@@ -432,11 +454,13 @@ fn file_mode(node: &Node, field: &str) -> Result<u32> {
 fn carried(key: &str, node: &Node, field: &str) -> Result<serde_json::Value> {
     Ok(match key {
         "mem_limit" | "mem_reservation" | "memswap_limit" | "shm_size" => {
+            // Printed as decimal strings, as compose prints byte sizes.
             if node.as_scalar() == Some("-1") {
-                serde_json::json!(-1)
+                serde_json::json!("-1")
             } else {
                 let text = read::string(node, field)?;
-                serde_json::json!(super::syntax::parse_bytes(&text).map_err(|m| node.pos.error(m))?)
+                let bytes = super::syntax::parse_bytes(&text).map_err(|m| node.pos.error(m))?;
+                serde_json::json!(bytes.to_string())
             }
         }
         "dns"

@@ -174,7 +174,12 @@ fn long_volume(item: &Node, field: &str, ctx: &Context<'_>) -> Result<VolumeMoun
                 if let (Some(size), Some(object)) = (value.get("size"), tmpfs.as_object_mut()) {
                     let text = read::string(size, &format!("{sub}.size"))?;
                     let bytes = syntax::parse_bytes(&text).map_err(|m| size.pos.error(m))?;
-                    object.insert("size".into(), bytes.into());
+                    // A decimal string, as compose prints byte sizes.
+                    object.insert("size".into(), bytes.to_string().into());
+                }
+                if let (Some(mode), Some(object)) = (value.get("mode"), tmpfs.as_object_mut()) {
+                    let mode = super::service::file_mode(mode, &format!("{sub}.mode"))?;
+                    object.insert("mode".into(), mode.into());
                 }
                 mount.tmpfs = Some(tmpfs);
             }

@@ -590,7 +590,19 @@ def SCENARIO_FOR_CREATE():
     return script
 
 
+def moto_gaps():
+    """moto's ECS RunTask reads an ENI's private DNS name, which moto sets only
+    in a VPC with DNS hostnames on, and moto's CloudFormation does not apply a
+    VPC's EnableDnsHostnames: RunTask in a stack-made subnet crashed. An ENI
+    without DNS hostnames has no name on AWS, so the attribute defaults to none."""
+    from moto.ec2.models.elastic_network_interfaces import NetworkInterface
+
+    if not hasattr(NetworkInterface, "private_dns_name"):
+        NetworkInterface.private_dns_name = None
+
+
 def main():
+    moto_gaps()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument(

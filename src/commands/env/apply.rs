@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use serde_json::{Value, json};
 
 use super::{certificate, confirm, watch};
-use crate::aws::{AwsContext, AwsTarget};
 use crate::aws::cloudformation::{self, Computed, Created};
+use crate::aws::{AwsContext, AwsTarget};
 use crate::cli::{EnvApplyArgs, GlobalArgs, PlanFormat};
 use crate::cloud::change_set::{self, ChangeSet, Kind, Settled};
 use crate::cloud::stack::{self, CERTIFICATE_PARAMETER, SERVICE_CONNECT_PARAMETER, StackData};

@@ -1,6 +1,7 @@
 //! `parity env apply|show|template|destroy ENV`: the AWS environment as the
 //! CloudFormation stack `parity-<app>-<env>`, rendered from templates/ by
-//! `cloud::stack` and applied through change sets.
+//! `cloud::stack` and applied through change sets (`template` is
+//! `commands::env_template`).
 //!
 //! Orchestration only: what a change set or a stack state means is decided
 //! in `cloud::change_set`, how outputs become settings in
@@ -12,10 +13,9 @@ mod confirm;
 mod destroy;
 mod outputs;
 mod show;
-mod template;
+mod watch;
 
 pub(crate) use outputs::resolve;
-mod watch;
 
 use std::process::ExitCode;
 
@@ -26,7 +26,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &EnvArgs) -> Result<ExitCode> {
     match &args.command {
         EnvCommand::Apply(args) => apply::run(global, args),
         EnvCommand::Show(args) => show::run(global, args),
-        EnvCommand::Template(args) => template::run(global, args),
+        EnvCommand::Template(args) => super::env_template::run(global, args),
         EnvCommand::Destroy(args) => destroy::run(global, args),
     }
 }
