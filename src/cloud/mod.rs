@@ -11,6 +11,7 @@ pub(crate) mod image_ref;
 pub(crate) mod plan;
 pub(crate) mod promotion;
 pub(crate) mod release;
+pub(crate) mod rollback;
 pub(crate) mod rollout;
 pub(crate) mod secrets_plan;
 pub(crate) mod tags;

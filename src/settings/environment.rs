@@ -239,7 +239,7 @@ impl Environment {
 
     /// The SSM parameter name for a secret variable, e.g. `/shop/staging/API_KEY`.
     pub(crate) fn ssm_parameter_name(&self, variable: &str) -> String {
-        format!("{}{variable}", self.ssm_prefix())
+        parameter_name(&self.ssm_prefix(), variable)
     }
 
     /// The parameter's ARN. The name's leading `/` is not repeated after
@@ -326,4 +326,10 @@ impl Environment {
     pub(crate) fn notify_webhook(&self) -> Option<&str> {
         self.notify_webhook.as_deref()
     }
+}
+
+/// `<prefix><VARIABLE>` (the prefix ends in `/`): the one way a secret's SSM
+/// parameter name is built, for a prefix already in hand.
+pub(crate) fn parameter_name(prefix: &str, variable: &str) -> String {
+    format!("{prefix}{variable}")
 }
