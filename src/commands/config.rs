@@ -3,7 +3,6 @@
 //! Values of variables a service declares secret (`x-parity.secrets`) are
 //! masked unless `--reveal`: the output is often pasted into issues and CI logs.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use crate::cli::{ConfigArgs, DataFormat, GlobalArgs};
@@ -42,10 +41,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &ConfigArgs) -> Result<ExitCode> {
             DataFormat::Yaml => emit::yaml(&value),
         };
     }
-    let mut stdout = std::io::stdout().lock();
-    // A closed pipe (`parity config | head`) is not an error worth a message.
-    let _ = stdout.write_all(out.as_bytes());
-    let _ = stdout.flush();
+    crate::output::write_stdout(out.as_bytes());
     Ok(ExitCode::SUCCESS)
 }
 

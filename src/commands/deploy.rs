@@ -119,13 +119,13 @@ async fn deploy(
         }
     };
     notify::notify(webhook, &format!("parity: {what} of {tag} completed")).await;
-    println!("deployed {tag} to {}", args.env);
+    outln!("deployed {tag} to {}", args.env);
     for s in &report.shipped {
         let image = plan_inputs
             .images
             .get(&s.service)
             .map_or("", |i| i.reference.as_str());
-        println!(
+        outln!(
             "  {}: {} {}",
             s.ecs_service,
             crate::cloud::rollout::short_task_definition(&s.task_definition),

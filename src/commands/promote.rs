@@ -174,7 +174,7 @@ async fn promote(args: &PromoteArgs, inputs: &Inputs) -> Result<ExitCode> {
     // Verify: read back what the target runs and compare digests.
     let after = observe(&target.ctx, to_env, &inputs.project).await?;
     let mut mismatches = Vec::new();
-    println!("promoted {} to {}", args.from, args.to);
+    outln!("promoted {} to {}", args.from, args.to);
     for (service, image) in &digests {
         let expected = image
             .digest
@@ -196,7 +196,7 @@ async fn promote(args: &PromoteArgs, inputs: &Inputs) -> Result<ExitCode> {
             .map(|d| d.as_str().to_owned())
             .unwrap_or_default();
         let same = actual == expected;
-        println!(
+        outln!(
             "  {service}: {} {expected} {} {actual}",
             args.to,
             if same { "==" } else { "!=" }
@@ -214,7 +214,7 @@ async fn promote(args: &PromoteArgs, inputs: &Inputs) -> Result<ExitCode> {
     );
     log_calls(&source, &target);
     if mismatches.is_empty() {
-        println!("{} runs the identical digests {} runs", args.to, args.from);
+        outln!("{} runs the identical digests {} runs", args.to, args.from);
         Ok(ExitCode::SUCCESS)
     } else {
         Err(Error::failed(format!(

@@ -85,9 +85,9 @@ async fn rollback(args: &RollbackArgs, inputs: &Inputs) -> Result<ExitCode> {
         return Err(e);
     }
     notify::notify(webhook, &format!("parity: {what} completed")).await;
-    println!("rolled back {}", args.env);
+    outln!("rolled back {}", args.env);
     for (service, _, to) in &moves {
-        println!("  {service}: {}", short_task_definition(to));
+        outln!("  {service}: {}", short_task_definition(to));
     }
     Ok(ExitCode::SUCCESS)
 }

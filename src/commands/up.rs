@@ -54,7 +54,7 @@ async fn run_async(project: Project, args: &UpArgs) -> Result<ExitCode> {
         }
     };
     if !attached {
-        print!("{}", summary::ready_table(&started.services));
+        out!("{}", summary::ready_table(&started.services));
         return Ok(ExitCode::SUCCESS);
     }
     let names: Vec<&str> = started

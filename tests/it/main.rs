@@ -11,6 +11,7 @@ mod config;
 mod conformance;
 mod deploy;
 mod differential;
+mod env_template;
 mod invalid;
 mod plan;
 mod secrets;

@@ -158,6 +158,27 @@ impl Test {
     }
 }
 
+impl Test {
+    /// Runs with stdout a pipe whose reader is already gone, as in
+    /// `parity ps | head -0`: every write to stdout fails with EPIPE.
+    /// Returns the exit status and stderr.
+    pub fn run_with_closed_stdout(&self) -> (i32, String) {
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        drop(reader);
+        let output = self
+            .command()
+            .stdin(Stdio::null())
+            .stdout(writer)
+            .stderr(Stdio::piped())
+            .output()
+            .expect("run parity");
+        (
+            output.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+}
+
 /// The outcome of one run, with assertions that print everything on failure.
 pub struct Run {
     pub output: Output,
