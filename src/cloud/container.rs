@@ -211,11 +211,6 @@ pub(crate) fn translate(input: &Input<'_>) -> Result<Container> {
         }
         def.insert("ulimits".into(), Value::Array(limits));
     }
-    if service.logging.is_some() {
-        notes.push(format!(
-            "service `{name}`: logging: the cloud sends logs to CloudWatch Logs (awslogs), not the compose driver"
-        ));
-    }
     def.insert(
         "logConfiguration".into(),
         json!({
