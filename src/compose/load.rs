@@ -108,11 +108,13 @@ fn project_name(
         return Ok(name);
     }
     if let Some(node) = root.get("name").filter(|n| !n.is_null()) {
-        let name = read::string(node, "name")?;
-        if !files::valid_project_name(&name) {
+        let written = read::string(node, "name")?;
+        // Normalized as compose does (`name: My_App` is project `my_app`).
+        let name = files::normalize_project_name(&written);
+        if name.is_empty() {
             return Err(node
                 .pos
-                .error(format!("invalid project name `{name}`"))
+                .error(format!("invalid project name `{written}`: nothing is left of it once normalized"))
                 .with_help("project names use lowercase letters, digits, `_` and `-`, starting with a letter or digit"));
         }
         return Ok(name);
