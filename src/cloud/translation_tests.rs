@@ -213,3 +213,42 @@ fn noted_fields_are_noted_and_absent_from_the_request() {
         );
     }
 }
+
+#[test]
+fn every_refused_or_noted_field_of_the_inventory_is_refused_or_noted() {
+    use super::fields::{FIELDS, Fate};
+    for field in FIELDS.iter().filter(|f| !f.path.contains('.')) {
+        let mut web = service("app");
+        web.other.insert(field.path.into(), json!("set"));
+        let note = format!("service `web`: {} left out", field.path);
+        match field.fate {
+            Fate::Refused(why) => {
+                let err = refused(&project(vec![("web", web.clone())]));
+                assert!(
+                    err.message()
+                        .contains(&format!("service `web`: {}: {why}", field.path)),
+                    "{}",
+                    err.message()
+                );
+                x(&mut web, json!({"cloud_ignore": [field.path]}));
+                let plan = planned(vec![("web", web)]);
+                assert!(
+                    plan.notes.iter().any(|n| n.starts_with(&note)),
+                    "{}: {:?}",
+                    field.path,
+                    plan.notes
+                );
+            }
+            Fate::Noted(why) => {
+                let plan = planned(vec![("web", web)]);
+                assert!(
+                    plan.notes.contains(&format!("{note}: {why}")),
+                    "{}: {:?}",
+                    field.path,
+                    plan.notes
+                );
+            }
+            Fate::Ecs(_) | Fate::Local(_) | Fate::Parts => {}
+        }
+    }
+}
