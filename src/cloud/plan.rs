@@ -339,6 +339,7 @@ fn task_definition(
             }
         }
     }
+    shared_sysctls(name, &containers, plan);
     let depends = depends_on(&members, &containers, ctx, plan)?;
     let size = fargate::smallest(cpu_need, memory_need).map_err(|too| {
         let what = match too {
@@ -408,6 +409,36 @@ fn task_definition(
         family,
         request: Value::Object(request),
     })
+}
+
+/// In awsvpc a task's containers share one network namespace, so ECS applies
+/// whichever container's `systemControls` it starts last: two values for one
+/// parameter is a likely mistake (locally each container had its own).
+fn shared_sysctls(task: &str, containers: &[Container], plan: &mut Plan) {
+    let mut seen: IndexMap<String, (String, String)> = IndexMap::new();
+    for container in containers {
+        let Some(controls) = container
+            .definition
+            .get("systemControls")
+            .and_then(Value::as_array)
+        else {
+            continue;
+        };
+        let owner = container.definition["name"].as_str().unwrap_or_default();
+        for control in controls {
+            let key = control["namespace"].as_str().unwrap_or_default().to_owned();
+            let value = control["value"].as_str().unwrap_or_default().to_owned();
+            match seen.get(&key) {
+                Some((first, other)) if *other != value => plan.warnings.push(format!(
+                    "service `{task}`: sysctls: `{first}` sets {key}={other} and `{owner}` sets {key}={value}; the containers of one task share the network namespace, so only one value holds"
+                )),
+                Some(_) => {}
+                None => {
+                    seen.insert(key, (owner.to_owned(), value));
+                }
+            }
+        }
+    }
 }
 
 /// Rebuilds `map` with `key` placed before the first of `before` present.

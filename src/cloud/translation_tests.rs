@@ -252,3 +252,23 @@ fn every_refused_or_noted_field_of_the_inventory_is_refused_or_noted() {
         }
     }
 }
+
+#[test]
+fn a_sidecar_setting_another_value_for_a_shared_sysctl_is_a_warning() {
+    let mut web = service("app");
+    other(&mut web, json!({"sysctls": {"net.core.somaxconn": "1024"}}));
+    let mut proxy = service("proxy");
+    other(
+        &mut proxy,
+        json!({"sysctls": {"net.core.somaxconn": "4096"}}),
+    );
+    x(&mut proxy, json!({"sidecar_of": "web"}));
+    let plan = planned(vec![("web", web), ("proxy", proxy)]);
+    assert!(
+        plan.warnings.iter().any(|w| w.contains(
+            "`web` sets net.core.somaxconn=1024 and `proxy` sets net.core.somaxconn=4096"
+        )),
+        "{:?}",
+        plan.warnings
+    );
+}
