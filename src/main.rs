@@ -3,6 +3,10 @@
 //! `main` only parses the command line, sets up output, dispatches and turns the
 //! outcome into an exit code. Everything else lives in the modules below.
 
+// First, so its `out!`/`outln!` macros are in scope in every module below.
+#[macro_use]
+mod output;
+
 mod aws;
 mod cli;
 mod cloud;
@@ -10,9 +14,9 @@ mod commands;
 mod compose;
 mod error;
 mod local;
-mod output;
 mod registry;
 mod settings;
+mod suggest;
 
 use std::process::ExitCode;
 

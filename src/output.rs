@@ -2,8 +2,50 @@
 //!
 //! Progress and diagnostics go to stderr, results to stdout. `NO_COLOR` or a
 //! non-terminal stderr turns colour off.
+//!
+//! Results go through [`out!`]/[`outln!`] (or [`write_stdout`]), never
+//! `print!`: a closed stdout (`parity ps | head -1`) is how a reader says it
+//! has read enough, so it is neither a panic nor an error; the command
+//! finishes and exits 0, and streams (`logs --follow`) stop.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// `print!` for a command's results: a closed stdout is not an error.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::output::print(&format!($($arg)*))
+    };
+}
+
+/// `println!` for a command's results: a closed stdout is not an error.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::output::print(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// Set once a write to stdout failed: whoever read it has gone.
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// What [`out!`] and [`outln!`] call: `text` to stdout, a closed stdout ignored.
+pub(crate) fn print(text: &str) {
+    write_stdout(text.as_bytes());
+}
+
+/// Writes `bytes` to stdout and flushes. Returns `false` (now and from then
+/// on) once stdout is closed, so a stream knows to stop; never panics.
+pub(crate) fn write_stdout(bytes: &[u8]) -> bool {
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return false;
+    }
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout.write_all(bytes).and_then(|()| stdout.flush());
+    if written.is_err() {
+        STDOUT_CLOSED.store(true, Ordering::Relaxed);
+    }
+    written.is_ok()
+}
 
 use crate::cli::GlobalArgs;
 use crate::error::Error;
@@ -16,6 +58,29 @@ pub(crate) fn stderr_color() -> bool {
 /// Whether stdout may carry ANSI colour.
 pub(crate) fn stdout_color() -> bool {
     std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
+}
+
+/// The one table renderer (`ps`, the `up` summary, `status`, `secrets list`):
+/// left-aligned columns separated by three spaces, header first, no trailing blanks.
+pub(crate) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            widths[i] = widths[i].max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let header: Vec<String> = header.iter().map(|h| (*h).to_string()).collect();
+    for row in std::iter::once(&header).chain(rows) {
+        let cells: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c:<w$}", w = widths[i]))
+            .collect();
+        out.push_str(cells.join("   ").trim_end());
+        out.push('\n');
+    }
+    out
 }
 
 /// Installs the `tracing` subscriber: `-v` shows info, `-vv` debug, `-vvv` trace.

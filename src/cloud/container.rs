@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
+use super::resources::{self, Asks};
 use super::{healthcheck, unsupported, variables};
 use crate::compose::model::Service;
 use crate::compose::x_parity::XParity;
@@ -37,8 +38,10 @@ const APP_PROTOCOLS: &[&str] = &["http", "http2", "grpc"];
 /// What translating one container gave besides its JSON.
 pub(crate) struct Container {
     pub(crate) definition: Map<String, Value>,
-    /// Container ports, for load-balancer checks.
-    pub(crate) ports: Vec<u16>,
+    /// Container ports and protocols (one task shares them).
+    pub(crate) ports: Vec<(u16, String)>,
+    /// CPU and memory the container asks for (the task size covers them all).
+    pub(crate) asks: Asks,
     /// Whether the definition carries a healthCheck (for HEALTHY dependencies).
     pub(crate) has_health_check: bool,
     /// Plain compose values that reach the cloud (local-only reference check).
@@ -64,22 +67,47 @@ pub(crate) fn translate(input: &Input<'_>) -> Result<Container> {
     let service = input.service;
     let name = &service.name;
     let mut notes = unsupported::check(service, input.x)?;
-    let mut warnings = unsupported::unmapped(service);
+    let mut warnings = Vec::new();
     let mut def = Map::new();
     def.insert("name".into(), json!(name));
     def.insert("image".into(), json!(input.image));
+    let asks = resources::of(name, service)?;
+    if let Some(shares) = asks.shares {
+        def.insert("cpu".into(), json!(shares));
+    }
+    if let Some(memory) = asks.memory {
+        def.insert("memory".into(), json!(memory));
+    }
+    if let Some(reservation) = asks.reservation {
+        def.insert("memoryReservation".into(), json!(reservation));
+    }
     let mut ports = Vec::new();
     let mut mappings = Vec::new();
     for port in &service.ports {
-        if ports.contains(&port.target) {
+        if !unsupported::PORT_PROTOCOLS.contains(&port.protocol.as_str()) {
+            continue; // refused, or left out on purpose: see unsupported::check
+        }
+        let key = (port.target, port.protocol.clone());
+        if ports.contains(&key) {
             continue;
         }
-        ports.push(port.target);
+        ports.push(key);
+        if let Some(published) = port
+            .published
+            .as_deref()
+            .filter(|p| *p != port.target.to_string())
+        {
+            notes.push(format!(
+                "service `{name}`: ports: published port {published} is a local choice; in the cloud the container port {} is what exists (awsvpc) and a load balancer owns the public port",
+                port.target
+            ));
+        }
         let mut mapping = Map::new();
         mapping.insert("containerPort".into(), json!(port.target));
         mapping.insert("hostPort".into(), json!(port.target));
         mapping.insert("protocol".into(), json!(port.protocol));
         if let Some(port_name) = &port.name {
+            super::names::port_name(name, port_name)?;
             mapping.insert("name".into(), json!(port_name));
         }
         if let Some(protocol) = &port.app_protocol {
@@ -184,11 +212,6 @@ pub(crate) fn translate(input: &Input<'_>) -> Result<Container> {
         }
         def.insert("ulimits".into(), Value::Array(limits));
     }
-    if service.logging.is_some() {
-        notes.push(format!(
-            "service `{name}`: logging: the cloud sends logs to CloudWatch Logs (awslogs), not the compose driver"
-        ));
-    }
     def.insert(
         "logConfiguration".into(),
         json!({
@@ -215,9 +238,18 @@ pub(crate) fn translate(input: &Input<'_>) -> Result<Container> {
     if let Some(check) = health.check {
         def.insert("healthCheck".into(), check);
     }
+    let controls = unsupported::allowed_sysctls(service);
+    if !controls.is_empty() {
+        let controls: Vec<Value> = controls
+            .into_iter()
+            .map(|(namespace, value)| json!({"namespace": namespace, "value": value}))
+            .collect();
+        def.insert("systemControls".into(), Value::Array(controls));
+    }
     Ok(Container {
         definition: def,
         ports,
+        asks,
         has_health_check,
         compose_values: vars.compose_values,
         notes,

@@ -5,15 +5,19 @@ pub(crate) mod container;
 pub(crate) mod deploy_lock;
 pub(crate) mod diff;
 pub(crate) mod fargate;
+pub(crate) mod fields;
 pub(crate) mod healthcheck;
 pub(crate) mod image_build;
 pub(crate) mod image_ref;
+pub(crate) mod names;
 pub(crate) mod plan;
 pub(crate) mod promotion;
 pub(crate) mod release;
+pub(crate) mod resources;
 pub(crate) mod rollback;
 pub(crate) mod rollout;
 pub(crate) mod secrets_plan;
+pub(crate) mod stack;
 pub(crate) mod tags;
 pub(crate) mod unsupported;
 pub(crate) mod variables;
@@ -23,3 +27,5 @@ pub(crate) use plan::{ImageInput, ImageRefs, Plan, PlanInputs, plan};
 
 #[cfg(test)]
 mod plan_tests;
+#[cfg(test)]
+mod translation_tests;

@@ -9,9 +9,8 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value, json};
 
 use super::container::{self, Container};
-use super::fargate;
 use super::image_build::{ImageBuild, build_of, image_builds};
-use super::tags;
+use super::{fargate, names, resources, tags};
 use crate::compose::model::{Condition, Project, Service};
 use crate::compose::x_parity::{self, XParity, XParityMap};
 use crate::error::{Error, Result};
@@ -131,7 +130,7 @@ pub(crate) fn plan(
 ) -> Result<Plan> {
     let environment = settings.environment(env_name)?;
     let app = settings.app();
-    let xs = x_parity::read_all(project)?;
+    let xs = x_parity::by_service(project);
     let cloud_services: Vec<&str> = project
         .services
         .keys()
@@ -192,6 +191,7 @@ pub(crate) fn plan(
             execution_role,
             builds: &builds,
         };
+        names::ecs_name(name, "ECS cluster", &environment.cluster())?;
         let task = task_definition(&ctx, name, service, &mut plan)?;
         if x.release {
             plan.release = Some(Release {
@@ -201,6 +201,7 @@ pub(crate) fn plan(
                 network_configuration: network.clone(),
             });
         } else {
+            names::ecs_name(name, "ECS service name", &environment.service_name(name))?;
             plan.services
                 .push(ecs_service(environment, name, service, &task, &network)?);
         }
@@ -290,6 +291,7 @@ fn task_definition(
     plan: &mut Plan,
 ) -> Result<TaskDefinition> {
     let family = ctx.environment.family(name);
+    names::ecs_name(name, "task definition family", &family)?;
     let mut members: Vec<(&str, &Service, &XParity)> = vec![(name, service, &ctx.xs[name])];
     for (other, other_service) in &ctx.project.services {
         let x = &ctx.xs[other];
@@ -303,6 +305,10 @@ fn task_definition(
     for (index, (member, member_service, x)) in members.iter().enumerate() {
         let mut named = (*member_service).clone();
         (*member).clone_into(&mut named.name);
+        names::ecs_name(member, "container name", member)?;
+        if let (None, Some(image)) = (&member_service.build, &member_service.image) {
+            names::image(member, image)?;
+        }
         let image_input = ctx.inputs.images.get(*member);
         let container = container::translate(&container::Input {
             service: &named,
@@ -314,35 +320,36 @@ fn task_definition(
             essential: index == 0,
             image_has_healthcheck: image_input.is_some_and(|i| i.has_healthcheck),
         })?;
-        let (cpu, memory) = resources(member, member_service)?;
-        cpu_need += cpu;
-        memory_need += memory;
+        cpu_need += container.asks.task_cpu();
+        memory_need += container.asks.task_memory();
         plan.notes.extend(container.notes.iter().cloned());
         plan.warnings.extend(container.warnings.iter().cloned());
         local_references(ctx, member, &container, plan);
         containers.push(container);
     }
     // Ports are shared by every container of an awsvpc task.
-    let mut seen_ports: IndexMap<u16, &str> = IndexMap::new();
+    let mut seen_ports: IndexMap<&(u16, String), &str> = IndexMap::new();
     for (container, (member, _, _)) in containers.iter().zip(&members) {
         for port in &container.ports {
-            if let Some(first) = seen_ports.insert(*port, member) {
+            if let Some(first) = seen_ports.insert(port, member) {
                 return Err(Error::input(format!(
-                    "service `{member}`: ports: container port {port} is also used by `{first}`; containers of one awsvpc task share the network"
+                    "service `{member}`: ports: container port {}/{} is also used by `{first}`; containers of one awsvpc task share the network",
+                    port.0, port.1
                 )));
             }
         }
     }
+    shared_sysctls(name, &containers, plan);
     let depends = depends_on(&members, &containers, ctx, plan)?;
     let size = fargate::smallest(cpu_need, memory_need).map_err(|too| {
         let what = match too {
             fargate::TooLarge::Cpu => format!(
                 "deploy.resources asks for {} vCPU in total; Fargate offers at most 16 vCPU",
-                format_vcpu(cpu_need)
+                resources::format_vcpu(cpu_need)
             ),
             fargate::TooLarge::Memory => format!(
                 "deploy.resources asks for {} of memory in total; Fargate offers at most 120 GiB",
-                format_mib(memory_need)
+                resources::format_mib(memory_need)
             ),
         };
         Error::input(format!("service `{name}`: {what}"))
@@ -402,6 +409,36 @@ fn task_definition(
         family,
         request: Value::Object(request),
     })
+}
+
+/// In awsvpc a task's containers share one network namespace, so ECS applies
+/// whichever container's `systemControls` it starts last: two values for one
+/// parameter is a likely mistake (locally each container had its own).
+fn shared_sysctls(task: &str, containers: &[Container], plan: &mut Plan) {
+    let mut seen: IndexMap<String, (String, String)> = IndexMap::new();
+    for container in containers {
+        let Some(controls) = container
+            .definition
+            .get("systemControls")
+            .and_then(Value::as_array)
+        else {
+            continue;
+        };
+        let owner = container.definition["name"].as_str().unwrap_or_default();
+        for control in controls {
+            let key = control["namespace"].as_str().unwrap_or_default().to_owned();
+            let value = control["value"].as_str().unwrap_or_default().to_owned();
+            match seen.get(&key) {
+                Some((first, other)) if *other != value => plan.warnings.push(format!(
+                    "service `{task}`: sysctls: `{first}` sets {key}={other} and `{owner}` sets {key}={value}; the containers of one task share the network namespace, so only one value holds"
+                )),
+                Some(_) => {}
+                None => {
+                    seen.insert(key, (owner.to_owned(), value));
+                }
+            }
+        }
+    }
 }
 
 /// Rebuilds `map` with `key` placed before the first of `before` present.
@@ -508,65 +545,6 @@ fn local_references(ctx: &Context<'_>, member: &str, container: &Container, plan
     }
 }
 
-/// CPU units and MiB one container asks for (limits, else reservations).
-fn resources(name: &str, service: &Service) -> Result<(u64, u64)> {
-    let Some(resources) = service.deploy.as_ref().and_then(|d| d.resources.as_ref()) else {
-        return Ok((0, 0));
-    };
-    let pick = |field: fn(&crate::compose::model::ResourceAmounts) -> Option<String>| {
-        resources
-            .limits
-            .as_ref()
-            .and_then(field)
-            .map(|v| ("limits", v))
-            .or_else(|| {
-                resources
-                    .reservations
-                    .as_ref()
-                    .and_then(field)
-                    .map(|v| ("reservations", v))
-            })
-    };
-    let cpu = match pick(|a| a.cpus.clone()) {
-        Some((which, cpus)) => fargate::cpu_units(&cpus).ok_or_else(|| {
-            Error::input(format!(
-                "service `{name}`: deploy.resources.{which}.cpus `{cpus}` is not a number of cores"
-            ))
-        })?,
-        None => 0,
-    };
-    let memory = pick(|a| a.memory.map(|m| m.to_string()))
-        .and_then(|(_, m)| m.parse::<u64>().ok())
-        .map_or(0, fargate::mib);
-    if cpu > fargate::MAX_CPU {
-        return Err(Error::input(format!(
-            "service `{name}`: deploy.resources.cpus asks for {} vCPU; Fargate offers at most 16 vCPU",
-            format_vcpu(cpu)
-        )));
-    }
-    if memory > fargate::MAX_MEMORY_MIB {
-        return Err(Error::input(format!(
-            "service `{name}`: deploy.resources.memory asks for {}; Fargate offers at most 120 GiB",
-            format_mib(memory)
-        )));
-    }
-    Ok((cpu, memory))
-}
-
-#[allow(clippy::cast_precision_loss)]
-fn format_vcpu(units: u64) -> String {
-    let vcpu = units as f64 / 1024.0;
-    format!("{vcpu}")
-}
-
-fn format_mib(mib: u64) -> String {
-    if mib.is_multiple_of(1024) {
-        format!("{} GiB", mib / 1024)
-    } else {
-        format!("{mib} MiB")
-    }
-}
-
 fn network_configuration(environment: &Environment) -> Value {
     json!({
         "awsvpcConfiguration": {
@@ -589,6 +567,7 @@ fn ecs_service(
         .desired_count(name)
         .map(u64::from)
         .or_else(|| service.deploy.as_ref().and_then(|d| d.replicas))
+        .or_else(|| service.other.get("scale").and_then(resources::whole_number))
         .unwrap_or(1);
     let mut request = Map::new();
     request.insert("cluster".into(), json!(environment.cluster()));

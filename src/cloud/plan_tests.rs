@@ -24,11 +24,11 @@ security_groups = ["sg-1"]
 execution_role_arn = "arn:aws:iam::123456789012:role/exec"
 "#;
 
-fn settings() -> Settings {
+pub(super) fn settings() -> Settings {
     parse(SETTINGS, Path::new("parity.toml")).unwrap()
 }
 
-fn inputs() -> PlanInputs {
+pub(super) fn inputs() -> PlanInputs {
     PlanInputs {
         account_id: "123456789012".into(),
         compose_hash: "abc".into(),
@@ -36,14 +36,14 @@ fn inputs() -> PlanInputs {
     }
 }
 
-fn service(image: &str) -> Service {
+pub(super) fn service(image: &str) -> Service {
     Service {
         image: Some(image.into()),
         ..Service::default()
     }
 }
 
-fn project(services: Vec<(&str, Service)>) -> Project {
+pub(super) fn project(services: Vec<(&str, Service)>) -> Project {
     Project {
         name: "shop".into(),
         services: services
@@ -57,11 +57,12 @@ fn project(services: Vec<(&str, Service)>) -> Project {
     }
 }
 
-fn x(service: &mut Service, value: Value) {
-    service.extensions.insert("x-parity".into(), value);
+pub(super) fn x(service: &mut Service, value: Value) {
+    service.x_parity = crate::compose::x_parity::tests::from_json(&service.name.clone(), &value)
+        .expect("a valid x-parity block");
 }
 
-fn refused(project: &Project) -> Error {
+pub(super) fn refused(project: &Project) -> Error {
     match plan(project, &settings(), "staging", &inputs()) {
         Ok(p) => panic!(
             "accepted: {}",
@@ -254,19 +255,32 @@ fn cloud_ignore_turns_a_refusal_into_a_note() {
 }
 
 #[test]
-fn healthcheck_interval_of_one_second_is_refused() {
+fn healthcheck_interval_of_one_second_is_brought_within_bounds_and_noted() {
     let mut web = service("app");
     web.healthcheck = Some(Healthcheck {
         test: vec!["CMD".into(), "true".into()],
         interval: Some(Duration(1000)),
+        timeout: Some(Duration(1000)),
         ..Healthcheck::default()
     });
-    let err = refused(&project(vec![("web", web)]));
+    let plan = plan(
+        &project(vec![("web", web)]),
+        &settings(),
+        "staging",
+        &inputs(),
+    )
+    .unwrap();
+    let check = &plan.task_definitions[0].request["containerDefinitions"][0]["healthCheck"];
+    assert_eq!(
+        (check["interval"].as_u64(), check["retries"].as_u64()),
+        (Some(5), Some(1))
+    );
     assert!(
-        err.message()
-            .contains("service `web`: healthcheck.interval"),
-        "{}",
-        err.message()
+        plan.notes
+            .iter()
+            .any(|n| n.starts_with("service `web`: healthcheck: every 1s × 3 retries")),
+        "{:?}",
+        plan.notes
     );
 }
 

@@ -1,41 +1,52 @@
-//! What Fargate cannot express. Each finding names the service and the compose
-//! field; it is an error unless the service lists the field in
-//! `x-parity.cloud_ignore`, in which case the plan says it was left out.
-//! Fields with no cloud meaning at all (build, restart, container_name, ...)
-//! are not findings: the cloud has its own answer for each (see the README).
+//! What Fargate cannot express, and what the cloud leaves out. Each finding
+//! names the service and the compose field; a refused field is an error
+//! unless the service lists it in `x-parity.cloud_ignore`, in which case the
+//! plan says it was left out (and the translation leaves it out of the
+//! request). Fields whose fate is "noted" (`fields.rs`) always give a note.
+//! The reasons come from the field inventory, so the plan, the README and
+//! the errors say the same thing.
 
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use super::fields::{self, Fate};
 use crate::compose::model::Service;
 use crate::compose::x_parity::XParity;
 use crate::error::{Error, Result};
 
-/// Compose keys carried in `Service::other` that mean nothing on Fargate but
-/// change nothing either (the cloud's equivalent is implied).
-const HARMLESS: &[&str] = &[
-    "expose",
-    "scale",
-    "attach",
-    "annotations",
-    "stdin_open",
-    "tty",
-    "label_file",
-    "models",
-    "provider",
-    "post_start",
-    "pre_stop",
-    "use_api_socket",
-];
+/// Port protocols an ECS port mapping takes.
+pub(crate) const PORT_PROTOCOLS: &[&str] = &["tcp", "udp"];
+
+/// The capability Fargate lets a container add.
+const FARGATE_CAPABILITY: &str = "SYS_PTRACE";
 
 /// One thing Fargate cannot do.
 struct Finding {
-    field: &'static str,
+    field: String,
     reason: String,
 }
 
-/// Checks one cloud service; returns the notes for ignored findings.
+/// The inventory's reason for `path` (refused and noted fields have one).
+fn reason(path: &str) -> String {
+    match fields::fate(path) {
+        Some(Fate::Refused(why) | Fate::Noted(why) | Fate::Ecs(why) | Fate::Local(why)) => {
+            why.to_owned()
+        }
+        Some(Fate::Parts) | None => format!("`{path}` has no ECS mapping in parity"),
+    }
+}
+
+/// Checks one cloud service; returns the plan's notes for what is left out.
 pub(crate) fn check(service: &Service, x: &XParity) -> Result<Vec<String>> {
     let name = &service.name;
     let mut findings: Vec<Finding> = Vec::new();
-    let mut push = |field: &'static str, reason: String| findings.push(Finding { field, reason });
+    let mut notes = Vec::new();
+    let mut push = |field: &str, reason: String| {
+        findings.push(Finding {
+            field: field.to_owned(),
+            reason,
+        });
+    };
     for mount in &service.volumes {
         let what = match mount.kind.as_str() {
             "bind" => format!(
@@ -62,20 +73,20 @@ pub(crate) fn check(service: &Service, x: &XParity) -> Result<Vec<String>> {
     if !service.tmpfs.is_empty() {
         push(
             "tmpfs",
-            format!(
-                "tmpfs at {}: Fargate does not support tmpfs",
-                service.tmpfs.join(", ")
-            ),
+            format!("tmpfs at {}: {}", service.tmpfs.join(", "), reason("tmpfs")),
         );
     }
-    if service.privileged == Some(true) {
-        push(
-            "privileged",
-            "Fargate does not run privileged containers".into(),
-        );
-    }
-    if !service.devices.is_empty() {
-        push("devices", "Fargate gives containers no host devices".into());
+    for (set, field) in [
+        (service.privileged == Some(true), "privileged"),
+        (!service.devices.is_empty(), "devices"),
+        (!service.extra_hosts.is_empty(), "extra_hosts"),
+        (service.hostname.is_some(), "hostname"),
+        (!service.configs.is_empty(), "configs"),
+        (service.stop_signal.is_some(), "stop_signal"),
+    ] {
+        if set {
+            push(field, reason(field));
+        }
     }
     if let Some(mode) = &service.network_mode {
         let shares_with_task = x
@@ -89,68 +100,66 @@ pub(crate) fn check(service: &Service, x: &XParity) -> Result<Vec<String>> {
             );
         }
     }
-    if !service.extra_hosts.is_empty() {
-        push(
-            "extra_hosts",
-            "awsvpc tasks cannot add /etc/hosts entries".into(),
-        );
-    }
-    if service.hostname.is_some() {
-        push("hostname", "awsvpc tasks cannot set a hostname".into());
-    }
     let refused_caps: Vec<&str> = service
         .cap_add
         .iter()
         .map(|c| c.trim_start_matches("CAP_"))
-        .filter(|c| *c != "SYS_PTRACE")
+        .filter(|c| *c != FARGATE_CAPABILITY)
         .collect();
     if !refused_caps.is_empty() {
         push(
             "cap_add",
             format!(
-                "Fargate can only add SYS_PTRACE, not {}",
+                "Fargate can only add {FARGATE_CAPABILITY}, not {}",
                 refused_caps.join(", ")
             ),
         );
     }
     for port in &service.ports {
-        match port.published.as_deref() {
-            Some(published) if published != port.target.to_string() => push(
+        if !PORT_PROTOCOLS.contains(&port.protocol.as_str()) {
+            push(
                 "ports",
                 format!(
-                    "port {published}:{}: on awsvpc the host port must equal the container port",
-                    port.target
+                    "port {}/{}: ECS port mappings are tcp or udp",
+                    port.target, port.protocol
                 ),
+            );
+        }
+    }
+    let refused_sysctls: Vec<String> = sysctls(service)
+        .into_keys()
+        .filter(|k| !fargate_sysctl(k))
+        .collect();
+    if !refused_sysctls.is_empty() {
+        push(
+            "sysctls",
+            format!(
+                "Fargate sets only net.* kernel parameters, not {}",
+                refused_sysctls.join(", ")
             ),
-            _ => {}
-        }
-    }
-    if !service.configs.is_empty() {
-        push(
-            "configs",
-            "parity has no Fargate mapping for compose configs (bake them into the image)".into(),
         );
     }
-    if service.stop_signal.is_some() {
-        push(
-            "stop_signal",
-            "ECS always stops containers with SIGTERM, then SIGKILL".into(),
-        );
+    if service.logging.is_some() {
+        notes.push(format!(
+            "service `{name}`: logging left out: {}",
+            reason("logging")
+        ));
     }
+    deploy_findings(service, &mut push, &mut notes);
     for key in service.other.keys() {
-        if HARMLESS.contains(&key.as_str()) {
-            continue;
-        }
-        if let Some(field) = crate::compose::x_parity::IGNORABLE
-            .iter()
-            .find(|f| **f == key.as_str())
-        {
-            push(field, format!("`{key}` has no Fargate equivalent"));
+        match fields::fate(key) {
+            Some(Fate::Refused(why)) => push(key, why.to_owned()),
+            Some(Fate::Noted(why)) => {
+                notes.push(format!("service `{name}`: {key} left out: {why}"))
+            }
+            Some(Fate::Ecs(_) | Fate::Local(_) | Fate::Parts) => {}
+            None => notes.push(format!(
+                "service `{name}`: {key} left out: it has no ECS mapping in parity"
+            )),
         }
     }
-    let mut notes = Vec::new();
     for finding in findings {
-        if x.cloud_ignore.iter().any(|f| f == finding.field) {
+        if x.cloud_ignore.contains(&finding.field) {
             notes.push(format!(
                 "service `{name}`: {} left out (x-parity.cloud_ignore): {}",
                 finding.field, finding.reason
@@ -169,20 +178,75 @@ pub(crate) fn check(service: &Service, x: &XParity) -> Result<Vec<String>> {
     Ok(notes)
 }
 
-/// `other` keys parity neither maps nor knows to be unsupported: left out, and said so.
-pub(crate) fn unmapped(service: &Service) -> Vec<String> {
-    service
-        .other
-        .keys()
-        .filter(|k| {
-            !HARMLESS.contains(&k.as_str())
-                && !crate::compose::x_parity::IGNORABLE.contains(&k.as_str())
-        })
-        .map(|k| {
-            format!(
-                "service `{}`: `{k}` has no ECS mapping in parity; left out of the cloud",
-                service.name
-            )
+/// `deploy.*`: a global service is refused; Swarm-only settings are noted.
+fn deploy_findings(
+    service: &Service,
+    push: &mut impl FnMut(&str, String),
+    notes: &mut Vec<String>,
+) {
+    let Some(deploy) = &service.deploy else {
+        return;
+    };
+    let name = &service.name;
+    let mut note = |path: &str| {
+        notes.push(format!(
+            "service `{name}`: {path} left out: {}",
+            reason(path)
+        ));
+    };
+    for (key, value) in &deploy.other {
+        let path = format!("deploy.{key}");
+        match (key.as_str(), fields::fate(&path)) {
+            ("mode", _) if value.as_str() == Some("global") => push(
+                "deploy.mode",
+                "mode global: Fargate has no DAEMON services (one task per host)".into(),
+            ),
+            (_, Some(Fate::Noted(_)) | None) => note(&path),
+            _ => {}
+        }
+    }
+    let Some(resources) = &deploy.resources else {
+        return;
+    };
+    if resources.limits.as_ref().is_some_and(|l| l.pids.is_some()) {
+        note("deploy.resources.limits.pids");
+    }
+    if let Some(reservations) = &resources.reservations {
+        for key in reservations.other.keys() {
+            let path = format!("deploy.resources.reservations.{key}");
+            push(&path, reason(&path));
+        }
+    }
+}
+
+/// The service's `sysctls`, by name.
+fn sysctls(service: &Service) -> IndexMap<String, String> {
+    let Some(Value::Object(map)) = service.other.get("sysctls") else {
+        return IndexMap::new();
+    };
+    map.iter()
+        .map(|(k, v)| {
+            let value = match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            (k.clone(), value)
         })
         .collect()
+}
+
+/// Fargate takes the network namespace's kernel parameters only.
+fn fargate_sysctl(name: &str) -> bool {
+    name.starts_with("net.")
+}
+
+/// The sysctls that become `systemControls`, sorted by name (the refused
+/// ones were refused or left out by [`check`]).
+pub(crate) fn allowed_sysctls(service: &Service) -> Vec<(String, String)> {
+    let mut allowed: Vec<(String, String)> = sysctls(service)
+        .into_iter()
+        .filter(|(k, _)| fargate_sysctl(k))
+        .collect();
+    allowed.sort();
+    allowed
 }

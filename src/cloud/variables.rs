@@ -107,32 +107,59 @@ pub(crate) fn translate(
         }
         out.environment.push(json!({"name": key, "value": value}));
     }
+    // One name, one source: ECS refuses two secrets with one name, and a
+    // variable that is both a secret and a plain value is one or the other
+    // depending on the order ECS applies them.
+    let mut secret_names: IndexMap<String, String> = IndexMap::new();
+    let mut claim = |secret: &str, from: String| -> Result<()> {
+        if let Some(first) = secret_names.insert(secret.to_owned(), from.clone()) {
+            return Err(Error::input(format!(
+                "service `{name}`: two secrets are named {secret} ({first} and {from}); ECS refuses a second secret with one name"
+            ))
+            .with_help("give one of them another name (for a compose secret, its `target`)"));
+        }
+        if out.environment.iter().any(|v| v["name"] == json!(secret)) {
+            return Err(Error::input(format!(
+                "service `{name}`: {secret} is both a secret ({from}) and a plain variable; ECS refuses the pair"
+            ))
+            .with_help("remove the plain value (from `environment`, env_file or parity.toml), or name the secret differently"));
+        }
+        Ok(())
+    };
+    // A compose secret becomes a variable named after its target (a path
+    // target has no variable name, so the source names it).
+    let compose_secrets: Vec<(&str, &str)> = service
+        .secrets
+        .iter()
+        .map(|r| {
+            let target = r.target.as_deref().filter(|t| !t.contains('/'));
+            (target.unwrap_or(&r.source), r.source.as_str())
+        })
+        .collect();
+    for key in &x.secrets {
+        claim(key, "x-parity.secrets".into())?;
+    }
+    for (target, source) in &compose_secrets {
+        claim(target, format!("compose secret `{source}`"))?;
+    }
     for key in &x.secrets {
         out.secrets.push(json!({
             "name": key,
             "valueFrom": environment.ssm_parameter_arn(account_id, key),
         }));
     }
-    for reference in &service.secrets {
-        let target = reference
-            .target
-            .as_deref()
-            .filter(|t| !t.contains('/'))
-            .unwrap_or(&reference.source);
+    for (target, source) in compose_secrets {
         out.secrets.push(json!({
             "name": target,
             "valueFrom": format!(
-                "arn:aws:secretsmanager:{}:{account_id}:secret:{app}/{}/{}",
+                "arn:aws:secretsmanager:{}:{account_id}:secret:{app}/{}/{source}",
                 environment.region(),
                 environment.name(),
-                reference.source
             ),
         }));
         out.notes.push(format!(
-            "service `{name}`: compose secret `{}` comes from Secrets Manager `{app}/{}/{}` as variable {target} (ECS injects secrets as variables, not files)",
-            reference.source,
+            "service `{name}`: compose secret `{source}` comes from Secrets Manager `{app}/{}/{source}` as variable {target} (ECS injects secrets as variables, not files)",
             environment.name(),
-            reference.source
         ));
     }
     Ok(out)

@@ -3,12 +3,10 @@
 //! Values of variables a service declares secret (`x-parity.secrets`) are
 //! masked unless `--reveal`: the output is often pasted into issues and CI logs.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use crate::cli::{ConfigArgs, DataFormat, GlobalArgs};
 use crate::compose::model::Project;
-use crate::compose::x_parity::XParity;
 use crate::compose::{self, emit};
 use crate::error::{Error, Result};
 
@@ -28,7 +26,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &ConfigArgs) -> Result<ExitCode> {
         }
     } else {
         if !args.reveal {
-            mask_secrets(&mut project)?;
+            mask_secrets(&mut project);
         }
         let mut value = serde_json::to_value(&project)
             .map_err(|e| Error::failed(format!("cannot serialize the project: {e}")))?;
@@ -43,19 +41,14 @@ pub(crate) fn run(global: &GlobalArgs, args: &ConfigArgs) -> Result<ExitCode> {
             DataFormat::Yaml => emit::yaml(&value),
         };
     }
-    let mut stdout = std::io::stdout().lock();
-    // A closed pipe (`parity config | head`) is not an error worth a message.
-    let _ = stdout.write_all(out.as_bytes());
-    let _ = stdout.flush();
+    crate::output::write_stdout(out.as_bytes());
     Ok(ExitCode::SUCCESS)
 }
 
 /// Replaces the values of each service's declared secret variables.
-fn mask_secrets(project: &mut Project) -> Result<()> {
-    for (name, service) in &mut project.services {
-        let declared = XParity::of(service)
-            .map_err(|e| Error::input(format!("service `{name}`: invalid x-parity: {e}")))?;
-        for variable in &declared.secrets {
+fn mask_secrets(project: &mut Project) {
+    for service in project.services.values_mut() {
+        for variable in &service.x_parity.secrets {
             if let Some(Some(value)) = service.environment.get_mut(variable) {
                 *value = MASK.to_owned();
             }
@@ -66,7 +59,6 @@ fn mask_secrets(project: &mut Project) -> Result<()> {
             }
         }
     }
-    Ok(())
 }
 
 /// A literal `$` prints as `$$`, as `docker compose config` prints it, so

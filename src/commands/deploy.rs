@@ -66,7 +66,7 @@ impl Change for Deploy<'_> {
     async fn preflight(&mut self, cloud: &Cloud) -> Result<()> {
         let (inputs, environment) = (self.inputs, self.environment);
         let ctx = &cloud.ctx;
-        let xs = x_parity::read_all(&inputs.project)?;
+        let xs = x_parity::by_service(&inputs.project);
         let cloud_services: Vec<_> = inputs
             .project
             .services
@@ -144,13 +144,13 @@ impl Change for Deploy<'_> {
     }
 
     fn summary(&self, report: &Report) {
-        println!("deployed {} to {}", self.tag, self.args.env);
+        outln!("deployed {} to {}", self.tag, self.args.env);
         for s in &report.shipped {
             let image = self
                 .images
                 .get(&s.service)
                 .map_or("", |i| i.reference.as_str());
-            println!(
+            outln!(
                 "  {}: {} {}",
                 s.ecs_service,
                 short_task_definition(&s.task_definition),

@@ -4,10 +4,10 @@
 use std::process::ExitCode;
 
 use crate::cli::{GlobalArgs, LogsArgs};
+use crate::compose::unknown_service;
 use crate::error::{Error, Result};
 use crate::local::containers;
 use crate::local::engine::Engine;
-use crate::local::graph::unknown_service;
 use crate::local::logs::{self, From, Prefix};
 
 /// Runs `parity logs`.

@@ -139,9 +139,9 @@ fn print(
                 eprintln!("note: {note}");
             }
             let text = serde_json::to_string_pretty(&plan.to_json()).unwrap_or_default();
-            println!("{text}");
+            outln!("{text}");
         }
-        PlanFormat::Text => print!("{}", text(plan, settings, environment, running)),
+        PlanFormat::Text => out!("{}", text(plan, settings, environment, running)),
     }
 }
 

@@ -198,7 +198,7 @@ impl Change for Promote<'_> {
 
     fn summary(&self, done: &Promoted) {
         let args = self.args;
-        println!("promoted {} to {}", args.from, args.to);
+        outln!("promoted {} to {}", args.from, args.to);
         let text = |d: Option<&Digest>| d.map(|d| d.as_str().to_owned()).unwrap_or_default();
         for (service, expected) in &self.promoted {
             let actual = done
@@ -206,7 +206,7 @@ impl Change for Promote<'_> {
                 .iter()
                 .find(|(s, _)| s == service)
                 .and_then(|(_, d)| d.as_ref());
-            println!(
+            outln!(
                 "  {service}: {} {} == {}",
                 args.to,
                 text(expected.as_ref()),
@@ -218,7 +218,7 @@ impl Change for Promote<'_> {
             self.started.elapsed().as_secs_f64(),
             done.report.waited.as_secs_f64()
         );
-        println!("{} runs the identical digests {} runs", args.to, args.from);
+        outln!("{} runs the identical digests {} runs", args.to, args.from);
     }
 
     fn finish(&self) {

@@ -8,7 +8,7 @@ use crate::cli::{GlobalArgs, PsArgs, TableFormat};
 use crate::error::Result;
 use crate::local::containers::{self, Existing};
 use crate::local::engine::Engine;
-use crate::local::summary::table;
+use crate::output::table;
 
 /// Runs `parity ps`.
 pub(crate) fn run(global: &GlobalArgs, args: &PsArgs) -> Result<ExitCode> {
@@ -20,7 +20,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &PsArgs) -> Result<ExitCode> {
     match args.format {
         TableFormat::Json => {
             let items: Vec<serde_json::Value> = list.iter().map(to_json).collect();
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".into())
             );
@@ -43,7 +43,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &PsArgs) -> Result<ExitCode> {
                     ]
                 })
                 .collect();
-            print!(
+            out!(
                 "{}",
                 table(&["NAME", "SERVICE", "STATE", "HEALTH", "URL"], &rows)
             );

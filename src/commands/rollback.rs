@@ -98,9 +98,9 @@ impl Change for Rollback<'_> {
     }
 
     fn summary(&self, (): &()) {
-        println!("rolled back {}", self.args.env);
+        outln!("rolled back {}", self.args.env);
         for step in &self.moves {
-            println!(
+            outln!(
                 "  {}: {}",
                 step.ecs_service,
                 short_task_definition(&step.to)

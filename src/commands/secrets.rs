@@ -23,7 +23,6 @@ use crate::cli::{
 use crate::cloud::secrets_plan::{
     self, Action, LocalSecret, PlanError, PlanOptions, RemoteSecret, SecretsPlan,
 };
-use crate::compose::x_parity::XParity;
 use crate::error::{Error, Result};
 use crate::settings::{Environment, Settings};
 
@@ -50,8 +49,7 @@ impl Scope {
         settings.environment(environment)?;
         let mut declared: IndexMap<String, Vec<String>> = IndexMap::new();
         for (name, service) in &project.services {
-            let x = XParity::of(service)
-                .map_err(|e| Error::input(format!("service `{name}`: invalid `x-parity`: {e}")))?;
+            let x = &service.x_parity;
             if !x.cloud {
                 continue;
             }
@@ -181,7 +179,7 @@ async fn sync_async(
     let plan = secrets_plan::plan(&local, &remote, &options)
         .map_err(|err| plan_error(err, file, &prefix, &scope.environment_name, args.prune))?;
 
-    print!(
+    out!(
         "{}",
         render_plan(&plan, &scope.environment_name, &prefix, context.region())
     );
@@ -192,12 +190,12 @@ async fn sync_async(
         );
     }
     if args.dry_run {
-        println!("Dry run: nothing was written.");
+        outln!("Dry run: nothing was written.");
         context.calls().log_summary();
         return Ok(ExitCode::SUCCESS);
     }
     if plan.is_noop() {
-        println!("Nothing to write: SSM already holds these values.");
+        outln!("Nothing to write: SSM already holds these values.");
         context.calls().log_summary();
         return Ok(ExitCode::SUCCESS);
     }
@@ -214,7 +212,7 @@ async fn sync_async(
     .await;
     context.calls().log_summary();
     let done = outcome.map_err(|partial| partial.into_error(&scope.environment_name))?;
-    println!(
+    outln!(
         "Wrote {} and removed {}.",
         count(done.written.len(), "parameter"),
         count(done.removed.len(), "parameter")
@@ -225,7 +223,7 @@ async fn sync_async(
             .iter()
             .map(|(service, names)| format!("{service} ({})", names.join(", ")))
             .collect();
-        println!(
+        outln!(
             "Changed secrets are read by: {}. ECS tasks read secrets when they start: these services \
              see the new values on their next deployment (`parity deploy {}`).",
             readers.join(", "),
@@ -533,19 +531,18 @@ async fn list_async(scope: &Scope, format: TableFormat) -> Result<ExitCode> {
                 "region": context.region(),
                 "secrets": rows,
             });
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&json)
                     .map_err(|e| Error::failed(format!("cannot encode JSON: {e}")))?
             );
         }
-        TableFormat::Table => print!("{}", render_table(&rows)),
+        TableFormat::Table => out!("{}", render_table(&rows)),
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn render_table(rows: &[Row]) -> String {
-    use std::fmt::Write as _;
     let header = [
         "NAME",
         "VERSION",
@@ -554,10 +551,10 @@ fn render_table(rows: &[Row]) -> String {
         "PARITY",
         "USED BY",
     ];
-    let cells: Vec<[String; 6]> = rows
+    let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|row| {
-            [
+            vec![
                 row.name.clone(),
                 row.version.map_or("-".into(), |v| v.to_string()),
                 row.last_modified.clone().unwrap_or_else(|| "-".into()),
@@ -581,30 +578,5 @@ fn render_table(rows: &[Row]) -> String {
             ]
         })
         .collect();
-    let mut widths = header.map(str::len);
-    for row in &cells {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.len());
-        }
-    }
-    let mut out = String::new();
-    let line = |out: &mut String, cols: [&str; 6]| {
-        let mut text = String::new();
-        for (i, col) in cols.iter().enumerate() {
-            if i + 1 == cols.len() {
-                text.push_str(col);
-            } else {
-                let _ = write!(text, "{:<w$}  ", col, w = widths[i]);
-            }
-        }
-        let _ = writeln!(out, "{}", text.trim_end());
-    };
-    line(&mut out, header);
-    for row in &cells {
-        line(
-            &mut out,
-            [&row[0], &row[1], &row[2], &row[3], &row[4], &row[5]],
-        );
-    }
-    out
+    crate::output::table(&header, &cells)
 }

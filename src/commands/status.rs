@@ -59,7 +59,7 @@ async fn status(args: &StatusArgs, inputs: &Inputs, names: &[String]) -> Result<
         }));
     }
     match args.format {
-        TableFormat::Json => println!(
+        TableFormat::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&json!({ "environments": out })).unwrap_or_default()
         ),
@@ -102,7 +102,7 @@ fn print_table(environments: &[Value]) {
     let header = [
         "ENV", "SERVICE", "REVISION", "DIGEST", "COMMIT", "ROLLOUT", "RUNNING", "DEPLOYED",
     ];
-    let mut rows: Vec<Vec<String>> = vec![header.iter().map(|h| (*h).to_owned()).collect()];
+    let mut rows: Vec<Vec<String>> = Vec::new();
     let text = |v: &Value| v.as_str().unwrap_or("-").to_owned();
     for env in environments {
         for s in env["services"].as_array().into_iter().flatten() {
@@ -134,23 +134,13 @@ fn print_table(environments: &[Value]) {
             ]);
         }
     }
-    let widths: Vec<usize> = (0..header.len())
-        .map(|i| rows.iter().map(|r| r[i].len()).max().unwrap_or(0))
-        .collect();
-    for row in &rows {
-        let line: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(cell, w)| format!("{cell:<w$}"))
-            .collect();
-        println!("{}", line.join("  ").trim_end());
-    }
+    out!("{}", crate::output::table(&header, &rows));
     for env in environments {
         if let (Some(from), Some(same)) = (
             env["promotes_from"].as_str(),
             env["runs_same_as_source"].as_bool(),
         ) {
-            println!(
+            outln!(
                 "{} {} what {from} runs",
                 text(&env["environment"]),
                 if same { "runs exactly" } else { "does NOT run" }

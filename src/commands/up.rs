@@ -41,12 +41,12 @@ async fn run_async(project: Project, args: &UpArgs) -> Result<ExitCode> {
         attached,
         timeout: args.wait_timeout.map(Duration::from_secs),
     };
-    let selected: HashSet<String> = match up::release_services(&project)
-        .and_then(|r| crate::local::graph::resolve(&project, &args.services, &r))
-    {
-        Ok(graph) => graph.order.into_iter().collect(),
-        Err(error) => return Err(error),
-    };
+    let release = up::release_services(&project);
+    let selected: HashSet<String> =
+        crate::local::graph::resolve(&project, &args.services, &release)?
+            .order
+            .into_iter()
+            .collect();
     let mut started = tokio::select! {
         result = up::up(&engine, &project, &options, &progress) => result?,
         () = interrupt.next() => {
@@ -54,7 +54,7 @@ async fn run_async(project: Project, args: &UpArgs) -> Result<ExitCode> {
         }
     };
     if !attached {
-        print!("{}", summary::ready_table(&started.services));
+        out!("{}", summary::ready_table(&started.services));
         return Ok(ExitCode::SUCCESS);
     }
     let names: Vec<&str> = started

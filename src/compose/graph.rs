@@ -13,7 +13,7 @@ use indexmap::{IndexMap, IndexSet};
 
 use super::model::Project;
 use super::yaml::{Node, Pos, Value};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// Drops inactive services and checks every reference of the active ones.
 pub(crate) fn resolve(
@@ -63,8 +63,8 @@ pub(crate) fn resolve(
                     "service `{name}` depends on undefined service `{dependency}`"
                 ));
                 let names: Vec<&str> = project.services.keys().map(String::as_str).collect();
-                if let Some(suggestion) = super::read::suggest(dependency, &names) {
-                    error = error.with_help(format!("did you mean `{suggestion}`?"));
+                if let Some(help) = crate::suggest::did_you_mean(dependency, &names) {
+                    error = error.with_help(help);
                 }
                 return Err(error);
             }
@@ -217,28 +217,41 @@ fn check_references(project: &Project, nodes: &IndexMap<String, &Node>) -> Resul
     Ok(())
 }
 
-/// Keeps `names` and their transitive dependencies.
-pub(crate) fn select(project: &mut Project, names: &[String]) -> Result<()> {
-    let mut keep: IndexSet<String> = IndexSet::new();
-    let mut queue: Vec<String> = Vec::new();
+/// `names` and the services they depend on, transitively, in model order;
+/// every service when `names` is empty. An unknown name is bad input.
+pub(crate) fn with_dependencies(project: &Project, names: &[String]) -> Result<IndexSet<String>> {
+    if names.is_empty() {
+        return Ok(project.services.keys().cloned().collect());
+    }
+    let mut keep: IndexSet<&str> = IndexSet::new();
+    let mut queue: Vec<&str> = Vec::new();
     for name in names {
         if !project.services.contains_key(name) {
-            let known: Vec<&str> = project.services.keys().map(String::as_str).collect();
-            let mut error = crate::error::Error::input(format!("no such service: `{name}`"));
-            if let Some(suggestion) = super::read::suggest(name, &known) {
-                error = error.with_help(format!("did you mean `{suggestion}`?"));
-            }
-            return Err(error);
+            return Err(unknown_service(project, name));
         }
-        queue.push(name.clone());
+        queue.push(name);
     }
     while let Some(name) = queue.pop() {
-        if keep.insert(name.clone())
-            && let Some(service) = project.services.get(&name)
+        if keep.insert(name)
+            && let Some(service) = project.services.get(name)
         {
-            queue.extend(service.depends_on.keys().cloned());
+            queue.extend(service.depends_on.keys().map(String::as_str));
         }
     }
-    project.services.retain(|name, _| keep.contains(name));
-    Ok(())
+    Ok(project
+        .services
+        .keys()
+        .filter(|name| keep.contains(name.as_str()))
+        .cloned()
+        .collect())
+}
+
+/// "no such service", with the closest name when there is one, and the list.
+pub(crate) fn unknown_service(project: &Project, name: &str) -> Error {
+    let known: Vec<&str> = project.services.keys().map(String::as_str).collect();
+    let mut error = Error::input(format!("no such service: `{name}`"));
+    if let Some(help) = crate::suggest::did_you_mean(name, &known) {
+        error = error.with_help(help);
+    }
+    error.with_help(format!("the services are: {}", known.join(", ")))
 }

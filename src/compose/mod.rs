@@ -17,6 +17,7 @@ mod keys;
 mod load;
 mod merge;
 pub(crate) mod model;
+mod node_de;
 pub(crate) mod paths;
 mod project;
 mod read;
@@ -29,7 +30,7 @@ mod yaml;
 
 use std::path::PathBuf;
 
-use indexmap::IndexMap;
+use indexmap::{IndexMap, IndexSet};
 
 use crate::error::Result;
 use model::Project;
@@ -65,5 +66,19 @@ pub(crate) fn load(options: &LoadOptions) -> Result<Project> {
 /// Keeps only `names` and the services they depend on, transitively, as
 /// `docker compose config SERVICE...` does. An unknown name is bad input.
 pub(crate) fn select_services(project: &mut Project, names: &[String]) -> Result<()> {
-    graph::select(project, names)
+    let keep = graph::with_dependencies(project, names)?;
+    project.services.retain(|name, _| keep.contains(name));
+    Ok(())
+}
+
+/// `names` and the services they depend on, transitively, in model order
+/// (every service when `names` is empty): the one depends_on closure that
+/// `config SERVICE...`, `up SERVICE...` and `logs SERVICE...` share.
+pub(crate) fn with_dependencies(project: &Project, names: &[String]) -> Result<IndexSet<String>> {
+    graph::with_dependencies(project, names)
+}
+
+/// The error for a service name the project does not have.
+pub(crate) fn unknown_service(project: &Project, name: &str) -> crate::error::Error {
+    graph::unknown_service(project, name)
 }

@@ -130,11 +130,19 @@ pub(crate) struct Service {
     /// Spec-valid keys parity carries but does not interpret, verbatim.
     #[serde(flatten)]
     pub(crate) other: IndexMap<String, Value>,
-    /// `x-*` keys of the service, e.g. `x-parity` (see [`super::x_parity`]).
+    /// `x-*` keys of the service other than `x-parity`, verbatim.
     /// Printed inline like `other`; the loader fills it (serde's derived
     /// deserializer would put `x-*` keys in `other` too, so it is not relied on).
     #[serde(flatten)]
     pub(crate) extensions: IndexMap<String, Value>,
+    /// parity's own block, read and checked once by the loader; every layer
+    /// reads this typed value. Printed as written.
+    #[serde(
+        rename = "x-parity",
+        default,
+        skip_serializing_if = "super::x_parity::XParity::is_absent"
+    )]
+    pub(crate) x_parity: super::x_parity::XParity,
 }
 
 /// A compose duration, kept in milliseconds; printed the way Go prints
@@ -314,7 +322,9 @@ pub(crate) struct VolumeMount {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Dependency {
     pub(crate) condition: Condition,
-    /// Restart the dependant when this dependency is updated.
+    /// Restart the dependant when this dependency is updated (printed only
+    /// when true, as compose does).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub(crate) restart: bool,
     /// `false`: a missing or disabled dependency is skipped with a warning.
     pub(crate) required: bool,
@@ -374,11 +384,20 @@ pub(crate) struct Resources {
 /// CPU (fractional cores) and memory (bytes).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub(crate) struct ResourceAmounts {
-    /// Cores as a decimal string, e.g. `"0.5"`, as compose prints it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Cores as written after normalization, e.g. `"0.5"`; printed as a
+    /// number, as compose does.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "cpus_as_number"
+    )]
     pub(crate) cpus: Option<String>,
-    /// Bytes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Bytes; printed as a decimal string, as compose prints byte sizes.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "bytes_as_string"
+    )]
     pub(crate) memory: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) pids: Option<i64>,
@@ -498,6 +517,27 @@ pub(crate) struct FileObject {
     pub(crate) external: bool,
     #[serde(flatten)]
     pub(crate) other: IndexMap<String, Value>,
+}
+
+/// `docker compose config` prints `cpus` as a number (compose-go's float).
+fn cpus_as_number<S: serde::Serializer>(cpus: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    match cpus.as_deref().map(|text| (text, text.parse::<f64>())) {
+        // `2`, not `2.0`, as Go prints a whole float.
+        Some((_, Ok(number))) if number.fract() == 0.0 && number.abs() < 1e15 => {
+            s.serialize_i64(number as i64)
+        }
+        Some((_, Ok(number))) => s.serialize_f64(number),
+        Some((text, Err(_))) => s.serialize_str(text),
+        None => s.serialize_none(),
+    }
+}
+
+/// `docker compose config` prints byte sizes as decimal strings (compose-go's `UnitBytes`).
+fn bytes_as_string<S: serde::Serializer>(bytes: &Option<u64>, s: S) -> Result<S::Ok, S::Error> {
+    match bytes {
+        Some(n) => s.collect_str(n),
+        None => s.serialize_none(),
+    }
 }
 
 #[cfg(test)]

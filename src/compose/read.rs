@@ -175,8 +175,8 @@ pub(crate) fn check_keys(map: &Mapping, allowed: &[&str], context: &str) -> Resu
         let mut error = entry
             .key_pos
             .error(format!("unknown key `{key}` in {context}"));
-        if let Some(suggestion) = suggest(key, allowed) {
-            error = error.with_help(format!("did you mean `{suggestion}`?"));
+        if let Some(help) = crate::suggest::did_you_mean(key, allowed) {
+            error = error.with_help(help);
         } else {
             error = error.with_help("custom keys must start with `x-`");
         }
@@ -185,30 +185,7 @@ pub(crate) fn check_keys(map: &Mapping, allowed: &[&str], context: &str) -> Resu
     Ok(())
 }
 
-/// The closest allowed key, when it is close enough to be a typo.
-pub(crate) fn suggest<'a>(key: &str, allowed: &[&'a str]) -> Option<&'a str> {
-    allowed
-        .iter()
-        .map(|candidate| (strsim::damerau_levenshtein(key, candidate), *candidate))
-        .filter(|(distance, candidate)| *distance <= 2.max(candidate.len() / 4))
-        .min_by_key(|(distance, _)| *distance)
-        .map(|(_, candidate)| candidate)
-}
-
 /// JSON for a node kept verbatim (extensions, carried keys).
 pub(crate) fn json(node: &Node) -> serde_json::Value {
     node.to_json()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn suggestions_catch_typos_only() {
-        let keys = ["image", "environment", "ports"];
-        assert_eq!(suggest("imgae", &keys), Some("image"));
-        assert_eq!(suggest("enviroment", &keys), Some("environment"));
-        assert_eq!(suggest("zzz", &keys), None);
-    }
 }

@@ -2,7 +2,8 @@
 //!
 //! Every key is read by the field's rules (short syntax to long, durations,
 //! byte sizes, paths made absolute); spec keys parity does not interpret are
-//! carried in `other`, `x-*` keys in `extensions`. Env files are read here and
+//! carried in `other`, `x-*` keys in `extensions`, except `x-parity`, which is
+//! read into its typed form (see `x_parity`). Env files are read here and
 //! folded into `environment`.
 //!
 //! Owns: the service field dispatch. The multi-part syntaxes live in
@@ -13,6 +14,7 @@ use indexmap::IndexMap;
 use super::model::{
     Build, Condition, Dependency, EnvFile, Service, ServiceFileRef, ServiceNetwork,
 };
+use super::x_parity::{self, XParity};
 use super::yaml::{Node, Value};
 use super::{dotenv, keys, paths, read, service_blocks as blocks, service_ports_volumes as pv};
 use crate::error::Result;
@@ -37,6 +39,9 @@ pub(crate) fn service(name: &str, node: &Node, ctx: &Context<'_>) -> Result<Serv
         let value = &entry.node;
         let field = format!("services.{name}.{key}");
         let field = field.as_str();
+        if key == x_parity::KEY {
+            continue;
+        }
         if key.starts_with("x-") {
             service.extensions.insert(key.clone(), read::json(value));
             continue;
@@ -83,10 +88,28 @@ pub(crate) fn service(name: &str, node: &Node, ctx: &Context<'_>) -> Result<Serv
             "cap_drop" => service.cap_drop = read::strings(value, field)?,
             "ulimits" => service.ulimits = blocks::ulimits(value, field)?,
             "logging" => service.logging = Some(blocks::logging(value, field)?),
-            "secrets" => service.secrets = file_refs(value, field)?,
+            "secrets" => service.secrets = secret_refs(value, field)?,
             "configs" => service.configs = file_refs(value, field)?,
             // Resolved before normalization; never printed.
             "extends" => {}
+            // Empty entries (an unset variable) are dropped, and an empty list with them.
+            "dns" | "dns_search" | "dns_opt" => {
+                let entries: Vec<String> = read::string_or_list(value, field)?
+                    .into_iter()
+                    .filter(|entry| !entry.is_empty())
+                    .collect();
+                if !entries.is_empty() {
+                    service.other.insert(key.clone(), entries.into());
+                }
+            }
+            // `all` is every GPU; counts are numbers (-1 for all), as compose holds them.
+            "gpus" => {
+                let gpus = match value.as_scalar() {
+                    Some("all") => serde_json::json!([{ "count": -1 }]),
+                    _ => blocks::device_requests(read::json(value)),
+                };
+                service.other.insert(key.clone(), gpus);
+            }
             other => {
                 service
                     .other
@@ -107,7 +130,9 @@ pub(crate) fn service(name: &str, node: &Node, ctx: &Context<'_>) -> Result<Serv
         combined.insert(key, value);
     }
     service.environment = combined;
+    implicit_dependencies(&mut service);
     service.env_file = env_files.into_iter().map(|(file, _)| file).collect();
+    service.x_parity = XParity::read(name, map.get(x_parity::KEY).map(|e| &e.node))?;
     if service.network_mode.is_none() && service.networks.is_empty() {
         service.networks.insert("default".into(), None);
     }
@@ -159,16 +184,68 @@ fn build(node: &Node, field: &str, ctx: &Context<'_>) -> Result<Build> {
         match key.as_str() {
             "context" => build.context = context_of(&read::string(value, field)?),
             "dockerfile" => build.dockerfile = read::string(value, field)?,
-            "args" => build.args = read::list_or_dict(value, field, '=')?,
+            // A valueless arg takes the environment's value; unset, it is
+            // dropped (compose-go does the same), so the Dockerfile default applies.
+            "args" => {
+                build.args = read::list_or_dict(value, field, '=')?
+                    .into_iter()
+                    .filter_map(|(k, v)| {
+                        let v = v.or_else(|| ctx.env.get(&k).cloned())?;
+                        Some((k, Some(v)))
+                    })
+                    .collect()
+            }
             "target" => build.target = Some(read::string(value, field)?),
             "labels" => build.labels = read::labels(value, field)?,
             "platforms" => build.platforms = read::strings(value, field)?,
             "cache_from" => build.cache_from = read::strings(value, field)?,
-            "additional_contexts" | "ssh" => {
-                let map = read::list_or_dict(value, field, '=')?;
+            // Byte sizes print as decimal strings, as compose prints them.
+            "shm_size" => {
+                let text = read::string(value, field)?;
+                let bytes = super::syntax::parse_bytes(&text).map_err(|m| value.pos.error(m))?;
+                build.other.insert(key.clone(), bytes.to_string().into());
+            }
+            // A list of `id` or `id=path`, as compose prints it.
+            "ssh" => {
+                let keys: Vec<String> = read::list_or_dict(value, field, '=')?
+                    .into_iter()
+                    .map(|(id, path)| match path {
+                        Some(path) => format!("{id}={path}"),
+                        None => id,
+                    })
+                    .collect();
+                build.other.insert(key.clone(), keys.into());
+            }
+            // A context that is a local directory is made absolute; images
+            // (`docker-image://`), URLs and `service:`/`target:` references are not.
+            "additional_contexts" => {
+                let map: IndexMap<String, Option<String>> = read::list_or_dict(value, field, '=')?
+                    .into_iter()
+                    .map(|(name, context)| {
+                        let context = context.map(|c| {
+                            let reference = paths::is_remote(&c)
+                                || ["service:", "target:", "docker-image:", "oci-layout:"]
+                                    .iter()
+                                    .any(|prefix| c.starts_with(prefix));
+                            if reference {
+                                c
+                            } else {
+                                paths::absolute_string(&value.pos.source.base_dir, &c, ctx.env)
+                            }
+                        });
+                        (name, context)
+                    })
+                    .collect();
                 build
                     .other
                     .insert(key.clone(), serde_json::to_value(map).unwrap_or_default());
+            }
+            // Modes read as file modes (`0440` is octal), as for service secrets.
+            "secrets" => {
+                let refs = file_refs(value, field)?;
+                build
+                    .other
+                    .insert(key.clone(), serde_json::to_value(refs).unwrap_or_default());
             }
             other => {
                 build.other.insert(other.to_owned(), read::json(value));
@@ -229,6 +306,49 @@ fn read_env_file(
                 file.path.display()
             ))
             .with_help("create the file, or mark it `required: false`")),
+    }
+}
+
+/// What compose-go adds to `depends_on` because a service cannot start
+/// without another: `links`, a `service:X` namespace (`network_mode`, `ipc`,
+/// `pid`, `uts`, `cgroup`) — both restart with it — and `volumes_from`
+/// (which does not). An explicit entry wins.
+fn implicit_dependencies(service: &mut Service) {
+    let strings = |key: &str| -> Vec<String> {
+        match service.other.get(key) {
+            Some(serde_json::Value::Array(items)) => items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+            Some(serde_json::Value::String(text)) => vec![text.clone()],
+            _ => Vec::new(),
+        }
+    };
+    let mut implicit: Vec<(String, bool)> = strings("links")
+        .iter()
+        .map(|link| (link.split(':').next().unwrap_or(link).to_owned(), true))
+        .collect();
+    let namespaces = service.network_mode.iter().cloned().chain(
+        ["ipc", "pid", "uts", "cgroup"]
+            .iter()
+            .flat_map(|key| strings(key)),
+    );
+    for namespace in namespaces {
+        if let Some(shared) = namespace.strip_prefix("service:") {
+            implicit.push((shared.to_owned(), true));
+        }
+    }
+    for from in strings("volumes_from") {
+        if !from.starts_with("container:") {
+            implicit.push((from.split(':').next().unwrap_or(&from).to_owned(), false));
+        }
+    }
+    for (name, restart) in implicit {
+        service.depends_on.entry(name).or_insert(Dependency {
+            condition: Condition::Started,
+            restart,
+            required: true,
+        });
     }
 }
 
@@ -330,20 +450,39 @@ fn networks(node: &Node, field: &str) -> Result<IndexMap<String, Option<ServiceN
     Ok(out)
 }
 
+/// `host:ip` entries, one per address: compose reads `host=ip1,ip2`, a
+/// mapping value that is a list of addresses, and `host=ip` / `host:ip`.
 fn extra_hosts(node: &Node, field: &str) -> Result<Vec<String>> {
+    let mut pairs: Vec<(String, String)> = Vec::new();
     match &node.value {
-        Value::Map(_) => Ok(read::list_or_dict(node, field, '=')?
-            .into_iter()
-            .map(|(host, ip)| format!("{host}:{}", ip.unwrap_or_default()))
-            .collect()),
-        _ => Ok(read::strings(node, field)?
-            .into_iter()
-            .map(|entry| match entry.split_once('=') {
-                Some((host, ip)) => format!("{host}:{ip}"),
-                None => entry,
-            })
-            .collect()),
+        Value::Map(map) => {
+            for (host, entry) in map {
+                let sub = format!("{field}.{host}");
+                let addresses = match &entry.node.value {
+                    Value::Seq(_) => read::strings(&entry.node, &sub)?,
+                    _ => vec![read::opt_string(&entry.node, &sub)?.unwrap_or_default()],
+                };
+                pairs.extend(addresses.into_iter().map(|ip| (host.clone(), ip)));
+            }
+        }
+        _ => {
+            for entry in read::strings(node, field)? {
+                let (host, ip) = entry
+                    .split_once('=')
+                    .or_else(|| entry.split_once(':'))
+                    .unwrap_or((&entry, ""));
+                pairs.push((host.to_owned(), ip.to_owned()));
+            }
+        }
     }
+    Ok(pairs
+        .into_iter()
+        .flat_map(|(host, ips)| {
+            ips.split(',')
+                .map(|ip| format!("{host}:{}", ip.trim()))
+                .collect::<Vec<_>>()
+        })
+        .collect())
 }
 
 fn devices(node: &Node, field: &str) -> Result<Vec<String>> {
@@ -404,8 +543,20 @@ fn file_refs(node: &Node, field: &str) -> Result<Vec<ServiceFileRef>> {
         .collect()
 }
 
+/// Service `secrets`: a secret without a `target` is mounted at
+/// `/run/secrets/<source>`, which compose prints (configs keep no default).
+fn secret_refs(node: &Node, field: &str) -> Result<Vec<ServiceFileRef>> {
+    let mut refs = file_refs(node, field)?;
+    for r in &mut refs {
+        if r.target.is_none() {
+            r.target = Some(format!("/run/secrets/{}", r.source));
+        }
+    }
+    Ok(refs)
+}
+
 /// A file mode: `0440` (octal, as YAML 1.1 and compose read it), `0o440`, or decimal.
-fn file_mode(node: &Node, field: &str) -> Result<u32> {
+pub(super) fn file_mode(node: &Node, field: &str) -> Result<u32> {
     let text = read::string(node, field)?;
     let parsed = if let Some(octal) = text.strip_prefix("0o") {
         u32::from_str_radix(octal, 8).ok()
@@ -426,17 +577,16 @@ fn file_mode(node: &Node, field: &str) -> Result<u32> {
 fn carried(key: &str, node: &Node, field: &str) -> Result<serde_json::Value> {
     Ok(match key {
         "mem_limit" | "mem_reservation" | "memswap_limit" | "shm_size" => {
+            // Printed as decimal strings, as compose prints byte sizes.
             if node.as_scalar() == Some("-1") {
-                serde_json::json!(-1)
+                serde_json::json!("-1")
             } else {
                 let text = read::string(node, field)?;
-                serde_json::json!(super::syntax::parse_bytes(&text).map_err(|m| node.pos.error(m))?)
+                let bytes = super::syntax::parse_bytes(&text).map_err(|m| node.pos.error(m))?;
+                serde_json::json!(bytes.to_string())
             }
         }
-        "dns"
-        | "dns_search"
-        | "dns_opt"
-        | "security_opt"
+        "security_opt"
         | "links"
         | "external_links"
         | "volumes_from"
@@ -452,8 +602,10 @@ fn carried(key: &str, node: &Node, field: &str) -> Result<serde_json::Value> {
         ),
         "sysctls" | "annotations" | "storage_opt" => serde_json::json!(read::labels(node, field)?),
         "cpus" => serde_json::json!(read::number(node, field)?),
+        // compose-go 2.x holds mem_swappiness as a byte unit: a decimal string.
+        "mem_swappiness" => serde_json::json!(read::integer(node, field)?.to_string()),
         "scale" | "cpu_shares" | "cpu_quota" | "cpu_period" | "pids_limit" | "oom_score_adj"
-        | "mem_swappiness" | "cpu_count" | "cpu_percent" => {
+        | "cpu_count" | "cpu_percent" => {
             serde_json::json!(read::integer(node, field)?)
         }
         "tty" | "stdin_open" | "oom_kill_disable" | "attach" | "use_api_socket" => {

@@ -1,20 +1,35 @@
-//! parity's own per-service extension, `x-parity`.
+//! parity's own per-service extension, `x-parity`: read once, here, while the
+//! compose file is loaded, into the typed [`XParity`] on each
+//! [`Service`](super::model::Service).
 //!
 //! It says what the compose file alone cannot: which services go to the cloud,
 //! which one is the release phase, which variables are secrets there, and what
 //! is left out on purpose. Unknown keys are errors, so a typo never silently
-//! turns a secret into a plain variable. Owns the syntax and the checks that
-//! need only the compose project; the cloud mapping lives in `crate::cloud`.
+//! turns a secret into a plain variable. Every command (`config`, `up`, `plan`,
+//! `deploy`, ...) reads the same typed value, so a bad block is the same error,
+//! at the same `file:line:col`, whatever command met it. Owns the syntax and the
+//! checks that need only the compose project; the cloud mapping lives in
+//! `crate::cloud`.
+//!
+//! Adding a key (`schedule`, `exec`, `public`, ...) is one change here: a field
+//! of [`XParity`] with its doc comment and type. serde (through
+//! [`node_de`](super::node_de)) reads it from the YAML node with located errors,
+//! the unknown-key check and its "did you mean" list it automatically, and
+//! [`Origin`] records where it is written, so any later layer can point an
+//! error at it with [`XParity::error`]. A rule that needs only the block goes in
+//! [`XParity::check_alone`]; one that needs other services, in [`check_services`].
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 use super::model::{Project, Service};
-use crate::error::{Error, Result};
+use super::node_de;
+use super::yaml::{Node, Value};
+use crate::error::{Error, Location, Result};
 use crate::settings::Seconds;
 
 /// The parsed `x-parity` block of one service. Absent means all defaults.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub(crate) struct XParity {
     /// `false`: local only; a managed service (e.g. RDS) replaces it in the cloud.
@@ -34,6 +49,17 @@ pub(crate) struct XParity {
     pub(crate) healthcheck: Option<CloudHealthcheck>,
     /// Fields Fargate cannot express, left out of the cloud on purpose (the plan says so).
     pub(crate) cloud_ignore: Vec<String>,
+    /// Behind the environment's load balancer. Default: when the service
+    /// publishes a TCP port (its first one is the target group's port).
+    pub(crate) public: Option<bool>,
+    /// The host the load balancer routes to this service: a full name
+    /// (`api.example.com`), or one label (`api`) prefixed to the environment's domain.
+    pub(crate) host: Option<String>,
+    /// The load balancer's health-check path (default `/`).
+    pub(crate) health_check_path: Option<String>,
+    /// Where the block and each of its keys is written; not a key.
+    #[serde(skip)]
+    pub(crate) origin: Origin,
 }
 
 impl Default for XParity {
@@ -47,10 +73,34 @@ impl Default for XParity {
             plain: Vec::new(),
             healthcheck: None,
             cloud_ignore: Vec::new(),
+            public: None,
+            host: None,
+            health_check_path: None,
+            origin: Origin::default(),
         }
     }
 }
 
+/// Where a service's block came from: the spans that let any layer point an
+/// error at a key, and the block as written, which `config` prints verbatim.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Origin {
+    /// `services.<name>.x-parity`: how messages name the block.
+    path: String,
+    /// Positions by key path relative to the block: `""` is the block itself,
+    /// `healthcheck.interval` a key, `secrets[API_KEY]` a list item.
+    spans: IndexMap<String, Location>,
+    /// The block as written (after interpolation); `None` when there is none.
+    written: Option<serde_json::Value>,
+}
+
+/// `config` prints the block as it was written, as `docker compose config`
+/// prints every `x-` key.
+impl Serialize for XParity {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.origin.written.serialize(s)
+    }
+}
 /// Health-check values for ECS, each in whole seconds (`10` or `"10s"`).
 /// A field left out keeps the compose value.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,91 +120,150 @@ pub(crate) struct CloudHealthcheck {
 pub(crate) const KEY: &str = "x-parity";
 
 /// Compose fields a service may list in `cloud_ignore`: the ones Fargate cannot
-/// express. Anything else in the list is a typo and an error.
+/// express (wholly or in part; `cloud::fields` has each one's reason, and a
+/// test keeps the two lists equal). Anything else in the list is an error.
 pub(crate) const IGNORABLE: &[&str] = &[
-    "volumes",
-    "tmpfs",
-    "privileged",
-    "devices",
-    "network_mode",
-    "extra_hosts",
-    "hostname",
-    "dns",
-    "dns_search",
-    "dns_opt",
-    "domainname",
+    "blkio_config",
     "cap_add",
-    "ports",
-    "configs",
-    "shm_size",
-    "sysctls",
-    "security_opt",
-    "pid",
-    "ipc",
+    "cgroup",
     "cgroup_parent",
-    "userns_mode",
-    "runtime",
-    "isolation",
-    "mac_address",
-    "volumes_from",
-    "links",
+    "configs",
+    "cpu_count",
+    "cpu_percent",
+    "cpu_period",
+    "cpu_quota",
+    "cpu_rt_period",
+    "cpu_rt_runtime",
+    "cpuset",
+    "credential_spec",
+    "deploy.mode",
+    "deploy.resources.reservations.devices",
+    "deploy.resources.reservations.generic_resources",
+    "device_cgroup_rules",
+    "devices",
+    "dns",
+    "dns_opt",
+    "dns_search",
+    "domainname",
     "external_links",
-    "stop_signal",
+    "extra_hosts",
     "gpus",
     "group_add",
+    "hostname",
+    "ipc",
+    "isolation",
+    "links",
+    "mac_address",
+    "mem_swappiness",
+    "memswap_limit",
+    "network_mode",
     "oom_kill_disable",
     "oom_score_adj",
+    "pid",
+    "ports",
+    "privileged",
+    "provider",
+    "runtime",
+    "security_opt",
+    "shm_size",
+    "stop_signal",
     "storage_opt",
-    "cpu_shares",
-    "cpu_quota",
-    "cpu_period",
-    "cpuset",
-    "mem_limit",
-    "mem_reservation",
-    "memswap_limit",
-    "mem_swappiness",
-    "blkio_config",
-    "pids_limit",
-    "logging",
+    "sysctls",
+    "tmpfs",
+    "use_api_socket",
+    "userns_mode",
+    "uts",
+    "volumes",
+    "volumes_from",
 ];
 
 impl XParity {
-    /// Reads a service's `x-parity` block; the error names the service and the bad key.
-    pub(crate) fn of(service: &Service) -> Result<Self> {
-        let parsed = match service.extensions.get(KEY) {
-            None | Some(serde_json::Value::Null) => Self::default(),
-            Some(value) => serde_json::from_value(value.clone()).map_err(|e| {
-                Error::input(format!("service `{}`: {KEY}: {e}", service.name)).with_help(
-                    "x-parity keys: cloud, release, secrets, sidecar_of, local_only, plain, healthcheck, cloud_ignore",
-                )
-            })?,
+    /// Reads service `service`'s block (`None`: the service has none) and
+    /// checks what needs only the block. Errors are located.
+    pub(crate) fn read(service: &str, node: Option<&Node>) -> Result<Self> {
+        let path = format!("services.{service}.{KEY}");
+        let Some(node) = node else {
+            return Ok(Self {
+                origin: Origin {
+                    path,
+                    ..Origin::default()
+                },
+                ..Self::default()
+            });
         };
-        parsed.check_alone(&service.name)?;
+        let mut parsed: Self = if node.is_null() {
+            Self::default()
+        } else {
+            node_de::from_node(node, &path)?
+        };
+        let mut spans = IndexMap::new();
+        record_spans(node, "", &mut spans);
+        parsed.origin = Origin {
+            path,
+            spans,
+            written: Some(node.to_json()),
+        };
+        parsed.check_alone()?;
         Ok(parsed)
     }
 
+    /// Whether the service has no block at all (nothing for `config` to print).
+    pub(crate) fn is_absent(&self) -> bool {
+        self.origin.written.is_none()
+    }
+
+    /// Where `key` (a path like `healthcheck.interval`) is written, else the block.
+    pub(crate) fn location(&self, key: &str) -> Option<&Location> {
+        self.origin
+            .spans
+            .get(key)
+            .or_else(|| {
+                self.origin
+                    .spans
+                    .get(key.split('.').next().unwrap_or_default())
+            })
+            .or_else(|| self.origin.spans.get(""))
+    }
+
+    /// A bad-input error about `key` of this block, named and located the one
+    /// way every x-parity error is: `services.web.x-parity.key: message` at the key.
+    pub(crate) fn error(&self, key: &str, message: impl std::fmt::Display) -> Error {
+        self.located(key, key, message)
+    }
+
+    /// Like [`Self::error`], pointed at one item of the list under `key`.
+    pub(crate) fn item_error(
+        &self,
+        key: &str,
+        item: &str,
+        message: impl std::fmt::Display,
+    ) -> Error {
+        self.located(key, &format!("{key}[{item}]"), message)
+    }
+
+    fn located(&self, key: &str, span: &str, message: impl std::fmt::Display) -> Error {
+        let error = Error::input(format!("{}.{key}: {message}", self.origin.path));
+        match self.location(span) {
+            Some(location) => error.at(location.clone()),
+            None => error,
+        }
+    }
+
     /// Checks that need only this block.
-    fn check_alone(&self, service: &str) -> Result<()> {
-        let bad = |key: &str, what: String| {
-            Err(Error::input(format!(
-                "service `{service}`: {KEY}.{key}: {what}"
-            )))
-        };
+    fn check_alone(&self) -> Result<()> {
         if self.release && !self.cloud {
-            return bad(
-                "release",
-                "the release service runs before every rollout, so it cannot be `cloud: false`"
-                    .into(),
-            )
-            .map_err(|e: Error| {
-                e.with_help("remove `cloud: false`, or move the release phase to a cloud service")
-            });
+            return Err(self
+                .error(
+                    "release",
+                    "the release service runs before every rollout, so it cannot be `cloud: false`",
+                )
+                .with_help("remove `cloud: false`, or move the release phase to a cloud service"));
         }
         if self.release && self.sidecar_of.is_some() {
-            return bad(
+            return Err(self.error(
                 "sidecar_of",
-                "the release service runs as its own one-off task; it cannot be a sidecar".into(),
-            );
+                "the release service runs as its own one-off task; it cannot be a sidecar",
+            ));
         }
         for (list, names) in [
             ("secrets", &self.secrets),
@@ -162,46 +271,132 @@ impl XParity {
             ("plain", &self.plain),
         ] {
             if let Some(name) = names.iter().find(|n| !valid_variable_name(n)) {
-                return bad(list, format!("`{name}` is not a variable name"));
+                return Err(self.item_error(
+                    list,
+                    name,
+                    format!("`{name}` is not a variable name"),
+                ));
             }
         }
         for name in &self.secrets {
-            if self.local_only.contains(name) {
-                return bad(
-                    "secrets",
-                    format!("`{name}` is also listed in local_only; pick one"),
-                );
-            }
-            if self.plain.contains(name) {
-                return bad(
-                    "secrets",
-                    format!("`{name}` is also listed in plain; pick one"),
-                );
+            for (other, names) in [("local_only", &self.local_only), ("plain", &self.plain)] {
+                if names.contains(name) {
+                    return Err(self.item_error(
+                        "secrets",
+                        name,
+                        format!("`{name}` is also listed in {other}; pick one"),
+                    ));
+                }
             }
         }
+        self.check_load_balancer_keys()?;
         if let Some(field) = self
             .cloud_ignore
             .iter()
             .find(|f| !IGNORABLE.contains(&f.as_str()))
         {
-            let suggestion = IGNORABLE
-                .iter()
-                .min_by_key(|k| strsim::levenshtein(k, field))
-                .filter(|k| strsim::levenshtein(k, field) <= 3);
-            let mut err = Error::input(format!(
-                "service `{service}`: {KEY}.cloud_ignore: `{field}` is not a field Fargate cannot express"
-            ));
-            if let Some(suggestion) = suggestion {
-                err = err.with_help(format!("did you mean `{suggestion}`?"));
-            } else {
-                err = err.with_help(format!(
+            let error = self.item_error(
+                "cloud_ignore",
+                field,
+                format!("`{field}` is not a field Fargate cannot express"),
+            );
+            return Err(match crate::suggest::did_you_mean(field, IGNORABLE) {
+                Some(help) => error.with_help(help),
+                None => error.with_help(format!(
                     "fields that can be ignored: {}",
                     IGNORABLE.join(", ")
-                ));
-            }
-            return Err(err);
+                )),
+            });
         }
         Ok(())
+    }
+}
+
+impl XParity {
+    /// `public`, `host`, `health_check_path`: only a cloud service of its own
+    /// (not the release phase, not a sidecar) can be public.
+    fn check_load_balancer_keys(&self) -> Result<()> {
+        let own_service = self.cloud && !self.release && self.sidecar_of.is_none();
+        if self.public == Some(true) && !own_service {
+            let why = if !self.cloud {
+                "`cloud: false`"
+            } else if self.release {
+                "the release phase, a one-off task"
+            } else {
+                "a sidecar, which runs in another service's task"
+            };
+            return Err(self.error(
+                "public",
+                format!("the service is {why}; the load balancer sends traffic to services only"),
+            ));
+        }
+        for (key, set) in [
+            ("host", self.host.is_some()),
+            ("health_check_path", self.health_check_path.is_some()),
+        ] {
+            if set && (self.public == Some(false) || !own_service) {
+                return Err(self
+                    .error(
+                        key,
+                        "only a public service has a load balancer host and health check",
+                    )
+                    .with_help(
+                        "remove the key, or make the service public (`public: true` and a port)",
+                    ));
+            }
+        }
+        if let Some(host) = &self.host {
+            let label_ok = |label: &str| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            };
+            if host.len() > 253 || !host.split('.').all(label_ok) {
+                return Err(self
+                    .error("host", format!("`{host}` is not a host name"))
+                    .with_help("a full name like `api.example.com`, or one label like `api` for api.<domain>"));
+            }
+        }
+        if let Some(path) = &self.health_check_path
+            && (!path.starts_with('/') || path.len() > 1024 || path.contains(char::is_whitespace))
+        {
+            return Err(self
+                .error("health_check_path", format!("`{path}` is not a URL path"))
+                .with_help("a path starting with `/`, e.g. `/healthz` (at most 1024 characters)"));
+        }
+        Ok(())
+    }
+}
+
+/// Records where every key and scalar list item under `node` is written.
+fn record_spans(node: &Node, path: &str, spans: &mut IndexMap<String, Location>) {
+    if path.is_empty() {
+        spans.insert(String::new(), node.pos.location());
+    }
+    match &node.value {
+        Value::Map(map) => {
+            for (key, entry) in map {
+                let sub = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                spans.insert(sub.clone(), entry.key_pos.location());
+                record_spans(&entry.node, &sub, spans);
+            }
+        }
+        Value::Seq(items) => {
+            for item in items {
+                if let Some(text) = item.as_scalar() {
+                    spans.insert(format!("{path}[{text}]"), item.pos.location());
+                }
+            }
+        }
+        Value::Scalar(..) => {}
     }
 }
 
@@ -212,159 +407,270 @@ fn valid_variable_name(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// All services' `x-parity` blocks, by service name.
+/// All services' blocks, by service name (a view of the typed values).
 pub(crate) type XParityMap = IndexMap<String, XParity>;
 
-/// Reads and cross-checks every service's block: one release service at most,
-/// and `sidecar_of` names an existing cloud service that is not itself a sidecar.
-pub(crate) fn read_all(project: &Project) -> Result<XParityMap> {
-    let mut map = XParityMap::new();
-    for (name, service) in &project.services {
-        let mut named = service.clone();
-        name.clone_into(&mut named.name);
-        map.insert(name.clone(), XParity::of(&named)?);
-    }
-    let releases: Vec<&String> = map
+/// The active services' blocks, by service name.
+pub(crate) fn by_service(project: &Project) -> XParityMap {
+    project
+        .services
         .iter()
-        .filter(|(_, x)| x.release)
-        .map(|(n, _)| n)
+        .map(|(name, service)| (name.clone(), service.x_parity.clone()))
+        .collect()
+}
+
+/// The checks across services, run by the loader on the active services:
+/// one release service at most, and `sidecar_of` names an existing cloud
+/// service that is not itself a sidecar.
+pub(crate) fn check_services(services: &IndexMap<String, Service>) -> Result<()> {
+    let releases: Vec<(&String, &XParity)> = services
+        .iter()
+        .filter(|(_, s)| s.x_parity.release)
+        .map(|(n, s)| (n, &s.x_parity))
         .collect();
-    if releases.len() > 1 {
-        return Err(Error::input(format!(
-            "services {} are all marked `{KEY}.release`; there is one release phase",
-            releases
-                .iter()
-                .map(|r| format!("`{r}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
+    if let [.., (_, last)] = releases.as_slice()
+        && releases.len() > 1
+    {
+        let names: Vec<String> = releases.iter().map(|(n, _)| format!("`{n}`")).collect();
+        return Err(last
+            .error(
+                "release",
+                format!(
+                    "services {} are all marked as the release phase; there is one",
+                    names.join(", ")
+                ),
+            )
+            .with_help("keep `release: true` on the one service that runs the migrations"));
     }
-    for (name, x) in &map {
+    for (name, service) in services {
+        let x = &service.x_parity;
         let Some(target) = &x.sidecar_of else {
             continue;
         };
-        let Some(target_x) = map.get(target) else {
-            let known: Vec<&str> = map.keys().map(String::as_str).collect();
-            return Err(Error::input(format!(
-                "service `{name}`: {KEY}.sidecar_of: no service `{target}` in the compose file (services: {})",
-                known.join(", ")
-            )));
+        let Some(target_service) = services.get(target) else {
+            let known: Vec<&str> = services.keys().map(String::as_str).collect();
+            let error = x.error(
+                "sidecar_of",
+                format!(
+                    "no service `{target}` in the compose file (services: {})",
+                    known.join(", ")
+                ),
+            );
+            return Err(match crate::suggest::did_you_mean(target, &known) {
+                Some(help) => error.with_help(help),
+                None => error,
+            });
         };
+        let target_x = &target_service.x_parity;
         if target == name {
-            return Err(Error::input(format!(
-                "service `{name}`: {KEY}.sidecar_of: a service cannot be its own sidecar"
-            )));
+            return Err(x.error("sidecar_of", "a service cannot be its own sidecar"));
         }
         if x.cloud && !target_x.cloud {
-            return Err(Error::input(format!(
-                "service `{name}`: {KEY}.sidecar_of: `{target}` is `cloud: false`, so there is no task for this sidecar to join"
-            )));
+            return Err(x.error(
+                "sidecar_of",
+                format!(
+                    "`{target}` is `cloud: false`, so there is no task for this sidecar to join"
+                ),
+            ));
         }
         if target_x.sidecar_of.is_some() {
-            return Err(Error::input(format!(
-                "service `{name}`: {KEY}.sidecar_of: `{target}` is itself a sidecar; name the service whose task it joins"
-            )));
+            return Err(x.error(
+                "sidecar_of",
+                format!("`{target}` is itself a sidecar; name the service whose task it joins"),
+            ));
         }
     }
-    Ok(map)
+    Ok(())
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
+    use std::sync::Arc;
+
     use serde_json::json;
 
     use super::*;
+    use crate::compose::yaml::{self, Source};
 
-    fn project(services: &[(&str, serde_json::Value)]) -> Project {
-        let mut project = Project::default();
-        for (name, x) in services {
-            let mut service = Service::default();
-            (*name).clone_into(&mut service.name);
-            service.extensions.insert(KEY.into(), x.clone());
-            project.services.insert((*name).to_owned(), service);
-        }
-        project
+    /// A node parsed from `text` (JSON is YAML), as the loader would see it.
+    fn node(text: &str) -> Node {
+        let source = Arc::new(Source {
+            path: "compose.yaml".into(),
+            text: text.into(),
+            base_dir: ".".into(),
+        });
+        yaml::parse(&source)
+            .expect("test YAML parses")
+            .into_iter()
+            .next()
+            .expect("one document")
     }
 
-    fn message(project: &Project) -> String {
-        read_all(project)
-            .expect_err("accepted")
-            .message()
-            .to_owned()
+    /// The typed block for `value`, read the way the loader reads it.
+    pub(crate) fn from_json(service: &str, value: &serde_json::Value) -> Result<XParity> {
+        XParity::read(service, Some(&node(&value.to_string())))
+    }
+
+    fn services(blocks: &[(&str, serde_json::Value)]) -> Result<IndexMap<String, Service>> {
+        let mut services = IndexMap::new();
+        for (name, value) in blocks {
+            let service = Service {
+                name: (*name).to_owned(),
+                x_parity: from_json(name, value)?,
+                ..Service::default()
+            };
+            services.insert((*name).to_owned(), service);
+        }
+        check_services(&services)?;
+        Ok(services)
+    }
+
+    fn message(blocks: &[(&str, serde_json::Value)]) -> String {
+        services(blocks).expect_err("accepted").message().to_owned()
     }
 
     #[test]
     fn absent_block_means_a_plain_cloud_service() {
-        let map = read_all(&project(&[("web", serde_json::Value::Null)])).unwrap();
-        assert_eq!(map["web"], XParity::default());
-        assert!(map["web"].cloud);
+        let x = XParity::read("web", None).unwrap();
+        assert!(x.cloud && !x.release && x.is_absent());
+        assert_eq!(x, XParity::read("web", None).unwrap());
     }
 
     #[test]
-    fn unknown_keys_name_the_service() {
-        let m = message(&project(&[("web", json!({"secret": ["A"]}))]));
+    fn unknown_keys_are_located_and_suggest_the_key() {
+        let text = "services:\n  web:\n    image: nginx\n    x-parity:\n      secret: [A]\n";
+        let root = node(text);
+        let block = root
+            .get("services")
+            .and_then(|s| s.get("web"))
+            .and_then(|w| w.get(KEY));
+        let err = XParity::read("web", block).unwrap_err();
+        assert_eq!(
+            err.message(),
+            "services.web.x-parity: unknown key `secret`",
+            "{err:?}"
+        );
+        let at = err.location().expect("located");
+        assert_eq!((at.line, at.column), (5, 7));
         assert!(
-            m.starts_with("service `web`: x-parity: unknown field `secret`"),
-            "{m}"
+            format!("{err:?}").contains("did you mean `secrets`"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn wrong_types_name_the_key_path() {
+        let err = from_json("web", &json!({"healthcheck": {"retries": "many"}})).unwrap_err();
+        assert!(
+            err.message()
+                .contains("`services.web.x-parity.healthcheck.retries` must be a whole number"),
+            "{err:?}"
         );
     }
 
     #[test]
     fn one_release_phase_only() {
-        let m = message(&project(&[
+        let m = message(&[
             ("a", json!({"release": true})),
             ("b", json!({"release": true})),
-        ]));
+        ]);
         assert!(m.contains("`a`, `b`"), "{m}");
     }
 
     #[test]
     fn a_variable_is_secret_or_plain_not_both() {
-        let m = message(&project(&[(
-            "web",
-            json!({"secrets": ["A"], "plain": ["A"]}),
-        )]));
-        assert!(
-            m.contains("x-parity.secrets: `A` is also listed in plain"),
-            "{m}"
+        let err = from_json("web", &json!({"secrets": ["A"], "plain": ["A"]})).unwrap_err();
+        assert_eq!(
+            err.message(),
+            "services.web.x-parity.secrets: `A` is also listed in plain; pick one"
         );
+        assert!(err.location().is_some());
     }
 
     #[test]
     fn sidecars_need_a_cloud_main_service() {
-        let m = message(&project(&[
+        let m = message(&[
             ("db", json!({"cloud": false})),
             ("exporter", json!({"sidecar_of": "db"})),
-        ]));
+        ]);
         assert!(
-            m.contains("service `exporter`: x-parity.sidecar_of: `db` is `cloud: false`"),
+            m.contains("services.exporter.x-parity.sidecar_of: `db` is `cloud: false`"),
             "{m}"
         );
-        let m = message(&project(&[
+        let m = message(&[
             ("a", json!({"sidecar_of": "b"})),
             ("b", json!({"sidecar_of": "c"})),
             ("c", json!({})),
-        ]));
+        ]);
         assert!(m.contains("`b` is itself a sidecar"), "{m}");
     }
 
     #[test]
     fn cloud_ignore_typos_suggest_the_field() {
-        let err = read_all(&project(&[("web", json!({"cloud_ignore": ["volume"]}))])).unwrap_err();
+        let err = from_json("web", &json!({"cloud_ignore": ["volume"]})).unwrap_err();
         assert!(format!("{err:?}").contains("did you mean `volumes`"));
     }
 
     #[test]
     fn cloud_healthcheck_takes_integers_or_durations() {
-        let map = read_all(&project(&[(
+        let x = from_json(
             "web",
-            json!({"healthcheck": {"interval": "10s", "timeout": 5, "retries": 3}}),
-        )]))
+            &json!({"healthcheck": {"interval": "10s", "timeout": 5, "retries": 3}}),
+        )
         .unwrap();
-        let hc = map["web"].healthcheck.clone().unwrap();
+        let hc = x.healthcheck.clone().unwrap();
         assert_eq!(
             (hc.interval.unwrap().get(), hc.timeout.unwrap().get()),
             (10, 5)
         );
+        assert!(x.location("healthcheck.interval").is_some());
+    }
+
+    #[test]
+    fn config_prints_the_block_as_written() {
+        let x = from_json("web", &json!({"healthcheck": {"interval": "10s"}})).unwrap();
+        assert_eq!(
+            serde_json::to_value(&x).unwrap(),
+            json!({"healthcheck": {"interval": "10s"}})
+        );
+    }
+
+    #[test]
+    fn load_balancer_keys_belong_to_a_public_cloud_service() {
+        let x = from_json(
+            "web",
+            &json!({"public": true, "host": "api", "health_check_path": "/healthz"}),
+        )
+        .unwrap();
+        assert_eq!(
+            (x.public, x.host.as_deref(), x.health_check_path.as_deref()),
+            (Some(true), Some("api"), Some("/healthz"))
+        );
+        for (block, expected) in [
+            (
+                json!({"release": true, "public": true}),
+                "x-parity.public: the service is the release phase",
+            ),
+            (
+                json!({"cloud": false, "public": true}),
+                "x-parity.public: the service is `cloud: false`",
+            ),
+            (
+                json!({"public": false, "host": "api"}),
+                "x-parity.host: only a public service",
+            ),
+            (
+                json!({"host": "Api_1"}),
+                "x-parity.host: `Api_1` is not a host name",
+            ),
+            (
+                json!({"health_check_path": "healthz"}),
+                "x-parity.health_check_path: `healthz` is not a URL path",
+            ),
+        ] {
+            let err = from_json("web", &block).unwrap_err();
+            assert!(err.message().contains(expected), "{block}: {err}");
+            assert!(err.location().is_some(), "{block}: not located");
+        }
     }
 }

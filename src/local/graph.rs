@@ -4,7 +4,7 @@
 //!
 //! Pure: reads the model only; no engine, no printing (warnings are returned).
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 
 use indexmap::IndexMap;
 
@@ -71,20 +71,8 @@ pub(crate) fn resolve(
     requested: &[String],
     releases: &HashSet<String>,
 ) -> Result<Graph, Error> {
-    for name in requested {
-        if !project.services.contains_key(name) {
-            return Err(unknown_service(project, name));
-        }
-    }
-    let roots: Vec<String> = if requested.is_empty() {
-        project.services.keys().cloned().collect()
-    } else {
-        requested.to_vec()
-    };
     let mut graph = Graph::default();
-    let mut queue: VecDeque<String> = roots.into();
-    let mut seen: HashSet<String> = queue.iter().cloned().collect();
-    while let Some(name) = queue.pop_front() {
+    for name in crate::compose::with_dependencies(project, requested)? {
         let service = &project.services[&name];
         let mut edges = Vec::new();
         for (dep, spec) in &service.depends_on {
@@ -113,9 +101,6 @@ pub(crate) fn resolve(
                 required: spec.required,
                 restart: spec.restart,
             });
-            if seen.insert(dep.clone()) {
-                queue.push_back(dep.clone());
-            }
         }
         graph.edges.insert(name, edges);
     }
@@ -158,22 +143,6 @@ fn topological(edges: &IndexMap<String, Vec<Edge>>) -> Result<Vec<String>, Error
         }
     }
     Ok(order)
-}
-
-/// "no such service", with the closest name when there is one.
-pub(crate) fn unknown_service(project: &Project, name: &str) -> Error {
-    let closest = project
-        .services
-        .keys()
-        .map(|k| (strsim::osa_distance(k, name), k))
-        .filter(|(d, _)| *d <= 2)
-        .min();
-    let mut error = Error::input(format!("no such service: `{name}`"));
-    if let Some((_, k)) = closest {
-        error = error.with_help(format!("did you mean `{k}`?"));
-    }
-    let all: Vec<&str> = project.services.keys().map(String::as_str).collect();
-    error.with_help(format!("the services are: {}", all.join(", ")))
 }
 
 #[cfg(test)]

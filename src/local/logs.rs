@@ -4,8 +4,6 @@
 //!
 //! Writes log lines to stdout (they are the command's output); nothing else.
 
-use std::io::Write;
-
 use bollard::container::LogOutput;
 use bollard::query_parameters::LogsOptions;
 use futures_util::StreamExt;
@@ -65,13 +63,16 @@ pub(crate) async fn stream(engine: Engine, id: String, prefix: Prefix, from: Fro
             | LogOutput::StdIn { message } => message,
         };
         pending.extend_from_slice(bytes);
-        print_lines(&prefix, &mut pending, false);
+        if !print_lines(&prefix, &mut pending, false) {
+            return;
+        }
     }
     print_lines(&prefix, &mut pending, true);
 }
 
-/// Prints each complete line of `pending` (and the rest when `flush`).
-fn print_lines(prefix: &Prefix, pending: &mut Vec<u8>, flush: bool) {
+/// Prints each complete line of `pending` (and the rest when `flush`);
+/// `false` once stdout is closed (the reader has gone; stop streaming).
+fn print_lines(prefix: &Prefix, pending: &mut Vec<u8>, flush: bool) -> bool {
     let mut out = Vec::new();
     while let Some(end) = pending.iter().position(|b| *b == b'\n') {
         let line: Vec<u8> = pending.drain(..=end).collect();
@@ -83,11 +84,7 @@ fn print_lines(prefix: &Prefix, pending: &mut Vec<u8>, flush: bool) {
         out.append(pending);
         out.push(b'\n');
     }
-    if !out.is_empty() {
-        let mut stdout = std::io::stdout().lock();
-        let _ = stdout.write_all(&out);
-        let _ = stdout.flush();
-    }
+    out.is_empty() || crate::output::write_stdout(&out)
 }
 
 /// The last `lines` lines of a container's log, for failure reports.

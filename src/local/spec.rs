@@ -331,7 +331,7 @@ fn mounts(project: &Project, volumes: &[VolumeMount]) -> (Vec<String>, Vec<Mount
                 typ: Some(MountType::TMPFS),
                 target: Some(mount.target.clone()),
                 tmpfs_options: mount.tmpfs.as_ref().map(|t| MountTmpfsOptions {
-                    size_bytes: t.get("size").and_then(Value::as_i64),
+                    size_bytes: t.get("size").and_then(byte_size),
                     mode: t.get("mode").and_then(Value::as_i64),
                     ..MountTmpfsOptions::default()
                 }),
@@ -449,7 +449,7 @@ fn carried_fields(service: &Service, host: &mut HostConfig) {
         .other
         .get("cgroup_parent")
         .and_then(|v| v.as_str().map(str::to_string));
-    host.shm_size = service.other.get("shm_size").and_then(Value::as_i64);
+    host.shm_size = service.other.get("shm_size").and_then(byte_size);
     if let Some(Value::Object(map)) = service.other.get("sysctls") {
         host.sysctls = Some(
             map.iter()
@@ -468,6 +468,13 @@ fn non_empty<T>(items: Vec<T>) -> Option<Vec<T>> {
 
 fn non_empty_map(map: HashMap<String, String>) -> Option<HashMap<String, String>> {
     (!map.is_empty()).then_some(map)
+}
+
+/// A byte size from the model: compose prints sizes as decimal strings.
+fn byte_size(value: &Value) -> Option<i64> {
+    value
+        .as_i64()
+        .or_else(|| value.as_str().and_then(|text| text.parse().ok()))
 }
 
 #[cfg(test)]

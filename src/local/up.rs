@@ -24,7 +24,6 @@ use super::progress::{Progress, secs};
 use super::resources;
 use super::spec::{self, ContainerSpec, SpecInput};
 use crate::compose::model::{Condition, Project, Service};
-use crate::compose::x_parity::XParity;
 use crate::error::Error;
 
 /// How `up` was asked to run.
@@ -92,17 +91,14 @@ enum TaskError {
     Release { service: String, why: String },
 }
 
-/// The release services, from `x-parity`; a malformed block is bad input.
-pub(crate) fn release_services(project: &Project) -> Result<HashSet<String>, Error> {
-    let mut release = HashSet::new();
-    for (name, service) in &project.services {
-        let x = XParity::of(service)
-            .map_err(|e| Error::input(format!("service `{name}`: x-parity: {e}")))?;
-        if x.release {
-            release.insert(name.clone());
-        }
-    }
-    Ok(release)
+/// The release services (`x-parity.release`).
+pub(crate) fn release_services(project: &Project) -> HashSet<String> {
+    project
+        .services
+        .iter()
+        .filter(|(_, service)| service.x_parity.release)
+        .map(|(name, _)| name.clone())
+        .collect()
 }
 
 /// Brings the project up. See the module doc.
@@ -112,7 +108,7 @@ pub(crate) async fn up(
     options: &UpOptions,
     progress: &Progress,
 ) -> Result<Started, Error> {
-    let release = release_services(project)?;
+    let release = release_services(project);
     let graph = graph::resolve(project, &options.services, &release)?;
     for warning in &graph.warnings {
         progress.warn(warning);

@@ -52,12 +52,8 @@ impl Settings {
                 known.join(", ")
             }
         ));
-        if let Some(close) = known
-            .iter()
-            .min_by_key(|k| strsim::levenshtein(k, name))
-            .filter(|k| strsim::levenshtein(k, name) <= 2)
-        {
-            err = err.with_help(format!("did you mean `{close}`?"));
+        if let Some(help) = crate::suggest::did_you_mean(name, &known) {
+            err = err.with_help(help);
         } else {
             err = err.with_help(format!(
                 "add an `[environments.{name}]` table to {}",

@@ -92,3 +92,83 @@ fn every_invalid_input_exits_2_naming_file_line_column_and_what_is_wrong() {
         failures.join("\n")
     );
 }
+
+/// Two environments, enough for every cloud command to get as far as reading
+/// the compose file.
+const SETTINGS: &str = r#"app = "shop"
+
+[environments.staging]
+region = "eu-west-1"
+account_id = "123456789012"
+subnets = ["subnet-0a1b2c3d"]
+security_groups = ["sg-0a1b2c3d"]
+execution_role_arn = "arn:aws:iam::123456789012:role/ecsTaskExecutionRole"
+
+[environments.prod]
+region = "eu-west-1"
+account_id = "123456789012"
+subnets = ["subnet-0a1b2c3d"]
+security_groups = ["sg-0a1b2c3d"]
+execution_role_arn = "arn:aws:iam::123456789012:role/ecsTaskExecutionRole"
+"#;
+
+/// `x-parity` is read once, by the loader: a bad block is the same error at
+/// the same `file:line:col` whatever command reads the file, and none of them
+/// gets as far as Docker or AWS (`config --reveal` included).
+#[test]
+fn a_bad_x_parity_is_the_same_located_error_under_every_command() {
+    let cases = [
+        (
+            "services:\n  web:\n    image: nginx\n    x-parity:\n      secret: [API_KEY]\n",
+            "compose.yaml:5:7",
+            "services.web.x-parity: unknown key `secret`",
+        ),
+        (
+            "services:\n  web:\n    image: nginx\n  proxy:\n    image: envoy\n    x-parity: { sidecar_of: api }\n",
+            "compose.yaml:6:17",
+            "services.proxy.x-parity.sidecar_of: no service `api`",
+        ),
+    ];
+    let commands: &[&[&str]] = &[
+        &["config"],
+        &["config", "--reveal"],
+        &["config", "--services"],
+        &["up", "--detach"],
+        &["down"],
+        &["ps"],
+        &["logs"],
+        &["plan", "staging", "--offline"],
+        &["secrets", "list", "staging"],
+        &["secrets", "sync", "staging"],
+        &["deploy", "staging"],
+        &["promote", "--from", "staging", "--to", "prod"],
+        &["rollback", "staging"],
+        &["status"],
+    ];
+    let mut failures = Vec::new();
+    for (compose, location, message) in cases {
+        for command in commands {
+            let test = Test::new().compose(compose).toml(SETTINGS);
+            let base = std::fs::canonicalize(test.dir()).expect("canonical temp dir");
+            let wanted = format!("{}/{location}", base.display());
+            // Nothing may reach a real service: point AWS at a closed port.
+            let run = test
+                .env("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+                .args(command.iter().copied())
+                .run();
+            let stderr = run.stderr();
+            if run.code() != 2
+                || !stderr.contains(&wanted)
+                || !stderr.contains(message)
+                || !run.stdout().is_empty()
+            {
+                failures.push(format!(
+                    "parity {}: exit {}, wanted 2 with {message:?} at {location}\n{stderr}",
+                    command.join(" "),
+                    run.code()
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

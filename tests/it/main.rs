@@ -10,6 +10,8 @@ mod cli;
 mod config;
 mod conformance;
 mod deploy;
+mod differential;
+mod env_template;
 mod invalid;
 mod plan;
 mod secrets;

@@ -439,3 +439,234 @@ fn the_ecs_model_check_rejects_what_ecs_would() {
     assert!(report.contains("cpu"), "{report}");
     assert!(report.contains("essentiel"), "{report}");
 }
+
+/// The `note:` lines of a `--format json` run (stderr), renderer wrapping undone.
+fn notes(run: &crate::support::Run) -> Vec<String> {
+    run.stderr()
+        .lines()
+        .filter_map(|l| l.strip_prefix("note: "))
+        .map(str::to_owned)
+        .collect()
+}
+
+fn container<'a>(plan: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    plan["taskDefinitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|td| td["containerDefinitions"].as_array().unwrap())
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no container `{name}` in {plan:#}"))
+}
+
+#[test]
+fn the_example_stack_plans_with_no_cloud_only_edits() {
+    // compose.example.yml checks every 500 ms with 20 retries and has no
+    // x-parity.healthcheck: the cloud check keeps its 10 s to unhealthy.
+    let example = std::fs::read_to_string(repo_path("compose.example.yml")).unwrap();
+    assert!(!example.contains("healthcheck:\n        interval"));
+    let run = Test::new()
+        .compose(&example)
+        .toml(TOML)
+        .args(["plan", "staging", "--format", "json", "--offline"])
+        .run()
+        .status(0);
+    let plan = run.json();
+    let check = &container(&plan, "web")["healthCheck"];
+    assert_eq!(
+        (&check["interval"], &check["retries"], &check["timeout"]),
+        (
+            &serde_json::json!(5),
+            &serde_json::json!(2),
+            &serde_json::json!(2)
+        )
+    );
+    let notes = notes(&run);
+    assert!(
+        notes.iter().any(|n| n.starts_with(
+            "service `web`: healthcheck: every 500ms × 20 retries (10s to unhealthy) becomes every 5s × 2 (10s)"
+        )),
+        "{notes:#?}"
+    );
+    check_with_ecs_model(&plan.to_string(), None).unwrap();
+}
+
+#[test]
+fn a_local_compose_file_plans_with_only_x_parity_cloud_release_and_secrets() {
+    // What a compose file written for the laptop looks like: a published port
+    // chosen not to collide, a fast health check, memory and CPU limits, a
+    // restart policy, networks, a local database with a volume.
+    let compose = r#"
+services:
+  db:
+    image: postgres:16
+    volumes: [pgdata:/var/lib/postgresql/data]
+    healthcheck:
+      test: ["CMD-SHELL", "pg_isready"]
+      interval: 1s
+      retries: 30
+    x-parity: { cloud: false }
+  migrate:
+    image: acme/app:1
+    command: ["migrate"]
+    depends_on: { db: { condition: service_healthy } }
+    x-parity: { release: true }
+  web:
+    image: acme/app:1
+    restart: unless-stopped
+    container_name: shop-web
+    ports: ["10000:8000"]
+    expose: ["9100"]
+    networks: [front, back]
+    cpus: 0.5
+    mem_limit: 768m
+    mem_reservation: 256m
+    environment:
+      API_KEY: local-value
+      LOG_LEVEL: debug
+    healthcheck:
+      test: ["CMD", "/app", "health"]
+      interval: 2s
+      timeout: 1s
+      retries: 10
+    depends_on:
+      migrate: { condition: service_completed_successfully }
+    x-parity: { secrets: [API_KEY] }
+networks:
+  front: {}
+  back: {}
+volumes:
+  pgdata: {}
+"#;
+    let run = Test::new()
+        .compose(compose)
+        .toml(TOML)
+        .args(["plan", "staging", "--format", "json", "--offline"])
+        .run()
+        .status(0);
+    let plan = run.json();
+    let web = container(&plan, "web");
+    assert_eq!(
+        web["portMappings"],
+        serde_json::json!([{"containerPort": 8000, "hostPort": 8000, "protocol": "tcp"}])
+    );
+    assert_eq!(
+        (&web["memory"], &web["memoryReservation"]),
+        (&serde_json::json!(768), &serde_json::json!(256))
+    );
+    assert_eq!(web["healthCheck"]["interval"], 5);
+    assert_eq!(plan["taskDefinitions"][1]["cpu"], "512");
+    let notes = notes(&run).join("\n");
+    assert!(
+        notes.contains("published port 10000 is a local choice"),
+        "{notes}"
+    );
+    check_with_ecs_model(&plan.to_string(), None).unwrap();
+}
+
+#[test]
+fn every_field_the_notes_leave_out_is_absent_from_the_request() {
+    // Each field is set with a value found nowhere else in the file, so "left
+    // out" can be checked on the JSON: the value must not reach the request.
+    let compose = r#"
+services:
+  app:
+    image: acme/app:1
+    volumes: ["./src-canary:/app/src"]
+    tmpfs: ["/scratch-canary"]
+    hostname: host-canary
+    extra_hosts: ["extra-canary:10.9.9.9"]
+    dns: ["10.8.8.8"]
+    dns_search: ["search-canary.example"]
+    privileged: true
+    shm_size: 77m
+    security_opt: ["label=level:canary"]
+    cap_add: [SYS_PTRACE, NET_ADMIN]
+    sysctls:
+      kernel.msgmax: "65536"
+      net.core.somaxconn: "1024"
+    ports: ["7000:7000", "9899:9899/sctp"]
+    stop_signal: SIGUSR2
+    annotations: { annotation-canary: "1" }
+    pids_limit: 4242
+    post_start: [{ command: ["/hook-canary"] }]
+    logging: { driver: syslog }
+    healthcheck:
+      test: ["CMD", "/health"]
+      interval: 10s
+      timeout: 3s
+      start_interval: 1s
+    environment:
+      DEBUG_CANARY: "1"
+      PORT: "7000"
+    x-parity:
+      local_only: [DEBUG_CANARY]
+      cloud_ignore: [volumes, tmpfs, hostname, extra_hosts, dns, dns_search, privileged, shm_size, security_opt, cap_add, sysctls, ports, stop_signal]
+"#;
+    let run = Test::new()
+        .compose(compose)
+        .toml(TOML)
+        .args(["plan", "staging", "--format", "json", "--offline"])
+        .run()
+        .status(0);
+    let request = run.json().to_string();
+    // field named in a "left out" note -> what of it must not be in the request
+    let absent: &[(&str, &[&str])] = &[
+        ("volumes", &["src-canary", "mountPoints"]),
+        ("tmpfs", &["scratch-canary", "\"tmpfs\""]),
+        ("hostname", &["host-canary", "\"hostname\""]),
+        ("extra_hosts", &["extra-canary", "extraHosts"]),
+        ("dns", &["10.8.8.8", "dnsServers"]),
+        ("dns_search", &["search-canary", "dnsSearchDomains"]),
+        ("privileged", &["\"privileged\""]),
+        ("shm_size", &["sharedMemorySize", "80740352"]),
+        ("security_opt", &["level:canary", "dockerSecurityOptions"]),
+        ("cap_add", &["NET_ADMIN"]),
+        ("sysctls", &["kernel.msgmax"]),
+        ("ports", &["9899", "sctp"]),
+        ("stop_signal", &["SIGUSR2"]),
+        ("annotations", &["annotation-canary"]),
+        ("pids_limit", &["4242", "pidsLimit"]),
+        ("post_start", &["hook-canary"]),
+        ("logging", &["syslog"]),
+        ("healthcheck.start_interval", &["startInterval"]),
+        ("variable DEBUG_CANARY", &["DEBUG_CANARY"]),
+    ];
+    let notes = notes(&run);
+    for note in &notes {
+        let Some(rest) = note.strip_prefix("service `app`: ") else {
+            continue;
+        };
+        let left_out = rest.contains(" left out") || rest.contains("stays local");
+        if !left_out {
+            continue;
+        }
+        let (field, values) = absent
+            .iter()
+            .find(|(field, _)| {
+                rest.starts_with(&format!("{field} ")) || rest.starts_with(&format!("{field} ("))
+            })
+            .unwrap_or_else(|| {
+                panic!("a note leaves out something this test does not check: {note}")
+            });
+        for value in *values {
+            assert!(
+                !request.contains(value),
+                "{field} is noted as left out, but `{value}` is in the request:\n{request}"
+            );
+        }
+    }
+    for (field, _) in absent {
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.starts_with(&format!("service `app`: {field} "))),
+            "no note leaves out {field}:\n{}",
+            notes.join("\n")
+        );
+    }
+    // What was kept is really there: the allowed capability, sysctl and port.
+    for kept in ["SYS_PTRACE", "net.core.somaxconn", "7000"] {
+        assert!(request.contains(kept), "{kept} missing:\n{request}");
+    }
+}

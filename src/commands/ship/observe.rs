@@ -62,7 +62,7 @@ pub(crate) fn digests(views: &[ServiceView]) -> RunningDigests {
 
 /// The cloud services of the project (no sidecars: they live in their parent's task).
 pub(crate) fn cloud_services(project: &Project) -> Result<Vec<(String, bool)>> {
-    let xs = x_parity::read_all(project)?;
+    let xs = x_parity::by_service(project);
     Ok(project
         .services
         .keys()

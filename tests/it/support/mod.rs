@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod compose_v2;
 pub mod docker;
 pub mod ecs_fixture;
 pub mod http;
@@ -154,6 +155,27 @@ impl Test {
         }
         let output = child.wait_with_output().expect("wait for parity");
         Run { output }
+    }
+}
+
+impl Test {
+    /// Runs with stdout a pipe whose reader is already gone, as in
+    /// `parity ps | head -0`: every write to stdout fails with EPIPE.
+    /// Returns the exit status and stderr.
+    pub fn run_with_closed_stdout(&self) -> (i32, String) {
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        drop(reader);
+        let output = self
+            .command()
+            .stdin(Stdio::null())
+            .stdout(writer)
+            .stderr(Stdio::piped())
+            .output()
+            .expect("run parity");
+        (
+            output.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
     }
 }
 
