@@ -18,6 +18,8 @@ pub(crate) mod ecs_teardown;
 pub(crate) mod explain;
 pub(crate) mod logs;
 pub(crate) mod parameters;
+#[cfg(test)]
+mod request_shapes;
 pub(crate) mod route53;
 pub(crate) mod ssm;
 pub(crate) mod sts;
