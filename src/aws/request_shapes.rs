@@ -122,3 +122,39 @@ fn run_task_failures_are_reported_not_ignored() {
         "the release task could not start: RESOURCE:MEMORY"
     );
 }
+
+#[test]
+fn describe_task_definition_asks_for_tags_and_reads_images_and_tags() {
+    let response = json!({
+        "taskDefinition": {
+            "taskDefinitionArn": TD_ARN, "family": "shop-staging-web", "revision": 7,
+            "containerDefinitions": [{"name": "web", "image": "r/shop@sha256:ab"}, {"name": "envoy", "image": "envoy:1"}]
+        },
+        "tags": [{"key": "parity:completed", "value": "1"}]
+    });
+    let (info, requests) = sent(&[response], async |ctx| {
+        ecs::describe_task_definition(ctx, TD_ARN).await
+    });
+    assert_eq!(
+        requests,
+        [(
+            format!("{ECS}.DescribeTaskDefinition"),
+            json!({"taskDefinition": TD_ARN, "include": ["TAGS"]})
+        )]
+    );
+    assert_eq!(
+        (info.family.as_str(), info.revision),
+        ("shop-staging-web", 7)
+    );
+    assert_eq!(
+        info.images,
+        [
+            ("web".to_owned(), "r/shop@sha256:ab".to_owned()),
+            ("envoy".to_owned(), "envoy:1".to_owned())
+        ]
+    );
+    assert_eq!(
+        info.tags.get("parity:completed").map(String::as_str),
+        Some("1")
+    );
+}
