@@ -11,19 +11,25 @@ use serde_json::{Value, json};
 use super::config::AwsContext;
 use super::ecs;
 
-/// One ECS exchange: any request, answered with `response`.
-fn answer(response: &Value) -> ReplayEvent {
+/// One exchange with a JSON-protocol service (`ecs`, `ssm`): any request,
+/// answered with `status` and `body`.
+pub(crate) fn json_answer(service: &str, status: u16, body: &Value) -> ReplayEvent {
     ReplayEvent::new(
         http::Request::builder()
-            .uri("https://ecs.eu-west-1.amazonaws.com/")
+            .uri(format!("https://{service}.eu-west-1.amazonaws.com/"))
             .body(SdkBody::empty())
             .expect("request"),
         http::Response::builder()
-            .status(200)
+            .status(status)
             .header("content-type", "application/x-amz-json-1.1")
-            .body(SdkBody::from(response.to_string()))
+            .body(SdkBody::from(body.to_string()))
             .expect("response"),
     )
+}
+
+/// One ECS exchange answered with `response`.
+fn answer(response: &Value) -> ReplayEvent {
+    json_answer("ecs", 200, response)
 }
 
 /// Runs `call` against a context whose every request is answered by `responses`;

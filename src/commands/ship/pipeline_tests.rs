@@ -8,7 +8,6 @@ use std::path::Path;
 use std::time::Duration;
 
 use aws_smithy_http_client::test_util::{ReplayEvent, StaticReplayClient};
-use aws_smithy_types::body::SdkBody;
 use serde_json::{Value, json};
 
 use super::{Change, pipeline};
@@ -66,17 +65,7 @@ impl Change for Probe {
 }
 
 fn ssm(status: u16, body: &Value) -> ReplayEvent {
-    ReplayEvent::new(
-        http::Request::builder()
-            .uri("https://ssm.eu-west-1.amazonaws.com/")
-            .body(SdkBody::empty())
-            .expect("request"),
-        http::Response::builder()
-            .status(status)
-            .header("content-type", "application/x-amz-json-1.1")
-            .body(SdkBody::from(body.to_string()))
-            .expect("response"),
-    )
+    crate::aws::request_shapes::json_answer("ssm", status, body)
 }
 
 /// Runs `probe` with SSM answering `responses`; returns the outcome, the
@@ -114,6 +103,25 @@ fn run(
     (outcome, probe.steps.into_inner(), sent)
 }
 
+/// GetParameter's answer: the lock record `holder` holds.
+fn lock_record(holder: &str, token: &str) -> ReplayEvent {
+    let record =
+        json!({"holder": holder, "operation": "deploy staging", "since": 1, "token": token});
+    ssm(
+        200,
+        &json!({"Parameter": {"Name": "/parity-locks/shop/staging", "Value": record.to_string()}}),
+    )
+}
+
+/// The lock taken, then found broken by someone else at release (a random
+/// token cannot be replayed, so the release leaves it alone).
+fn lock_taken() -> Vec<ReplayEvent> {
+    vec![
+        ssm(200, &json!({"Version": 1, "Tier": "Standard"})),
+        lock_record("x", "not-ours"),
+    ]
+}
+
 #[test]
 fn a_failed_preflight_takes_no_lock_and_sends_nothing() {
     let probe = Probe {
@@ -128,7 +136,6 @@ fn a_failed_preflight_takes_no_lock_and_sends_nothing() {
 
 #[test]
 fn a_held_lock_stops_the_change_before_it_starts_and_names_the_holder() {
-    let holder = json!({"holder": "ana@ci-7 (pid 42)", "operation": "deploy staging", "since": 1, "token": "t"});
     let (outcome, steps, sent) = run(
         Probe::default(),
         vec![
@@ -136,10 +143,7 @@ fn a_held_lock_stops_the_change_before_it_starts_and_names_the_holder() {
                 400,
                 &json!({"__type": "ParameterAlreadyExists", "message": "exists"}),
             ),
-            ssm(
-                200,
-                &json!({"Parameter": {"Name": "/parity-locks/shop/staging", "Value": holder.to_string()}}),
-            ),
+            lock_record("ana@ci-7 (pid 42)", "t"),
         ],
     );
     let err = outcome.unwrap_err();
@@ -158,17 +162,7 @@ fn a_failed_change_runs_under_the_lock_and_then_releases_it() {
         fail_apply: true,
         ..Probe::default()
     };
-    let someone_else = json!({"holder": "x", "operation": "y", "since": 1, "token": "not-ours"});
-    let (outcome, steps, sent) = run(
-        probe,
-        vec![
-            ssm(200, &json!({"Version": 1, "Tier": "Standard"})),
-            ssm(
-                200,
-                &json!({"Parameter": {"Name": "/parity-locks/shop/staging", "Value": someone_else.to_string()}}),
-            ),
-        ],
-    );
+    let (outcome, steps, sent) = run(probe, lock_taken());
     assert_eq!(outcome.unwrap_err().message(), "the change failed");
     assert_eq!(steps, ["preflight", "apply"], "no summary after a failure");
     // Lock taken, then released only if still ours (someone broke it: left alone).
@@ -177,17 +171,7 @@ fn a_failed_change_runs_under_the_lock_and_then_releases_it() {
 
 #[test]
 fn a_change_that_succeeds_is_summarised_after_the_lock_is_released() {
-    let other = json!({"holder": "x", "operation": "y", "since": 1, "token": "not-ours"});
-    let (outcome, steps, sent) = run(
-        Probe::default(),
-        vec![
-            ssm(200, &json!({"Version": 1, "Tier": "Standard"})),
-            ssm(
-                200,
-                &json!({"Parameter": {"Name": "/parity-locks/shop/staging", "Value": other.to_string()}}),
-            ),
-        ],
-    );
+    let (outcome, steps, sent) = run(Probe::default(), lock_taken());
     assert!(outcome.is_ok());
     assert_eq!(steps, ["preflight", "apply", "summary"]);
     assert_eq!(sent, ["PutParameter", "GetParameter"]);
