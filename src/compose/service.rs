@@ -133,6 +133,16 @@ pub(crate) fn service(name: &str, node: &Node, ctx: &Context<'_>) -> Result<Serv
     implicit_dependencies(&mut service);
     service.env_file = env_files.into_iter().map(|(file, _)| file).collect();
     service.x_parity = XParity::read(name, map.get(x_parity::KEY).map(|e| &e.node))?;
+    if let (Some(_), Some(networks)) = (&service.network_mode, map.get("networks"))
+        && !service.networks.is_empty()
+    {
+        return Err(networks
+            .key_pos
+            .error(format!(
+                "service `{name}` sets both `network_mode` and `networks`, which exclude each other"
+            ))
+            .with_help("keep `networks` to attach it to networks, or `network_mode` to share another's stack"));
+    }
     if service.network_mode.is_none() && service.networks.is_empty() {
         service.networks.insert("default".into(), None);
     }

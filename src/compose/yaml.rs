@@ -277,6 +277,26 @@ const MAX_DEPTH: usize = 256;
 /// too. Real files copy a few thousand nodes at most.
 const MAX_ALIASED_NODES: usize = 100_000;
 
+/// Whether a plain scalar is a YAML 1.2 number or boolean, which compose
+/// refuses as a mapping key ("Non-string key").
+fn non_string_scalar(text: &str) -> bool {
+    if matches!(text, "true" | "false" | "True" | "False" | "TRUE" | "FALSE") {
+        return true;
+    }
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let integer = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+    let radix = text
+        .strip_prefix("0x")
+        .is_some_and(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit()))
+        || text
+            .strip_prefix("0o")
+            .is_some_and(|o| !o.is_empty() && o.bytes().all(|b| (b'0'..=b'7').contains(&b)));
+    let float = digits.contains(['.', 'e', 'E'])
+        && digits.bytes().any(|b| b.is_ascii_digit())
+        && digits.parse::<f64>().is_ok();
+    integer || radix || float
+}
+
 /// The number of nodes in a subtree (map keys not counted).
 fn node_count(node: &Node) -> usize {
     1 + match &node.value {
@@ -427,6 +447,12 @@ impl<'a> Builder<'a> {
             }
             let key = self.node(event, span)?;
             let key_text = match &key.value {
+                Value::Scalar(text, Style::Plain) if non_string_scalar(text) => {
+                    return Err(key
+                        .pos
+                        .error(format!("mapping key `{text}` is not a string (YAML reads it as a number or boolean)"))
+                        .with_help(format!("compose needs string keys: quote it, \"{text}\"")));
+                }
                 Value::Scalar(text, _) => text.clone(),
                 _ => {
                     return Err(key
@@ -510,6 +536,17 @@ mod tests {
             text.push_str(&format!("a{level}: &a{level} [{items}]\n"));
         }
         text
+    }
+
+    #[test]
+    fn number_and_boolean_keys_are_refused_quoted_ones_are_not() {
+        for key in ["123", "-1", "1.5", "0x1F", "true"] {
+            let err = parse_text(&format!("{key}: x\n")).unwrap_err().to_string();
+            assert!(err.contains("is not a string"), "{key}: {err}");
+        }
+        for key in ["\"123\"", "net.core.somaxconn", "v1", "1a", "yes", "."] {
+            assert!(parse_text(&format!("{key}: x\n")).is_ok(), "{key}");
+        }
     }
 
     #[test]

@@ -5,8 +5,9 @@
 use std::collections::BTreeMap;
 
 use crate::aws::{AwsContext, ecs};
+use crate::cloud::image_ref::{Digest, ImageRef};
+use crate::cloud::promotion::{self, RunningDigests};
 use crate::compose::model::Project;
-use crate::compose::x_parity;
 use crate::error::Result;
 use crate::settings::Environment;
 
@@ -36,17 +37,36 @@ pub(crate) struct Running {
     pub(crate) desired: i32,
 }
 
+impl ServiceView {
+    /// The image of the service's own container, as it runs now.
+    pub(crate) fn image(&self) -> Option<&str> {
+        let running = self.running.as_ref()?;
+        let containers = running.images.iter().map(|(c, i)| (c.as_str(), i));
+        promotion::service_image(containers, &self.service).map(String::as_str)
+    }
+
+    /// The digest of [`Self::image`], when it is pinned by one.
+    pub(crate) fn digest(&self) -> Option<Digest> {
+        ImageRef::parse(self.image()?).ok()?.digest
+    }
+}
+
+/// Each service's running digest, for `promotion::differing`.
+pub(crate) fn digests(views: &[ServiceView]) -> RunningDigests {
+    views
+        .iter()
+        .map(|v| (v.service.clone(), v.digest()))
+        .collect()
+}
+
 /// The cloud services of the project (no sidecars: they live in their parent's task).
-pub(crate) fn cloud_services(project: &Project) -> Result<Vec<(String, bool)>> {
-    let xs = x_parity::by_service(project);
-    Ok(project
+pub(crate) fn cloud_services(project: &Project) -> Vec<(String, bool)> {
+    project
         .services
-        .keys()
-        .filter_map(|name| {
-            let x = xs.get(name)?;
-            (x.cloud && x.sidecar_of.is_none()).then(|| (name.clone(), x.release))
-        })
-        .collect())
+        .iter()
+        .filter(|(_, s)| s.x_parity.cloud && s.x_parity.sidecar_of.is_none())
+        .map(|(name, s)| (name.clone(), s.x_parity.release))
+        .collect()
 }
 
 /// Observes every cloud service of `project` in `environment`.
@@ -55,7 +75,7 @@ pub(crate) async fn observe(
     environment: &Environment,
     project: &Project,
 ) -> Result<Vec<ServiceView>> {
-    let services = cloud_services(project)?;
+    let services = cloud_services(project);
     let cluster = environment.cluster();
     let names: Vec<String> = services
         .iter()
