@@ -89,6 +89,8 @@ pub(crate) enum Command {
     Rollback(RollbackArgs),
     /// The pipeline at a glance: what each environment runs.
     Status(StatusArgs),
+    /// The environment itself (network, cluster, roles, registry, load balancer) as a CloudFormation stack.
+    Env(EnvArgs),
 }
 
 #[derive(Debug, Args)]
@@ -257,4 +259,22 @@ pub(crate) struct StatusArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = TableFormat::Table)]
     pub(crate) format: TableFormat,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EnvArgs {
+    #[command(subcommand)]
+    pub(crate) command: EnvCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum EnvCommand {
+    /// Print the environment's CloudFormation template, for review or your own pipeline.
+    Template(EnvTemplateArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EnvTemplateArgs {
+    /// Environment (a name under `[environments]` in parity.toml).
+    pub(crate) env: String,
 }

@@ -16,6 +16,7 @@ pub(crate) mod release;
 pub(crate) mod resources;
 pub(crate) mod rollout;
 pub(crate) mod secrets_plan;
+pub(crate) mod stack;
 pub(crate) mod tags;
 pub(crate) mod unsupported;
 pub(crate) mod variables;

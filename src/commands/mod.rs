@@ -4,6 +4,8 @@
 mod config;
 mod deploy;
 mod down;
+mod env;
+mod env_template;
 mod logs;
 mod plan;
 mod promote;
@@ -34,6 +36,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Promote(args) => promote::run(global, args),
         Command::Rollback(args) => rollback::run(global, args),
         Command::Status(args) => status::run(global, args),
+        Command::Env(args) => env::run(global, args),
     }
 }
 

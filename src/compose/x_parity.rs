@@ -49,6 +49,14 @@ pub(crate) struct XParity {
     pub(crate) healthcheck: Option<CloudHealthcheck>,
     /// Fields Fargate cannot express, left out of the cloud on purpose (the plan says so).
     pub(crate) cloud_ignore: Vec<String>,
+    /// Behind the environment's load balancer. Default: when the service
+    /// publishes a TCP port (its first one is the target group's port).
+    pub(crate) public: Option<bool>,
+    /// The host the load balancer routes to this service: a full name
+    /// (`api.example.com`), or one label (`api`) prefixed to the environment's domain.
+    pub(crate) host: Option<String>,
+    /// The load balancer's health-check path (default `/`).
+    pub(crate) health_check_path: Option<String>,
     /// Where the block and each of its keys is written; not a key.
     #[serde(skip)]
     pub(crate) origin: Origin,
@@ -65,6 +73,9 @@ impl Default for XParity {
             plain: Vec::new(),
             healthcheck: None,
             cloud_ignore: Vec::new(),
+            public: None,
+            host: None,
+            health_check_path: None,
             origin: Origin::default(),
         }
     }
@@ -278,6 +289,7 @@ impl XParity {
                 }
             }
         }
+        self.check_load_balancer_keys()?;
         if let Some(field) = self
             .cloud_ignore
             .iter()
@@ -295,6 +307,66 @@ impl XParity {
                     IGNORABLE.join(", ")
                 )),
             });
+        }
+        Ok(())
+    }
+}
+
+impl XParity {
+    /// `public`, `host`, `health_check_path`: only a cloud service of its own
+    /// (not the release phase, not a sidecar) can be public.
+    fn check_load_balancer_keys(&self) -> Result<()> {
+        let own_service = self.cloud && !self.release && self.sidecar_of.is_none();
+        if self.public == Some(true) && !own_service {
+            let why = if !self.cloud {
+                "`cloud: false`"
+            } else if self.release {
+                "the release phase, a one-off task"
+            } else {
+                "a sidecar, which runs in another service's task"
+            };
+            return Err(self.error(
+                "public",
+                format!("the service is {why}; the load balancer sends traffic to services only"),
+            ));
+        }
+        for (key, set) in [
+            ("host", self.host.is_some()),
+            ("health_check_path", self.health_check_path.is_some()),
+        ] {
+            if set && (self.public == Some(false) || !own_service) {
+                return Err(self
+                    .error(
+                        key,
+                        "only a public service has a load balancer host and health check",
+                    )
+                    .with_help(
+                        "remove the key, or make the service public (`public: true` and a port)",
+                    ));
+            }
+        }
+        if let Some(host) = &self.host {
+            let label_ok = |label: &str| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            };
+            if host.len() > 253 || !host.split('.').all(label_ok) {
+                return Err(self
+                    .error("host", format!("`{host}` is not a host name"))
+                    .with_help("a full name like `api.example.com`, or one label like `api` for api.<domain>"));
+            }
+        }
+        if let Some(path) = &self.health_check_path
+            && (!path.starts_with('/') || path.len() > 1024 || path.contains(char::is_whitespace))
+        {
+            return Err(self
+                .error("health_check_path", format!("`{path}` is not a URL path"))
+                .with_help("a path starting with `/`, e.g. `/healthz` (at most 1024 characters)"));
         }
         Ok(())
     }
@@ -561,5 +633,44 @@ pub(crate) mod tests {
             serde_json::to_value(&x).unwrap(),
             json!({"healthcheck": {"interval": "10s"}})
         );
+    }
+
+    #[test]
+    fn load_balancer_keys_belong_to_a_public_cloud_service() {
+        let x = from_json(
+            "web",
+            &json!({"public": true, "host": "api", "health_check_path": "/healthz"}),
+        )
+        .unwrap();
+        assert_eq!(
+            (x.public, x.host.as_deref(), x.health_check_path.as_deref()),
+            (Some(true), Some("api"), Some("/healthz"))
+        );
+        for (block, expected) in [
+            (
+                json!({"release": true, "public": true}),
+                "x-parity.public: the service is the release phase",
+            ),
+            (
+                json!({"cloud": false, "public": true}),
+                "x-parity.public: the service is `cloud: false`",
+            ),
+            (
+                json!({"public": false, "host": "api"}),
+                "x-parity.host: only a public service",
+            ),
+            (
+                json!({"host": "Api_1"}),
+                "x-parity.host: `Api_1` is not a host name",
+            ),
+            (
+                json!({"health_check_path": "healthz"}),
+                "x-parity.health_check_path: `healthz` is not a URL path",
+            ),
+        ] {
+            let err = from_json("web", &block).unwrap_err();
+            assert!(err.message().contains(expected), "{block}: {err}");
+            assert!(err.location().is_some(), "{block}: not located");
+        }
     }
 }

@@ -6,7 +6,7 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::Seconds;
+use super::{Network, Seconds};
 
 /// One deployment target: an AWS account/region/cluster and how each compose
 /// service runs there. Defaults that depend on the app or environment name
@@ -79,6 +79,21 @@ pub(crate) struct Environment {
     /// A URL that receives a JSON POST after each deploy/promote/rollback.
     #[serde(default)]
     pub(crate) notify_webhook: Option<String>,
+    /// Where the environment stack puts the tasks and the load balancer. Default `public`.
+    #[serde(default)]
+    pub(crate) network: Option<Spanned<Network>>,
+    /// The environment's domain (`staging.example.com`): certificate, HTTPS, host rules.
+    #[serde(default)]
+    pub(crate) domain: Option<Spanned<String>>,
+    /// The Route 53 hosted zone (name or `Z...` id) that holds the domain's records.
+    #[serde(default)]
+    pub(crate) hosted_zone: Option<Spanned<String>>,
+    /// Days CloudWatch Logs keeps the environment's log group. Default 30.
+    #[serde(default)]
+    pub(crate) log_retention_days: Option<Spanned<u32>>,
+    /// Managed policy ARNs the task role (the app's own code) gets. Default none.
+    #[serde(default)]
+    pub(crate) task_role_policies: Vec<Spanned<String>>,
 }
 
 /// `[environments.<env>.services.<service>]`.
@@ -325,5 +340,30 @@ impl Environment {
 
     pub(crate) fn notify_webhook(&self) -> Option<&str> {
         self.notify_webhook.as_deref()
+    }
+
+    /// The network mode (`public` unless the file says otherwise).
+    pub(crate) fn network(&self) -> &Network {
+        const PUBLIC: &Network = &Network::Public;
+        self.network.as_ref().map_or(PUBLIC, Spanned::get_ref)
+    }
+
+    pub(crate) fn domain(&self) -> Option<&str> {
+        self.domain.as_ref().map(|d| d.get_ref().as_str())
+    }
+
+    pub(crate) fn hosted_zone(&self) -> Option<&str> {
+        self.hosted_zone.as_ref().map(|z| z.get_ref().as_str())
+    }
+
+    /// Days the log group keeps events (30 unless set).
+    pub(crate) fn log_retention_days(&self) -> u32 {
+        self.log_retention_days
+            .as_ref()
+            .map_or(30, |d| *d.get_ref())
+    }
+
+    pub(crate) fn task_role_policies(&self) -> impl Iterator<Item = &str> {
+        self.task_role_policies.iter().map(|p| p.get_ref().as_str())
     }
 }

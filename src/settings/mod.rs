@@ -9,7 +9,9 @@ mod environment;
 mod example;
 mod file;
 mod load;
+mod network;
 mod seconds;
+mod stack_keys;
 mod validate;
 
 // The public face of the module; commands (plan, secrets, deploy) use these.
@@ -19,7 +21,9 @@ pub(crate) use example::EXAMPLE;
 pub(crate) use file::Settings;
 #[allow(unused_imports)]
 pub(crate) use load::{FILE_NAME, load, parse};
+pub(crate) use network::Network;
 pub(crate) use seconds::Seconds;
+pub(crate) use stack_keys::is_zone_id;
 
 #[cfg(test)]
 mod tests;

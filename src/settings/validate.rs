@@ -101,6 +101,7 @@ fn check_environment(settings: &Settings, environment: &Environment) -> Result<(
         .at(settings.location(architecture.span())));
     }
     check_deploy_knobs(settings, environment)?;
+    super::stack_keys::check(settings, environment)?;
     for settings_service in environment.services.values() {
         if let Some(lb) = &settings_service.load_balancer
             && *lb.container_port.get_ref() == 0

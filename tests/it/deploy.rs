@@ -743,3 +743,100 @@ fn a_published_image_is_deployed_pinned_to_its_registry_digest() {
     assert_eq!(digest_of(&prod_image), sha256_digest(&manifest));
     assert!(prod_image.starts_with(p.prod.host()), "{prod_image}");
 }
+
+#[test]
+fn the_example_stack_deploys_with_no_cloud_only_edits() {
+    // compose.example.yml as it is: a 500 ms health check with 20 retries, a
+    // local-only database, a release phase and no x-parity.healthcheck. The
+    // demo binary is stood in for (the fixture runs no containers).
+    let p = Pipeline::new();
+    let dir = p.test.dir();
+    let example = std::fs::read_to_string(crate::support::repo_path("compose.example.yml"))
+        .expect("compose.example.yml");
+    std::fs::write(dir.join("compose.yaml"), example).unwrap();
+    std::fs::create_dir_all(dir.join("demo/bin")).unwrap();
+    std::fs::copy(
+        crate::support::repo_path("demo/Dockerfile"),
+        dir.join("demo/Dockerfile"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("demo/bin/app"), "stand-in for the demo binary\n").unwrap();
+    p.parity(&["deploy", "staging"]).status(0);
+    let web = p
+        .running_task_definition("staging")
+        .expect("the web service runs");
+    let described = p
+        .fixture
+        .ecs("DescribeTaskDefinition", json!({"taskDefinition": web}));
+    let check = &described["taskDefinition"]["containerDefinitions"][0]["healthCheck"];
+    assert_eq!(
+        (&check["interval"], &check["retries"]),
+        (&json!(5), &json!(2)),
+        "{described:#}"
+    );
+    let worker = p.fixture.ecs(
+        "DescribeServices",
+        json!({"cluster": "shop-staging", "services": ["shop-worker"]}),
+    );
+    assert_eq!(worker["services"][0]["status"], "ACTIVE", "{worker:#}");
+}
+
+#[test]
+fn a_laptop_compose_file_deploys_with_only_x_parity_cloud_release_and_secrets() {
+    // Written for `up`: a published port chosen not to collide, a fast
+    // health check, service-level limits, a restart policy, a local database.
+    let p = Pipeline::new();
+    let compose = r#"
+services:
+  db:
+    image: postgres:16
+    volumes: [pgdata:/var/lib/postgresql/data]
+    x-parity: { cloud: false }
+  migrate:
+    build: .
+    command: ["/app", "migrate"]
+    x-parity: { release: true }
+  web:
+    build: .
+    command: ["/app", "serve"]
+    restart: unless-stopped
+    ports: ["10000:3000"]
+    cpus: 0.5
+    mem_limit: 768m
+    scale: 2
+    environment:
+      API_KEY: local-only-value
+    healthcheck:
+      test: ["CMD", "/app", "health"]
+      interval: 1s
+      retries: 30
+    x-parity: { secrets: [API_KEY] }
+volumes:
+  pgdata: {}
+"#;
+    std::fs::write(p.test.dir().join("compose.yaml"), compose).unwrap();
+    p.parity(&["deploy", "staging"]).status(0);
+    let service = p.service("staging").expect("the web service runs");
+    assert_eq!(service["desiredCount"], 2, "{service:#}");
+    let described = p.fixture.ecs(
+        "DescribeTaskDefinition",
+        json!({"taskDefinition": service["taskDefinition"]}),
+    );
+    let td = &described["taskDefinition"];
+    let web = &td["containerDefinitions"][0];
+    assert_eq!(
+        (
+            &td["cpu"],
+            &web["memory"],
+            &web["portMappings"][0]["containerPort"]
+        ),
+        (&json!("512"), &json!(768), &json!(3000)),
+        "{described:#}"
+    );
+    // 1 s × 30 retries: 30 s to unhealthy, kept as 5 s × 6.
+    assert_eq!(
+        (&web["healthCheck"]["interval"], &web["healthCheck"]["retries"]),
+        (&json!(5), &json!(6)),
+        "{described:#}"
+    );
+}

@@ -1,0 +1,81 @@
+//! What the execution role may touch: exactly the environment's repositories,
+//! its log group, its SSM parameters (and its KMS key when one is set). ARNs
+//! are `Fn::Sub` strings over `AWS::Partition`, `AWS::Region` and
+//! `AWS::AccountId`, so the template needs no account id typed by hand.
+
+use serde::Serialize;
+
+use super::repositories::Repository;
+use crate::settings::Environment;
+
+/// The execution role's resources, each a `Fn::Sub` string (or a literal ARN).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct ExecutionPolicy {
+    /// `arn:…:ecr:…:repository/<app>/<name>` of each repository.
+    pub(crate) repository_arns: Vec<String>,
+    /// `arn:…:logs:…:log-group:<name>:*` (the group and its streams).
+    pub(crate) log_group_arn: String,
+    /// `arn:…:ssm:…:parameter/<app>/<env>/*`.
+    pub(crate) parameters_arn: String,
+    /// `kms:Decrypt` on the environment's key, when parity.toml names one.
+    pub(crate) kms: Option<KmsGrant>,
+}
+
+/// `kms:Decrypt`, only through SSM, on one key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct KmsGrant {
+    /// The key's ARN, or every key of the account when the key is named by alias
+    /// (then `alias` narrows it through the `kms:ResourceAliases` condition).
+    pub(crate) resource: String,
+    pub(crate) alias: Option<String>,
+}
+
+const ARN: &str = "arn:${AWS::Partition}";
+const REGION_ACCOUNT: &str = "${AWS::Region}:${AWS::AccountId}";
+
+impl ExecutionPolicy {
+    pub(crate) fn of(environment: &Environment, repositories: &[Repository]) -> Self {
+        Self {
+            repository_arns: repositories
+                .iter()
+                .map(|r| format!("{ARN}:ecr:{REGION_ACCOUNT}:repository/{}", r.name))
+                .collect(),
+            log_group_arn: format!(
+                "{ARN}:logs:{REGION_ACCOUNT}:log-group:{}:*",
+                environment.log_group()
+            ),
+            parameters_arn: format!(
+                "{ARN}:ssm:{REGION_ACCOUNT}:parameter/{}*",
+                environment.ssm_prefix().trim_start_matches('/')
+            ),
+            kms: environment.kms_key_id().map(kms_grant),
+        }
+    }
+}
+
+/// A key given as ARN, alias ARN, `alias/name` or key id.
+fn kms_grant(key: &str) -> KmsGrant {
+    let any_key = || format!("{ARN}:kms:{REGION_ACCOUNT}:key/*");
+    if let Some(alias) = key.find(":alias/").map(|i| &key[i + 1..]) {
+        return KmsGrant {
+            resource: any_key(),
+            alias: Some(alias.to_owned()),
+        };
+    }
+    if key.starts_with("alias/") {
+        return KmsGrant {
+            resource: any_key(),
+            alias: Some(key.to_owned()),
+        };
+    }
+    if key.starts_with("arn:") {
+        return KmsGrant {
+            resource: key.to_owned(),
+            alias: None,
+        };
+    }
+    KmsGrant {
+        resource: format!("{ARN}:kms:{REGION_ACCOUNT}:key/{key}"),
+        alias: None,
+    }
+}

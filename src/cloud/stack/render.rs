@@ -1,0 +1,113 @@
+//! Renders [`StackData`] through the minijinja templates in the repository's
+//! top-level `templates/environment/`, embedded with `include_str!` so the
+//! binary is self-contained.
+//!
+//! Every `{{ value }}` is JSON-escaped (minijinja's JSON auto-escape): a name
+//! from compose or parity.toml always lands as one quoted YAML scalar and can
+//! never change the template's structure. The `sub` filter writes ARNs built
+//! from pseudo parameters as `!Sub "…"` (and literals as plain strings); the
+//! `id` filter writes a logical id unquoted after checking it is alphanumeric.
+
+use minijinja::syntax::SyntaxConfig;
+use minijinja::value::{Serde, Value};
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+
+use super::StackData;
+use crate::error::{Error, Result};
+
+/// The templates, by the name they include each other with.
+const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "environment.yaml",
+        include_str!("../../../templates/environment/environment.yaml"),
+    ),
+    (
+        "network.yaml",
+        include_str!("../../../templates/environment/network.yaml"),
+    ),
+    (
+        "security_groups.yaml",
+        include_str!("../../../templates/environment/security_groups.yaml"),
+    ),
+    (
+        "cluster.yaml",
+        include_str!("../../../templates/environment/cluster.yaml"),
+    ),
+    (
+        "repositories.yaml",
+        include_str!("../../../templates/environment/repositories.yaml"),
+    ),
+    (
+        "roles.yaml",
+        include_str!("../../../templates/environment/roles.yaml"),
+    ),
+    (
+        "load_balancer.yaml",
+        include_str!("../../../templates/environment/load_balancer.yaml"),
+    ),
+    (
+        "outputs.yaml",
+        include_str!("../../../templates/environment/outputs.yaml"),
+    ),
+];
+
+/// The CloudFormation template (YAML) of one environment's stack.
+pub(crate) fn render(data: &StackData) -> Result<String> {
+    let mut env = Environment::new();
+    // YAML is indentation: block tags take their line with them.
+    let syntax = SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .keep_trailing_newline(true)
+        .build()
+        .map_err(template_bug)?;
+    env.set_syntax(syntax);
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|_| AutoEscape::Json);
+    env.add_filter("sub", sub);
+    env.add_filter("id", logical_id);
+    for (name, source) in TEMPLATES {
+        env.add_template(name, source).map_err(template_bug)?;
+    }
+    let template = env.get_template("environment.yaml").map_err(template_bug)?;
+    template
+        .render(Value::from(Serde(data)))
+        .map_err(template_bug)
+}
+
+/// `!Sub "…"` when the string refers to `${…}`, else the quoted string.
+fn sub(value: &str) -> Value {
+    let quoted = serde_json::to_string(value).unwrap_or_default();
+    if value.contains("${") {
+        Value::from_safe_string(format!("!Sub {quoted}"))
+    } else {
+        Value::from_safe_string(quoted)
+    }
+}
+
+/// A logical id, unquoted. [`super::names::logical_id`] makes them alphanumeric;
+/// anything else is refused rather than written unescaped.
+fn logical_id(value: &str) -> std::result::Result<Value, minijinja::Error> {
+    if !value.is_empty() && value.chars().all(|c| c.is_ascii_alphanumeric()) {
+        Ok(Value::from_safe_string(value.to_owned()))
+    } else {
+        Err(minijinja::Error::new(
+            minijinja::ErrorKind::InvalidOperation,
+            format!("`{value}` is not a CloudFormation logical id"),
+        ))
+    }
+}
+
+/// The templates ship inside the binary; an error in them is parity's bug.
+fn template_bug(err: minijinja::Error) -> Error {
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(&err);
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    Error::failed(format!(
+        "internal error rendering the environment template: {text}"
+    ))
+    .with_help("this is a bug in parity; please report it with your compose file and parity.toml")
+}

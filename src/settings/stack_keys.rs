@@ -1,0 +1,178 @@
+//! Checks on the keys that shape the environment stack (`network`, `domain`,
+//! `hosted_zone`, `log_retention_days`, `task_role_policies`): each error
+//! points at the key's value with file:line:col, so a bad value is exit 2
+//! before anything is rendered or applied.
+
+use toml::Spanned;
+
+use super::{Environment, Network, Settings};
+use crate::error::{Error, Result};
+
+/// The retention periods CloudWatch Logs accepts (`PutRetentionPolicy`).
+const LOG_RETENTION_DAYS: &[u32] = &[
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
+pub(super) fn check(settings: &Settings, environment: &Environment) -> Result<()> {
+    let name = &environment.name;
+    let bad = |span: std::ops::Range<usize>, message: String| {
+        Error::input(format!("environment `{name}`: {message}")).at(settings.location(span))
+    };
+    if let Some(network) = &environment.network
+        && let Network::Existing(existing) = network.get_ref()
+    {
+        let vpc = &existing.vpc;
+        if !is_resource_id(vpc.get_ref(), "vpc-") {
+            return Err(bad(
+                vpc.span(),
+                format!("network.vpc `{}` is not a VPC id", vpc.get_ref()),
+            )
+            .with_help(
+                "write the id as shown by `aws ec2 describe-vpcs`, e.g. vpc = \"vpc-0a1b2c3d\"",
+            ));
+        }
+        if existing.subnets.is_empty() {
+            return Err(bad(
+                network.span(),
+                "network names a vpc but no subnets for the tasks".to_owned(),
+            )
+            .with_help("add subnets = [\"subnet-...\", \"subnet-...\"] (two availability zones), and public_subnets for the load balancer if they differ"));
+        }
+        for subnet in existing.subnets.iter().chain(&existing.public_subnets) {
+            if !is_resource_id(subnet.get_ref(), "subnet-") {
+                return Err(bad(
+                    subnet.span(),
+                    format!("`{}` is not a subnet id", subnet.get_ref()),
+                )
+                .with_help("subnet ids look like subnet-0a1b2c3d or subnet-0123456789abcdef0"));
+            }
+        }
+    }
+    if let Some(domain) = &environment.domain
+        && let Err(why) = check_domain(domain.get_ref())
+    {
+        return Err(bad(
+            domain.span(),
+            format!("domain `{}` {why}", domain.get_ref()),
+        )
+        .with_help("write the full host name the environment answers on, e.g. domain = \"staging.example.com\""));
+    }
+    if let Some(zone) = &environment.hosted_zone {
+        check_hosted_zone(environment, zone).map_err(|why| bad(zone.span(), why))?;
+    }
+    if let Some(days) = &environment.log_retention_days
+        && !LOG_RETENTION_DAYS.contains(days.get_ref())
+    {
+        let allowed: Vec<String> = LOG_RETENTION_DAYS.iter().map(u32::to_string).collect();
+        return Err(bad(
+            days.span(),
+            format!(
+                "log_retention_days = {} is not a period CloudWatch Logs offers",
+                days.get_ref()
+            ),
+        )
+        .with_help(format!("use one of {}", allowed.join(", "))));
+    }
+    for policy in &environment.task_role_policies {
+        if !is_managed_policy_arn(policy.get_ref()) {
+            return Err(bad(
+                policy.span(),
+                format!("task_role_policies: `{}` is not a managed policy ARN", policy.get_ref()),
+            )
+            .with_help("e.g. \"arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess\" or \"arn:aws:iam::123456789012:policy/shop-uploads\""));
+        }
+    }
+    Ok(())
+}
+
+/// An EC2 id: the prefix, then 8 or 17 hex digits (the form CloudFormation validates).
+fn is_resource_id(text: &str, prefix: &str) -> bool {
+    text.strip_prefix(prefix).is_some_and(|hex| {
+        matches!(hex.len(), 8 | 17) && hex.chars().all(|c| c.is_ascii_hexdigit())
+    })
+}
+
+/// A host name of at least two labels: lowercase letters, digits and `-`.
+fn check_domain(domain: &str) -> std::result::Result<(), &'static str> {
+    if !domain.contains('.') {
+        return Err("has no dot: expected a full host name");
+    }
+    if domain.len() > 253 {
+        return Err("is longer than 253 characters");
+    }
+    let label_ok = |label: &str| {
+        !label.is_empty()
+            && label.len() <= 63
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    };
+    if domain.split('.').all(label_ok) {
+        Ok(())
+    } else {
+        Err(
+            "is not a host name: labels of lowercase letters, digits and `-`, separated by single dots",
+        )
+    }
+}
+
+/// A zone id (`Z…`) or a zone name the domain lies in.
+fn check_hosted_zone(
+    environment: &Environment,
+    zone: &Spanned<String>,
+) -> std::result::Result<(), String> {
+    let Some(domain) = environment.domain() else {
+        return Err(
+            "hosted_zone is set but domain is not: the zone receives the domain's records"
+                .to_owned(),
+        );
+    };
+    let text = zone.get_ref();
+    if is_zone_id(text) {
+        return Ok(());
+    }
+    let name = text.trim_end_matches('.');
+    if check_domain(name).is_err() {
+        return Err(format!(
+            "hosted_zone `{text}` is neither a zone id (Z...) nor a zone name"
+        ));
+    }
+    if domain == name || domain.ends_with(&format!(".{name}")) {
+        Ok(())
+    } else {
+        Err(format!(
+            "domain `{domain}` is not inside hosted_zone `{text}`"
+        ))
+    }
+}
+
+/// Route 53 zone ids: `Z` followed by uppercase letters and digits.
+pub(crate) fn is_zone_id(text: &str) -> bool {
+    text.len() > 1
+        && text.starts_with('Z')
+        && text
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+}
+
+fn is_managed_policy_arn(arn: &str) -> bool {
+    let mut parts = arn.splitn(6, ':');
+    let (Some("arn"), Some(partition), Some("iam"), Some(""), Some(account), Some(resource)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return false;
+    };
+    partition.starts_with("aws")
+        && (account == "aws"
+            || (account.len() == 12 && account.chars().all(|c| c.is_ascii_digit())))
+        && resource.starts_with("policy/")
+        && resource.len() > "policy/".len()
+}
