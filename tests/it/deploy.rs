@@ -835,7 +835,10 @@ volumes:
     );
     // 1 s × 30 retries: 30 s to unhealthy, kept as 5 s × 6.
     assert_eq!(
-        (&web["healthCheck"]["interval"], &web["healthCheck"]["retries"]),
+        (
+            &web["healthCheck"]["interval"],
+            &web["healthCheck"]["retries"]
+        ),
         (&json!(5), &json!(6)),
         "{described:#}"
     );
