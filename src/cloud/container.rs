@@ -107,6 +107,7 @@ pub(crate) fn translate(input: &Input<'_>) -> Result<Container> {
         mapping.insert("hostPort".into(), json!(port.target));
         mapping.insert("protocol".into(), json!(port.protocol));
         if let Some(port_name) = &port.name {
+            super::names::port_name(name, port_name)?;
             mapping.insert("name".into(), json!(port_name));
         }
         if let Some(protocol) = &port.app_protocol {
@@ -210,11 +211,6 @@ pub(crate) fn translate(input: &Input<'_>) -> Result<Container> {
             limits.push(json!({"name": limit, "softLimit": value.soft, "hardLimit": value.hard}));
         }
         def.insert("ulimits".into(), Value::Array(limits));
-    }
-    if service.logging.is_some() {
-        notes.push(format!(
-            "service `{name}`: logging: the cloud sends logs to CloudWatch Logs (awslogs), not the compose driver"
-        ));
     }
     def.insert(
         "logConfiguration".into(),

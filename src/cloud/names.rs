@@ -31,6 +31,25 @@ pub(crate) fn ecs_name(service: &str, what: &str, name: &str) -> Result<()> {
     .with_help("rename the compose service (ECS names are built from it), or set the name in parity.toml where it can be set"))
 }
 
+/// The longest port-mapping name ECS accepts.
+const MAX_PORT_NAME: usize = 64;
+
+/// A port's `name`, which ECS keeps as the port mapping's name.
+pub(crate) fn port_name(service: &str, name: &str) -> Result<()> {
+    let valid = !name.is_empty()
+        && name.len() <= MAX_PORT_NAME
+        && !name.starts_with('-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+    if valid {
+        return Ok(());
+    }
+    Err(Error::input(format!(
+        "service `{service}`: ports: name `{name}` is not a port-mapping name ECS accepts: lowercase letters, digits, `_` and `-`, not starting with `-`, at most {MAX_PORT_NAME}"
+    )))
+}
+
 /// An `image:` reference: its repository path must be lowercase (the
 /// registry host, a tag or a digest may be anything Docker accepts). The
 /// repositories parity pushes `build:` images to are made lowercase by
@@ -78,6 +97,15 @@ mod tests {
         }
         assert!(ecs_name("x", "family", &"a".repeat(255)).is_ok());
         assert!(ecs_name("x", "family", &"a".repeat(256)).is_err());
+    }
+
+    #[test]
+    fn port_names_are_lowercase_and_short() {
+        assert!(port_name("web", "http-8080_a").is_ok());
+        for bad in ["HTTP", "-http", "web.http", ""] {
+            assert!(port_name("web", bad).is_err(), "{bad}");
+        }
+        assert!(port_name("web", &"a".repeat(65)).is_err());
     }
 
     #[test]

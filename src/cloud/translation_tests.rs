@@ -213,3 +213,88 @@ fn noted_fields_are_noted_and_absent_from_the_request() {
         );
     }
 }
+
+#[test]
+fn every_refused_or_noted_field_of_the_inventory_is_refused_or_noted() {
+    use super::fields::{FIELDS, Fate};
+    for field in FIELDS.iter().filter(|f| !f.path.contains('.')) {
+        let mut web = service("app");
+        web.other.insert(field.path.into(), json!("set"));
+        let note = format!("service `web`: {} left out", field.path);
+        match field.fate {
+            Fate::Refused(why) => {
+                let err = refused(&project(vec![("web", web.clone())]));
+                assert!(
+                    err.message()
+                        .contains(&format!("service `web`: {}: {why}", field.path)),
+                    "{}",
+                    err.message()
+                );
+                x(&mut web, json!({"cloud_ignore": [field.path]}));
+                let plan = planned(vec![("web", web)]);
+                assert!(
+                    plan.notes.iter().any(|n| n.starts_with(&note)),
+                    "{}: {:?}",
+                    field.path,
+                    plan.notes
+                );
+            }
+            Fate::Noted(why) => {
+                let plan = planned(vec![("web", web)]);
+                assert!(
+                    plan.notes.contains(&format!("{note}: {why}")),
+                    "{}: {:?}",
+                    field.path,
+                    plan.notes
+                );
+            }
+            Fate::Ecs(_) | Fate::Local(_) | Fate::Parts => {}
+        }
+    }
+}
+
+#[test]
+fn a_sidecar_setting_another_value_for_a_shared_sysctl_is_a_warning() {
+    let mut web = service("app");
+    other(&mut web, json!({"sysctls": {"net.core.somaxconn": "1024"}}));
+    let mut proxy = service("proxy");
+    other(
+        &mut proxy,
+        json!({"sysctls": {"net.core.somaxconn": "4096"}}),
+    );
+    x(&mut proxy, json!({"sidecar_of": "web"}));
+    let plan = planned(vec![("web", web), ("proxy", proxy)]);
+    assert!(
+        plan.warnings.iter().any(|w| w.contains(
+            "`web` sets net.core.somaxconn=1024 and `proxy` sets net.core.somaxconn=4096"
+        )),
+        "{:?}",
+        plan.warnings
+    );
+}
+
+#[test]
+fn more_than_ten_containers_or_64_kib_in_one_task_are_refused() {
+    let mut services = vec![("web", service("app"))];
+    let names: Vec<String> = (0..10).map(|i| format!("side{i}")).collect();
+    for name in &names {
+        let mut sidecar = service("side");
+        x(&mut sidecar, json!({"sidecar_of": "web"}));
+        services.push((name.as_str(), sidecar));
+    }
+    let err = refused(&project(services));
+    assert!(
+        err.message()
+            .contains("service `web`: its task would hold 11 containers"),
+        "{}",
+        err.message()
+    );
+    let mut web = service("app");
+    web.command = Some(vec!["x".repeat(70 * 1024)]);
+    let err = refused(&project(vec![("web", web)]));
+    assert!(
+        err.message().contains("ECS accepts at most 65536"),
+        "{}",
+        err.message()
+    );
+}

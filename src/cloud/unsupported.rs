@@ -139,6 +139,12 @@ pub(crate) fn check(service: &Service, x: &XParity) -> Result<Vec<String>> {
             ),
         );
     }
+    if service.logging.is_some() {
+        notes.push(format!(
+            "service `{name}`: logging left out: {}",
+            reason("logging")
+        ));
+    }
     deploy_findings(service, &mut push, &mut notes);
     for key in service.other.keys() {
         match fields::fate(key) {

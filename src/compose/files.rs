@@ -152,9 +152,17 @@ pub(crate) fn valid_project_name(name: &str) -> bool {
 pub(crate) fn name_from_dir(dir: &Path) -> String {
     let raw = dir
         .file_name()
-        .map(|n| n.to_string_lossy().to_lowercase())
+        .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    normalize_project_name(&raw)
+}
+
+/// Lowercase, characters other than `[a-z0-9_-]` dropped, no leading `_`/`-`:
+/// what compose-go does to a directory name and to the `name:` key (a `-p`
+/// flag or `COMPOSE_PROJECT_NAME` must already be valid).
+pub(crate) fn normalize_project_name(raw: &str) -> String {
     let cleaned: String = raw
+        .to_lowercase()
         .chars()
         .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_' || *c == '-')
         .collect();

@@ -60,13 +60,22 @@ pub(crate) fn load(options: &LoadOptions) -> Result<Project> {
 
     let loader = Loader {
         missing: RefCell::new(IndexSet::new()),
+        uses_project_name: std::cell::Cell::new(false),
     };
-    let root = loader.load_files(&compose_files, &project_dir, &env, &[])?;
+    let mut root = loader.load_files(&compose_files, &project_dir, &env, &[])?;
+    let name = project_name(options, &env, &root, &project_dir)?;
+    // Compose interpolates `${COMPOSE_PROJECT_NAME}` with the resolved project
+    // name when the environment does not set it: read the files again with it
+    // (only when they refer to it, so the common case reads them once).
+    if loader.uses_project_name.get() && !env.contains_key("COMPOSE_PROJECT_NAME") {
+        env.insert("COMPOSE_PROJECT_NAME".into(), name.clone());
+        loader.missing.borrow_mut().clear();
+        root = loader.load_files(&compose_files, &project_dir, &env, &[])?;
+    }
     for name in loader.missing.borrow().iter() {
         tracing::warn!("the {name} variable is not set; defaulting to a blank string");
     }
 
-    let name = project_name(options, &env, &root, &project_dir)?;
     let mut profiles = options.profiles.clone();
     if profiles.is_empty()
         && let Some(value) = env.get("COMPOSE_PROFILES")
@@ -108,11 +117,13 @@ fn project_name(
         return Ok(name);
     }
     if let Some(node) = root.get("name").filter(|n| !n.is_null()) {
-        let name = read::string(node, "name")?;
-        if !files::valid_project_name(&name) {
+        let written = read::string(node, "name")?;
+        // Normalized as compose does (`name: My_App` is project `my_app`).
+        let name = files::normalize_project_name(&written);
+        if name.is_empty() {
             return Err(node
                 .pos
-                .error(format!("invalid project name `{name}`"))
+                .error(format!("invalid project name `{written}`: nothing is left of it once normalized"))
                 .with_help("project names use lowercase letters, digits, `_` and `-`, starting with a letter or digit"));
         }
         return Ok(name);
@@ -131,6 +142,8 @@ fn project_name(
 struct Loader {
     /// Variables used without a value, warned about once each.
     missing: RefCell<IndexSet<String>>,
+    /// Whether a file refers to `COMPOSE_PROJECT_NAME` (see [`load`]).
+    uses_project_name: std::cell::Cell<bool>,
 }
 
 impl Loader {
@@ -177,7 +190,12 @@ impl Loader {
             .error("the compose file is empty")
             .with_help("a compose file needs at least a `services:` mapping"));
         }
-        let lookup = |name: &str| env.get(name).cloned();
+        let lookup = |name: &str| {
+            if name == "COMPOSE_PROJECT_NAME" {
+                self.uses_project_name.set(true);
+            }
+            env.get(name).cloned()
+        };
         for document in &mut documents {
             if document.as_map().is_none() {
                 return Err(document.pos.error(format!(

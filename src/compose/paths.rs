@@ -11,6 +11,11 @@ use indexmap::IndexMap;
 /// Resolves `path` against `base` without touching the disk, removing `.`
 /// and `..` the way Go's `filepath.Clean` does.
 pub(crate) fn absolute(base: &Path, path: &str, env: &IndexMap<String, String>) -> PathBuf {
+    // Already absolute (POSIX or Windows, `C:\\x`, `C:/x`, `\\\\host`): kept
+    // as written, trailing slash included, as compose-go keeps it.
+    if path.starts_with('/') || is_windows_absolute(path) {
+        return PathBuf::from(path);
+    }
     let joined = if path == "~" || path.starts_with("~/") {
         let home = env.get("HOME").map_or("/", String::as_str);
         Path::new(home).join(path.trim_start_matches('~').trim_start_matches('/'))
@@ -18,6 +23,17 @@ pub(crate) fn absolute(base: &Path, path: &str, env: &IndexMap<String, String>) 
         base.join(path)
     };
     clean(&joined)
+}
+
+/// `C:\\dir`, `c:/dir` or a UNC path `\\\\host\\share`: absolute on Windows,
+/// never joined to the project directory.
+fn is_windows_absolute(path: &str) -> bool {
+    let bytes = path.as_bytes();
+    path.starts_with("\\\\")
+        || (bytes.len() >= 3
+            && bytes[0].is_ascii_alphabetic()
+            && bytes[1] == b':'
+            && (bytes[2] == b'\\' || bytes[2] == b'/'))
 }
 
 /// Lexical clean: drops `.`, applies `..`.
@@ -66,5 +82,8 @@ mod tests {
             PathBuf::from("/home/me/cache")
         );
         assert_eq!(absolute(base, ".", &env), PathBuf::from("/proj"));
+        assert_eq!(absolute(base, "/etc/x/", &env), PathBuf::from("/etc/x/"));
+        assert_eq!(absolute(base, "C:\\data", &env), PathBuf::from("C:\\data"));
+        assert_eq!(absolute(base, "z:/data", &env), PathBuf::from("z:/data"));
     }
 }

@@ -51,7 +51,7 @@ pub(crate) fn project<'a>(
             }
             "volumes" => {
                 project.volumes = objects(value, "volumes", keys::VOLUME, &|n, node, field| {
-                    volume(name, n, node, field)
+                    volume(name, n, node, field, ctx)
                 })?
             }
             "secrets" => {
@@ -188,8 +188,17 @@ fn network(project: &str, key: &str, node: &Node, field: &str) -> Result<Network
     })
 }
 
-fn volume(project: &str, key: &str, node: &Node, field: &str) -> Result<Volume> {
-    let common = common(node, field)?;
+fn volume(project: &str, key: &str, node: &Node, field: &str, ctx: &Context<'_>) -> Result<Volume> {
+    let mut common = common(node, field)?;
+    // A local volume with `o: bind` is a bind mount of `device`: a relative
+    // device is relative to the file, as compose-go resolves it.
+    if common.driver.as_deref() == Some("local")
+        && let Some(serde_json::Value::Object(opts)) = common.other.get_mut("driver_opts")
+        && opts.get("o").and_then(serde_json::Value::as_str) == Some("bind")
+        && let Some(serde_json::Value::String(device)) = opts.get_mut("device")
+    {
+        *device = paths::absolute_string(&node.pos.source.base_dir, device, ctx.env);
+    }
     Ok(Volume {
         name: Some(engine_name(project, key, &common)),
         driver: common.driver,

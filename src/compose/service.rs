@@ -92,6 +92,24 @@ pub(crate) fn service(name: &str, node: &Node, ctx: &Context<'_>) -> Result<Serv
             "configs" => service.configs = file_refs(value, field)?,
             // Resolved before normalization; never printed.
             "extends" => {}
+            // Empty entries (an unset variable) are dropped, and an empty list with them.
+            "dns" | "dns_search" | "dns_opt" => {
+                let entries: Vec<String> = read::string_or_list(value, field)?
+                    .into_iter()
+                    .filter(|entry| !entry.is_empty())
+                    .collect();
+                if !entries.is_empty() {
+                    service.other.insert(key.clone(), entries.into());
+                }
+            }
+            // `all` is every GPU; counts are numbers (-1 for all), as compose holds them.
+            "gpus" => {
+                let gpus = match value.as_scalar() {
+                    Some("all") => serde_json::json!([{ "count": -1 }]),
+                    _ => blocks::device_requests(read::json(value)),
+                };
+                service.other.insert(key.clone(), gpus);
+            }
             other => {
                 service
                     .other
@@ -112,8 +130,19 @@ pub(crate) fn service(name: &str, node: &Node, ctx: &Context<'_>) -> Result<Serv
         combined.insert(key, value);
     }
     service.environment = combined;
+    implicit_dependencies(&mut service);
     service.env_file = env_files.into_iter().map(|(file, _)| file).collect();
     service.x_parity = XParity::read(name, map.get(x_parity::KEY).map(|e| &e.node))?;
+    if let (Some(_), Some(networks)) = (&service.network_mode, map.get("networks"))
+        && !service.networks.is_empty()
+    {
+        return Err(networks
+            .key_pos
+            .error(format!(
+                "service `{name}` sets both `network_mode` and `networks`, which exclude each other"
+            ))
+            .with_help("keep `networks` to attach it to networks, or `network_mode` to share another's stack"));
+    }
     if service.network_mode.is_none() && service.networks.is_empty() {
         service.networks.insert("default".into(), None);
     }
@@ -180,11 +209,53 @@ fn build(node: &Node, field: &str, ctx: &Context<'_>) -> Result<Build> {
             "labels" => build.labels = read::labels(value, field)?,
             "platforms" => build.platforms = read::strings(value, field)?,
             "cache_from" => build.cache_from = read::strings(value, field)?,
-            "additional_contexts" | "ssh" => {
-                let map = read::list_or_dict(value, field, '=')?;
+            // Byte sizes print as decimal strings, as compose prints them.
+            "shm_size" => {
+                let text = read::string(value, field)?;
+                let bytes = super::syntax::parse_bytes(&text).map_err(|m| value.pos.error(m))?;
+                build.other.insert(key.clone(), bytes.to_string().into());
+            }
+            // A list of `id` or `id=path`, as compose prints it.
+            "ssh" => {
+                let keys: Vec<String> = read::list_or_dict(value, field, '=')?
+                    .into_iter()
+                    .map(|(id, path)| match path {
+                        Some(path) => format!("{id}={path}"),
+                        None => id,
+                    })
+                    .collect();
+                build.other.insert(key.clone(), keys.into());
+            }
+            // A context that is a local directory is made absolute; images
+            // (`docker-image://`), URLs and `service:`/`target:` references are not.
+            "additional_contexts" => {
+                let map: IndexMap<String, Option<String>> = read::list_or_dict(value, field, '=')?
+                    .into_iter()
+                    .map(|(name, context)| {
+                        let context = context.map(|c| {
+                            let reference = paths::is_remote(&c)
+                                || ["service:", "target:", "docker-image:", "oci-layout:"]
+                                    .iter()
+                                    .any(|prefix| c.starts_with(prefix));
+                            if reference {
+                                c
+                            } else {
+                                paths::absolute_string(&value.pos.source.base_dir, &c, ctx.env)
+                            }
+                        });
+                        (name, context)
+                    })
+                    .collect();
                 build
                     .other
                     .insert(key.clone(), serde_json::to_value(map).unwrap_or_default());
+            }
+            // Modes read as file modes (`0440` is octal), as for service secrets.
+            "secrets" => {
+                let refs = file_refs(value, field)?;
+                build
+                    .other
+                    .insert(key.clone(), serde_json::to_value(refs).unwrap_or_default());
             }
             other => {
                 build.other.insert(other.to_owned(), read::json(value));
@@ -245,6 +316,49 @@ fn read_env_file(
                 file.path.display()
             ))
             .with_help("create the file, or mark it `required: false`")),
+    }
+}
+
+/// What compose-go adds to `depends_on` because a service cannot start
+/// without another: `links`, a `service:X` namespace (`network_mode`, `ipc`,
+/// `pid`, `uts`, `cgroup`) — both restart with it — and `volumes_from`
+/// (which does not). An explicit entry wins.
+fn implicit_dependencies(service: &mut Service) {
+    let strings = |key: &str| -> Vec<String> {
+        match service.other.get(key) {
+            Some(serde_json::Value::Array(items)) => items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+            Some(serde_json::Value::String(text)) => vec![text.clone()],
+            _ => Vec::new(),
+        }
+    };
+    let mut implicit: Vec<(String, bool)> = strings("links")
+        .iter()
+        .map(|link| (link.split(':').next().unwrap_or(link).to_owned(), true))
+        .collect();
+    let namespaces = service.network_mode.iter().cloned().chain(
+        ["ipc", "pid", "uts", "cgroup"]
+            .iter()
+            .flat_map(|key| strings(key)),
+    );
+    for namespace in namespaces {
+        if let Some(shared) = namespace.strip_prefix("service:") {
+            implicit.push((shared.to_owned(), true));
+        }
+    }
+    for from in strings("volumes_from") {
+        if !from.starts_with("container:") {
+            implicit.push((from.split(':').next().unwrap_or(&from).to_owned(), false));
+        }
+    }
+    for (name, restart) in implicit {
+        service.depends_on.entry(name).or_insert(Dependency {
+            condition: Condition::Started,
+            restart,
+            required: true,
+        });
     }
 }
 
@@ -346,20 +460,39 @@ fn networks(node: &Node, field: &str) -> Result<IndexMap<String, Option<ServiceN
     Ok(out)
 }
 
+/// `host:ip` entries, one per address: compose reads `host=ip1,ip2`, a
+/// mapping value that is a list of addresses, and `host=ip` / `host:ip`.
 fn extra_hosts(node: &Node, field: &str) -> Result<Vec<String>> {
+    let mut pairs: Vec<(String, String)> = Vec::new();
     match &node.value {
-        Value::Map(_) => Ok(read::list_or_dict(node, field, '=')?
-            .into_iter()
-            .map(|(host, ip)| format!("{host}:{}", ip.unwrap_or_default()))
-            .collect()),
-        _ => Ok(read::strings(node, field)?
-            .into_iter()
-            .map(|entry| match entry.split_once('=') {
-                Some((host, ip)) => format!("{host}:{ip}"),
-                None => entry,
-            })
-            .collect()),
+        Value::Map(map) => {
+            for (host, entry) in map {
+                let sub = format!("{field}.{host}");
+                let addresses = match &entry.node.value {
+                    Value::Seq(_) => read::strings(&entry.node, &sub)?,
+                    _ => vec![read::opt_string(&entry.node, &sub)?.unwrap_or_default()],
+                };
+                pairs.extend(addresses.into_iter().map(|ip| (host.clone(), ip)));
+            }
+        }
+        _ => {
+            for entry in read::strings(node, field)? {
+                let (host, ip) = entry
+                    .split_once('=')
+                    .or_else(|| entry.split_once(':'))
+                    .unwrap_or((&entry, ""));
+                pairs.push((host.to_owned(), ip.to_owned()));
+            }
+        }
     }
+    Ok(pairs
+        .into_iter()
+        .flat_map(|(host, ips)| {
+            ips.split(',')
+                .map(|ip| format!("{host}:{}", ip.trim()))
+                .collect::<Vec<_>>()
+        })
+        .collect())
 }
 
 fn devices(node: &Node, field: &str) -> Result<Vec<String>> {
@@ -463,10 +596,7 @@ fn carried(key: &str, node: &Node, field: &str) -> Result<serde_json::Value> {
                 serde_json::json!(bytes.to_string())
             }
         }
-        "dns"
-        | "dns_search"
-        | "dns_opt"
-        | "security_opt"
+        "security_opt"
         | "links"
         | "external_links"
         | "volumes_from"
@@ -482,8 +612,10 @@ fn carried(key: &str, node: &Node, field: &str) -> Result<serde_json::Value> {
         ),
         "sysctls" | "annotations" | "storage_opt" => serde_json::json!(read::labels(node, field)?),
         "cpus" => serde_json::json!(read::number(node, field)?),
+        // compose-go 2.x holds mem_swappiness as a byte unit: a decimal string.
+        "mem_swappiness" => serde_json::json!(read::integer(node, field)?.to_string()),
         "scale" | "cpu_shares" | "cpu_quota" | "cpu_period" | "pids_limit" | "oom_score_adj"
-        | "mem_swappiness" | "cpu_count" | "cpu_percent" => {
+        | "cpu_count" | "cpu_percent" => {
             serde_json::json!(read::integer(node, field)?)
         }
         "tty" | "stdin_open" | "oom_kill_disable" | "attach" | "use_api_socket" => {

@@ -71,9 +71,14 @@ pub(crate) fn deploy(node: &Node, field: &str) -> Result<Deploy> {
                     .other
                     .insert(key.clone(), serde_json::json!(read::labels(value, &sub)?));
             }
-            "restart_policy" => {
+            // Durations printed as compose prints them (`1m0s`).
+            "restart_policy" | "update_config" | "rollback_config" => {
                 let mut policy = read::json(value);
-                for duration_key in ["delay", "window"] {
+                let duration_keys = match key.as_str() {
+                    "restart_policy" => ["delay", "window"],
+                    _ => ["delay", "monitor"],
+                };
+                for duration_key in duration_keys {
                     if let (Some(node), Some(object)) =
                         (value.get(duration_key), policy.as_object_mut())
                     {
@@ -131,12 +136,38 @@ fn resource_amounts(node: &Node, field: &str) -> Result<ResourceAmounts> {
                 amounts.memory = Some(syntax::parse_bytes(&text).map_err(|m| value.pos.error(m))?);
             }
             "pids" => amounts.pids = Some(read::integer(value, &sub)?),
+            "devices" => {
+                amounts
+                    .other
+                    .insert(key.clone(), device_requests(read::json(value)));
+            }
             _ => {
                 amounts.other.insert(key.clone(), read::json(value));
             }
         }
     }
     Ok(amounts)
+}
+
+/// Device reservations (and `gpus`) with `count` as compose-go holds it: a
+/// number, and `all` as -1.
+pub(crate) fn device_requests(mut devices: serde_json::Value) -> serde_json::Value {
+    for device in devices.as_array_mut().into_iter().flatten() {
+        let count = device.get("count").and_then(|count| match count {
+            serde_json::Value::String(text) if text == "all" => Some(serde_json::json!(-1)),
+            serde_json::Value::String(text) => text.parse::<i64>().ok().map(Into::into),
+            _ => None,
+        });
+        // Neither a count nor device ids: all devices, as compose-go reads it.
+        let count = count.or_else(|| {
+            (device.get("count").is_none() && device.get("device_ids").is_none())
+                .then(|| serde_json::json!(-1))
+        });
+        if let (Some(count), Some(map)) = (count, device.as_object_mut()) {
+            map.insert("count".into(), count);
+        }
+    }
+    devices
 }
 
 pub(crate) fn develop(node: &Node, field: &str, ctx: &Context<'_>) -> Result<Develop> {
@@ -177,6 +208,17 @@ pub(crate) fn develop(node: &Node, field: &str, ctx: &Context<'_>) -> Result<Dev
                 "action" | "path" => {}
                 "target" => watch_rule.target = read::opt_string(&entry.node, &sub)?,
                 "ignore" => watch_rule.ignore = read::string_or_list(&entry.node, &sub)?,
+                // `exec.command` in exec form, a string split like `command`.
+                "exec" => {
+                    let mut exec = read::json(&entry.node);
+                    if let (Some(command), Some(map)) =
+                        (entry.node.get("command"), exec.as_object_mut())
+                    {
+                        let words = read::command(command, &format!("{sub}.exec.command"))?;
+                        map.insert("command".into(), serde_json::json!(words));
+                    }
+                    watch_rule.other.insert(key.clone(), exec);
+                }
                 other => {
                     watch_rule
                         .other

@@ -91,7 +91,7 @@ fn short_volume(spec: VolumeSpec, item: &Node, ctx: &Context<'_>) -> VolumeMount
     let has = |mode: &str| spec.modes.iter().any(|m| m == mode);
     let mut mount = VolumeMount {
         read_only: has("ro"),
-        target: spec.target.clone(),
+        target: clean_path(&spec.target),
         ..VolumeMount::default()
     };
     if spec.is_bind() {
@@ -147,7 +147,7 @@ fn long_volume(item: &Node, field: &str, ctx: &Context<'_>) -> Result<VolumeMoun
             .error(format!("`{field}` entries in long form need a `target`"))
     })?;
     let mut mount = VolumeMount {
-        target: read::string(target_node, &format!("{field}.target"))?,
+        target: clean_path(&read::string(target_node, &format!("{field}.target"))?),
         ..VolumeMount::default()
     };
     for (key, entry) in item.as_map().into_iter().flatten() {
@@ -195,4 +195,27 @@ fn long_volume(item: &Node, field: &str, ctx: &Context<'_>) -> Result<VolumeMoun
     }
     mount.kind = kind;
     Ok(mount)
+}
+
+/// A container path as compose-go cleans it (Go's `path.Clean`): no trailing
+/// slash, no `.`/empty elements, `..` resolved lexically. `/data/` and
+/// `/data` are one mount point, and merges key on it.
+fn clean_path(path: &str) -> String {
+    let rooted = path.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|last| *last != "..") => {
+                parts.pop();
+            }
+            ".." if rooted => {}
+            part => parts.push(part),
+        }
+    }
+    match (rooted, parts.is_empty()) {
+        (true, _) => format!("/{}", parts.join("/")),
+        (false, true) => ".".into(),
+        (false, false) => parts.join("/"),
+    }
 }

@@ -222,6 +222,7 @@ pub(crate) fn parse(source: &Arc<Source>) -> Result<Vec<Node>> {
         anchors: HashMap::new(),
         source: source.clone(),
         depth: 0,
+        aliased: 0,
     };
     let mut documents = Vec::new();
     loop {
@@ -270,11 +271,49 @@ fn position_of(text: &str, pred: impl Fn(char) -> bool) -> (usize, usize) {
 /// Deep nesting (e.g. `[[[[...`) is refused before it can exhaust the stack.
 const MAX_DEPTH: usize = 256;
 
+/// How many nodes aliases may copy in one file. An alias copies its anchor's
+/// whole subtree, so nested aliases grow exponentially (an "alias bomb": ten
+/// lines can mean billions of nodes); compose refuses "excessive aliasing"
+/// too. Real files copy a few thousand nodes at most.
+const MAX_ALIASED_NODES: usize = 100_000;
+
+/// Whether a plain scalar is a YAML 1.2 number or boolean, which compose
+/// refuses as a mapping key ("Non-string key").
+fn non_string_scalar(text: &str) -> bool {
+    if matches!(text, "true" | "false" | "True" | "False" | "TRUE" | "FALSE") {
+        return true;
+    }
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let integer = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+    let radix = text
+        .strip_prefix("0x")
+        .is_some_and(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit()))
+        || text
+            .strip_prefix("0o")
+            .is_some_and(|o| !o.is_empty() && o.bytes().all(|b| (b'0'..=b'7').contains(&b)));
+    let float = digits.contains(['.', 'e', 'E'])
+        && digits.bytes().any(|b| b.is_ascii_digit())
+        && digits.parse::<f64>().is_ok();
+    integer || radix || float
+}
+
+/// The number of nodes in a subtree (map keys not counted).
+fn node_count(node: &Node) -> usize {
+    1 + match &node.value {
+        Value::Scalar(..) => 0,
+        Value::Seq(items) => items.iter().map(node_count).sum(),
+        Value::Map(map) => map.values().map(|entry| node_count(&entry.node)).sum(),
+    }
+}
+
 struct Builder<'a> {
     parser: Parser<'a, saphyr_parser::StrInput<'a>>,
-    anchors: HashMap<usize, Node>,
+    /// Anchored nodes and their sizes in nodes.
+    anchors: HashMap<usize, (Node, usize)>,
     source: Arc<Source>,
     depth: usize,
+    /// Nodes copied by aliases so far (see [`MAX_ALIASED_NODES`]).
+    aliased: usize,
 }
 
 impl<'a> Builder<'a> {
@@ -320,9 +359,21 @@ impl<'a> Builder<'a> {
     fn node(&mut self, event: Event<'a>, span: Span) -> Result<Node> {
         let pos = self.pos(span);
         match event {
-            Event::Alias(id) => self.anchors.get(&id).cloned().ok_or_else(|| {
-                pos.error("this alias refers to an anchor that is not defined before it")
-            }),
+            Event::Alias(id) => {
+                let (node, size) = self.anchors.get(&id).ok_or_else(|| {
+                    pos.error("this alias refers to an anchor that is not defined before it")
+                })?;
+                self.aliased += size;
+                if self.aliased > MAX_ALIASED_NODES {
+                    return Err(pos
+                        .error(format!(
+                            "excessive aliasing: the aliases up to here copy more than \
+                             {MAX_ALIASED_NODES} nodes"
+                        ))
+                        .with_help("nested aliases multiply; write the repeated parts out or use fewer levels"));
+                }
+                Ok(node.clone())
+            }
             Event::Scalar(text, style, anchor, tag) => {
                 let mut style = match style {
                     ScalarStyle::Plain => Style::Plain,
@@ -379,7 +430,8 @@ impl<'a> Builder<'a> {
 
     fn remember(&mut self, anchor: usize, node: &Node) {
         if anchor != 0 {
-            self.anchors.insert(anchor, node.clone());
+            self.anchors
+                .insert(anchor, (node.clone(), node_count(node)));
         }
     }
 
@@ -395,6 +447,12 @@ impl<'a> Builder<'a> {
             }
             let key = self.node(event, span)?;
             let key_text = match &key.value {
+                Value::Scalar(text, Style::Plain) if non_string_scalar(text) => {
+                    return Err(key
+                        .pos
+                        .error(format!("mapping key `{text}` is not a string (YAML reads it as a number or boolean)"))
+                        .with_help(format!("compose needs string keys: quote it, \"{text}\"")));
+                }
                 Value::Scalar(text, _) => text.clone(),
                 _ => {
                     return Err(key
@@ -468,6 +526,34 @@ mod tests {
             text: text.into(),
             base_dir: PathBuf::from("/"),
         }))
+    }
+
+    /// `levels` anchors, each a sequence of `branching` aliases of the one before.
+    fn alias_bomb(branching: usize, levels: usize) -> String {
+        let mut text = String::from("a0: &a0 {k: v}\n");
+        for level in 1..levels {
+            let items = vec![format!("*a{}", level - 1); branching].join(", ");
+            text.push_str(&format!("a{level}: &a{level} [{items}]\n"));
+        }
+        text
+    }
+
+    #[test]
+    fn number_and_boolean_keys_are_refused_quoted_ones_are_not() {
+        for key in ["123", "-1", "1.5", "0x1F", "true"] {
+            let err = parse_text(&format!("{key}: x\n")).unwrap_err().to_string();
+            assert!(err.contains("is not a string"), "{key}: {err}");
+        }
+        for key in ["\"123\"", "net.core.somaxconn", "v1", "1a", "yes", "."] {
+            assert!(parse_text(&format!("{key}: x\n")).is_ok(), "{key}");
+        }
+    }
+
+    #[test]
+    fn alias_bombs_are_refused_and_modest_aliasing_is_not() {
+        let err = parse_text(&alias_bomb(9, 9)).unwrap_err().to_string();
+        assert!(err.contains("excessive aliasing"), "{err}");
+        assert!(parse_text(&alias_bomb(3, 8)).is_ok());
     }
 
     #[test]

@@ -176,3 +176,64 @@ fn is_managed_policy_arn(arn: &str) -> bool {
         && resource.starts_with("policy/")
         && resource.len() > "policy/".len()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::settings::{Network, parse};
+
+    fn staging(extra: &str) -> crate::error::Result<crate::settings::Settings> {
+        parse(
+            &format!("app = \"shop\"\n[environments.staging]\nregion = \"eu-west-1\"\n{extra}\n"),
+            Path::new("parity.toml"),
+        )
+    }
+
+    #[test]
+    fn defaults_are_a_public_network_30_days_of_logs_and_no_task_policies() {
+        let settings = staging("").unwrap();
+        let env = settings.environment("staging").unwrap();
+        assert_eq!(env.network(), &Network::Public);
+        assert_eq!(env.log_retention_days(), 30);
+        assert_eq!(env.task_role_policies().count(), 0);
+        assert_eq!((env.domain(), env.hosted_zone()), (None, None));
+    }
+
+    #[test]
+    fn each_network_shape_parses() {
+        let settings = staging("network = \"private\"").unwrap();
+        assert_eq!(
+            settings.environment("staging").unwrap().network().mode(),
+            "private"
+        );
+        let settings = staging(
+            "network = { vpc = \"vpc-0123456789abcdef0\", subnets = [\"subnet-0a1b2c3d\"] }",
+        )
+        .unwrap();
+        let Network::Existing(existing) = settings.environment("staging").unwrap().network() else {
+            panic!("not an existing VPC");
+        };
+        assert_eq!(existing.vpc.get_ref(), "vpc-0123456789abcdef0");
+        assert!(existing.public_subnets.is_empty());
+    }
+
+    #[test]
+    fn stack_keys_are_checked_at_their_value() {
+        for (extra, message) in [
+            ("network = \"hybrid\"", "unknown network mode `hybrid`"),
+            ("network = { vpc = \"vpc-0a1b2c3d\" }", "no subnets"),
+            ("domain = \"Staging.Example.com\"", "is not a host name"),
+            ("hosted_zone = \"Z123ABC\"", "domain is not"),
+            ("log_retention_days = 0", "not a period"),
+            (
+                "task_role_policies = [\"arn:aws:iam::aws:role/x\"]",
+                "not a managed policy ARN",
+            ),
+        ] {
+            let err = staging(extra).map(|_| ()).unwrap_err();
+            assert!(err.message().contains(message), "{extra}: {err}");
+            assert_eq!(err.location().map(|l| l.line), Some(4), "{extra}");
+        }
+    }
+}

@@ -10,6 +10,7 @@ mod cli;
 mod config;
 mod conformance;
 mod deploy;
+mod differential;
 mod env_template;
 mod invalid;
 mod plan;

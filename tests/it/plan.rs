@@ -628,6 +628,7 @@ services:
         ("annotations", &["annotation-canary"]),
         ("pids_limit", &["4242", "pidsLimit"]),
         ("post_start", &["hook-canary"]),
+        ("logging", &["syslog"]),
         ("healthcheck.start_interval", &["startInterval"]),
         ("variable DEBUG_CANARY", &["DEBUG_CANARY"]),
     ];

@@ -6,7 +6,9 @@
 //! when `x-parity.public` says so, else when it publishes a TCP port in compose;
 //! its first TCP port is the target group's port. Hosts: `x-parity.host` (a full
 //! name, or a label prefixed to the domain); else the first such public service
-//! takes the environment's `domain` and the others `<service>.<domain>`. One
+//! (in the model's order: by name, as `parity config` lists them) takes the
+//! environment's `domain`, unless a service names it as its host, and the
+//! others `<service>.<domain>`. One
 //! service may go without a host (it gets the listener's default action);
 //! ECS attaches a service only to a target group a listener forwards to, so a
 //! second one without a host is refused, naming it.

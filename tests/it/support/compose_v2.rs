@@ -71,6 +71,24 @@ pub fn v2_config(
     config_args: &[String],
     env: &[(String, String)],
 ) -> V2 {
+    let mut cmd = v2_command(dir, args, config_args);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("COMPOSE_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.envs(env.iter().map(|(k, v)| (k, v)));
+    run(cmd, dir)
+}
+
+/// Like [`v2_config`], with nothing but `env` in the environment.
+pub fn v2_config_isolated(dir: &Path, args: &[String], env: &[(String, String)]) -> V2 {
+    let mut cmd = v2_command(dir, args, &[]);
+    cmd.env_clear().envs(env.iter().map(|(k, v)| (k, v)));
+    run(cmd, dir)
+}
+
+fn v2_command(dir: &Path, args: &[String], config_args: &[String]) -> Command {
     require_v2();
     let mut cmd = Command::new("docker");
     cmd.current_dir(dir)
@@ -79,14 +97,10 @@ pub fn v2_config(
         .args(["config", "--format", "json"])
         .args(config_args)
         .stdin(Stdio::null());
-    for (key, _) in std::env::vars() {
-        if key.starts_with("COMPOSE_") {
-            cmd.env_remove(key);
-        }
-    }
-    for (key, value) in env {
-        cmd.env(key, value);
-    }
+    cmd
+}
+
+fn run(mut cmd: Command, dir: &Path) -> V2 {
     let output = cmd
         .output()
         .unwrap_or_else(|e| panic!("docker compose cannot be run: {e}; run scripts/setup"));

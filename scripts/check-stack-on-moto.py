@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""Applies rendered environment templates to a moto_server and checks what it built.
+
+Usage: check-stack-on-moto.py --endpoint URL TEMPLATE.yaml...
+
+For each template: reset moto, create what the template expects to exist
+(an existing VPC and subnets, whose moto ids replace the fixture's placeholder
+ids; a Route 53 zone; an ACM certificate for the CertificateArn parameter),
+CreateStack with ServiceConnect=disabled (moto has no Cloud Map) and
+CAPABILITY_IAM, then check through the AWS APIs:
+
+- the stack is CREATE_COMPLETE with every output the template declares;
+- the tasks' security group admits nothing from 0.0.0.0/0 or ::/0, only groups;
+- the load balancer's group is open on 80/443 only;
+- the execution role's policy names "*" only for ecr:GetAuthorizationToken, and
+  its SSM statement is scoped to the environment's parameter prefix;
+- the repositories and the log group (with its retention) exist.
+
+Exit 0 when all is well; otherwise prints each problem on stderr and exits 1.
+"""
+import argparse
+import ast
+import json
+import re
+import sys
+import urllib.request
+
+import boto3
+import yaml
+
+
+class CfnLoader(yaml.SafeLoader):
+    """Reads CloudFormation's short-form tags (!Ref, !Sub, ...) as plain data."""
+
+
+def _tag(loader, suffix, node):
+    if isinstance(node, yaml.ScalarNode):
+        return {suffix: loader.construct_scalar(node)}
+    if isinstance(node, yaml.SequenceNode):
+        return {suffix: loader.construct_sequence(node, deep=True)}
+    return {suffix: loader.construct_mapping(node, deep=True)}
+
+
+CfnLoader.add_multi_constructor("!", _tag)
+
+REGION = "eu-west-1"
+
+
+def client(endpoint, name):
+    return boto3.client(
+        name,
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def prepare(endpoint, body, name):
+    """Creates what the template refers to; returns the body to apply and its parameters."""
+    parameters = [{"ParameterKey": "ServiceConnect", "ParameterValue": "disabled"}]
+    if "CertificateArn:" in body:
+        acm = client(endpoint, "acm")
+        arn = acm.request_certificate(DomainName="example.com", ValidationMethod="DNS")["CertificateArn"]
+        parameters.append({"ParameterKey": "CertificateArn", "ParameterValue": arn})
+    route53 = client(endpoint, "route53")
+    for zone in sorted(set(re.findall(r'HostedZoneName: "([^"]+)"', body))):
+        route53.create_hosted_zone(Name=zone, CallerReference=f"{name}-{zone}")
+    for zone_id in sorted(set(re.findall(r'HostedZoneId: "(Z[A-Z0-9]+)"', body))):
+        created = route53.create_hosted_zone(Name="example.com.", CallerReference=f"{name}-{zone_id}")
+        body = body.replace(zone_id, created["HostedZone"]["Id"].split("/")[-1])
+    vpcs = sorted(set(re.findall(r"vpc-[0-9a-f]{8,17}", body)))
+    subnets = sorted(set(re.findall(r"subnet-[0-9a-f]{8,17}", body)))
+    if vpcs:
+        ec2 = client(endpoint, "ec2")
+        vpc = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
+        body = body.replace(vpcs[0], vpc)
+        for i, subnet in enumerate(subnets):
+            created = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.1.{i}.0/24")["Subnet"]["SubnetId"]
+            body = body.replace(subnet, created)
+    return body, parameters
+
+
+def check(endpoint, path):
+    name = path.rstrip("/").split("/")[-2]
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"))
+    body, parameters = prepare(endpoint, open(path).read(), name)
+    template = yaml.load(body, Loader=CfnLoader)
+    cf = client(endpoint, "cloudformation")
+    cf.create_stack(
+        StackName=f"parity-{name}",
+        TemplateBody=body,
+        Parameters=parameters,
+        Capabilities=["CAPABILITY_IAM"],
+    )
+    stack = cf.describe_stacks(StackName=f"parity-{name}")["Stacks"][0]
+    problems = []
+    if stack["StackStatus"] != "CREATE_COMPLETE":
+        return [f"{name}: stack {stack['StackStatus']}"]
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    expected = {k for k, v in template["Outputs"].items() if v.get("Condition") != "WithServiceConnect"}
+    if set(outputs) != expected:
+        problems.append(f"{name}: outputs {sorted(outputs)} != template's {sorted(expected)}")
+
+    ec2 = client(endpoint, "ec2")
+    groups = {"TaskSecurityGroup": outputs.get("TaskSecurityGroup")}
+    if "LoadBalancerSecurityGroup" in outputs:
+        groups["LoadBalancerSecurityGroup"] = outputs["LoadBalancerSecurityGroup"]
+    described = {
+        g["GroupId"]: g
+        for g in ec2.describe_security_groups(GroupIds=[g for g in groups.values() if g])["SecurityGroups"]
+    }
+    for rule in described[groups["TaskSecurityGroup"]]["IpPermissions"]:
+        if rule.get("IpRanges") or rule.get("Ipv6Ranges") or not rule.get("UserIdGroupPairs"):
+            problems.append(f"{name}: task security group admits addresses, not groups: {rule}")
+    if "LoadBalancerSecurityGroup" in groups:
+        for rule in described[groups["LoadBalancerSecurityGroup"]]["IpPermissions"]:
+            if (rule.get("FromPort"), rule.get("ToPort")) not in [(80, 80), (443, 443)]:
+                problems.append(f"{name}: load balancer security group open beyond 80/443: {rule}")
+
+    iam = client(endpoint, "iam")
+    role = outputs["ExecutionRoleArn"].split("/")[-1]
+    document = iam.get_role_policy(RoleName=role, PolicyName="pull-log-read-secrets")["PolicyDocument"]
+    if isinstance(document, str):
+        # moto 5 keeps an inline policy created through CloudFormation as the
+        # Python repr of the parsed document, not JSON.
+        try:
+            document = json.loads(document)
+        except json.JSONDecodeError:
+            document = ast.literal_eval(document)
+    for statement in document["Statement"]:
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        if "*" in resources and statement["Action"] != "ecr:GetAuthorizationToken":
+            problems.append(f"{name}: Resource * for {statement['Action']}")
+        if statement["Action"] == "ssm:GetParameters" and not re.fullmatch(
+            r"arn:aws:ssm:eu-west-1:\d{12}:parameter/[A-Za-z0-9_.\-/]+/\*", resources[0]
+        ):
+            problems.append(f"{name}: SSM statement not scoped to the prefix: {resources}")
+
+    ecr = client(endpoint, "ecr")
+    created = {r["repositoryName"] for r in ecr.describe_repositories()["repositories"]}
+    declared = {
+        r["Properties"]["RepositoryName"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::ECR::Repository"
+    }
+    if created != declared:
+        problems.append(f"{name}: repositories {sorted(created)} != {sorted(declared)}")
+
+    logs = client(endpoint, "logs")
+    group = template["Resources"]["LogGroup"]["Properties"]
+    found = logs.describe_log_groups(logGroupNamePrefix=group["LogGroupName"])["logGroups"]
+    if not found or found[0].get("retentionInDays") != group["RetentionInDays"]:
+        problems.append(f"{name}: log group {group['LogGroupName']}: {found}")
+    return problems
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--endpoint", required=True)
+    parser.add_argument("templates", nargs="+")
+    args = parser.parse_args()
+    problems = []
+    for path in args.templates:
+        try:
+            problems.extend(check(args.endpoint, path))
+        except Exception as error:  # one variant's failure must not hide the others'
+            problems.append(f"{path}: {type(error).__name__}: {error}")
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    sys.exit(1 if problems else 0)
+
+
+if __name__ == "__main__":
+    main()
