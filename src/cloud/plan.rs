@@ -60,6 +60,10 @@ pub(crate) struct EcsService {
     pub(crate) request: Value,
 }
 
+/// ECS's limits on one task definition: containers, and the request's size.
+const MAX_CONTAINERS: usize = 10;
+const MAX_TASK_DEFINITION_BYTES: usize = 64 * 1024;
+
 /// The release phase: a one-off task run before the rollout.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Release {
@@ -299,6 +303,15 @@ fn task_definition(
             members.push((other, other_service, x));
         }
     }
+    if members.len() > MAX_CONTAINERS {
+        let names: Vec<&str> = members.iter().map(|(m, _, _)| *m).collect();
+        return Err(Error::input(format!(
+            "service `{name}`: its task would hold {} containers ({}); ECS allows at most {MAX_CONTAINERS} in one task definition",
+            members.len(),
+            names.join(", ")
+        ))
+        .with_help("make some of the sidecars services of their own"));
+    }
     let mut containers: Vec<Container> = Vec::new();
     let mut cpu_need = 0_u64;
     let mut memory_need = 0_u64;
@@ -404,10 +417,18 @@ fn task_definition(
         "runtimePlatform".into(),
         json!({"cpuArchitecture": architecture, "operatingSystemFamily": "LINUX"}),
     );
+    let request = Value::Object(request);
+    let size = request.to_string().len();
+    if size > MAX_TASK_DEFINITION_BYTES {
+        return Err(Error::input(format!(
+            "service `{name}`: its task definition would be {size} bytes; ECS accepts at most {MAX_TASK_DEFINITION_BYTES}"
+        ))
+        .with_help("move long values out of `environment`, `command` and `labels` (into the image, or SSM via x-parity.secrets)"));
+    }
     Ok(TaskDefinition {
         service: name.to_owned(),
         family,
-        request: Value::Object(request),
+        request,
     })
 }
 

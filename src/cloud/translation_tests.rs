@@ -272,3 +272,29 @@ fn a_sidecar_setting_another_value_for_a_shared_sysctl_is_a_warning() {
         plan.warnings
     );
 }
+
+#[test]
+fn more_than_ten_containers_or_64_kib_in_one_task_are_refused() {
+    let mut services = vec![("web", service("app"))];
+    let names: Vec<String> = (0..10).map(|i| format!("side{i}")).collect();
+    for name in &names {
+        let mut sidecar = service("side");
+        x(&mut sidecar, json!({"sidecar_of": "web"}));
+        services.push((name.as_str(), sidecar));
+    }
+    let err = refused(&project(services));
+    assert!(
+        err.message()
+            .contains("service `web`: its task would hold 11 containers"),
+        "{}",
+        err.message()
+    );
+    let mut web = service("app");
+    web.command = Some(vec!["x".repeat(70 * 1024)]);
+    let err = refused(&project(vec![("web", web)]));
+    assert!(
+        err.message().contains("ECS accepts at most 65536"),
+        "{}",
+        err.message()
+    );
+}
