@@ -213,12 +213,20 @@ pub(crate) struct DeployArgs {
     /// Image tag. Default: the git commit (with `-dirty` for a modified tree).
     #[arg(long)]
     pub(crate) tag: Option<String>,
-    /// Give up waiting for the rollout after this many seconds.
-    #[arg(long, value_name = "S")]
-    pub(crate) timeout: Option<u64>,
     /// Deploy to an environment that `promote` normally feeds (e.g. prod).
     #[arg(long)]
     pub(crate) direct: bool,
+    #[command(flatten)]
+    pub(crate) change: ChangeArgs,
+}
+
+/// The options every command that changes a cloud environment takes (the
+/// pipeline's, `commands::ship::pipeline`).
+#[derive(Debug, Args)]
+pub(crate) struct ChangeArgs {
+    /// Give up waiting for the rollout after this many seconds.
+    #[arg(long, value_name = "S")]
+    pub(crate) timeout: Option<u64>,
     /// Break a stale deploy lock held by someone else.
     #[arg(long)]
     pub(crate) break_lock: bool,
@@ -235,12 +243,8 @@ pub(crate) struct PromoteArgs {
     /// Promote even though the local compose file differs from what the source was deployed with.
     #[arg(long)]
     pub(crate) allow_config_drift: bool,
-    /// Give up waiting for the rollout after this many seconds.
-    #[arg(long, value_name = "S")]
-    pub(crate) timeout: Option<u64>,
-    /// Break a stale deploy lock held by someone else.
-    #[arg(long)]
-    pub(crate) break_lock: bool,
+    #[command(flatten)]
+    pub(crate) change: ChangeArgs,
 }
 
 #[derive(Debug, Args)]
@@ -250,9 +254,8 @@ pub(crate) struct RollbackArgs {
     /// Task definition revision to return to. Default: the last one that completed.
     #[arg(long, value_name = "REVISION")]
     pub(crate) to: Option<u32>,
-    /// Give up waiting for the rollout after this many seconds.
-    #[arg(long, value_name = "S")]
-    pub(crate) timeout: Option<u64>,
+    #[command(flatten)]
+    pub(crate) change: ChangeArgs,
 }
 
 #[derive(Debug, Args)]

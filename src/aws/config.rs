@@ -174,6 +174,31 @@ impl AwsContext {
         Ok(context)
     }
 
+    /// A context whose clients send every request to `http` (a
+    /// `StaticReplayClient` in request-shape tests) with fixed test credentials.
+    #[cfg(test)]
+    pub(crate) fn with_http_client(
+        http: impl aws_sdk_ecs::config::HttpClient + 'static,
+        region: &str,
+    ) -> Self {
+        let credentials =
+            aws_sdk_ecs::config::Credentials::new("AKIDTEST", "secret", None, None, "test");
+        let sdk = SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(region.to_owned()))
+            .credentials_provider(aws_sdk_ecs::config::SharedCredentialsProvider::new(
+                credentials,
+            ))
+            .http_client(http)
+            .build();
+        Self {
+            sdk,
+            target: AwsTarget::default(),
+            region: region.to_owned(),
+            calls: CallCounter::default(),
+        }
+    }
+
     /// Resolves credentials once. The provider's own error text is not shown:
     /// it can quote a malformed credentials file, keys included.
     async fn check_credentials(&self) -> Result<()> {

@@ -15,6 +15,8 @@ pub(crate) mod ecs_describe;
 pub(crate) mod explain;
 pub(crate) mod logs;
 pub(crate) mod parameters;
+#[cfg(test)]
+mod request_shapes;
 pub(crate) mod ssm;
 pub(crate) mod sts;
 

@@ -101,6 +101,20 @@ impl ImageRef {
         }
     }
 
+    /// The name with Docker Hub's implicit parts written out, so equal images
+    /// compare equal: `nginx` = `library/nginx` = `docker.io/library/nginx`.
+    pub(crate) fn canonical_name(&self) -> String {
+        let registry = match self.registry.as_deref() {
+            None | Some("docker.io" | "index.docker.io") => "docker.io",
+            Some(other) => other,
+        };
+        if registry == "docker.io" && !self.repository.contains('/') {
+            format!("docker.io/library/{}", self.repository)
+        } else {
+            format!("{registry}/{}", self.repository)
+        }
+    }
+
     /// `registry/repository@digest`: the only form parity deploys.
     pub(crate) fn pinned(&self, digest: &Digest) -> String {
         format!("{}@{digest}", self.name())
@@ -166,6 +180,23 @@ mod tests {
             r.pinned(&d),
             format!("123456789012.dkr.ecr.eu-west-1.amazonaws.com/app@sha256:{HEX}")
         );
+    }
+
+    #[test]
+    fn docker_hub_names_compare_equal_in_every_spelling() {
+        let canonical = |s: &str| ImageRef::parse(s).unwrap().canonical_name();
+        assert_eq!(canonical("nginx"), "docker.io/library/nginx");
+        assert_eq!(canonical("library/nginx:1"), "docker.io/library/nginx");
+        assert_eq!(
+            canonical("docker.io/library/nginx"),
+            "docker.io/library/nginx"
+        );
+        assert_eq!(
+            canonical("index.docker.io/nginx"),
+            "docker.io/library/nginx"
+        );
+        assert_eq!(canonical("acme/app"), "docker.io/acme/app");
+        assert_eq!(canonical("127.0.0.1:5000/app"), "127.0.0.1:5000/app");
     }
 
     #[test]

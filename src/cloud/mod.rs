@@ -14,6 +14,7 @@ pub(crate) mod plan;
 pub(crate) mod promotion;
 pub(crate) mod release;
 pub(crate) mod resources;
+pub(crate) mod rollback;
 pub(crate) mod rollout;
 pub(crate) mod secrets_plan;
 pub(crate) mod stack;

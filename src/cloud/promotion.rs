@@ -5,11 +5,13 @@
 //! this module: every service's deployment must be `COMPLETED` (a single
 //! deployment, not mid-rollout), every image pinned by digest, and the compose
 //! file that produced them the same as the local one (or the user accepted the
-//! drift). Owns those rules and the refusal messages; never the AWS calls.
+//! drift). Owns those rules and the refusal messages, which container is a
+//! service's image and whether two environments run the same digests (promote
+//! verifies with it, status shows it); never the AWS calls.
 
 use indexmap::IndexMap;
 
-use super::image_ref::ImageRef;
+use super::image_ref::{Digest, ImageRef};
 
 /// One service of the source environment as it runs now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,32 +29,110 @@ pub(crate) struct SourceService {
 /// What promotion carries: per compose service, container -> pinned image.
 pub(crate) type Promotion = IndexMap<String, IndexMap<String, ImageRef>>;
 
+/// One reason to refuse a promotion. Typed, so callers branch on the kind
+/// (config drift has its own way out), never on the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// The source runs no service parity deployed.
+    NothingDeployed,
+    /// This service of the source was never deployed.
+    NeverDeployed { service: String },
+    /// Its service has no deployment at all.
+    NoDeployment { service: String },
+    /// Its only deployment is not COMPLETED (FAILED, IN_PROGRESS).
+    NotCompleted { service: String, state: String },
+    /// More than one deployment: a rollout is under way.
+    MidRollout {
+        service: String,
+        states: Vec<String>,
+    },
+    /// A container runs a mutable reference.
+    NotPinned {
+        service: String,
+        container: String,
+        image: String,
+    },
+    /// Deployed from another compose file than the local one.
+    ConfigDrift {
+        service: String,
+        deployed: String,
+        local: String,
+    },
+    /// No compose hash recorded: not deployed by parity.
+    Untracked { service: String },
+}
+
+impl Refusal {
+    /// The refusal `--allow-config-drift` would lift.
+    pub(crate) fn is_config_drift(&self) -> bool {
+        matches!(self, Self::ConfigDrift { .. })
+    }
+
+    /// The sentence, naming the source environment `from`.
+    pub(crate) fn describe(&self, from: &str) -> String {
+        match self {
+            Self::NothingDeployed => format!("{from} runs no services parity deployed"),
+            Self::NeverDeployed { service } => format!("{from}'s {service} was never deployed"),
+            Self::NoDeployment { service } => format!("{from}'s {service} has no deployment"),
+            Self::NotCompleted { service, state } => {
+                format!("{from}'s {service} deployment is {state}, not COMPLETED")
+            }
+            Self::MidRollout { service, states } => format!(
+                "{from}'s {service} is mid-rollout ({} deployments: {})",
+                states.len(),
+                states.join(", ")
+            ),
+            Self::NotPinned {
+                service,
+                container,
+                image,
+            } => format!(
+                "{from}'s {service} runs `{image}` in {container}, which is not pinned by a digest"
+            ),
+            Self::ConfigDrift {
+                service,
+                deployed,
+                local,
+            } => format!(
+                "{from}'s {service} was deployed from compose hash {deployed}, but the local compose \
+                 file hashes to {local}: that configuration was never verified in {from}"
+            ),
+            Self::Untracked { service } => {
+                format!("{from}'s {service} records no compose hash (not deployed by parity)")
+            }
+        }
+    }
+}
+
 /// Checks the preconditions; on success, the digests to deploy. `Err` lists
-/// every reason to refuse, so one run shows all of them.
+/// every reason to refuse, so one run shows all of them. `never_deployed`
+/// names the source's services that run nothing.
 pub(crate) fn check(
-    from: &str,
     services: &[SourceService],
+    never_deployed: &[String],
     local_compose_hash: &str,
     allow_config_drift: bool,
-) -> Result<Promotion, Vec<String>> {
+) -> Result<Promotion, Vec<Refusal>> {
     let mut reasons = Vec::new();
     let mut promotion = Promotion::new();
     if services.is_empty() {
-        reasons.push(format!("{from} runs no services parity deployed"));
+        reasons.push(Refusal::NothingDeployed);
     }
     for source in services {
-        let name = &source.service;
+        let service = source.service.clone();
         match source.rollout_states.as_slice() {
             [only] if only == "COMPLETED" => {}
-            [] => reasons.push(format!("{from}'s {name} has no deployment")),
-            [primary] => reasons.push(format!(
-                "{from}'s {name} deployment is {primary}, not COMPLETED"
-            )),
-            states => reasons.push(format!(
-                "{from}'s {name} is mid-rollout ({} deployments: {})",
-                states.len(),
-                states.join(", ")
-            )),
+            [] => reasons.push(Refusal::NoDeployment {
+                service: service.clone(),
+            }),
+            [primary] => reasons.push(Refusal::NotCompleted {
+                service: service.clone(),
+                state: primary.clone(),
+            }),
+            states => reasons.push(Refusal::MidRollout {
+                service: service.clone(),
+                states: states.to_vec(),
+            }),
         }
         let mut images = IndexMap::new();
         for (container, image) in &source.images {
@@ -60,30 +140,68 @@ pub(crate) fn check(
                 Ok(parsed) if parsed.digest.is_some() => {
                     images.insert(container.clone(), parsed);
                 }
-                _ => reasons.push(format!(
-                    "{from}'s {name} runs `{image}` in {container}, which is not pinned by a digest"
-                )),
+                _ => reasons.push(Refusal::NotPinned {
+                    service: service.clone(),
+                    container: container.clone(),
+                    image: image.clone(),
+                }),
             }
         }
-        promotion.insert(name.clone(), images);
+        promotion.insert(service.clone(), images);
         if !allow_config_drift {
             match source.compose_hash.as_deref() {
                 Some(hash) if hash == local_compose_hash => {}
-                Some(hash) => reasons.push(format!(
-                    "{from}'s {name} was deployed from compose hash {hash}, but the local compose \
-                     file hashes to {local_compose_hash}: that configuration was never verified in {from}"
-                )),
-                None => reasons.push(format!(
-                    "{from}'s {name} records no compose hash (not deployed by parity)"
-                )),
+                Some(hash) => reasons.push(Refusal::ConfigDrift {
+                    service,
+                    deployed: hash.to_owned(),
+                    local: local_compose_hash.to_owned(),
+                }),
+                None => reasons.push(Refusal::Untracked { service }),
             }
         }
     }
+    reasons.extend(never_deployed.iter().map(|service| Refusal::NeverDeployed {
+        service: service.clone(),
+    }));
     if reasons.is_empty() {
         Ok(promotion)
     } else {
         Err(reasons)
     }
+}
+
+/// Which of a task's containers carries the service's image: the one named
+/// after the service (the task's own container; sidecars keep theirs), else
+/// the first, which is the essential one.
+pub(crate) fn service_image<'a, T>(
+    containers: impl IntoIterator<Item = (&'a str, &'a T)>,
+    service: &str,
+) -> Option<&'a T> {
+    let mut first = None;
+    for (container, image) in containers {
+        if container == service {
+            return Some(image);
+        }
+        first.get_or_insert(image);
+    }
+    first
+}
+
+/// The digest a service runs, per compose service (`None`: not deployed, or
+/// not pinned by a digest).
+pub(crate) type RunningDigests = Vec<(String, Option<Digest>)>;
+
+/// The services of `target` that do not run exactly the digest `source` runs
+/// (a service either side does not run by digest counts as different).
+pub(crate) fn differing(source: &RunningDigests, target: &RunningDigests) -> Vec<String> {
+    target
+        .iter()
+        .filter(|(service, digest)| {
+            let theirs = source.iter().find(|(s, _)| s == service);
+            digest.is_none() || theirs.is_none_or(|(_, d)| d != digest)
+        })
+        .map(|(service, _)| service.clone())
+        .collect()
 }
 
 #[cfg(test)]
@@ -102,14 +220,23 @@ mod tests {
     }
 
     fn pinned() -> String {
-        format!("127.0.0.1:5000/shop/web@sha256:{HEX}")
+        format!("127.0.0.1:5000/shop@sha256:{HEX}")
+    }
+
+    /// The refusals as the user reads them.
+    fn said(result: Result<Promotion, Vec<Refusal>>) -> Vec<String> {
+        result
+            .unwrap_err()
+            .iter()
+            .map(|r| r.describe("staging"))
+            .collect()
     }
 
     #[test]
     fn completed_pinned_and_same_config_promotes_the_digest() {
         let p = check(
-            "staging",
             &[source(&["COMPLETED"], &pinned(), Some("h1"))],
+            &[],
             "h1",
             false,
         )
@@ -122,74 +249,111 @@ mod tests {
 
     #[test]
     fn refuses_a_rollout_in_progress() {
-        let err = check(
-            "staging",
+        let err = said(check(
             &[source(&["IN_PROGRESS", "COMPLETED"], &pinned(), Some("h1"))],
+            &[],
             "h1",
             false,
-        )
-        .unwrap_err();
+        ));
         assert_eq!(
             err,
             ["staging's web is mid-rollout (2 deployments: IN_PROGRESS, COMPLETED)"]
         );
-        let err = check(
-            "staging",
+        let err = said(check(
             &[source(&["FAILED"], &pinned(), Some("h1"))],
+            &[],
             "h1",
             false,
-        )
-        .unwrap_err();
+        ));
         assert_eq!(err, ["staging's web deployment is FAILED, not COMPLETED"]);
     }
 
     #[test]
     fn refuses_a_mutable_tag() {
-        let err = check(
-            "staging",
+        let err = said(check(
             &[source(
                 &["COMPLETED"],
-                "127.0.0.1:5000/shop/web:latest",
+                "127.0.0.1:5000/shop:latest",
                 Some("h1"),
             )],
+            &[],
             "h1",
             false,
-        )
-        .unwrap_err();
+        ));
         assert!(err[0].contains("not pinned by a digest"), "{err:?}");
     }
 
     #[test]
-    fn refuses_config_drift_unless_allowed() {
+    fn refuses_config_drift_unless_allowed_and_says_which_refusal_it_is() {
         let services = [source(&["COMPLETED"], &pinned(), Some("h1"))];
-        let err = check("staging", &services, "h2", false).unwrap_err();
-        assert!(err[0].contains("never verified in staging"), "{err:?}");
-        assert!(check("staging", &services, "h2", true).is_ok());
+        let err = check(&services, &[], "h2", false).unwrap_err();
+        assert!(err[0].is_config_drift());
+        assert!(
+            err[0]
+                .describe("staging")
+                .contains("never verified in staging")
+        );
+        assert!(check(&services, &[], "h2", true).is_ok());
     }
 
     #[test]
-    fn refuses_untracked_deployments_and_empty_environments() {
-        let err = check(
-            "staging",
+    fn refuses_untracked_never_deployed_and_empty_environments() {
+        let err = said(check(
             &[source(&["COMPLETED"], &pinned(), None)],
+            &[],
             "h1",
             false,
-        )
-        .unwrap_err();
+        ));
         assert!(err[0].contains("records no compose hash"));
-        let err = check("staging", &[], "h1", false).unwrap_err();
-        assert_eq!(err, ["staging runs no services parity deployed"]);
+        let err = check(&[], &["migrate".to_owned()], "h1", false).unwrap_err();
+        assert!(!err.iter().any(Refusal::is_config_drift));
+        let err: Vec<String> = err.iter().map(|r| r.describe("staging")).collect();
+        assert_eq!(
+            err,
+            [
+                "staging runs no services parity deployed",
+                "staging's migrate was never deployed"
+            ]
+        );
     }
 
     #[test]
     fn every_reason_is_reported_at_once() {
         let err = check(
-            "staging",
             &[source(&["FAILED"], "web:latest", Some("h0"))],
+            &[],
             "h1",
             false,
-        )
-        .unwrap_err();
-        assert_eq!(err.len(), 3, "{err:?}");
+        );
+        assert_eq!(said(err).len(), 3);
+    }
+
+    #[test]
+    fn the_service_image_is_its_own_container_else_the_first() {
+        let containers = [("envoy", "e"), ("web", "w")];
+        let pairs = || containers.iter().map(|(c, i)| (*c, i));
+        assert_eq!(service_image(pairs(), "web"), Some(&"w"));
+        assert_eq!(service_image(pairs(), "api"), Some(&"e"));
+        assert_eq!(
+            service_image(std::iter::empty::<(&str, &&str)>(), "web"),
+            None
+        );
+    }
+
+    #[test]
+    fn same_digests_means_every_target_service_runs_the_source_digest() {
+        let d =
+            |c: char| Some(Digest::parse(&format!("sha256:{}", c.to_string().repeat(64))).unwrap());
+        let source = vec![("web".to_owned(), d('a')), ("migrate".to_owned(), d('b'))];
+        assert!(differing(&source, &source).is_empty());
+        let moved = vec![("web".to_owned(), d('c')), ("migrate".to_owned(), d('b'))];
+        assert_eq!(differing(&source, &moved), ["web"]);
+        let never = vec![("web".to_owned(), None), ("migrate".to_owned(), d('b'))];
+        assert_eq!(differing(&source, &never), ["web"]);
+        assert_eq!(
+            differing(&never, &never),
+            ["web"],
+            "nothing runs: not the same"
+        );
     }
 }

@@ -1,17 +1,20 @@
 //! `parity deploy ENV`: preflight (nothing changes on failure), build each
-//! distinct image once, push, pin by digest, then ship under the deploy lock:
-//! task definitions, release phase, services, wait on the deployment ids.
+//! distinct image once, push, pin by digest, then ship through the pipeline
+//! (`ship::pipeline`): task definitions, release phase, services, wait on the
+//! deployment ids.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use super::ship::build::build_and_push;
+use super::ship::pipeline::{self, Change};
+use super::ship::rollout::{self, Report};
 use super::ship::session::{Cloud, Inputs};
-use super::ship::{lock, notify, rollout};
 use crate::aws::{ecr, ecs, parameters};
 use crate::cli::{DeployArgs, GlobalArgs};
 use crate::cloud::image_build::image_builds;
-use crate::cloud::plan::{PlanInputs, plan};
+use crate::cloud::plan::{ImageRefs, Plan, PlanInputs, plan};
+use crate::cloud::rollout::short_task_definition;
 use crate::compose::x_parity;
 use crate::error::{Error, Result};
 use crate::registry::client::{Registry, RegistryClient};
@@ -31,110 +34,130 @@ pub(crate) fn run(global: &GlobalArgs, args: &DeployArgs) -> Result<ExitCode> {
             args.env
         )));
     }
-    super::block_on(deploy(global, args, &inputs, environment))
+    let mut deploy = Deploy {
+        inputs: &inputs,
+        environment,
+        args,
+        tag: String::new(),
+        images: ImageRefs::new(),
+        plan: None,
+    };
+    super::block_on(pipeline::run(&inputs, &args.env, &args.change, &mut deploy))
 }
 
-async fn deploy(
-    global: &GlobalArgs,
-    args: &DeployArgs,
-    inputs: &Inputs,
-    environment: &Environment,
-) -> Result<ExitCode> {
-    let cloud = Cloud::connect(environment).await?;
-    let ctx = &cloud.ctx;
-    // Preflight: everything is checked before anything changes.
-    let xs = x_parity::by_service(&inputs.project);
-    let cloud_services: Vec<_> = inputs
-        .project
-        .services
-        .values()
-        .filter(|s| xs.get(&s.name).is_some_and(|x| x.cloud))
-        .collect();
-    let cluster = environment.cluster();
-    if !ecs::cluster_active(ctx, &cluster).await? {
-        return Err(Error::failed(format!(
-            "the ECS cluster `{cluster}` of {} does not exist (or is not ACTIVE)",
-            args.env
-        ))
-        .with_help("create the cluster, or set `cluster` for this environment in parity.toml"));
-    }
-    check_secrets(&cloud, environment, &xs).await?;
-    let (client, registry, credentials) = registry_for(&cloud, environment).await?;
-    client.ping(&registry).await?;
-    // Validate the plan once with placeholder images: bad input stops here.
-    let mut plan_inputs = PlanInputs {
-        account_id: cloud.account_id.clone(),
-        images: Default::default(),
-        compose_hash: inputs.compose_hash.clone(),
-        git_commit: super::ship::source::git_commit(&inputs.project.working_dir),
-    };
-    plan(&inputs.project, &inputs.settings, &args.env, &plan_inputs)?;
-    let tag = args
-        .tag
-        .clone()
-        .or_else(|| plan_inputs.git_commit.clone())
-        .unwrap_or_else(|| format!("parity-{}", super::ship::now()));
+/// A deploy: what differs from the other changes the pipeline runs.
+struct Deploy<'a> {
+    inputs: &'a Inputs,
+    environment: &'a Environment,
+    args: &'a DeployArgs,
+    /// The image tag: `--tag`, else the commit, else a timestamp.
+    tag: String,
+    /// What preflight built and pushed, by compose service.
+    images: ImageRefs,
+    /// The plan with pinned images, once preflight made it.
+    plan: Option<Plan>,
+}
 
-    let names: Vec<&str> = cloud_services.iter().map(|s| s.name.as_str()).collect();
-    let builds = image_builds(&inputs.project, inputs.settings.app(), &names);
-    plan_inputs.images = build_and_push(
-        &inputs.project,
-        &builds,
-        &cloud_services,
-        &tag,
-        &client,
-        &registry,
-        &credentials,
-    )
-    .await?;
-    let plan = plan(&inputs.project, &inputs.settings, &args.env, &plan_inputs)?;
-    let timeout = Duration::from_secs(
-        args.timeout
-            .unwrap_or_else(|| environment.deploy().wait_timeout()),
-    );
-    let webhook = environment
-        .notify_webhook()
-        .or(inputs.settings.notify_webhook.as_deref());
-    let what = format!("deploy {}", args.env);
-    notify::notify(webhook, &format!("parity: {what} of {tag} started")).await;
-    let outcome = lock::with_lock(
-        ctx,
-        inputs.settings.app(),
-        &args.env,
-        &what,
-        args.break_lock,
-        rollout::ship(ctx, &plan, timeout),
-    )
-    .await;
-    let report = match outcome {
-        Ok(report) => report,
-        Err(e) => {
-            notify::notify(
-                webhook,
-                &format!("parity: {what} of {tag} FAILED: {}", e.message()),
-            )
-            .await;
-            cloud.ctx.calls().log_summary();
-            return Err(e);
+impl Change for Deploy<'_> {
+    type Done = Report;
+
+    /// Cluster, secrets and registry checked, the plan validated, then each
+    /// distinct image built once and pushed: nothing in the environment changed.
+    async fn preflight(&mut self, cloud: &Cloud) -> Result<()> {
+        let (inputs, environment) = (self.inputs, self.environment);
+        let ctx = &cloud.ctx;
+        let xs = x_parity::by_service(&inputs.project);
+        let cloud_services: Vec<_> = inputs
+            .project
+            .services
+            .values()
+            .filter(|s| xs.get(&s.name).is_some_and(|x| x.cloud))
+            .collect();
+        let cluster = environment.cluster();
+        if !ecs::cluster_active(ctx, &cluster).await? {
+            return Err(Error::failed(format!(
+                "the ECS cluster `{cluster}` of {} does not exist (or is not ACTIVE)",
+                self.args.env
+            ))
+            .with_help(
+                "create the cluster, or set `cluster` for this environment in parity.toml",
+            ));
         }
-    };
-    notify::notify(webhook, &format!("parity: {what} of {tag} completed")).await;
-    outln!("deployed {tag} to {}", args.env);
-    for s in &report.shipped {
-        let image = plan_inputs
-            .images
-            .get(&s.service)
-            .map_or("", |i| i.reference.as_str());
-        outln!(
-            "  {}: {} {}",
-            s.ecs_service,
-            crate::cloud::rollout::short_task_definition(&s.task_definition),
-            image
-        );
+        check_secrets(cloud, environment, &xs).await?;
+        let (client, registry, credentials) = registry_for(cloud, environment).await?;
+        client.ping(&registry).await?;
+        // Validate the plan once with placeholder images: bad input stops here.
+        let mut plan_inputs = PlanInputs {
+            account_id: cloud.account_id.clone(),
+            images: ImageRefs::new(),
+            compose_hash: inputs.compose_hash.clone(),
+            git_commit: super::ship::source::git_commit(&inputs.project.working_dir),
+        };
+        plan(
+            &inputs.project,
+            &inputs.settings,
+            &self.args.env,
+            &plan_inputs,
+        )?;
+        self.tag = self
+            .args
+            .tag
+            .clone()
+            .or_else(|| plan_inputs.git_commit.clone())
+            .unwrap_or_else(|| format!("parity-{}", super::ship::now()));
+        let names: Vec<&str> = cloud_services.iter().map(|s| s.name.as_str()).collect();
+        let builds = image_builds(&inputs.project, inputs.settings.app(), &names);
+        plan_inputs.images = build_and_push(
+            &inputs.project,
+            &builds,
+            &cloud_services,
+            &self.tag,
+            &client,
+            &registry,
+            &credentials,
+        )
+        .await?;
+        self.plan = Some(plan(
+            &inputs.project,
+            &inputs.settings,
+            &self.args.env,
+            &plan_inputs,
+        )?);
+        self.images = plan_inputs.images;
+        Ok(())
     }
-    let _ = global;
-    cloud.ctx.calls().log_summary();
-    Ok(ExitCode::SUCCESS)
+
+    fn what(&self) -> String {
+        format!("deploy {}", self.args.env)
+    }
+
+    fn detail(&self) -> String {
+        format!(" of {}", self.tag)
+    }
+
+    async fn apply(&self, cloud: &Cloud, timeout: Duration) -> Result<Report> {
+        let plan = self
+            .plan
+            .as_ref()
+            .ok_or_else(|| Error::failed("deploy: no plan after preflight"))?;
+        rollout::ship(&cloud.ctx, plan, timeout).await
+    }
+
+    fn summary(&self, report: &Report) {
+        outln!("deployed {} to {}", self.tag, self.args.env);
+        for s in &report.shipped {
+            let image = self
+                .images
+                .get(&s.service)
+                .map_or("", |i| i.reference.as_str());
+            outln!(
+                "  {}: {} {}",
+                s.ecs_service,
+                short_task_definition(&s.task_definition),
+                image
+            );
+        }
+    }
 }
 
 /// Every secret the cloud services declare must exist under the environment's SSM prefix.

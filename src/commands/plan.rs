@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use serde_json::Value;
 
-use crate::aws::{AwsContext, AwsTarget};
+use crate::aws::AwsContext;
 use crate::cli::{GlobalArgs, PlanArgs, PlanFormat};
 use crate::cloud::diff::{self, Change};
 use crate::cloud::{Plan, PlanInputs};
@@ -50,20 +50,13 @@ pub(crate) fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<ExitCode> {
         crate::cloud::plan(&project, &settings, &args.env, &inputs)?;
     }
     super::block_on(async {
-        let ctx = AwsContext::connect(&AwsTarget {
-            environment: args.env.clone(),
-            region: Some(environment.region().to_owned()),
-            endpoint: environment.endpoint().map(str::to_owned),
-            profile: None,
-        })
-        .await?;
-        if inputs.account_id.is_empty() {
-            inputs.account_id = crate::aws::sts::account_id(&ctx).await?;
-        }
+        let cloud = super::ship::session::Cloud::connect(environment).await?;
+        let ctx = &cloud.ctx;
+        inputs.account_id = cloud.account_id.clone();
         let plan = crate::cloud::plan(&project, &settings, &args.env, &inputs)?;
         let running = match args.format {
             PlanFormat::Json => None,
-            PlanFormat::Text => Some(running(&ctx, environment, &plan).await?),
+            PlanFormat::Text => Some(running(ctx, environment, &plan).await?),
         };
         print(
             &plan,

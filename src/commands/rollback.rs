@@ -1,129 +1,149 @@
 //! `parity rollback ENV [--to REVISION]`: each service back to the newest
 //! revision older than the one it runs whose rollout completed (or revision
-//! N of its family), under the deploy lock, with deploy's wait rules.
+//! N of its family), through the pipeline (`ship::pipeline`: lock with
+//! `--break-lock`, webhook, timeout) with deploy's wait rules. Which revision
+//! and when to refuse is `cloud::rollback`'s; this file reads and moves.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use super::ship::observe::observe;
+use super::ship::pipeline::{self, Change};
 use super::ship::session::{Cloud, Inputs};
 use super::ship::wait::{Target, wait_for};
-use super::ship::{lock, notify};
 use crate::aws::{AwsContext, ecs};
 use crate::cli::{GlobalArgs, RollbackArgs};
+use crate::cloud::rollback::{self, Refusal, Revision, Step};
 use crate::cloud::rollout::short_task_definition;
+use crate::cloud::tags;
 use crate::error::{Error, Result};
 
 pub(crate) fn run(global: &GlobalArgs, args: &RollbackArgs) -> Result<ExitCode> {
     let inputs = Inputs::load(global)?;
     inputs.environment(&args.env)?;
-    super::block_on(rollback(args, &inputs))
+    let mut rollback = Rollback {
+        inputs: &inputs,
+        args,
+        moves: Vec::new(),
+    };
+    super::block_on(pipeline::run(
+        &inputs,
+        &args.env,
+        &args.change,
+        &mut rollback,
+    ))
 }
 
-async fn rollback(args: &RollbackArgs, inputs: &Inputs) -> Result<ExitCode> {
-    let environment = inputs.environment(&args.env)?;
-    let cloud = Cloud::connect(environment).await?;
-    let ctx = &cloud.ctx;
-    let cluster = environment.cluster();
-    let views = observe(ctx, environment, &inputs.project).await?;
-    // Decide every service's destination before touching anything.
-    let mut moves = Vec::new();
-    for view in &views {
-        let (Some(ecs_service), Some(running)) = (&view.ecs_service, &view.running) else {
-            continue;
-        };
-        let destination = destination(ctx, &running.family, running.revision, args.to).await?;
-        moves.push((
-            ecs_service.clone(),
-            running.task_definition.clone(),
-            destination,
-        ));
+/// One ECS service's way back.
+struct Move {
+    ecs_service: String,
+    from: String,
+    to: String,
+}
+
+/// A rollback: what differs from the other changes the pipeline runs.
+struct Rollback<'a> {
+    inputs: &'a Inputs,
+    args: &'a RollbackArgs,
+    /// Decided in preflight, before anything moves.
+    moves: Vec<Move>,
+}
+
+impl Change for Rollback<'_> {
+    type Done = ();
+
+    /// Decides every service's destination before touching anything.
+    async fn preflight(&mut self, cloud: &Cloud) -> Result<()> {
+        let environment = self.inputs.environment(&self.args.env)?;
+        let views = observe(&cloud.ctx, environment, &self.inputs.project).await?;
+        let services = views.iter().map(|v| match (&v.ecs_service, &v.running) {
+            (Some(ecs_service), Some(running)) => Some((ecs_service, running)),
+            _ => None,
+        });
+        let deployed = rollback::deployed(&self.args.env, services).map_err(refused)?;
+        for (ecs_service, running) in deployed {
+            let to =
+                destination(&cloud.ctx, &running.family, running.revision, self.args.to).await?;
+            self.moves.push(Move {
+                ecs_service: ecs_service.clone(),
+                from: running.task_definition.clone(),
+                to,
+            });
+        }
+        Ok(())
     }
-    if moves.is_empty() {
-        return Err(Error::failed(format!(
-            "nothing to roll back: no service of {} is deployed",
-            args.env
-        )));
+
+    fn what(&self) -> String {
+        format!("rollback {}", self.args.env)
     }
-    let timeout = Duration::from_secs(
-        args.timeout
-            .unwrap_or_else(|| environment.deploy().wait_timeout()),
-    );
-    let webhook = environment
-        .notify_webhook()
-        .or(inputs.settings.notify_webhook.as_deref());
-    let what = format!("rollback {}", args.env);
-    notify::notify(webhook, &format!("parity: {what} started")).await;
-    let operation = async {
+
+    async fn apply(&self, cloud: &Cloud, timeout: Duration) -> Result<()> {
+        let cluster = self.inputs.environment(&self.args.env)?.cluster();
         let mut targets = Vec::new();
-        for (service, from, to) in &moves {
+        for step in &self.moves {
             eprintln!(
-                "{service}: {} -> {}",
-                short_task_definition(from),
-                short_task_definition(to)
+                "{}: {} -> {}",
+                step.ecs_service,
+                short_task_definition(&step.from),
+                short_task_definition(&step.to)
             );
-            let deployment = ecs::update_service(ctx, &cluster, service, to).await?;
+            let deployment =
+                ecs::update_service(&cloud.ctx, &cluster, &step.ecs_service, &step.to).await?;
             targets.push(Target {
-                service: service.clone(),
+                service: step.ecs_service.clone(),
                 deployment,
             });
         }
-        wait_for(ctx, &cluster, &targets, timeout).await
-    };
-    let outcome = lock::with_lock(
-        ctx,
-        inputs.settings.app(),
-        &args.env,
-        &what,
-        false,
-        operation,
-    )
-    .await;
-    cloud.ctx.calls().log_summary();
-    if let Err(e) = outcome {
-        notify::notify(webhook, &format!("parity: {what} FAILED: {}", e.message())).await;
-        return Err(e);
+        wait_for(&cloud.ctx, &cluster, &targets, timeout).await
     }
-    notify::notify(webhook, &format!("parity: {what} completed")).await;
-    outln!("rolled back {}", args.env);
-    for (service, _, to) in &moves {
-        outln!("  {service}: {}", short_task_definition(to));
+
+    fn summary(&self, (): &()) {
+        outln!("rolled back {}", self.args.env);
+        for step in &self.moves {
+            outln!(
+                "  {}: {}",
+                step.ecs_service,
+                short_task_definition(&step.to)
+            );
+        }
     }
-    Ok(ExitCode::SUCCESS)
 }
 
-/// `family:N` when named (it must exist), else the newest older revision that completed.
+/// Asks `cloud::rollback` where to go, reading each revision's tags only when it asks.
 async fn destination(
     ctx: &AwsContext,
     family: &str,
     current: i32,
     to: Option<u32>,
 ) -> Result<String> {
-    let revisions = ecs::list_revisions(ctx, family).await?;
-    let revision_of = |arn: &str| -> i32 {
-        arn.rsplit(':')
-            .next()
-            .and_then(|r| r.parse().ok())
-            .unwrap_or(0)
-    };
-    if let Some(n) = to {
-        return revisions
-            .iter()
-            .find(|a| i64::from(revision_of(a)) == i64::from(n))
-            .cloned()
-            .ok_or_else(|| {
-                Error::input(format!("{family} has no active revision {n}"))
-                    .with_help("`parity status` shows the revisions that ran")
-            });
-    }
-    for arn in revisions.iter().filter(|a| revision_of(a) < current) {
-        let td = ecs::describe_task_definition(ctx, arn).await?;
-        if td.tags.contains_key(crate::cloud::tags::COMPLETED) {
-            return Ok(td.arn);
+    let mut revisions: Vec<Revision> = ecs::list_revisions(ctx, family)
+        .await?
+        .into_iter()
+        .map(|arn| Revision {
+            arn,
+            completed: None,
+        })
+        .collect();
+    loop {
+        match rollback::next_step(family, current, to, &revisions).map_err(refused)? {
+            Step::ReturnTo(arn) => return Ok(arn),
+            Step::Inspect(arn) => {
+                let td = ecs::describe_task_definition(ctx, &arn).await?;
+                let completed = td.tags.contains_key(tags::COMPLETED);
+                for revision in revisions.iter_mut().filter(|r| r.arn == arn) {
+                    revision.completed = Some(completed);
+                }
+            }
         }
     }
-    Err(Error::failed(format!(
-        "{family}: no earlier revision than {current} ever completed a rollout"
-    ))
-    .with_help("name one with --to REVISION"))
+}
+
+fn refused(refusal: Refusal) -> Error {
+    let message = refusal.to_string();
+    let err = if refusal.is_bad_input() {
+        Error::input(message)
+    } else {
+        Error::failed(message)
+    };
+    err.with_help(refusal.help())
 }

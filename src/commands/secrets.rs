@@ -295,7 +295,7 @@ async fn apply(
         let Some(value) = values.get(&step.name) else {
             continue;
         };
-        let name = format!("{prefix}{}", step.name);
+        let name = crate::settings::parameter_name(prefix, &step.name);
         let write = Write {
             name: &name,
             value,
@@ -320,7 +320,10 @@ async fn apply(
         applied.written.push(step.name.clone());
     }
     if !removals.is_empty() {
-        let full: Vec<String> = removals.iter().map(|n| format!("{prefix}{n}")).collect();
+        let full: Vec<String> = removals
+            .iter()
+            .map(|n| crate::settings::parameter_name(prefix, n))
+            .collect();
         match store.delete(&full).await {
             Ok(deleted) => {
                 for name in deleted {

@@ -7,11 +7,11 @@ use std::process::ExitCode;
 
 use serde_json::{Value, json};
 
-use super::ship::observe::{ServiceView, observe};
+use super::ship::observe::{ServiceView, digests, observe};
 use super::ship::session::{Cloud, Inputs};
 use crate::cli::{GlobalArgs, StatusArgs, TableFormat};
 use crate::cloud::deploy_lock::utc_timestamp;
-use crate::cloud::image_ref::ImageRef;
+use crate::cloud::promotion;
 use crate::cloud::tags;
 use crate::error::Result;
 
@@ -68,24 +68,9 @@ async fn status(args: &StatusArgs, inputs: &Inputs, names: &[String]) -> Result<
     Ok(ExitCode::SUCCESS)
 }
 
-fn digest_of(view: &ServiceView) -> Option<String> {
-    let running = view.running.as_ref()?;
-    let image = running
-        .images
-        .iter()
-        .find(|(c, _)| *c == view.service)
-        .or(running.images.first())?;
-    ImageRef::parse(&image.1)
-        .ok()?
-        .digest
-        .map(|d| d.as_str().to_owned())
-}
-
-fn same_digests(a: &[ServiceView], b: &[ServiceView]) -> bool {
-    a.iter().all(|v| {
-        let other = b.iter().find(|o| o.service == v.service);
-        other.is_some_and(|o| digest_of(o).is_some() && digest_of(o) == digest_of(v))
-    })
+/// Whether every service of `views` runs exactly the digest it runs in `source`.
+fn same_digests(views: &[ServiceView], source: &[ServiceView]) -> bool {
+    promotion::differing(&digests(source), &digests(views)).is_empty()
 }
 
 fn service_json(view: &ServiceView) -> Value {
@@ -103,8 +88,8 @@ fn service_json(view: &ServiceView) -> Value {
         "deployed": true,
         "release": view.ecs_service.is_none(),
         "revision": format!("{}:{}", running.family, running.revision),
-        "image": running.images.iter().find(|(c, _)| *c == view.service).or(running.images.first()).map(|(_, i)| i),
-        "digest": digest_of(view),
+        "image": view.image(),
+        "digest": view.digest().map(|d| d.as_str().to_owned()),
         "commit": running.tags.get(tags::COMMIT),
         "rollout": running.rollout_states.join(","),
         "running": running.running,

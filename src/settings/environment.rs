@@ -254,7 +254,7 @@ impl Environment {
 
     /// The SSM parameter name for a secret variable, e.g. `/shop/staging/API_KEY`.
     pub(crate) fn ssm_parameter_name(&self, variable: &str) -> String {
-        format!("{}{variable}", self.ssm_prefix())
+        parameter_name(&self.ssm_prefix(), variable)
     }
 
     /// The parameter's ARN. The name's leading `/` is not repeated after
@@ -366,4 +366,10 @@ impl Environment {
     pub(crate) fn task_role_policies(&self) -> impl Iterator<Item = &str> {
         self.task_role_policies.iter().map(|p| p.get_ref().as_str())
     }
+}
+
+/// `<prefix><VARIABLE>` (the prefix ends in `/`): the one way a secret's SSM
+/// parameter name is built, for a prefix already in hand.
+pub(crate) fn parameter_name(prefix: &str, variable: &str) -> String {
+    format!("{prefix}{variable}")
 }

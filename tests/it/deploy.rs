@@ -124,6 +124,18 @@ registry = "{host}"
         cmd.spawn().expect("spawn parity")
     }
 
+    /// A lock someone took in 2001 and never released.
+    fn leave_a_stale_lock(&self) {
+        self.fixture.ssm(
+            "PutParameter",
+            json!({
+                "Name": "/parity-locks/shop/staging",
+                "Type": "String",
+                "Value": json!({"holder": "ana@ci-7 (pid 42)", "operation": "deploy staging", "since": 1_000_000_000u64, "token": "old"}).to_string()
+            }),
+        );
+    }
+
     /// Runs git in the project (a repository once `git init` ran).
     fn git(&self, args: &[&str]) {
         let status = std::process::Command::new("git")
@@ -402,6 +414,37 @@ fn rollback_returns_to_the_last_completed_revision() {
 }
 
 #[test]
+fn rollback_runs_through_the_same_lock_and_breaks_a_stale_one_with_break_lock() {
+    let p = Pipeline::new();
+    p.parity(&["deploy", "staging"]).status(0);
+    let first = p.running_task_definition("staging").unwrap();
+    p.change_code("v2");
+    p.parity(&["deploy", "staging"]).status(0);
+    p.leave_a_stale_lock();
+    let before = p.cloud_state();
+    let blocked = p.parity(&["rollback", "staging"]).status(1);
+    says(&blocked, "held by ana@ci-7 (pid 42)");
+    says(&blocked, "--break-lock");
+    assert_eq!(p.cloud_state(), before, "a blocked rollback moves nothing");
+    p.parity(&["rollback", "staging", "--break-lock"])
+        .status(0)
+        .stderr_contains("broke the staging deploy lock held by ana@ci-7")
+        .stdout_contains("rolled back staging");
+    assert_eq!(p.running_task_definition("staging").unwrap(), first);
+    assert!(!p.lock_exists("staging"));
+}
+
+#[test]
+fn rollback_of_an_environment_never_deployed_is_refused_and_changes_nothing() {
+    let p = Pipeline::new();
+    let before = p.cloud_state();
+    p.parity(&["rollback", "staging"])
+        .status(1)
+        .stderr_contains("nothing to roll back: no service of staging is deployed");
+    assert_eq!(p.cloud_state(), before);
+}
+
+#[test]
 fn status_shows_revisions_digests_and_whether_prod_runs_what_staging_runs() {
     let p = Pipeline::new();
     p.parity(&["deploy", "staging"]).status(0);
@@ -593,14 +636,7 @@ fn interrupted_deploy_exits_130_and_releases_the_lock() {
 #[test]
 fn break_lock_takes_over_a_stale_lock_and_says_whose_it_was() {
     let p = Pipeline::new();
-    p.fixture.ssm(
-        "PutParameter",
-        json!({
-            "Name": "/parity-locks/shop/staging",
-            "Type": "String",
-            "Value": json!({"holder": "ana@ci-7 (pid 42)", "operation": "deploy staging", "since": 1_000_000_000u64, "token": "old"}).to_string()
-        }),
-    );
+    p.leave_a_stale_lock();
     let before = p.cloud_state();
     let blocked = p.parity(&["deploy", "staging"]).status(1);
     says(

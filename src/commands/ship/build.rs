@@ -115,13 +115,13 @@ async fn pin_published(engine: &Engine, reference: &str) -> Result<String> {
         .inspect_image(reference)
         .await
         .map_err(|e| Error::failed(format!("inspecting image {reference}: {e}")))?;
-    let name = normalize(&wanted.name());
+    let name = wanted.canonical_name();
     inspect
         .repo_digests
         .unwrap_or_default()
         .iter()
         .filter_map(|d| ImageRef::parse(d).ok())
-        .find(|d| normalize(&d.name()) == name && d.digest.is_some())
+        .find(|d| d.canonical_name() == name && d.digest.is_some())
         .and_then(|d| d.digest.map(|digest| wanted.pinned(&digest)))
         .ok_or_else(|| {
             Error::failed(format!(
@@ -129,17 +129,4 @@ async fn pin_published(engine: &Engine, reference: &str) -> Result<String> {
             ))
             .with_help("push it to a registry, or give the service a `build:` so parity pushes it")
         })
-}
-
-/// Docker Hub's implicit names: `nginx` = `library/nginx` = `docker.io/library/nginx`.
-fn normalize(name: &str) -> String {
-    let name = name
-        .strip_prefix("docker.io/")
-        .or_else(|| name.strip_prefix("index.docker.io/"))
-        .unwrap_or(name);
-    if name.contains('/') {
-        name.to_owned()
-    } else {
-        format!("library/{name}")
-    }
 }

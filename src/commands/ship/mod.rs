@@ -1,13 +1,15 @@
-//! What `deploy`, `promote` and `rollback` share once the images are known:
-//! the deploy lock, registering the plan's task definitions, the release
-//! phase, creating or updating the services, waiting on the deployment ids,
-//! and the webhook. Orchestration only; the rules live in `cloud::rollout`,
+//! What every command that changes a cloud environment shares: the pipeline
+//! (`pipeline`: preflight, lock, webhook, timeout, the change, summary), the
+//! deploy lock, building and pushing images, registering the plan's task
+//! definitions, the release phase, creating or updating the services and
+//! waiting on the deployment ids. Orchestration only; the rules live in `cloud::rollout`,
 //! `cloud::release`, `cloud::deploy_lock` and `cloud::promotion`.
 
 pub(crate) mod build;
 pub(crate) mod lock;
 pub(crate) mod notify;
 pub(crate) mod observe;
+pub(crate) mod pipeline;
 pub(crate) mod release;
 pub(crate) mod rollout;
 pub(crate) mod session;

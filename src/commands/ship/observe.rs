@@ -5,6 +5,8 @@
 use std::collections::BTreeMap;
 
 use crate::aws::{AwsContext, ecs};
+use crate::cloud::image_ref::{Digest, ImageRef};
+use crate::cloud::promotion::{self, RunningDigests};
 use crate::compose::model::Project;
 use crate::compose::x_parity;
 use crate::error::Result;
@@ -34,6 +36,28 @@ pub(crate) struct Running {
     pub(crate) rollout_states: Vec<String>,
     pub(crate) running: i32,
     pub(crate) desired: i32,
+}
+
+impl ServiceView {
+    /// The image of the service's own container, as it runs now.
+    pub(crate) fn image(&self) -> Option<&str> {
+        let running = self.running.as_ref()?;
+        let containers = running.images.iter().map(|(c, i)| (c.as_str(), i));
+        promotion::service_image(containers, &self.service).map(String::as_str)
+    }
+
+    /// The digest of [`Self::image`], when it is pinned by one.
+    pub(crate) fn digest(&self) -> Option<Digest> {
+        ImageRef::parse(self.image()?).ok()?.digest
+    }
+}
+
+/// Each service's running digest, for `promotion::differing`.
+pub(crate) fn digests(views: &[ServiceView]) -> RunningDigests {
+    views
+        .iter()
+        .map(|v| (v.service.clone(), v.digest()))
+        .collect()
 }
 
 /// The cloud services of the project (no sidecars: they live in their parent's task).

@@ -42,13 +42,7 @@ impl Cloud {
     /// Connects to the environment's region/endpoint; asks STS for the account
     /// when parity.toml does not name it.
     pub(crate) async fn connect(environment: &Environment) -> Result<Self> {
-        let target = AwsTarget {
-            environment: environment.name().to_owned(),
-            region: Some(environment.region().to_owned()),
-            endpoint: environment.endpoint().map(str::to_owned),
-            profile: None,
-        };
-        let ctx = AwsContext::connect(&target).await?;
+        let ctx = AwsContext::connect(&AwsTarget::for_environment(environment)).await?;
         let account_id = match environment.account_id() {
             Some(id) => id.to_owned(),
             None => crate::aws::sts::account_id(&ctx).await?,

@@ -1,0 +1,130 @@
+//! The one pipeline every command that changes a cloud environment runs
+//! through: `deploy`, `promote` and `rollback` today; `env apply`, review apps
+//! and scheduled jobs next. A command states only what differs; the pipeline
+//! owns the order and everything around the change, so commands cannot drift
+//! apart (rollback once had no `--break-lock` although the lock's message
+//! tells users to pass it).
+//!
+//! # Interface
+//!
+//! A command implements [`Change`] and calls [`run`] with the environment's
+//! name and its flattened [`ChangeArgs`] (`--timeout`, `--break-lock`):
+//!
+//! ```text
+//! preflight(&mut self, &Cloud)      check and prepare; nothing in the environment
+//!                                   has changed yet (bad input: exit 2; a refusal
+//!                                   such as "never deployed": exit 1)
+//! what(&self)        -> String      "deploy staging": the lock record's operation
+//!                                   and the webhook's subject
+//! detail(&self)      -> String      optional, e.g. " of 3f2a9c1e7b4d" in webhook lines
+//! apply(&self, &Cloud, Duration)    the change, under the lock, waiting on the pure
+//!                   -> Result<Done> verdicts of src/cloud (rollout, release, stack)
+//!                                   within the timeout it is given
+//! summary(&self, &Done)             the result on stdout
+//! finish(&self)                     optional: after success or failure (e.g. the
+//!                                   call count of a second AWS connection)
+//! ```
+//!
+//! [`run`], in order: connect to the environment (region, endpoint, account:
+//! [`Cloud`]); `preflight`; webhook "parity: <what> started"; take the
+//! environment's deploy lock (`--break-lock` first removes a stale one);
+//! `apply` with `--timeout` or the environment's `deploy.wait_timeout`;
+//! Ctrl-C stops `apply`, releases the lock and exits 130; release the lock;
+//! webhook "completed" or "FAILED: <reason>"; `summary`; `finish`; the AWS
+//! API call count (`-v`).
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use super::lock::with_lock;
+use super::notify::notify;
+use super::session::{Cloud, Inputs};
+use crate::cli::ChangeArgs;
+use crate::error::Result;
+
+/// What a command that changes a cloud environment says; see the module doc.
+pub(crate) trait Change {
+    /// What `apply` produced, for the summary.
+    type Done;
+
+    /// Checks and prepares; changes nothing in the environment.
+    async fn preflight(&mut self, cloud: &Cloud) -> Result<()>;
+
+    /// `deploy staging`: names the change in the lock and the webhook.
+    fn what(&self) -> String;
+
+    /// Appended to the webhook's lines, e.g. ` of <tag>`.
+    fn detail(&self) -> String {
+        String::new()
+    }
+
+    /// The change itself, under the lock, within `timeout`.
+    async fn apply(&self, cloud: &Cloud, timeout: Duration) -> Result<Self::Done>;
+
+    /// Prints the result (stdout).
+    fn summary(&self, done: &Self::Done);
+
+    /// Runs last, whatever happened.
+    fn finish(&self) {}
+}
+
+/// Runs `change` against environment `env` of `inputs`.
+pub(crate) async fn run<C: Change>(
+    inputs: &Inputs,
+    env: &str,
+    options: &ChangeArgs,
+    change: &mut C,
+) -> Result<ExitCode> {
+    let environment = inputs.environment(env)?;
+    let cloud = Cloud::connect(environment).await?;
+    let outcome = pipeline(inputs, env, options, change, &cloud).await;
+    change.finish();
+    cloud.ctx.calls().log_summary();
+    outcome.map(|()| ExitCode::SUCCESS)
+}
+
+async fn pipeline<C: Change>(
+    inputs: &Inputs,
+    env: &str,
+    options: &ChangeArgs,
+    change: &mut C,
+    cloud: &Cloud,
+) -> Result<()> {
+    let environment = inputs.environment(env)?;
+    change.preflight(cloud).await?;
+    let timeout = Duration::from_secs(
+        options
+            .timeout
+            .unwrap_or_else(|| environment.deploy().wait_timeout()),
+    );
+    let webhook = environment
+        .notify_webhook()
+        .or(inputs.settings.notify_webhook.as_deref());
+    let what = change.what();
+    let detail = change.detail();
+    notify(webhook, &format!("parity: {what}{detail} started")).await;
+    let outcome = with_lock(
+        &cloud.ctx,
+        inputs.settings.app(),
+        env,
+        &what,
+        options.break_lock,
+        change.apply(cloud, timeout),
+    )
+    .await;
+    match outcome {
+        Ok(done) => {
+            notify(webhook, &format!("parity: {what}{detail} completed")).await;
+            change.summary(&done);
+            Ok(())
+        }
+        Err(e) => {
+            notify(
+                webhook,
+                &format!("parity: {what}{detail} FAILED: {}", e.message()),
+            )
+            .await;
+            Err(e)
+        }
+    }
+}
