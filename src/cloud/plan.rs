@@ -168,13 +168,7 @@ pub(crate) fn plan(
         warnings: Vec::new(),
     };
     let network = network_configuration(environment);
-    let with_sidecars: Vec<&str> = project
-        .services
-        .keys()
-        .filter(|n| xs.get(*n).is_some_and(|x| x.cloud))
-        .map(String::as_str)
-        .collect();
-    let builds = image_builds(project, app, &with_sidecars);
+    let builds = image_builds(project, app);
     shared_build_notes(&builds, environment, inputs, &mut plan);
     for (name, service) in &project.services {
         let x = &xs[name];

@@ -105,8 +105,7 @@ impl Change for Deploy<'_> {
             .clone()
             .or_else(|| plan_inputs.git_commit.clone())
             .unwrap_or_else(|| format!("parity-{}", super::ship::now()));
-        let names: Vec<&str> = cloud_services.iter().map(|s| s.name.as_str()).collect();
-        let builds = image_builds(&inputs.project, inputs.settings.app(), &names);
+        let builds = image_builds(&inputs.project, inputs.settings.app());
         plan_inputs.images = build_and_push(
             &inputs.project,
             &builds,
