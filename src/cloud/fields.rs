@@ -405,8 +405,8 @@ pub(crate) const FIELDS: &[Field] = &[
     ),
     row(
         "volumes",
-        Refused(
-            "no host paths, no tmpfs, no persistent storage mapping (use EFS or a managed service)",
+        Ecs(
+            "anonymous volumes: the task's ephemeral storage (volumes + mountPoints, noted); bind mounts, tmpfs and named volumes are refused: no host paths, no tmpfs, no persistent storage (use EFS or a managed service)",
         ),
     ),
     row("volumes_from", Refused("parity maps no volumes to Fargate")),
