@@ -183,7 +183,10 @@ pub(crate) const FIELDS: &[Field] = &[
         "deploy.update_config",
         Noted("ECS rolls out by parity.toml's [deploy] minimum/maximum percent"),
     ),
-    row("develop", Local("watch rules for `parity up --watch`")),
+    row(
+        "develop",
+        Local("watch rules (`develop.watch`); parity has no watch mode yet"),
+    ),
     row(
         "device_cgroup_rules",
         Refused("Fargate gives containers no host devices"),
