@@ -255,7 +255,7 @@ pub(crate) const FIELDS: &[Field] = &[
     row("healthcheck.test", Ecs("healthCheck.command")),
     row(
         "healthcheck.timeout",
-        Ecs("healthCheck.timeout, brought within 2-120 s and below the interval"),
+        Ecs("healthCheck.timeout, brought within 2-60 s and below the interval"),
     ),
     row("hostname", Refused("awsvpc tasks cannot set a hostname")),
     row(
