@@ -14,7 +14,21 @@ CAPABILITY_IAM, then check through the AWS APIs:
 - the load balancer's group is open on 80/443 only;
 - the execution role's policy names "*" only for ecr:GetAuthorizationToken, and
   its SSM statement is scoped to the environment's parameter prefix;
-- the repositories and the log group (with its retention) exist.
+- the repositories and the log group (with its retention) exist;
+- each RDS instance (read through the RDS API) runs the template's engine
+  and version, is not publicly accessible, is encrypted with backups on, and
+  sits in the stack's DB subnet group over the task subnets; its security
+  group (read through EC2) admits only the tasks' group on the engine port;
+  the master password the instance holds is the template's
+  `{{resolve:ssm-secure:...}}` reference (moto does not resolve it), so no
+  password is in the template.
+
+moto's CloudFormation skips AWS::ElastiCache::* (and an output naming a
+skipped resource fails the stack), so those resources and their outputs are
+removed before applying: the cache part is proven by cfn-lint and the golden.
+moto's CloudFormation also reads `VpcSecurityGroupIds` instead of the real
+`VPCSecurityGroups` property, so the instance's group membership is checked
+in the template, the group's rules on moto.
 
 Exit 0 when all is well; otherwise prints each problem on stderr and exits 1.
 """
@@ -78,7 +92,88 @@ def prepare(endpoint, body, name):
         for i, subnet in enumerate(subnets):
             created = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.1.{i}.0/24")["Subnet"]["SubnetId"]
             body = body.replace(subnet, created)
-    return body, parameters
+    return without_elasticache(body), parameters
+
+
+def without_elasticache(body):
+    """Drops the AWS::ElastiCache::* resources and the outputs naming them."""
+    blocks, current = [], []
+    for line in body.splitlines(keepends=True):
+        if re.match(r"  [A-Za-z0-9]+:\s*$", line) or not line.startswith("  "):
+            blocks.append(current)
+            current = []
+        current.append(line)
+    blocks.append(current)
+    removed = set()
+    for block in blocks:
+        if block and any("Type: AWS::ElastiCache::" in line for line in block):
+            removed.add(block[0].strip().rstrip(":"))
+    kept = [
+        block
+        for block in blocks
+        if not block
+        or not (
+            block[0].strip().rstrip(":") in removed
+            or any(re.search(rf"(!GetAtt |!Ref |Fn::GetAtt: \[)({'|'.join(removed)})\b", line) for line in block)
+            if removed
+            else False
+        )
+    ]
+    return "".join(line for block in kept for line in block)
+
+
+def check_databases(endpoint, name, template, outputs):
+    """The RDS instances and their security groups, through the APIs."""
+    problems = []
+    declared = {k: r for k, r in template["Resources"].items() if r["Type"] == "AWS::RDS::DBInstance"}
+    if not declared:
+        return problems
+    rds = client(endpoint, "rds")
+    ec2 = client(endpoint, "ec2")
+    instances = rds.describe_db_instances()["DBInstances"]
+    if len(instances) != len(declared):
+        return [f"{name}: {len(instances)} DB instances, template declares {len(declared)}"]
+    task_subnets = set(outputs["Subnets"].split(","))
+    for logical, resource in declared.items():
+        props = resource["Properties"]
+        found = [i for i in instances if i["Engine"] == props["Engine"] and i["DBName"] == props["DBName"]]
+        if len(found) != 1:
+            problems.append(f"{name}: {logical}: no instance with engine {props['Engine']} and DBName {props['DBName']}")
+            continue
+        instance = found[0]
+        if instance["EngineVersion"] != props["EngineVersion"]:
+            problems.append(f"{name}: {logical}: engine version {instance['EngineVersion']} != {props['EngineVersion']}")
+        if instance.get("PubliclyAccessible") is not False:
+            problems.append(f"{name}: {logical}: publicly accessible: {instance.get('PubliclyAccessible')}")
+        if not instance.get("StorageEncrypted"):
+            problems.append(f"{name}: {logical}: storage not encrypted")
+        if instance.get("BackupRetentionPeriod", 0) < 1:
+            problems.append(f"{name}: {logical}: backups off")
+        group = instance.get("DBSubnetGroup") or {}
+        subnets = {s["SubnetIdentifier"] for s in group.get("Subnets", [])}
+        if subnets != task_subnets:
+            problems.append(f"{name}: {logical}: subnet group {group.get('DBSubnetGroupName')} over {sorted(subnets)}, tasks run in {sorted(task_subnets)}")
+        if not str(props["MasterUserPassword"]).startswith("{{resolve:ssm-secure:"):
+            problems.append(f"{name}: {logical}: the master password is not a dynamic reference")
+        port = int(props["Port"])
+        group_ref = props["VPCSecurityGroups"][0]["GetAtt"].split(".")[0]
+        wanted = {"Port": port}
+        groups = ec2.describe_security_groups(Filters=[{"Name": "description", "Values": [template["Resources"][group_ref]["Properties"]["GroupDescription"]]}])["SecurityGroups"]
+        if len(groups) != 1:
+            problems.append(f"{name}: {logical}: security group {group_ref} not found ({len(groups)})")
+            continue
+        for rule in groups[0]["IpPermissions"]:
+            pairs = [p["GroupId"] for p in rule.get("UserIdGroupPairs", [])]
+            if (
+                rule.get("IpRanges")
+                or rule.get("Ipv6Ranges")
+                or (rule.get("FromPort"), rule.get("ToPort")) != (wanted["Port"], wanted["Port"])
+                or pairs != [outputs["TaskSecurityGroup"]]
+            ):
+                problems.append(f"{name}: {logical}: security group admits more than the tasks on {port}: {rule}")
+        if not groups[0]["IpPermissions"]:
+            problems.append(f"{name}: {logical}: security group admits nothing")
+    return problems
 
 
 def check(endpoint, path):
@@ -152,6 +247,7 @@ def check(endpoint, path):
     found = logs.describe_log_groups(logGroupNamePrefix=group["LogGroupName"])["logGroups"]
     if not found or found[0].get("retentionInDays") != group["RetentionInDays"]:
         problems.append(f"{name}: log group {group['LogGroupName']}: {found}")
+    problems.extend(check_databases(endpoint, name, template, outputs))
     return problems
 
 

@@ -122,9 +122,6 @@ pub(crate) struct UpArgs {
     /// Build images before starting, even when they exist.
     #[arg(long)]
     pub(crate) build: bool,
-    /// Watch the `develop.watch` paths and sync, rebuild or restart on change.
-    #[arg(long)]
-    pub(crate) watch: bool,
     /// Run in the background; like --wait.
     #[arg(short = 'd', long)]
     pub(crate) detach: bool,

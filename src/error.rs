@@ -98,13 +98,6 @@ impl Error {
         Self::new(ErrorKind::Interrupted, "interrupted")
     }
 
-    /// A command that a later release fills in; bad input today (exit 2), never fake output.
-    pub(crate) fn not_available(command: &str) -> Self {
-        Self::input(format!(
-            "`parity {command}` is not available yet in this version"
-        ))
-    }
-
     fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Self {
             kind,
@@ -246,6 +239,6 @@ mod tests {
     fn exit_codes_follow_the_contract() {
         assert_eq!(Error::failed("x").exit_code(), 1);
         assert_eq!(Error::interrupted().exit_code(), 130);
-        assert_eq!(Error::not_available("deploy").exit_code(), 2);
+        assert_eq!(Error::input("x").exit_code(), 2);
     }
 }

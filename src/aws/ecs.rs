@@ -11,9 +11,7 @@ use std::collections::BTreeMap;
 use aws_sdk_ecs::config::interceptors::BeforeTransmitInterceptorContextMut;
 use aws_sdk_ecs::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_ecs::error::BoxError;
-use aws_sdk_ecs::types::{
-    ContainerDefinition, SortOrder, TaskDefinitionField, TaskDefinitionStatus,
-};
+use aws_sdk_ecs::types::{ContainerDefinition, SortOrder, TaskDefinitionStatus};
 
 use super::config::{AwsContext, Service};
 use super::explain::Call;
@@ -114,47 +112,30 @@ impl Intercept for ReplaceBody {
     }
 }
 
-/// A task definition by ARN (or family:revision), with its tags.
+/// A task definition by ARN (or family:revision), with its tags: read from
+/// the same DescribeTaskDefinition call `plan`'s diff makes
+/// ([`super::ecs_describe::task_definition_json`]), so there is one.
 pub(crate) async fn describe_task_definition(
     ctx: &AwsContext,
     task_definition: &str,
 ) -> Result<TaskDefinitionInfo> {
-    let out = ctx
-        .ecs()
-        .describe_task_definition()
-        .task_definition(task_definition)
-        .include(TaskDefinitionField::Tags)
-        .send()
-        .await
-        .map_err(|e| {
-            ctx.explain(
-                &Call::new(Service::Ecs, "DescribeTaskDefinition").on(task_definition),
-                &e,
-            )
-        })?;
-    let td = out.task_definition().ok_or_else(|| {
-        Error::failed(format!(
-            "DescribeTaskDefinition {task_definition} returned nothing"
-        ))
-    })?;
+    let td = super::ecs_describe::task_definition_json(ctx, task_definition).await?;
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+    let list = |key: &str| td[key].as_array().cloned().unwrap_or_default();
     Ok(TaskDefinitionInfo {
-        arn: td.task_definition_arn().unwrap_or_default().to_owned(),
-        family: td.family().unwrap_or_default().to_owned(),
-        revision: td.revision(),
-        images: td
-            .container_definitions()
+        arn: text(&td["taskDefinitionArn"]),
+        family: text(&td["family"]),
+        revision: td["revision"]
+            .as_i64()
+            .and_then(|r| i32::try_from(r).ok())
+            .unwrap_or_default(),
+        images: list("containerDefinitions")
             .iter()
-            .map(|c| {
-                (
-                    c.name().unwrap_or_default().to_owned(),
-                    c.image().unwrap_or_default().to_owned(),
-                )
-            })
+            .map(|c| (text(&c["name"]), text(&c["image"])))
             .collect(),
-        tags: out
-            .tags()
+        tags: list("tags")
             .iter()
-            .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
+            .map(|t| (text(&t["key"]), text(&t["value"])))
             .collect(),
     })
 }

@@ -1,5 +1,6 @@
-//! ECS reads for `parity plan`'s diff: which task definition each service runs,
-//! and that task definition exactly as ECS's JSON API returned it.
+//! DescribeTaskDefinition, the one place it is called: the task definition
+//! exactly as ECS's JSON API returned it, for `parity plan`'s diff and for
+//! what `ecs::describe_task_definition` extracts (images, tags).
 //!
 //! The raw response body is kept (an interceptor reads it before the SDK
 //! deserializes it), so the diff compares JSON with JSON — the same form

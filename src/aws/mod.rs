@@ -19,7 +19,7 @@ pub(crate) mod explain;
 pub(crate) mod logs;
 pub(crate) mod parameters;
 #[cfg(test)]
-mod request_shapes;
+pub(crate) mod request_shapes;
 pub(crate) mod route53;
 pub(crate) mod ssm;
 pub(crate) mod sts;

@@ -11,19 +11,25 @@ use serde_json::{Value, json};
 use super::config::AwsContext;
 use super::ecs;
 
-/// One ECS exchange: any request, answered with `response`.
-fn answer(response: &Value) -> ReplayEvent {
+/// One exchange with a JSON-protocol service (`ecs`, `ssm`): any request,
+/// answered with `status` and `body`.
+pub(crate) fn json_answer(service: &str, status: u16, body: &Value) -> ReplayEvent {
     ReplayEvent::new(
         http::Request::builder()
-            .uri("https://ecs.eu-west-1.amazonaws.com/")
+            .uri(format!("https://{service}.eu-west-1.amazonaws.com/"))
             .body(SdkBody::empty())
             .expect("request"),
         http::Response::builder()
-            .status(200)
+            .status(status)
             .header("content-type", "application/x-amz-json-1.1")
-            .body(SdkBody::from(response.to_string()))
+            .body(SdkBody::from(body.to_string()))
             .expect("response"),
     )
+}
+
+/// One ECS exchange answered with `response`.
+fn answer(response: &Value) -> ReplayEvent {
+    json_answer("ecs", 200, response)
 }
 
 /// Runs `call` against a context whose every request is answered by `responses`;
@@ -120,5 +126,41 @@ fn run_task_failures_are_reported_not_ignored() {
     assert_eq!(
         err.message(),
         "the release task could not start: RESOURCE:MEMORY"
+    );
+}
+
+#[test]
+fn describe_task_definition_asks_for_tags_and_reads_images_and_tags() {
+    let response = json!({
+        "taskDefinition": {
+            "taskDefinitionArn": TD_ARN, "family": "shop-staging-web", "revision": 7,
+            "containerDefinitions": [{"name": "web", "image": "r/shop@sha256:ab"}, {"name": "envoy", "image": "envoy:1"}]
+        },
+        "tags": [{"key": "parity:completed", "value": "1"}]
+    });
+    let (info, requests) = sent(&[response], async |ctx| {
+        ecs::describe_task_definition(ctx, TD_ARN).await
+    });
+    assert_eq!(
+        requests,
+        [(
+            format!("{ECS}.DescribeTaskDefinition"),
+            json!({"taskDefinition": TD_ARN, "include": ["TAGS"]})
+        )]
+    );
+    assert_eq!(
+        (info.family.as_str(), info.revision),
+        ("shop-staging-web", 7)
+    );
+    assert_eq!(
+        info.images,
+        [
+            ("web".to_owned(), "r/shop@sha256:ab".to_owned()),
+            ("envoy".to_owned(), "envoy:1".to_owned())
+        ]
+    );
+    assert_eq!(
+        info.tags.get("parity:completed").map(String::as_str),
+        Some("1")
     );
 }

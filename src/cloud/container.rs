@@ -148,6 +148,19 @@ pub(crate) fn translate(input: &Input<'_>) -> Result<Container> {
     if !vars.environment.is_empty() {
         def.insert("environment".into(), Value::Array(vars.environment));
     }
+    let mounts = anonymous_volumes(service);
+    if !mounts.is_empty() {
+        let points: Vec<Value> = mounts
+            .iter()
+            .map(|(volume, path, read_only)| {
+                notes.push(format!(
+                    "service `{name}`: volumes: the anonymous volume at `{path}` is the task's ephemeral storage `{volume}` (it lives as long as the task)"
+                ));
+                json!({"sourceVolume": volume, "containerPath": path, "readOnly": read_only})
+            })
+            .collect();
+        def.insert("mountPoints".into(), Value::Array(points));
+    }
     if let Some(params) = linux_parameters(service) {
         def.insert("linuxParameters".into(), params);
     }
@@ -255,6 +268,26 @@ pub(crate) fn translate(input: &Input<'_>) -> Result<Container> {
         notes,
         warnings,
     })
+}
+
+/// Anonymous volumes (`- /data`): compose gives each container a fresh one,
+/// which is what a Fargate task's ephemeral storage is. Named ones and binds
+/// are refused in `unsupported` (they promise persistence or a host path).
+/// (task volume name, container path, read only), in file order.
+pub(crate) fn anonymous_volumes(service: &Service) -> Vec<(String, String, bool)> {
+    service
+        .volumes
+        .iter()
+        .filter(|m| unsupported::is_anonymous_volume(m))
+        .enumerate()
+        .map(|(index, m)| {
+            (
+                format!("{}-anonymous-{}", service.name, index + 1),
+                m.target.clone(),
+                m.read_only,
+            )
+        })
+        .collect()
 }
 
 /// `init`, `cap_add`/`cap_drop` -> `linuxParameters`.

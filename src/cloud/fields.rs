@@ -183,7 +183,10 @@ pub(crate) const FIELDS: &[Field] = &[
         "deploy.update_config",
         Noted("ECS rolls out by parity.toml's [deploy] minimum/maximum percent"),
     ),
-    row("develop", Local("watch rules for `parity up --watch`")),
+    row(
+        "develop",
+        Local("watch rules (`develop.watch`); parity has no watch mode yet"),
+    ),
     row(
         "device_cgroup_rules",
         Refused("Fargate gives containers no host devices"),
@@ -252,7 +255,7 @@ pub(crate) const FIELDS: &[Field] = &[
     row("healthcheck.test", Ecs("healthCheck.command")),
     row(
         "healthcheck.timeout",
-        Ecs("healthCheck.timeout, brought within 2-120 s and below the interval"),
+        Ecs("healthCheck.timeout, brought within 2-60 s and below the interval"),
     ),
     row("hostname", Refused("awsvpc tasks cannot set a hostname")),
     row(
@@ -402,8 +405,8 @@ pub(crate) const FIELDS: &[Field] = &[
     ),
     row(
         "volumes",
-        Refused(
-            "no host paths, no tmpfs, no persistent storage mapping (use EFS or a managed service)",
+        Ecs(
+            "anonymous volumes: the task's ephemeral storage (volumes + mountPoints, noted); bind mounts, tmpfs and named volumes are refused: no host paths, no tmpfs, no persistent storage (use EFS or a managed service)",
         ),
     ),
     row("volumes_from", Refused("parity maps no volumes to Fargate")),

@@ -1,6 +1,6 @@
 //! Compose `healthcheck` -> ECS `healthCheck`.
 //!
-//! ECS takes whole seconds within fixed bounds (interval 5-300, timeout 2-120
+//! ECS takes whole seconds within fixed bounds (interval 5-300, timeout 2-60
 //! and below the interval, retries 1-10, startPeriod 0-300) and has no
 //! `start_interval`. Local checks are usually faster (every 500 ms, 20
 //! retries), so a value outside the bounds is brought inside them keeping the
@@ -24,7 +24,7 @@ const DOCKER_RETRIES: u64 = 3;
 
 /// The ECS bounds, inclusive (the timeout must also stay below the interval).
 const INTERVAL: (u64, u64) = (5, 300);
-const TIMEOUT: (u64, u64) = (2, 120);
+const TIMEOUT: (u64, u64) = (2, 60);
 const RETRIES: (u64, u64) = (1, 10);
 const START_PERIOD: (u64, u64) = (0, 300);
 
@@ -134,7 +134,7 @@ pub(crate) fn translate(
                 .min(interval - 1);
             if fitted * 1000 != timeout_ms {
                 out.notes.push(format!(
-                    "service `{service}`: healthcheck.timeout {} becomes {fitted}s: ECS takes whole seconds, 2-120 s and below the interval ({interval}s)",
+                    "service `{service}`: healthcheck.timeout {} becomes {fitted}s: ECS takes whole seconds, 2-60 s and below the interval ({interval}s)",
                     Duration(timeout_ms)
                 ));
             }

@@ -29,16 +29,17 @@ pub(crate) struct ImageBuild {
     pub(crate) services: Vec<String>,
 }
 
-/// The distinct builds of `services` (compose service names; those without
-/// `build:` are skipped), in the order their first service appears in the
-/// file. Callers pass the services that go to the cloud, sidecars included.
-pub(crate) fn image_builds(project: &Project, app: &str, services: &[&str]) -> Vec<ImageBuild> {
+/// The distinct builds of the services that go to the cloud (`x-parity.cloud`,
+/// sidecars included), in the order their first service appears in the file.
+/// It chooses the services itself, so plan, deploy and the environment's
+/// registry repositories cannot disagree about a name.
+pub(crate) fn image_builds(project: &Project, app: &str) -> Vec<ImageBuild> {
     let mut groups: Vec<(&Build, Vec<String>)> = Vec::new();
     for (name, service) in &project.services {
         let Some(build) = &service.build else {
             continue;
         };
-        if !services.contains(&name.as_str()) {
+        if !service.x_parity.cloud {
             continue;
         }
         match groups.iter_mut().find(|(b, _)| *b == build) {
@@ -234,10 +235,6 @@ mod tests {
         }
     }
 
-    fn all(p: &Project) -> Vec<&str> {
-        p.services.keys().map(String::as_str).collect()
-    }
-
     #[test]
     fn one_build_shared_by_two_services_is_one_image_named_for_the_project() {
         let p = project(&[
@@ -245,7 +242,7 @@ mod tests {
             ("web", Some(build("/src/shop"))),
             ("db", None),
         ]);
-        let builds = image_builds(&p, "shop", &all(&p));
+        let builds = image_builds(&p, "shop");
         assert_eq!(
             builds,
             [ImageBuild {
@@ -269,8 +266,8 @@ mod tests {
             ("web", Some(build("/src/shop"))),
         ]);
         assert_eq!(
-            image_builds(&a, "shop", &all(&a))[0].repository,
-            image_builds(&b, "shop", &all(&b))[0].repository
+            image_builds(&a, "shop")[0].repository,
+            image_builds(&b, "shop")[0].repository
         );
     }
 
@@ -290,7 +287,7 @@ mod tests {
                 Some(build("https://github.com/org/tool.git#main")),
             ),
         ]);
-        let builds = image_builds(&p, "shop", &all(&p));
+        let builds = image_builds(&p, "shop");
         let names: Vec<&str> = builds.iter().map(|b| b.repository.as_str()).collect();
         assert_eq!(
             names,
@@ -308,12 +305,13 @@ mod tests {
     }
 
     #[test]
-    fn only_the_services_asked_for_count() {
-        let p = project(&[
+    fn only_cloud_services_count() {
+        let mut p = project(&[
             ("web", Some(build("/src/shop"))),
             ("tools", Some(build("/src/shop"))),
         ]);
-        let builds = image_builds(&p, "shop", &["web"]);
+        p.services["tools"].x_parity.cloud = false;
+        let builds = image_builds(&p, "shop");
         assert_eq!(builds[0].services, ["web"]);
     }
 
@@ -326,7 +324,7 @@ mod tests {
             ("migrate", Some(build("/src/shop"))),
             ("worker", Some(with_args)),
         ]);
-        let builds = image_builds(&p, "shop", &all(&p));
+        let builds = image_builds(&p, "shop");
         let names: Vec<&str> = builds.iter().map(|b| b.repository.as_str()).collect();
         assert_eq!(names, ["shop/migrate", "shop/worker"]);
         assert_eq!(builds[0].services, ["web", "migrate"]);

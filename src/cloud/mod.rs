@@ -1,6 +1,7 @@
 //! The pure cloud core: compose + environment -> ECS task definitions, and what
 //! a sequence of deployment observations means. No AWS SDK, no I/O.
 
+pub(crate) mod backing;
 pub(crate) mod change_set;
 pub(crate) mod container;
 pub(crate) mod deploy_lock;

@@ -168,13 +168,7 @@ pub(crate) fn plan(
         warnings: Vec::new(),
     };
     let network = network_configuration(environment);
-    let with_sidecars: Vec<&str> = project
-        .services
-        .keys()
-        .filter(|n| xs.get(*n).is_some_and(|x| x.cloud))
-        .map(String::as_str)
-        .collect();
-    let builds = image_builds(project, app, &with_sidecars);
+    let builds = image_builds(project, app);
     shared_build_notes(&builds, environment, inputs, &mut plan);
     for (name, service) in &project.services {
         let x = &xs[name];
@@ -399,7 +393,16 @@ fn task_definition(
     }
     request.insert("executionRoleArn".into(), json!(ctx.execution_role));
     request.insert("networkMode".into(), json!("awsvpc"));
+    let volumes: Vec<Value> = definitions
+        .iter()
+        .filter_map(|d| d["mountPoints"].as_array())
+        .flatten()
+        .map(|m| json!({"name": m["sourceVolume"]}))
+        .collect();
     request.insert("containerDefinitions".into(), Value::Array(definitions));
+    if !volumes.is_empty() {
+        request.insert("volumes".into(), Value::Array(volumes));
+    }
     request.insert("requiresCompatibilities".into(), json!(["FARGATE"]));
     request.insert("cpu".into(), json!(size.cpu.to_string()));
     request.insert("memory".into(), json!(size.memory_mib.to_string()));

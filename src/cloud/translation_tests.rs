@@ -298,3 +298,29 @@ fn more_than_ten_containers_or_64_kib_in_one_task_are_refused() {
         err.message()
     );
 }
+
+#[test]
+fn an_anonymous_volume_is_the_tasks_ephemeral_storage() {
+    let mut web = service("app");
+    web.volumes.push(crate::compose::model::VolumeMount {
+        kind: "volume".into(),
+        target: "/cache".into(),
+        ..Default::default()
+    });
+    let plan = planned(vec![("web", web.clone())]);
+    let td = &plan.task_definitions[0].request;
+    assert_eq!(td["volumes"], json!([{"name": "web-anonymous-1"}]));
+    assert_eq!(
+        container(&plan)["mountPoints"],
+        json!([{"sourceVolume": "web-anonymous-1", "containerPath": "/cache", "readOnly": false}])
+    );
+    // A named volume promises persistence: refused.
+    web.volumes[0].source = Some("cache".into());
+    let err = refused(&project(vec![("web", web)]));
+    assert!(
+        err.message()
+            .contains("service `web`: volumes: volume `cache`"),
+        "{}",
+        err.message()
+    );
+}

@@ -10,7 +10,7 @@ use indexmap::IndexMap;
 use serde_json::Value;
 
 use super::fields::{self, Fate};
-use crate::compose::model::Service;
+use crate::compose::model::{Service, VolumeMount};
 use crate::compose::x_parity::XParity;
 use crate::error::{Error, Result};
 
@@ -47,7 +47,7 @@ pub(crate) fn check(service: &Service, x: &XParity) -> Result<Vec<String>> {
             reason,
         });
     };
-    for mount in &service.volumes {
+    for mount in service.volumes.iter().filter(|m| !is_anonymous_volume(m)) {
         let what = match mount.kind.as_str() {
             "bind" => format!(
                 "bind mount of `{}` at `{}`: Fargate tasks have no host paths",
@@ -217,6 +217,11 @@ fn deploy_findings(
             push(&path, reason(&path));
         }
     }
+}
+
+/// `- /data`: a volume with no name, which ECS can give as task storage.
+pub(crate) fn is_anonymous_volume(mount: &VolumeMount) -> bool {
+    mount.kind == "volume" && mount.source.is_none()
 }
 
 /// The service's `sysctls`, by name.

@@ -15,7 +15,7 @@ use crate::cli::{DeployArgs, GlobalArgs};
 use crate::cloud::image_build::image_builds;
 use crate::cloud::plan::{ImageRefs, Plan, PlanInputs, plan};
 use crate::cloud::rollout::short_task_definition;
-use crate::compose::x_parity;
+use crate::compose::model::Service;
 use crate::error::{Error, Result};
 use crate::registry::client::{Registry, RegistryClient};
 use crate::registry::push::PushCredentials;
@@ -66,12 +66,11 @@ impl Change for Deploy<'_> {
     async fn preflight(&mut self, cloud: &Cloud) -> Result<()> {
         let (inputs, environment) = (self.inputs, self.environment);
         let ctx = &cloud.ctx;
-        let xs = x_parity::by_service(&inputs.project);
         let cloud_services: Vec<_> = inputs
             .project
             .services
             .values()
-            .filter(|s| xs.get(&s.name).is_some_and(|x| x.cloud))
+            .filter(|s| s.x_parity.cloud)
             .collect();
         let cluster = environment.cluster();
         if !ecs::cluster_active(ctx, &cluster).await? {
@@ -83,7 +82,7 @@ impl Change for Deploy<'_> {
                 "create the cluster, or set `cluster` for this environment in parity.toml",
             ));
         }
-        check_secrets(cloud, environment, &xs).await?;
+        check_secrets(cloud, environment, &cloud_services).await?;
         let (client, registry, credentials) = registry_for(cloud, environment).await?;
         client.ping(&registry).await?;
         // Validate the plan once with placeholder images: bad input stops here.
@@ -105,8 +104,7 @@ impl Change for Deploy<'_> {
             .clone()
             .or_else(|| plan_inputs.git_commit.clone())
             .unwrap_or_else(|| format!("parity-{}", super::ship::now()));
-        let names: Vec<&str> = cloud_services.iter().map(|s| s.name.as_str()).collect();
-        let builds = image_builds(&inputs.project, inputs.settings.app(), &names);
+        let builds = image_builds(&inputs.project, inputs.settings.app());
         plan_inputs.images = build_and_push(
             &inputs.project,
             &builds,
@@ -164,12 +162,11 @@ impl Change for Deploy<'_> {
 async fn check_secrets(
     cloud: &Cloud,
     environment: &Environment,
-    xs: &x_parity::XParityMap,
+    cloud_services: &[&Service],
 ) -> Result<()> {
-    let mut names: Vec<String> = xs
-        .values()
-        .filter(|x| x.cloud)
-        .flat_map(|x| x.secrets.iter())
+    let mut names: Vec<String> = cloud_services
+        .iter()
+        .flat_map(|s| s.x_parity.secrets.iter())
         .map(|v| environment.ssm_parameter_name(v))
         .collect();
     names.sort();

@@ -68,6 +68,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<ExitCode> {
             args.format,
             running.as_deref(),
         );
+        ctx.calls().log_summary();
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -20,10 +20,6 @@ use crate::local::up::{self, UpOptions};
 
 /// Runs `parity up`.
 pub(crate) fn run(global: &GlobalArgs, args: &UpArgs) -> Result<ExitCode> {
-    if args.watch {
-        return Err(Error::not_available("up --watch")
-            .with_help("run `parity up --build` after a change instead"));
-    }
     let project = super::load_project(global, &args.services)?;
     super::block_on(run_async(project, args))
 }

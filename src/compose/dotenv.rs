@@ -116,7 +116,8 @@ pub(crate) fn parse_with_lookup(
                 ));
             }
             if quote == '\'' {
-                content
+                // Literal, except `\'` (a quote that does not end it), as compose-go reads it.
+                content.replace("\\'", "'")
             } else {
                 expand(&unescape_double(&content), &vars)?
             }
@@ -132,13 +133,14 @@ pub(crate) fn parse_with_lookup(
     Ok(vars)
 }
 
-/// Index of the closing quote in `text`; in double quotes a backslash escapes.
+/// Index of the closing quote in `text`; a backslash escapes the next
+/// character (in single quotes that only matters for `\'`).
 fn closing_quote(text: &str, quote: char) -> Option<usize> {
     let mut escaped = false;
     for (i, c) in text.char_indices() {
         if escaped {
             escaped = false;
-        } else if c == '\\' && quote == '"' {
+        } else if c == '\\' {
             escaped = true;
         } else if c == quote {
             return Some(i);
@@ -191,6 +193,13 @@ mod tests {
         assert_eq!(vars["S"], "a $B \\n");
         assert_eq!(vars["D"], "x\ny \"q\"");
         assert_eq!(vars["E"], "#not comment");
+    }
+
+    #[test]
+    fn escaped_quote_inside_single_quotes() {
+        let vars = parse_ok("K='Let\\'s go!'\nL='a\\nb'\n");
+        assert_eq!(vars["K"], "Let's go!");
+        assert_eq!(vars["L"], "a\\nb");
     }
 
     #[test]

@@ -596,6 +596,7 @@ fn carried(key: &str, node: &Node, field: &str) -> Result<serde_json::Value> {
                 serde_json::json!(bytes.to_string())
             }
         }
+        "blkio_config" => blkio_config(node, field)?,
         "security_opt"
         | "links"
         | "external_links"
@@ -623,6 +624,39 @@ fn carried(key: &str, node: &Node, field: &str) -> Result<serde_json::Value> {
         }
         _ => read::json(node),
     })
+}
+
+/// `blkio_config` with every throttle `rate` as compose holds it: a byte
+/// size (`1024k`) or an operation count, printed as a decimal string.
+fn blkio_config(node: &Node, field: &str) -> Result<serde_json::Value> {
+    let mut config = read::json(node);
+    for key in [
+        "device_read_bps",
+        "device_write_bps",
+        "device_read_iops",
+        "device_write_iops",
+    ] {
+        let (Some(devices), Some(list)) = (node.get(key), config.get_mut(key)) else {
+            continue;
+        };
+        let sub = format!("{field}.{key}");
+        for (device, printed) in read::sequence(devices, &sub)?
+            .iter()
+            .zip(list.as_array_mut().into_iter().flatten())
+        {
+            let (Some(rate), Some(map)) = (device.get("rate"), printed.as_object_mut()) else {
+                continue;
+            };
+            let text = read::string(rate, &format!("{sub}.rate"))?;
+            let rate = if key.ends_with("bps") {
+                super::syntax::parse_bytes(&text).map_err(|m| rate.pos.error(m))?
+            } else {
+                read::unsigned(rate, &format!("{sub}.rate"))?
+            };
+            map.insert("rate".into(), rate.to_string().into());
+        }
+    }
+    Ok(config)
 }
 
 /// An `include`/`extends` file path, made absolute against its node's file.

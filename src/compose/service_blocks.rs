@@ -166,6 +166,14 @@ pub(crate) fn device_requests(mut devices: serde_json::Value) -> serde_json::Val
         if let (Some(count), Some(map)) = (count, device.as_object_mut()) {
             map.insert("count".into(), count);
         }
+        // Driver options are strings to the Engine (compose-go: a map of strings).
+        if let Some(serde_json::Value::Object(options)) = device.get_mut("options") {
+            for value in options.values_mut() {
+                if !value.is_string() && !value.is_null() {
+                    *value = value.to_string().into();
+                }
+            }
+        }
     }
     devices
 }

@@ -32,7 +32,15 @@ use crate::settings::Seconds;
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub(crate) struct XParity {
-    /// `false`: local only; a managed service (e.g. RDS) replaces it in the cloud.
+    /// `cloud:` as written: `true` (default, an ECS task), `false` (local
+    /// only), or the managed service the environment stack creates in its
+    /// place (`rds`, `elasticache`; `crate::cloud::backing` maps the image).
+    #[serde(rename = "cloud")]
+    pub(crate) placement: Placement,
+    /// Runs as an ECS task in the cloud (`cloud: true`); derived from
+    /// [`Self::placement`] when the block is read, so every layer asking
+    /// "is there a task?" reads one bool.
+    #[serde(skip)]
     pub(crate) cloud: bool,
     /// The release phase (migrations): run once to completion before dependants start
     /// locally, and as a one-off task before the rollout in the cloud.
@@ -65,6 +73,7 @@ pub(crate) struct XParity {
 impl Default for XParity {
     fn default() -> Self {
         Self {
+            placement: Placement::Task,
             cloud: true,
             release: false,
             secrets: Vec::new(),
@@ -101,6 +110,31 @@ impl Serialize for XParity {
         self.origin.written.serialize(s)
     }
 }
+/// Where a service runs in the cloud: `cloud: true|false|rds|elasticache`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub(crate) enum Placement {
+    /// An ECS task (the default).
+    #[default]
+    #[serde(rename = "true")]
+    Task,
+    /// Local only; nothing replaces it (the cloud value comes from parity.toml or a secret).
+    #[serde(rename = "false")]
+    Local,
+    /// An RDS instance the environment stack creates (postgres, mysql, mariadb images).
+    #[serde(rename = "rds")]
+    Rds,
+    /// An ElastiCache replication group the environment stack creates (redis, valkey images).
+    #[serde(rename = "elasticache")]
+    Elasticache,
+}
+
+impl Placement {
+    /// The managed service replacing the compose service, when there is one.
+    pub(crate) fn is_managed(self) -> bool {
+        matches!(self, Self::Rds | Self::Elasticache)
+    }
+}
+
 /// Health-check values for ECS, each in whole seconds (`10` or `"10s"`).
 /// A field left out keeps the compose value.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -196,6 +230,7 @@ impl XParity {
         } else {
             node_de::from_node(node, &path)?
         };
+        parsed.cloud = parsed.placement == Placement::Task;
         let mut spans = IndexMap::new();
         record_spans(node, "", &mut spans);
         parsed.origin = Origin {
@@ -251,6 +286,7 @@ impl XParity {
 
     /// Checks that need only this block.
     fn check_alone(&self) -> Result<()> {
+        self.check_managed_keys()?;
         if self.release && !self.cloud {
             return Err(self
                 .error(
@@ -313,6 +349,35 @@ impl XParity {
 }
 
 impl XParity {
+    /// A service a managed service replaces (`cloud: rds|elasticache`) has no
+    /// task, so the keys that shape a task or its traffic cannot apply to it.
+    fn check_managed_keys(&self) -> Result<()> {
+        let written = match self.placement {
+            Placement::Rds => "rds",
+            Placement::Elasticache => "elasticache",
+            Placement::Task | Placement::Local => return Ok(()),
+        };
+        for (key, set) in [
+            ("release", self.release),
+            ("sidecar_of", self.sidecar_of.is_some()),
+            ("public", self.public.is_some()),
+            ("host", self.host.is_some()),
+            ("health_check_path", self.health_check_path.is_some()),
+            ("healthcheck", self.healthcheck.is_some()),
+            ("secrets", !self.secrets.is_empty()),
+        ] {
+            if set {
+                return Err(self
+                    .error(
+                        key,
+                        format!("the service is `cloud: {written}`: a managed service replaces it in the cloud, so it has no task for `{key}`"),
+                    )
+                    .with_help(format!("remove `{key}`, or make the service `cloud: true`")));
+            }
+        }
+        Ok(())
+    }
+
     /// `public`, `host`, `health_check_path`: only a cloud service of its own
     /// (not the release phase, not a sidecar) can be public.
     fn check_load_balancer_keys(&self) -> Result<()> {
@@ -603,6 +668,34 @@ pub(crate) mod tests {
             ("c", json!({})),
         ]);
         assert!(m.contains("`b` is itself a sidecar"), "{m}");
+    }
+
+    #[test]
+    fn cloud_names_a_managed_replacement() {
+        for (block, placement, cloud) in [
+            (json!({}), Placement::Task, true),
+            (json!({"cloud": true}), Placement::Task, true),
+            (json!({"cloud": false}), Placement::Local, false),
+            (json!({"cloud": "rds"}), Placement::Rds, false),
+            (
+                json!({"cloud": "elasticache"}),
+                Placement::Elasticache,
+                false,
+            ),
+        ] {
+            let x = from_json("db", &block).unwrap();
+            assert_eq!((x.placement, x.cloud), (placement, cloud), "{block}");
+        }
+        let err = from_json("db", &json!({"cloud": "aurora"})).unwrap_err();
+        assert!(err.message().contains("x-parity.cloud"), "{err}");
+        assert!(err.message().contains("`rds`"), "{err}");
+        let err = from_json("db", &json!({"cloud": "rds", "release": true})).unwrap_err();
+        assert!(
+            err.message()
+                .contains("x-parity.release: the service is `cloud: rds`"),
+            "{err}"
+        );
+        assert!(err.location().is_some());
     }
 
     #[test]

@@ -94,6 +94,12 @@ pub(crate) struct Environment {
     /// Managed policy ARNs the task role (the app's own code) gets. Default none.
     #[serde(default)]
     pub(crate) task_role_policies: Vec<Spanned<String>>,
+    /// The RDS instances replacing `cloud: rds` services (README "Backing services").
+    #[serde(default)]
+    pub(crate) database: super::backing::DatabaseSettings,
+    /// The ElastiCache groups replacing `cloud: elasticache` services.
+    #[serde(default)]
+    pub(crate) cache: super::backing::CacheSettings,
 }
 
 /// `[environments.<env>.services.<service>]`.

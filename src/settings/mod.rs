@@ -5,6 +5,7 @@
 //! Entry points: [`load`] reads and validates a file; [`Settings::environment`]
 //! picks one environment (an unknown name is an input error listing the known ones).
 
+mod backing;
 mod environment;
 mod example;
 mod file;

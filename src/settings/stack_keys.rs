@@ -74,6 +74,7 @@ pub(super) fn check(settings: &Settings, environment: &Environment) -> Result<()
         )
         .with_help(format!("use one of {}", allowed.join(", "))));
     }
+    super::backing::check(&environment.database, &environment.cache, &bad)?;
     for policy in &environment.task_role_policies {
         if !is_managed_policy_arn(policy.get_ref()) {
             return Err(bad(

@@ -10,6 +10,7 @@ use super::iam::ExecutionPolicy;
 use super::load_balancer::LoadBalancer;
 use super::network::NetworkData;
 use super::repositories::Repository;
+use crate::cloud::backing::{Backing, backing_services};
 use crate::cloud::tags;
 use crate::compose::model::Project;
 use crate::error::Result;
@@ -41,6 +42,22 @@ pub(crate) struct StackData {
     pub(crate) namespace: String,
     /// Environments that others promote from are not; those promoted to (prod) are protected.
     pub(crate) termination_protection: bool,
+    /// Managed services replacing `cloud: rds|elasticache` compose services.
+    pub(crate) backing: Vec<Backing>,
+    pub(crate) database: DatabaseSize,
+    pub(crate) cache_node_type: String,
+}
+
+/// The size and safety of every RDS instance of the environment (parity.toml `database`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct DatabaseSize {
+    pub(crate) instance_class: String,
+    pub(crate) storage_gb: u32,
+    pub(crate) multi_az: bool,
+    pub(crate) backup_retention_days: u32,
+    /// On environments promoted to (prod): deletion protection, and a final
+    /// snapshot when CloudFormation deletes or replaces the instance.
+    pub(crate) protected: bool,
 }
 
 /// A CloudFormation tag.
@@ -78,14 +95,21 @@ pub(crate) fn stack_data(
     let repositories = super::repositories::repositories(project, settings, environment)?;
     let load_balancer = super::load_balancer::load_balancer(project, environment)?;
     let execution_policy = ExecutionPolicy::of(environment, &repositories);
+    let backing = backing_services(project, environment)?;
+    let protected = environment.promotes_from().is_some();
     Ok(StackData {
         stack_name: stack_name(&app, env_name),
         description: format!(
-            "parity environment `{env_name}` of app `{app}`: network, cluster, logs, registry, roles{}",
+            "parity environment `{env_name}` of app `{app}`: network, cluster, logs, registry, roles{}{}",
             if load_balancer.is_some() {
                 ", load balancer"
             } else {
                 ""
+            },
+            if backing.is_empty() {
+                ""
+            } else {
+                ", backing services"
             }
         ),
         tags: vec![
@@ -113,7 +137,16 @@ pub(crate) fn stack_data(
             .collect(),
         load_balancer,
         namespace: format!("{app}-{env_name}"),
-        termination_protection: environment.promotes_from().is_some(),
+        termination_protection: protected,
+        backing,
+        database: DatabaseSize {
+            instance_class: environment.database.instance_class().to_owned(),
+            storage_gb: environment.database.storage_gb(),
+            multi_az: environment.database.multi_az,
+            backup_retention_days: environment.database.backup_retention_days(),
+            protected,
+        },
+        cache_node_type: environment.cache.node_type().to_owned(),
         app,
         environment: env_name.to_owned(),
     })

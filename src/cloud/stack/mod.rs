@@ -22,6 +22,16 @@
 //! `LoadBalancerUrl` and one per public service (its target group ARN) keyed
 //! by [`load_balancer::PublicService::target_group`]. ECR repositories and the log group are
 //! retained when the stack is deleted.
+//!
+//! Backing services (`x-parity: { cloud: rds|elasticache }`, see
+//! `crate::cloud::backing`): a DB subnet group / cache subnet group in the
+//! task subnets, per service a security group admitting only
+//! `TaskSecurityGroup` on the engine port, the RDS instance (encrypted,
+//! backups on, never public; with `promotes_from`: deletion protection and a
+//! final snapshot) or the ElastiCache replication group, and the output
+//! [`crate::cloud::backing::Backing::address_output`] (the endpoint's host).
+//! The RDS master password is a `{{resolve:ssm-secure:...}}` reference to the
+//! parameter `parity env apply` puts first; the template never holds it.
 
 mod data;
 mod iam;
@@ -35,6 +45,7 @@ mod repositories;
 mod tests;
 
 pub(crate) use data::{StackData, stack_data};
+pub(crate) use names::{check_distinct, logical_id};
 pub(crate) use render::render;
 
 /// Template parameter: the ACM certificate ARN for the HTTPS listener.

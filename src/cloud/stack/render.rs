@@ -46,6 +46,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/environment/load_balancer.yaml"),
     ),
     (
+        "backing.yaml",
+        include_str!("../../../templates/environment/backing.yaml"),
+    ),
+    (
         "outputs.yaml",
         include_str!("../../../templates/environment/outputs.yaml"),
     ),

@@ -30,14 +30,8 @@ pub(crate) fn repositories(
     settings: &Settings,
     environment: &Environment,
 ) -> Result<Vec<Repository>> {
-    let cloud: Vec<&str> = project
-        .services
-        .iter()
-        .filter(|(_, service)| service.x_parity.cloud)
-        .map(|(name, _)| name.as_str())
-        .collect();
     let create = !shares_registry_with_source(settings, environment);
-    let repositories: Vec<Repository> = image_builds(project, settings.app(), &cloud)
+    let repositories: Vec<Repository> = image_builds(project, settings.app())
         .into_iter()
         .map(|build| Repository {
             logical_id: names::repository_output(&build.repository),

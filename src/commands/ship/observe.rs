@@ -8,7 +8,6 @@ use crate::aws::{AwsContext, ecs};
 use crate::cloud::image_ref::{Digest, ImageRef};
 use crate::cloud::promotion::{self, RunningDigests};
 use crate::compose::model::Project;
-use crate::compose::x_parity;
 use crate::error::Result;
 use crate::settings::Environment;
 
@@ -61,16 +60,13 @@ pub(crate) fn digests(views: &[ServiceView]) -> RunningDigests {
 }
 
 /// The cloud services of the project (no sidecars: they live in their parent's task).
-pub(crate) fn cloud_services(project: &Project) -> Result<Vec<(String, bool)>> {
-    let xs = x_parity::by_service(project);
-    Ok(project
+pub(crate) fn cloud_services(project: &Project) -> Vec<(String, bool)> {
+    project
         .services
-        .keys()
-        .filter_map(|name| {
-            let x = xs.get(name)?;
-            (x.cloud && x.sidecar_of.is_none()).then(|| (name.clone(), x.release))
-        })
-        .collect())
+        .iter()
+        .filter(|(_, s)| s.x_parity.cloud && s.x_parity.sidecar_of.is_none())
+        .map(|(name, s)| (name.clone(), s.x_parity.release))
+        .collect()
 }
 
 /// Observes every cloud service of `project` in `environment`.
@@ -79,7 +75,7 @@ pub(crate) async fn observe(
     environment: &Environment,
     project: &Project,
 ) -> Result<Vec<ServiceView>> {
-    let services = cloud_services(project)?;
+    let services = cloud_services(project);
     let cluster = environment.cluster();
     let names: Vec<String> = services
         .iter()

@@ -83,6 +83,7 @@ pub(crate) async fn run<C: Change>(
     outcome.map(|()| ExitCode::SUCCESS)
 }
 
+/// Everything after connecting, in the module doc's order.
 async fn pipeline<C: Change>(
     inputs: &Inputs,
     env: &str,
@@ -128,3 +129,7 @@ async fn pipeline<C: Change>(
         }
     }
 }
+
+#[cfg(test)]
+#[path = "pipeline_tests.rs"]
+mod tests;

@@ -87,19 +87,27 @@ pub(crate) async fn ship(ctx: &AwsContext, plan: &Plan, timeout: Duration) -> Re
     }
     let mut targets = Vec::new();
     let mut shipped = Vec::new();
-    let mut cluster = String::new();
-    for service in &plan.services {
-        let name = service.request["serviceName"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        cluster = service.request["cluster"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    // Every service of a plan is in the environment's one cluster: which of
+    // them exist already is one DescribeServices call (per 10), not one each.
+    let cluster = plan
+        .services
+        .first()
+        .map(|s| text(&s.request["cluster"]))
+        .unwrap_or_default();
+    let names: Vec<String> = plan
+        .services
+        .iter()
+        .map(|s| text(&s.request["serviceName"]))
+        .collect();
+    let existing = if names.is_empty() {
+        Vec::new()
+    } else {
+        ecs::describe_services(ctx, &cluster, &names).await?
+    };
+    for (service, name) in plan.services.iter().zip(names) {
         let arn = arn_of(&service.service)?.to_owned();
-        let existing = ecs::describe_services(ctx, &cluster, std::slice::from_ref(&name)).await?;
-        let deployment = if existing.is_empty() {
+        let deployment = if !existing.iter().any(|e| e.name == name) {
             let mut request = service.request.clone();
             request["taskDefinition"] = Value::String(arn.clone());
             eprintln!("creating service {name}");

@@ -15,7 +15,10 @@
 //!    2.26 keeps it in a map;
 //! 5. `devices`: the short form `source[:target[:permissions]]` is the long
 //!    form `{source, target, permissions}` (target defaults to the source,
-//!    permissions to `rwm`).
+//!    permissions to `rwm`);
+//! 6. `blkio_config` entries: 2.26 prints Go's field names (`Path`, `Rate`,
+//!    `Weight`), compose-go's later releases and parity `path`, `rate`,
+//!    `weight`: keys are compared in lowercase.
 //!
 //! Everything else must be equal, or be listed per case with a reason in
 //! `fixtures/compose-v2-differences.md`.
@@ -148,6 +151,7 @@ pub fn canonical(value: Value) -> Value {
                     "ulimits" => ulimits(value),
                     "extra_hosts" => extra_hosts(value),
                     "devices" => devices(value),
+                    "blkio_config" => lowercase_entry_keys(value),
                     _ => value,
                 });
                 // Emptiness after canonicalisation: `exec: {command: null}` is unset.
@@ -195,6 +199,33 @@ fn extra_hosts(value: Value) -> Value {
         .collect();
     hosts.sort();
     hosts.into()
+}
+
+/// `{"device_read_bps": [{"Path": ..}]}` -> `{"device_read_bps": [{"path": ..}]}`.
+fn lowercase_entry_keys(value: Value) -> Value {
+    let Value::Object(map) = value else {
+        return value;
+    };
+    map.into_iter()
+        .map(|(key, list)| {
+            let list = match list {
+                Value::Array(items) => items
+                    .into_iter()
+                    .map(|item| match item {
+                        Value::Object(entry) => entry
+                            .into_iter()
+                            .map(|(k, v)| (k.to_lowercase(), v))
+                            .collect::<Map<_, _>>()
+                            .into(),
+                        other => other,
+                    })
+                    .collect(),
+                other => other,
+            };
+            (key, list)
+        })
+        .collect::<Map<_, _>>()
+        .into()
 }
 
 fn devices(value: Value) -> Value {

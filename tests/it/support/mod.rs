@@ -23,7 +23,9 @@ pub fn repo_path(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
 }
 
-/// One CLI invocation in a fresh temp directory.
+/// One CLI invocation in a fresh temp directory. `#[must_use]`: a test
+/// that builds an invocation and never runs it asserts nothing.
+#[must_use]
 pub struct Test {
     dir: tempfile::TempDir,
     args: Vec<String>,
@@ -135,6 +137,7 @@ impl Test {
     }
 
     /// Runs to completion.
+    #[must_use = "a run's status and output must be checked"]
     pub fn run(&self) -> Run {
         let mut cmd = self.command();
         cmd.stdin(if self.stdin.is_some() {
