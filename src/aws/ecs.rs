@@ -202,6 +202,42 @@ pub(crate) async fn describe_services(
     names: &[String],
 ) -> Result<Vec<RunningService>> {
     let mut found = Vec::new();
+    for s in &describe_service_records(ctx, cluster, names).await? {
+        if s.status() != Some("ACTIVE") {
+            continue;
+        }
+        let name = s.service_name().unwrap_or_default().to_owned();
+        found.push(RunningService {
+            task_definition: s.task_definition().unwrap_or_default().to_owned(),
+            desired: s.desired_count(),
+            running: s.running_count(),
+            observation: Observation {
+                service: name.clone(),
+                deployments: s.deployments().iter().map(deployment).collect(),
+                events: s
+                    .events()
+                    .iter()
+                    .take(20)
+                    .map(|e| Event {
+                        id: e.id().unwrap_or_default().to_owned(),
+                        message: e.message().unwrap_or_default().to_owned(),
+                    })
+                    .collect(),
+            },
+            name,
+        });
+    }
+    Ok(found)
+}
+
+/// ECS's own records of the named services, ten names per DescribeServices
+/// call (the API's limit); services ECS does not know are simply absent.
+pub(crate) async fn describe_service_records(
+    ctx: &AwsContext,
+    cluster: &str,
+    names: &[String],
+) -> Result<Vec<aws_sdk_ecs::types::Service>> {
+    let mut records = Vec::new();
     for chunk in names.chunks(10) {
         let out = ctx
             .ecs()
@@ -213,33 +249,9 @@ pub(crate) async fn describe_services(
             .map_err(|e| {
                 ctx.explain(&Call::new(Service::Ecs, "DescribeServices").on(cluster), &e)
             })?;
-        for s in out.services() {
-            if s.status() != Some("ACTIVE") {
-                continue;
-            }
-            let name = s.service_name().unwrap_or_default().to_owned();
-            found.push(RunningService {
-                task_definition: s.task_definition().unwrap_or_default().to_owned(),
-                desired: s.desired_count(),
-                running: s.running_count(),
-                observation: Observation {
-                    service: name.clone(),
-                    deployments: s.deployments().iter().map(deployment).collect(),
-                    events: s
-                        .events()
-                        .iter()
-                        .take(20)
-                        .map(|e| Event {
-                            id: e.id().unwrap_or_default().to_owned(),
-                            message: e.message().unwrap_or_default().to_owned(),
-                        })
-                        .collect(),
-                },
-                name,
-            });
-        }
+        records.extend(out.services().iter().cloned());
     }
-    Ok(found)
+    Ok(records)
 }
 
 fn deployment(d: &aws_sdk_ecs::types::Deployment) -> Deployment {

@@ -68,23 +68,10 @@ pub(crate) async fn still_draining(
     cluster: &str,
     services: &[String],
 ) -> Result<Vec<String>> {
-    let mut left = Vec::new();
-    for chunk in services.chunks(10) {
-        let out = ctx
-            .ecs()
-            .describe_services()
-            .cluster(cluster)
-            .set_services(Some(chunk.to_vec()))
-            .send()
-            .await
-            .map_err(|e| {
-                ctx.explain(&Call::new(Service::Ecs, "DescribeServices").on(cluster), &e)
-            })?;
-        for s in out.services() {
-            if s.status() != Some("INACTIVE") {
-                left.push(s.service_name().unwrap_or_default().to_owned());
-            }
-        }
-    }
-    Ok(left)
+    let records = super::ecs::describe_service_records(ctx, cluster, services).await?;
+    Ok(records
+        .iter()
+        .filter(|s| s.status() != Some("INACTIVE"))
+        .map(|s| s.service_name().unwrap_or_default().to_owned())
+        .collect())
 }
