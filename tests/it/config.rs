@@ -13,7 +13,8 @@ fn config_prints_long_forms_as_json() {
         )
         .args(["-p", "demo", "config", "--format", "json"])
         .run()
-        .status(0);
+        .status(0)
+        .stderr_empty();
     let out = run.json();
     assert_eq!(out["name"], "demo");
     assert_eq!(
@@ -32,6 +33,7 @@ fn config_masks_declared_secrets_unless_revealed() {
         .args(["config"])
         .run()
         .status(0)
+        .stderr_empty()
         .never_prints("canary-value-123")
         .stdout_contains("********");
     Test::new()
@@ -39,6 +41,7 @@ fn config_masks_declared_secrets_unless_revealed() {
         .args(["config", "--reveal"])
         .run()
         .status(0)
+        .stderr_empty()
         .stdout_contains("canary-value-123");
 }
 
@@ -51,6 +54,7 @@ fn config_services_lists_active_names() {
         .args(["config", "--services"])
         .run()
         .status(0)
+        .stderr_empty()
         .stdout_contains("a\nb\n");
 }
 
@@ -62,6 +66,7 @@ fn missing_required_variable_names_variable_and_place() {
         .args(["config"])
         .run()
         .status(2)
+        .stdout_empty()
         .stderr_contains("compose.yaml:3:12")
         .stderr_contains("required variable IMAGE is missing a value: set IMAGE to the image");
 }
@@ -80,7 +85,7 @@ fn yaml_output_reads_back_as_the_same_model() {
             "volumes:\n  cache: {}\n",
         ))
         .args(["-p", "rt", "config", "--format", "json"]);
-    let json = test.run().status(0).json();
+    let json = test.run().status(0).stderr_empty().json();
     let yaml = Test::new()
         .compose("services: {}\n")
         .args(["-p", "rt"])
@@ -93,6 +98,7 @@ fn yaml_output_reads_back_as_the_same_model() {
         .args(["config"])
         .run()
         .status(0)
+        .stderr_empty()
         .stdout();
     let reread = Test::new()
         .file("printed.yaml", &yaml)
@@ -101,6 +107,7 @@ fn yaml_output_reads_back_as_the_same_model() {
         .args(["config", "--format", "json"])
         .run()
         .status(0)
+        .stderr_empty()
         .json();
     assert_eq!(reread, json, "printed YAML:\n{yaml}");
 }
@@ -115,6 +122,7 @@ fn optional_dependency_on_an_undefined_service_is_dropped() {
         .args(["config", "--format", "json"])
         .run()
         .status(0)
+        .stderr_contains("service web: optional dependency ghost is not active; ignored")
         .json();
     assert!(out["services"]["web"].get("depends_on").is_none(), "{out}");
 }

@@ -104,11 +104,31 @@ registry = "{host}"
     }
 
     /// Runs parity with `args` in the project, against the fixture.
+    #[track_caller]
     fn parity(&self, args: &[&str]) -> Run {
-        self.spawn(args)
-            .wait_with_output()
-            .map(|output| Run { output })
-            .expect("wait for parity")
+        let output = self.spawn(args).wait_with_output();
+        Run::new(output.expect("wait for parity"))
+    }
+
+    /// A pipeline command that must succeed: exit 0, `summary` on stdout,
+    /// and the canary secret nowhere in what it printed (which looks at both
+    /// streams: a successful run's progress is on stderr).
+    #[track_caller]
+    fn succeeds(&self, args: &[&str], summary: &str) -> Run {
+        self.parity(args)
+            .status(0)
+            .stdout_contains(summary)
+            .never_prints("s3cret-canary")
+    }
+
+    /// A pipeline command that must fail with `status`: nothing on stdout, and
+    /// `why` on stderr.
+    #[track_caller]
+    fn fails(&self, args: &[&str], status: i32, why: &str) -> Run {
+        self.parity(args)
+            .status(status)
+            .stdout_empty()
+            .stderr_contains(why)
     }
 
     fn spawn(&self, args: &[&str]) -> Child {
@@ -217,25 +237,6 @@ fn repository_of(image: &str) -> &str {
     name.split_once('/').map_or(name, |(_, r)| r)
 }
 
-/// stderr with the error renderer's line wrapping undone (`│` gutters, breaks
-/// at spaces and hyphens), so assertions do not depend on where a host name
-/// of some length made a line wrap.
-fn says(run: &Run, needle: &str) {
-    let mut flat = String::new();
-    for line in run.stderr().lines() {
-        let line = line.trim().trim_start_matches(['│', '×']).trim();
-        if !(flat.is_empty() || flat.ends_with('-')) {
-            flat.push(' ');
-        }
-        flat.push_str(line);
-    }
-    assert!(
-        flat.contains(needle),
-        "stderr lacks {needle:?}:\n{}",
-        run.stderr()
-    );
-}
-
 fn digest_of(image: &str) -> &str {
     image
         .split_once('@')
@@ -294,13 +295,13 @@ fn deploy_staging_then_promote_prod_runs_the_identical_digest() {
 #[test]
 fn second_deploy_moves_staging_and_leaves_prod_alone() {
     let p = Pipeline::new();
-    p.parity(&["deploy", "staging"]).status(0);
-    p.parity(&["promote"]).status(0);
+    p.succeeds(&["deploy", "staging"], "to staging");
+    p.succeeds(&["promote"], "prod runs the identical digests staging runs");
     let prod_before = p.running_task_definition("prod");
     let first = p.image_of(&p.running_task_definition("staging").unwrap());
 
     p.change_code("v2");
-    p.parity(&["deploy", "staging"]).status(0);
+    p.succeeds(&["deploy", "staging"], "to staging");
     let second = p.image_of(&p.running_task_definition("staging").unwrap());
     assert_ne!(
         digest_of(&first),
@@ -317,13 +318,14 @@ fn second_deploy_moves_staging_and_leaves_prod_alone() {
 #[test]
 fn deployment_the_circuit_breaker_rolls_back_exits_1_on_the_old_revision() {
     let p = Pipeline::new();
-    p.parity(&["deploy", "staging"]).status(0);
+    p.succeeds(&["deploy", "staging"], "to staging");
     let before = p.running_task_definition("staging");
     p.fixture
         .scenario(json!({"rollout": "rollback", "steps": 1}));
     p.change_code("broken");
     p.parity(&["deploy", "staging"])
         .status(1)
+        .stdout_empty()
         .stderr_contains("rolled back")
         .stderr_contains("circuit breaker");
     // Settled on the previous deployment (a new deployment of the old revision).
@@ -336,7 +338,7 @@ fn deployment_the_circuit_breaker_rolls_back_exits_1_on_the_old_revision() {
 #[test]
 fn release_task_exiting_1_fails_the_deploy_and_touches_no_service() {
     let p = Pipeline::new();
-    p.parity(&["deploy", "staging"]).status(0);
+    p.succeeds(&["deploy", "staging"], "to staging");
     let before = p.cloud_state();
     p.fixture.scenario(json!({
         "release_exit": 1,
@@ -345,6 +347,7 @@ fn release_task_exiting_1_fails_the_deploy_and_touches_no_service() {
     p.change_code("v2");
     p.parity(&["deploy", "staging"])
         .status(1)
+        .stdout_empty()
         .stderr_contains("migrate exited with code 1")
         .stderr_contains("relation \"orders\" already exists")
         .stderr_contains("no service was touched");
@@ -357,7 +360,7 @@ fn release_task_exiting_1_fails_the_deploy_and_touches_no_service() {
 fn release_failure_on_first_deploy_creates_no_service() {
     let p = Pipeline::new();
     p.fixture.scenario(json!({"release_exit": 1}));
-    p.parity(&["deploy", "staging"]).status(1);
+    p.fails(&["deploy", "staging"], 1, "migrate exited with code 1");
     assert_eq!(p.service("staging"), None);
 }
 
@@ -375,15 +378,20 @@ fn second_deploy_while_the_first_holds_the_lock_names_the_holder() {
         std::thread::sleep(Duration::from_millis(200));
     }
     let before = p.cloud_state();
-    let blocked = p.parity(&["deploy", "staging"]).status(1);
-    says(&blocked, "the staging deploy lock is held by");
-    says(&blocked, "(deploy staging) since");
+    p.parity(&["deploy", "staging"])
+        .status(1)
+        .stdout_empty()
+        .stderr_says("the staging deploy lock is held by")
+        .stderr_says("(deploy staging) since");
     // The blocked deploy changed nothing (beyond the first's own progress).
     assert_eq!(p.cloud_state()["staging_lock"], before["staging_lock"]);
     p.fixture
         .scenario(json!({"rollout": "complete", "steps": 1}));
     let output = first.wait_with_output().expect("first deploy");
-    Run { output }.status(0);
+    Run::new(output)
+        .status(0)
+        .stdout_contains("to staging")
+        .never_prints("s3cret-canary");
     assert!(!p.lock_exists("staging"));
 }
 
@@ -394,6 +402,7 @@ fn deployment_that_never_completes_fails_at_the_timeout() {
     let started = Instant::now();
     p.parity(&["deploy", "staging", "--timeout", "4"])
         .status(1)
+        .stdout_empty()
         .stderr_contains("did not complete within 4s");
     assert!(started.elapsed() < Duration::from_secs(60));
     assert!(!p.lock_exists("staging"), "lock released after the timeout");
@@ -402,29 +411,32 @@ fn deployment_that_never_completes_fails_at_the_timeout() {
 #[test]
 fn rollback_returns_to_the_last_completed_revision() {
     let p = Pipeline::new();
-    p.parity(&["deploy", "staging"]).status(0);
+    p.succeeds(&["deploy", "staging"], "to staging");
     let first = p.running_task_definition("staging").unwrap();
     p.change_code("v2");
-    p.parity(&["deploy", "staging"]).status(0);
+    p.succeeds(&["deploy", "staging"], "to staging");
     assert_ne!(p.running_task_definition("staging").unwrap(), first);
     p.parity(&["rollback", "staging"])
         .status(0)
-        .stdout_contains("rolled back staging");
+        .stdout_contains("rolled back staging")
+        .never_prints("s3cret-canary");
     assert_eq!(p.running_task_definition("staging").unwrap(), first);
 }
 
 #[test]
 fn rollback_runs_through_the_same_lock_and_breaks_a_stale_one_with_break_lock() {
     let p = Pipeline::new();
-    p.parity(&["deploy", "staging"]).status(0);
+    p.succeeds(&["deploy", "staging"], "to staging");
     let first = p.running_task_definition("staging").unwrap();
     p.change_code("v2");
-    p.parity(&["deploy", "staging"]).status(0);
+    p.succeeds(&["deploy", "staging"], "to staging");
     p.leave_a_stale_lock();
     let before = p.cloud_state();
-    let blocked = p.parity(&["rollback", "staging"]).status(1);
-    says(&blocked, "held by ana@ci-7 (pid 42)");
-    says(&blocked, "--break-lock");
+    p.parity(&["rollback", "staging"])
+        .status(1)
+        .stdout_empty()
+        .stderr_says("held by ana@ci-7 (pid 42)")
+        .stderr_says("--break-lock");
     assert_eq!(p.cloud_state(), before, "a blocked rollback moves nothing");
     p.parity(&["rollback", "staging", "--break-lock"])
         .status(0)
@@ -440,6 +452,7 @@ fn rollback_of_an_environment_never_deployed_is_refused_and_changes_nothing() {
     let before = p.cloud_state();
     p.parity(&["rollback", "staging"])
         .status(1)
+        .stdout_empty()
         .stderr_contains("nothing to roll back: no service of staging is deployed");
     assert_eq!(p.cloud_state(), before);
 }
@@ -447,8 +460,12 @@ fn rollback_of_an_environment_never_deployed_is_refused_and_changes_nothing() {
 #[test]
 fn status_shows_revisions_digests_and_whether_prod_runs_what_staging_runs() {
     let p = Pipeline::new();
-    p.parity(&["deploy", "staging"]).status(0);
-    let json = p.parity(&["status", "--format", "json"]).status(0).json();
+    p.succeeds(&["deploy", "staging"], "to staging");
+    let json = p
+        .parity(&["status", "--format", "json"])
+        .status(0)
+        .stderr_empty()
+        .json();
     let envs = json["environments"].as_array().expect("environments");
     let prod = envs.iter().find(|e| e["environment"] == "prod").unwrap();
     assert_eq!(prod["runs_same_as_source"], false);
@@ -462,8 +479,12 @@ fn status_shows_revisions_digests_and_whether_prod_runs_what_staging_runs() {
     assert_eq!(web["rollout"], "COMPLETED");
     assert!(web["digest"].as_str().unwrap().starts_with("sha256:"));
 
-    p.parity(&["promote"]).status(0);
-    let json = p.parity(&["status", "--format", "json"]).status(0).json();
+    p.succeeds(&["promote"], "prod runs the identical digests staging runs");
+    let json = p
+        .parity(&["status", "--format", "json"])
+        .status(0)
+        .stderr_empty()
+        .json();
     let prod = json["environments"]
         .as_array()
         .unwrap()
@@ -474,7 +495,8 @@ fn status_shows_revisions_digests_and_whether_prod_runs_what_staging_runs() {
     assert_eq!(prod["runs_same_as_source"], true);
     p.parity(&["status"])
         .status(0)
-        .stdout_contains("prod runs exactly what staging runs");
+        .stdout_contains("prod runs exactly what staging runs")
+        .stderr_empty();
 }
 
 #[test]
@@ -483,6 +505,7 @@ fn promote_refuses_when_staging_was_never_deployed() {
     let before = p.cloud_state();
     p.parity(&["promote"])
         .status(1)
+        .stdout_empty()
         .stderr_contains("refusing to promote staging to prod");
     assert_eq!(p.cloud_state(), before);
 }
@@ -490,27 +513,37 @@ fn promote_refuses_when_staging_was_never_deployed() {
 #[test]
 fn promote_refuses_config_drift_unless_allowed() {
     let p = Pipeline::new();
-    p.parity(&["deploy", "staging"]).status(0);
+    p.succeeds(&["deploy", "staging"], "to staging");
     let before = p.cloud_state();
     let drifted = COMPOSE.replace("[\"/app\", \"serve\"]", "[\"/app\", \"serve\", \"--fast\"]");
     std::fs::write(p.test.dir().join("compose.yaml"), drifted).unwrap();
-    let refused = p.parity(&["promote"]).status(1);
-    says(&refused, "that configuration was never verified in staging");
-    says(&refused, "--allow-config-drift");
+    p.parity(&["promote"])
+        .status(1)
+        .stdout_empty()
+        .stderr_says("that configuration was never verified in staging")
+        .stderr_says("--allow-config-drift");
     assert_eq!(p.cloud_state(), before);
-    p.parity(&["promote", "--allow-config-drift"]).status(0);
+    p.succeeds(
+        &["promote", "--allow-config-drift"],
+        "prod runs the identical digests staging runs",
+    );
 }
 
 #[test]
 fn promote_refuses_while_staging_is_mid_rollout() {
     let p = Pipeline::new();
-    p.parity(&["deploy", "staging"]).status(0);
+    p.succeeds(&["deploy", "staging"], "to staging");
     p.fixture.scenario(json!({"rollout": "stuck"}));
     p.change_code("v2");
-    p.parity(&["deploy", "staging", "--timeout", "2"]).status(1);
+    p.fails(
+        &["deploy", "staging", "--timeout", "2"],
+        1,
+        "did not complete within 2s",
+    );
     let before = p.cloud_state();
     p.parity(&["promote"])
         .status(1)
+        .stdout_empty()
         .stderr_contains("mid-rollout");
     assert_eq!(p.cloud_state(), before);
 }
@@ -521,6 +554,7 @@ fn deploy_to_an_environment_fed_by_promote_needs_direct() {
     let before = p.cloud_state();
     p.parity(&["deploy", "prod"])
         .status(2)
+        .stdout_empty()
         .stderr_contains("parity promote --from staging --to prod");
     assert_eq!(p.cloud_state(), before);
 }
@@ -533,6 +567,7 @@ fn deploy_refuses_when_a_declared_secret_is_missing_in_ssm() {
     let before = p.cloud_state();
     p.parity(&["deploy", "staging"])
         .status(1)
+        .stdout_empty()
         .stderr_contains("/shop/staging/API_KEY")
         .stderr_contains("parity secrets sync staging");
     assert_eq!(p.cloud_state(), before);
@@ -596,11 +631,11 @@ impl Webhook {
 fn webhook_hears_start_and_success_then_start_and_failure() {
     let hook = Webhook::start();
     let p = Pipeline::with_staging(&format!("notify_webhook = \"{}\"", hook.url));
-    p.parity(&["deploy", "staging"]).status(0);
+    p.succeeds(&["deploy", "staging"], "to staging");
     p.fixture
         .scenario(json!({"rollout": "rollback", "steps": 1}));
     p.change_code("broken");
-    p.parity(&["deploy", "staging"]).status(1);
+    p.fails(&["deploy", "staging"], 1, "rolled back");
     let texts = hook.texts();
     assert_eq!(texts.len(), 4, "{texts:?}");
     assert!(texts[0].contains("deploy staging") && texts[0].contains("started"));
@@ -629,7 +664,10 @@ fn interrupted_deploy_exits_130_and_releases_the_lock() {
         .expect("kill -INT");
     assert!(sent.success());
     let output = child.wait_with_output().expect("deploy");
-    Run { output }.status(130);
+    Run::new(output)
+        .status(130)
+        .stdout_empty()
+        .stderr_contains("interrupted");
     assert!(!p.lock_exists("staging"), "Ctrl-C released the lock");
 }
 
@@ -638,17 +676,17 @@ fn break_lock_takes_over_a_stale_lock_and_says_whose_it_was() {
     let p = Pipeline::new();
     p.leave_a_stale_lock();
     let before = p.cloud_state();
-    let blocked = p.parity(&["deploy", "staging"]).status(1);
-    says(
-        &blocked,
-        "held by ana@ci-7 (pid 42) (deploy staging) since 2001-09-09T01:46:40Z",
-    );
-    says(&blocked, "the lock looks stale");
-    says(&blocked, "--break-lock");
+    p.parity(&["deploy", "staging"])
+        .status(1)
+        .stdout_empty()
+        .stderr_says("held by ana@ci-7 (pid 42) (deploy staging) since 2001-09-09T01:46:40Z")
+        .stderr_says("the lock looks stale")
+        .stderr_says("--break-lock");
     assert_eq!(p.cloud_state(), before);
     p.parity(&["deploy", "staging", "--break-lock"])
         .status(0)
-        .stderr_contains("broke the staging deploy lock held by ana@ci-7");
+        .stderr_contains("broke the staging deploy lock held by ana@ci-7")
+        .stdout_contains("to staging");
     assert!(!p.lock_exists("staging"));
 }
 
@@ -684,8 +722,8 @@ fn plan_right_after_deploy_in_a_git_checkout_reports_no_changes() {
     // plan expects is exactly what deploy recorded.
     let p = Pipeline::new();
     p.commit_all();
-    p.parity(&["deploy", "staging"]).status(0);
-    let plan = p.parity(&["plan", "staging"]).status(0);
+    p.succeeds(&["deploy", "staging"], "to staging");
+    let plan = p.parity(&["plan", "staging"]).status(0).stderr_empty();
     assert!(
         !plan.stdout().contains("change(s) from"),
         "{}",
@@ -699,13 +737,14 @@ fn plan_right_after_deploy_in_a_git_checkout_reports_no_changes() {
     p.git(&["commit", "-q", "-am", "v2"]);
     p.parity(&["plan", "staging"])
         .status(0)
-        .stdout_contains("parity:commit");
+        .stdout_contains("parity:commit")
+        .stderr_empty();
 }
 
 #[test]
 fn first_deploy_creates_the_service_privately_and_later_deploys_keep_its_desired_count() {
     let p = Pipeline::new();
-    p.parity(&["deploy", "staging"]).status(0);
+    p.succeeds(&["deploy", "staging"], "to staging");
     let service = p.service("staging").expect("service created");
     assert_eq!(
         service["networkConfiguration"]["awsvpcConfiguration"]["assignPublicIp"],
@@ -718,7 +757,7 @@ fn first_deploy_creates_the_service_privately_and_later_deploys_keep_its_desired
         json!({"cluster": "shop-staging", "service": "shop-web", "desiredCount": 3}),
     );
     p.change_code("v2");
-    p.parity(&["deploy", "staging"]).status(0);
+    p.succeeds(&["deploy", "staging"], "to staging");
     assert_eq!(p.service("staging").unwrap()["desiredCount"], 3);
 }
 
@@ -744,7 +783,7 @@ fn a_published_image_is_deployed_pinned_to_its_registry_digest() {
     let compose =
         format!("{COMPOSE}  worker:\n    image: {published}\n    command: [\"/app\", \"work\"]\n");
     std::fs::write(p.test.dir().join("compose.yaml"), compose).unwrap();
-    p.parity(&["deploy", "staging"]).status(0);
+    p.succeeds(&["deploy", "staging"], "to staging");
     let manifest = p
         .staging
         .manifest("base/worker", "1")
@@ -766,7 +805,7 @@ fn a_published_image_is_deployed_pinned_to_its_registry_digest() {
         )
     );
     // Promote carries the same digest to prod (copied into prod's registry).
-    p.parity(&["promote"]).status(0);
+    p.succeeds(&["promote"], "prod runs the identical digests staging runs");
     let out = p.fixture.ecs(
         "DescribeServices",
         json!({"cluster": "shop-prod", "services": ["shop-worker"]}),
@@ -797,7 +836,7 @@ fn the_example_stack_deploys_with_no_cloud_only_edits() {
     )
     .unwrap();
     std::fs::write(dir.join("demo/bin/app"), "stand-in for the demo binary\n").unwrap();
-    p.parity(&["deploy", "staging"]).status(0);
+    p.succeeds(&["deploy", "staging"], "to staging");
     let web = p
         .running_task_definition("staging")
         .expect("the web service runs");
@@ -851,7 +890,7 @@ volumes:
   pgdata: {}
 "#;
     std::fs::write(p.test.dir().join("compose.yaml"), compose).unwrap();
-    p.parity(&["deploy", "staging"]).status(0);
+    p.succeeds(&["deploy", "staging"], "to staging");
     let service = p.service("staging").expect("the web service runs");
     assert_eq!(service["desiredCount"], 2, "{service:#}");
     let described = p.fixture.ecs(

@@ -64,6 +64,7 @@ impl Test {
         test
     }
 
+    #[track_caller]
     fn parity(&self, args: &[&str]) -> crate::support::Run {
         let mut cmd = self.command();
         cmd.args(args)
@@ -71,7 +72,7 @@ impl Test {
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped());
         let output = cmd.output().expect("run parity");
-        crate::support::Run { output }
+        crate::support::Run::new(output)
     }
 }
 
@@ -222,6 +223,7 @@ fn apply_creates_the_environment_then_is_up_to_date_and_destroy_keeps_the_reposi
     let shown = test
         .parity(&["env", "show", "staging", "--format", "json"])
         .status(0)
+        .stderr_empty()
         .json();
     assert_eq!(shown["status"], "CREATE_COMPLETE");
     assert!(
@@ -246,7 +248,8 @@ fn apply_creates_the_environment_then_is_up_to_date_and_destroy_keeps_the_reposi
     let executed = calls(fixture, "ExecuteChangeSet");
     test.parity(&["env", "apply", "staging"])
         .status(0)
-        .stdout_contains("parity-envbasic-staging is up to date");
+        .stdout_contains("parity-envbasic-staging is up to date")
+        .stderr_empty();
     assert_eq!(
         calls(fixture, "ExecuteChangeSet"),
         executed,
@@ -273,7 +276,8 @@ fn apply_creates_the_environment_then_is_up_to_date_and_destroy_keeps_the_reposi
     test.parity(&["env", "destroy", "staging", "--yes"])
         .status(0)
         .stdout_contains("parity-envbasic-staging deleted")
-        .stdout_contains("AWS::ECR::Repository");
+        .stdout_contains("AWS::ECR::Repository")
+        .stderr_contains("DELETE_COMPLETE");
     assert!(stack(fixture, name).is_none(), "the stack is gone");
     let repositories = fixture
         .boto("ecr", "describe_repositories", json!({}))
@@ -299,7 +303,8 @@ fn dry_run_and_a_missing_terminal_leave_nothing_behind() {
     let name = "parity-envdry-staging";
     let run = test
         .parity(&["env", "apply", "staging", "--dry-run", "--format", "json"])
-        .status(0);
+        .status(0)
+        .stderr_empty();
     let document = run.json();
     assert_eq!(document["result"], "dry_run");
     assert_eq!(document["kind"], "create");
@@ -316,6 +321,7 @@ fn dry_run_and_a_missing_terminal_leave_nothing_behind() {
     // Without a terminal and without --yes: exit 2, nothing created.
     test.parity(&["env", "apply", "staging"])
         .status(2)
+        .stdout_contains("Change set for stack parity-envdry-staging (create,")
         .stderr_contains("stdin is not a terminal")
         .stderr_contains("--yes");
     assert!(stack(fixture, name).is_none(), "nothing was created");
@@ -323,9 +329,11 @@ fn dry_run_and_a_missing_terminal_leave_nothing_behind() {
     // Nothing to show or destroy yet.
     test.parity(&["env", "show", "staging"])
         .status(1)
+        .stdout_empty()
         .stderr_contains("parity env apply staging");
     test.parity(&["env", "destroy", "staging", "--yes"])
         .status(0)
+        .stdout_empty()
         .stderr_contains("nothing to destroy");
 }
 
@@ -348,6 +356,7 @@ fn a_domain_gets_a_certificate_and_a_new_public_service_is_an_update() {
     std::fs::write(test.dir().join("parity.toml"), toml).unwrap();
     test.parity(&["env", "apply", "staging", "--yes"])
         .status(0)
+        .stdout_contains("(create,")
         .stderr_contains("wrote the certificate's DNS validation record(s) into Route 53 zone")
         .stderr_contains("certificate for staging.envupdate.test issued");
     // The certificate was requested through ACM, validated by DNS.
@@ -394,7 +403,8 @@ fn a_domain_gets_a_certificate_and_a_new_public_service_is_an_update() {
     // A second apply reuses the certificate.
     test.parity(&["env", "apply", "staging"])
         .status(0)
-        .stdout_contains("up to date");
+        .stdout_contains("up to date")
+        .stderr_contains("certificate for staging.envupdate.test issued");
     let again = fixture.boto("acm", "list_certificates", json!({})).unwrap();
     let count = again["CertificateSummaryList"]
         .as_array()
@@ -408,6 +418,9 @@ fn a_domain_gets_a_certificate_and_a_new_public_service_is_an_update() {
     let plan = test
         .parity(&["env", "apply", "staging", "--dry-run", "--format", "json"])
         .status(0)
+        .stderr_contains(
+            "certificate for staging.envupdate.test, webhooks.staging.envupdate.test issued",
+        )
         .json();
     assert_eq!(plan["kind"], "update");
     let added: Vec<&str> = plan["changes"]
@@ -440,7 +453,10 @@ fn a_failed_resource_exits_1_naming_it_its_reason_and_the_rollback_state() {
         "Cluster",
         "Resource handler returned message: \"quota reached\"",
     );
-    let run = test.parity(&["env", "apply", "staging", "--yes"]).status(1);
+    let run = test
+        .parity(&["env", "apply", "staging", "--yes"])
+        .status(1)
+        .stdout_contains("Change set for stack parity-envfail-staging");
     let stderr = run.stderr_flat();
     assert!(
         stderr.contains("Cluster (AWS::ECS::Cluster) failed: Resource handler returned message: \"quota reached\""),
@@ -458,6 +474,7 @@ fn a_failed_resource_exits_1_naming_it_its_reason_and_the_rollback_state() {
     // The next apply replaces the empty, rolled-back stack.
     test.parity(&["env", "apply", "staging", "--yes"])
         .status(0)
+        .stdout_contains("(create,")
         .stderr_contains("deleting the empty stack");
     assert_eq!(
         stack(fixture, name).unwrap()["StackStatus"],
@@ -477,7 +494,10 @@ fn a_failed_resource_exits_1_naming_it_its_reason_and_the_rollback_state() {
         "LogGroup",
         "Resource handler returned message: \"Rate exceeded\"",
     );
-    let run = test.parity(&["env", "apply", "staging", "--yes"]).status(1);
+    let run = test
+        .parity(&["env", "apply", "staging", "--yes"])
+        .status(1)
+        .stdout_contains("Change set for stack parity-envfail-staging");
     let stderr = run.stderr_flat();
     assert!(
         stderr.contains("LogGroup (AWS::Logs::LogGroup) failed: Resource handler returned message: \"Rate exceeded\""),
@@ -491,6 +511,7 @@ fn a_failed_resource_exits_1_naming_it_its_reason_and_the_rollback_state() {
     let plan = test
         .parity(&["env", "apply", "staging", "--dry-run", "--format", "json"])
         .status(0)
+        .stderr_empty()
         .json();
     assert_eq!(plan["kind"], "update");
 }
@@ -499,11 +520,15 @@ fn a_failed_resource_exits_1_naming_it_its_reason_and_the_rollback_state() {
 fn an_environment_promoted_to_is_protected_from_destroy_without_a_terminal() {
     let fixture = EcsFixture::shared();
     let test = project("envprot", fixture);
-    test.parity(&["env", "apply", "prod", "--yes"]).status(0);
+    test.parity(&["env", "apply", "prod", "--yes"])
+        .status(0)
+        .stdout_contains("(create,")
+        .stderr_contains("CREATE_COMPLETE");
     let prod = stack(fixture, "parity-envprot-prod").unwrap();
     assert_eq!(prod["EnableTerminationProtection"], true, "{prod:#}");
     test.parity(&["env", "destroy", "prod", "--yes"])
         .status(2)
+        .stdout_empty()
         .stderr_contains("protected")
         .stderr_contains("type the environment's name");
     assert!(
@@ -530,6 +555,7 @@ fn bad_input_is_exit_2_naming_the_key_and_nothing_is_created() {
     std::fs::write(test.dir().join("parity.toml"), toml).unwrap();
     test.parity(&["env", "apply", "staging", "--yes"])
         .status(2)
+        .stdout_empty()
         .stderr_contains("parity.toml:6:")
         .stderr_contains("mesh");
     assert!(stack(fixture, "parity-envbad-staging").is_none());
@@ -579,25 +605,33 @@ services:
         .aws_fixture(fixture);
 
     // Before the environment exists, deploy says what to run.
-    let run = test.parity(&["deploy", "staging"]).status(2);
-    assert!(
-        run.stderr_flat().contains("parity env apply staging"),
-        "{}",
-        run.stderr()
-    );
+    test.parity(&["deploy", "staging"])
+        .status(2)
+        .stdout_empty()
+        .stderr_says("parity env apply staging");
 
-    test.parity(&["env", "apply", "staging", "--yes"]).status(0);
+    test.parity(&["env", "apply", "staging", "--yes"])
+        .status(0)
+        .stdout_contains("(create,")
+        .stderr_contains("CREATE_COMPLETE");
     test.parity(&["secrets", "sync", "staging"])
         .status(0)
         .never_prints("s3cret-canary");
     test.parity(&["deploy", "staging"])
         .status(0)
         .never_prints("s3cret-canary");
-    test.parity(&["env", "apply", "prod", "--yes"]).status(0);
-    test.parity(&["secrets", "sync", "prod"]).status(0);
+    test.parity(&["env", "apply", "prod", "--yes"])
+        .status(0)
+        .stdout_contains("(create,")
+        .stderr_contains("CREATE_COMPLETE");
+    test.parity(&["secrets", "sync", "prod"])
+        .status(0)
+        .stdout_contains("Wrote 1 parameter")
+        .never_prints("s3cret-canary-prod");
     test.parity(&["promote"])
         .status(0)
-        .stdout_contains("prod runs the identical digests staging runs");
+        .stdout_contains("prod runs the identical digests staging runs")
+        .never_prints("s3cret-canary");
 
     // Each environment's service runs in its stack's network, behind its target group.
     for env in ["staging", "prod"] {

@@ -59,7 +59,12 @@ fn every_stack_variant_matches_its_golden_and_passes_cfn_lint() {
             .args(["env", "template", &environment_of(case)])
             .run();
         if run.code() != 0 {
-            failures.push(format!("{name}: exit {}\n{}", run.code(), run.stderr()));
+            failures.push(format!(
+                "{name}: exit {}\n{}\n{}",
+                run.code(),
+                run.stderr(),
+                run.stdout()
+            ));
             continue;
         }
         // The compose files' local passwords are canaries: no template may hold them.

@@ -70,6 +70,9 @@ fn every_invalid_input_exits_2_naming_file_line_column_and_what_is_wrong() {
         if stderr.contains("panicked") {
             problems.push("panicked".to_owned());
         }
+        if !run.stdout().is_empty() {
+            problems.push("printed on stdout".to_owned());
+        }
         // The location must be followed by a delimiter, so `:3:1` does not match `:3:12`.
         let located = stderr
             .match_indices(&wanted)

@@ -104,14 +104,6 @@ fn recorded_hash(plan: &serde_json::Value) -> String {
     hashes[0].to_owned()
 }
 
-/// Stderr without the renderer's line wrapping and box drawing.
-fn flat(text: &str) -> String {
-    text.replace(['│', '×', '╭', '╰', '─'], " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 #[test]
 fn golden_plans_match_byte_for_byte_pass_the_ecs_model_and_round_trip_through_moto() {
     let moto = Moto::start();
@@ -130,11 +122,17 @@ fn golden_plans_match_byte_for_byte_pass_the_ecs_model_and_round_trip_through_mo
                 "--offline",
             ])
             .run();
+        let (actual, stderr) = (run.stdout(), run.stderr());
         if run.code() != 0 {
-            failures.push(format!("{name}: exit {}\n{}", run.code(), run.stderr()));
+            failures.push(format!("{name}: exit {}\n{stderr}", run.code()));
             continue;
         }
-        let actual = run.stdout();
+        // With --format json the notes go to stderr; a golden case has no warning.
+        if let Some(line) = stderr.lines().find(|l| !l.starts_with("note: ")) {
+            failures.push(format!(
+                "{name}: stderr holds more than notes: {line}\n{stderr}"
+            ));
+        }
         let hash = recorded_hash(&run.json());
         assert!(
             hash.len() == 12 && hash.chars().all(|c| c.is_ascii_hexdigit()),
@@ -175,7 +173,7 @@ fn inputs_fargate_rejects_exit_2_naming_service_and_field() {
         let run = project_from(case)
             .args(["plan", "staging", "--format", "json", "--offline"])
             .run();
-        let stderr = flat(&run.stderr());
+        let stderr = run.stderr_flat();
         if run.code() != 2 || !stderr.contains(expected.trim()) || !run.stdout().is_empty() {
             failures.push(format!(
                 "{name}: exit {}, expected 2 with `{}`\n--- stderr\n{}\n--- stdout\n{}",
@@ -243,7 +241,8 @@ fn compose_hash_is_stable_and_follows_the_compose_file() {
                 "--offline",
             ])
             .run()
-            .status(0);
+            .status(0)
+            .stderr_empty();
         recorded_hash(&run.json())
     };
     assert_eq!(plan(COMPOSE), plan(COMPOSE));
@@ -260,6 +259,7 @@ fn missing_parity_toml_explains_how_to_write_one() {
         .args(["plan", "staging", "--offline"])
         .run()
         .status(2)
+        .stdout_empty()
         .stderr_contains("parity.toml not found")
         .stderr_contains("[environments.staging]")
         .stderr_contains("execution_role_arn");
@@ -273,6 +273,7 @@ fn unknown_environment_lists_the_known_ones() {
         .args(["plan", "prod", "--offline"])
         .run()
         .status(2)
+        .stdout_empty()
         .stderr_contains("unknown environment `prod`")
         .stderr_contains("staging");
 }
@@ -285,23 +286,21 @@ fn unknown_parity_toml_key_points_at_file_line_and_column() {
         .args(["plan", "staging", "--offline"])
         .run()
         .status(2)
+        .stdout_empty()
         .stderr_contains("unknown field `clustr`")
         .stderr_contains("parity.toml:9:1");
 }
 
 #[test]
 fn offline_without_account_id_is_bad_input() {
-    let run = Test::new()
+    Test::new()
         .compose(COMPOSE)
         .toml(&TOML.replace("account_id = \"123456789012\"\n", ""))
         .args(["plan", "staging", "--offline"])
         .run()
-        .status(2);
-    assert!(
-        flat(&run.stderr()).contains("--offline cannot ask STS"),
-        "{}",
-        run.stderr()
-    );
+        .status(2)
+        .stdout_empty()
+        .stderr_says("--offline cannot ask STS");
 }
 
 /// Seeds moto with a cluster, the given task definition and a service running it.
@@ -364,6 +363,7 @@ fn online_plan_diffs_field_by_field_against_the_running_revision() {
         ])
         .run()
         .status(0)
+        .stderr_empty()
         .json();
     // What runs now: the same task definition with an older image, an extra
     // variable and one variable changed.
@@ -383,6 +383,7 @@ fn online_plan_diffs_field_by_field_against_the_running_revision() {
         .args(["-p", "shop", "plan", "staging"])
         .run()
         .status(0)
+        .stderr_empty()
         .stdout_contains("service shop-web: 3 change(s) from shop-staging-web:1")
         .stdout_contains("~ containerDefinitions[web].image: \"acme/web:0\" -> \"acme/web:1\"")
         .stdout_contains(
@@ -413,6 +414,7 @@ fn online_plan_of_what_already_runs_shows_no_changes() {
         ])
         .run()
         .status(0)
+        .stderr_empty()
         .json();
     seed_running_service(&moto, &offline["taskDefinitions"][0], "shop-web");
     Test::new()
@@ -422,6 +424,7 @@ fn online_plan_of_what_already_runs_shows_no_changes() {
         .args(["-p", "shop", "plan", "staging"])
         .run()
         .status(0)
+        .stderr_empty()
         .stdout_contains("service shop-web: no changes (runs shop-staging-web:1)");
 }
 

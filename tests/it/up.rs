@@ -80,6 +80,7 @@ fn image_line() -> String {
 }
 
 /// Runs parity with `args` in the test's directory (so several runs share one compose file).
+#[track_caller]
 fn parity(test: &Test, args: &[&str]) -> Run {
     let output = test
         .command()
@@ -89,11 +90,22 @@ fn parity(test: &Test, args: &[&str]) -> Run {
         .stderr(Stdio::piped())
         .output()
         .expect("run parity");
-    Run { output }
+    Run::new(output)
 }
 
+#[track_caller]
 fn up_wait(test: &Test, stack: &Stack) -> Run {
     parity(test, &["-p", stack.name(), "up", "--wait"])
+}
+
+/// A first `up --wait` that must bring the stack up: the summary table on
+/// stdout, the release service's completion among the progress on stderr.
+#[track_caller]
+fn up_ready(test: &Test, stack: &Stack) -> Run {
+    up_wait(test, stack)
+        .status(0)
+        .stdout_contains("migrate (release)   completed")
+        .stderr_contains("✔ migrate   completed")
 }
 
 #[test]
@@ -113,7 +125,9 @@ fn up_starts_in_dependency_order_gated_by_health_with_the_release_first() {
             r#"["db", "--port", "6379", "--ready-after", "1500"]"#,
         );
     let test = Test::new().compose(&yaml);
-    let run = up_wait(&test, &stack).status(0);
+    let run = up_wait(&test, &stack)
+        .status(0)
+        .stderr_contains("✔ migrate   completed");
     // The summary table on stdout.
     let stdout = run.stdout();
     assert!(stdout.contains("SERVICE"), "{stdout}");
@@ -163,13 +177,15 @@ fn up_starts_in_dependency_order_gated_by_health_with_the_release_first() {
 fn second_up_without_changes_keeps_every_container_and_does_not_rerun_the_release() {
     let stack = Stack::new("noop");
     let test = Test::new().compose(&stack_yaml(&image_line(), http::free_port(), "", "hi"));
-    up_wait(&test, &stack).status(0);
+    up_ready(&test, &stack);
     let services = ["cache", "db", "migrate", "web", "worker"];
     let before: Vec<Option<String>> = services.iter().map(|s| stack.container_id(s)).collect();
     let migrate_started = stack.inspect("migrate")["State"]["StartedAt"].clone();
 
     let started = Instant::now();
-    let run = up_wait(&test, &stack).status(0);
+    let run = up_wait(&test, &stack)
+        .status(0)
+        .stdout_contains("migrate (release)   completed");
     let elapsed = started.elapsed();
     let after: Vec<Option<String>> = services.iter().map(|s| stack.container_id(s)).collect();
     assert_eq!(
@@ -190,14 +206,20 @@ fn second_up_without_changes_keeps_every_container_and_does_not_rerun_the_releas
     );
 
     // ps sees the project; down removes it.
-    let ps = parity(&test, &["-p", stack.name(), "ps", "--format", "json"]).status(0);
+    let ps = parity(&test, &["-p", stack.name(), "ps", "--format", "json"])
+        .status(0)
+        .stderr_empty();
     let list = ps.json();
     assert_eq!(list.as_array().map(Vec::len), Some(5), "{list}");
     // logs shows a service's output, prefixed with its name.
     parity(&test, &["-p", stack.name(), "logs", "migrate"])
         .status(0)
-        .stdout_contains("migrate | migrate: schema is at version 3");
-    parity(&test, &["-p", stack.name(), "down"]).status(0);
+        .stdout_contains("migrate | migrate: schema is at version 3")
+        .stderr_empty();
+    parity(&test, &["-p", stack.name(), "down"])
+        .status(0)
+        .stdout_empty()
+        .stderr_contains("removed");
     assert!(stack.containers().is_empty(), "down left containers behind");
 }
 
@@ -206,7 +228,7 @@ fn changed_service_is_recreated_and_the_others_kept() {
     let stack = Stack::new("changed");
     let port = http::free_port();
     let test = Test::new().compose(&stack_yaml(&image_line(), port, "", "before"));
-    up_wait(&test, &stack).status(0);
+    up_ready(&test, &stack);
     let db = stack.container_id("db");
     let migrate = stack.container_id("migrate");
     let web = stack.container_id("web");
@@ -216,8 +238,10 @@ fn changed_service_is_recreated_and_the_others_kept() {
         stack_yaml(&image_line(), port, "", "after"),
     )
     .expect("rewrite compose file");
-    let run = up_wait(&test, &stack).status(0);
-    assert!(run.stderr().contains("recreated"), "{}", run.stderr());
+    up_wait(&test, &stack)
+        .status(0)
+        .stdout_contains("web ")
+        .stderr_contains("recreated");
     assert_ne!(stack.container_id("web"), web, "web changed but was kept");
     assert_eq!(stack.container_id("db"), db);
     assert_eq!(stack.container_id("migrate"), migrate);
@@ -234,7 +258,9 @@ fn failing_migration_stops_up_before_any_dependant_is_created() {
         "      MIGRATE_FAIL: column users.email already exists",
         "hi",
     );
-    let run = up_wait(&Test::new().compose(&yaml), &stack).status(1);
+    let run = up_wait(&Test::new().compose(&yaml), &stack)
+        .status(1)
+        .stdout_empty();
     let stderr = run.stderr();
     assert!(stderr.contains("release service `migrate`"), "{stderr}");
     // The migration's own output is shown.
@@ -273,7 +299,9 @@ services:
         image = demo_image(),
         health = health("tcp", "127.0.0.1:1", 2)
     );
-    let run = up_wait(&Test::new().compose(&yaml), &stack).status(1);
+    let run = up_wait(&Test::new().compose(&yaml), &stack)
+        .status(1)
+        .stdout_empty();
     let stderr = run.stderr();
     assert!(stderr.contains("`db` is unhealthy"), "{stderr}");
     assert!(stderr.contains("last health check"), "{stderr}");
@@ -302,7 +330,9 @@ services:
         health = health("tcp", "127.0.0.1:5432", 100)
     );
     let started = Instant::now();
-    let run = up_wait(&Test::new().compose(&yaml), &stack).status(1);
+    let run = up_wait(&Test::new().compose(&yaml), &stack)
+        .status(1)
+        .stdout_empty();
     let stderr = run.stderr();
     assert!(
         stderr.contains("exited with code 3 before it was healthy"),
@@ -338,7 +368,9 @@ services:
         image = demo_image()
     );
     let test = Test::new().compose(&yaml);
-    let run = parity(&test, &["-p", stack.name(), "up", "--wait", "web"]).status(0);
+    let run = parity(&test, &["-p", stack.name(), "up", "--wait", "web"])
+        .status(0)
+        .stdout_contains("web ");
     assert!(
         run.stderr().contains("optional dependency `flaky`"),
         "{}",
@@ -364,7 +396,9 @@ services:
 "#,
         image = demo_image()
     );
-    let run = up_wait(&Test::new().compose(&yaml), &stack).status(2);
+    let run = up_wait(&Test::new().compose(&yaml), &stack)
+        .status(2)
+        .stdout_empty();
     let stderr = run.stderr();
     assert!(stderr.contains("but `db` has no"), "{stderr}");
     assert!(stderr.contains("in its image"), "{stderr}");
@@ -386,7 +420,9 @@ services:
 "#,
         image = demo_image()
     );
-    let run = up_wait(&Test::new().compose(&yaml), &stack).status(1);
+    let run = up_wait(&Test::new().compose(&yaml), &stack)
+        .status(1)
+        .stdout_empty();
     assert!(
         run.stderr()
             .contains(&format!("host port {port} is already in use")),
@@ -442,7 +478,8 @@ fn unreachable_engine_is_a_clear_error() {
         .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
         .args(["up", "--wait"])
         .run()
-        .status(1);
+        .status(1)
+        .stdout_empty();
     let stderr = run.stderr();
     assert!(
         stderr.contains("cannot reach the Docker Engine at unix:///nonexistent/docker.sock"),
@@ -471,7 +508,8 @@ services:
         &test,
         &["-p", stack.name(), "up", "--wait", "--wait-timeout", "2"],
     )
-    .status(1);
+    .status(1)
+    .stdout_empty();
     // The state in parentheses is whatever the engine reached in 2 s: `running`
     // on an idle machine, `created` on one loaded enough to start it late.
     let stderr = run.stderr();
@@ -488,7 +526,7 @@ fn image_build_failure_shows_the_build_output() {
     let test = Test::new()
         .file("app/Dockerfile", "FROM scratch\nCOPY no-such-file /app\n")
         .compose("services:\n  web:\n    build: ./app\n");
-    let run = up_wait(&test, &stack).status(1);
+    let run = up_wait(&test, &stack).status(1).stdout_empty();
     let stderr = run.stderr();
     assert!(
         stderr.contains("building the image for `web` failed"),
@@ -512,7 +550,7 @@ fn container_name_taken_outside_the_project_is_a_clear_error() {
     let _ = Command::new("docker")
         .args(["rm", "-f", stranger.trim()])
         .output();
-    let run = run.status(1);
+    let run = run.status(1).stdout_empty();
     assert!(
         run.stderr().contains(&format!(
             "`{name}` already exists and is not part of project"

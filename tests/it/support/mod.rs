@@ -10,6 +10,8 @@ pub mod http;
 pub mod moto;
 pub mod registry;
 
+use std::cell::Cell;
+use std::panic::Location;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -138,6 +140,7 @@ impl Test {
 
     /// Runs to completion.
     #[must_use = "a run's status and output must be checked"]
+    #[track_caller]
     pub fn run(&self) -> Run {
         let mut cmd = self.command();
         cmd.stdin(if self.stdin.is_some() {
@@ -157,15 +160,17 @@ impl Test {
                 .expect("write stdin");
         }
         let output = child.wait_with_output().expect("wait for parity");
-        Run { output }
+        Run::new(output)
     }
 }
 
 impl Test {
     /// Runs with stdout a pipe whose reader is already gone, as in
     /// `parity ps | head -0`: every write to stdout fails with EPIPE.
-    /// Returns the exit status and stderr.
-    pub fn run_with_closed_stdout(&self) -> (i32, String) {
+    /// Nothing can be read from that stdout, so the run counts it as looked
+    /// at; the test still has to check stderr.
+    #[track_caller]
+    pub fn run_with_closed_stdout(&self) -> Run {
         let (reader, writer) = std::io::pipe().expect("pipe");
         drop(reader);
         let output = self
@@ -175,57 +180,104 @@ impl Test {
             .stderr(Stdio::piped())
             .output()
             .expect("run parity");
-        (
-            output.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
+        let run = Run::new(output);
+        run.stdout_read.set(true);
+        run
     }
 }
 
 /// The outcome of one run, with assertions that print everything on failure.
+///
+/// A test must look at what parity printed: dropping a `Run` whose stdout or
+/// stderr no accessor or assertion read fails the test (as casey/just's
+/// `Test` compares both streams on every run), so a run cannot silently
+/// print a warning, a panic or a leaked value nobody checked. A test that
+/// really does not care says so, with a reason, through
+/// [`Run::stdout_unchecked`], [`Run::stderr_unchecked`] or
+/// [`Run::output_unchecked`] (`grep -rn _unchecked tests/` lists them).
 pub struct Run {
-    pub output: Output,
+    output: Output,
+    /// Where the run was made, for the message when it goes unchecked.
+    at: &'static Location<'static>,
+    stdout_read: Cell<bool>,
+    stderr_read: Cell<bool>,
 }
 
 impl Run {
+    /// Wraps the output of a parity process a test spawned itself.
+    #[track_caller]
+    pub fn new(output: Output) -> Self {
+        Self {
+            output,
+            at: Location::caller(),
+            stdout_read: Cell::new(false),
+            stderr_read: Cell::new(false),
+        }
+    }
+
     pub fn stdout(&self) -> String {
-        String::from_utf8_lossy(&self.output.stdout).into_owned()
+        self.stdout_read.set(true);
+        text(&self.output.stdout)
     }
 
     pub fn stderr(&self) -> String {
-        String::from_utf8_lossy(&self.output.stderr).into_owned()
+        self.stderr_read.set(true);
+        text(&self.output.stderr)
     }
 
-    /// Stderr without the error renderer's line wrapping and box drawing,
-    /// for assertions on long messages.
+    /// Stderr as one line without the error renderer's box drawing and line
+    /// wrapping (it breaks long messages at spaces and after hyphens), so an
+    /// assertion does not depend on where a name of some length made a line wrap.
     pub fn stderr_flat(&self) -> String {
-        self.stderr()
-            .replace(['│', '×', '╭', '╰', '─'], " ")
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
+        let mut flat = String::new();
+        for line in self.stderr().lines() {
+            let line = line.replace(['│', '×', '╭', '╰', '─'], " ");
+            for (index, word) in line.split_whitespace().enumerate() {
+                if !(flat.is_empty() || (index == 0 && flat.ends_with('-'))) {
+                    flat.push(' ');
+                }
+                flat.push_str(word);
+            }
+        }
+        flat
+    }
+
+    /// Asserts the flattened stderr (see [`Run::stderr_flat`]) holds `needle`.
+    #[track_caller]
+    pub fn stderr_says(self, needle: &str) -> Self {
+        let flat = self.stderr_flat();
+        assert!(
+            flat.contains(needle),
+            "stderr lacks {needle:?}:\n{}",
+            self.both()
+        );
+        self
     }
 
     pub fn code(&self) -> i32 {
         self.output.status.code().unwrap_or(-1)
     }
 
+    /// Both streams, for failure messages; reading them this way is not looking.
+    fn both(&self) -> String {
+        format!(
+            "--- stdout\n{}\n--- stderr\n{}",
+            text(&self.output.stdout),
+            text(&self.output.stderr)
+        )
+    }
+
     /// Asserts the exit status.
+    #[track_caller]
     pub fn status(self, expected: i32) -> Self {
-        assert_eq!(
-            self.code(),
-            expected,
-            "exit status\n--- stdout\n{}\n--- stderr\n{}",
-            self.stdout(),
-            self.stderr()
-        );
+        assert_eq!(self.code(), expected, "exit status\n{}", self.both());
         self
     }
 
     /// Asserts stdout parses as JSON equal to `expected`.
+    #[track_caller]
     pub fn stdout_json(self, expected: &serde_json::Value) -> Self {
-        let actual: serde_json::Value = serde_json::from_str(&self.stdout())
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout()));
+        let actual = self.json();
         assert_eq!(
             &actual,
             expected,
@@ -237,37 +289,142 @@ impl Run {
     }
 
     /// Parses stdout as JSON.
+    #[track_caller]
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout())
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout()))
+        let stdout = self.stdout();
+        serde_json::from_str(&stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{stdout}"))
     }
 
+    #[track_caller]
     pub fn stdout_contains(self, needle: &str) -> Self {
+        let stdout = self.stdout();
         assert!(
-            self.stdout().contains(needle),
-            "stdout lacks {needle:?}:\n{}",
-            self.stdout()
+            stdout.contains(needle),
+            "stdout lacks {needle:?}:\n{stdout}"
         );
         self
     }
 
+    #[track_caller]
     pub fn stderr_contains(self, needle: &str) -> Self {
+        let stderr = self.stderr();
         assert!(
-            self.stderr().contains(needle),
-            "stderr lacks {needle:?}:\n{}",
-            self.stderr()
+            stderr.contains(needle),
+            "stderr lacks {needle:?}:\n{stderr}"
         );
         self
+    }
+
+    /// Asserts `needle` is not in stdout.
+    #[track_caller]
+    pub fn stdout_lacks(self, needle: &str) -> Self {
+        let stdout = self.stdout();
+        assert!(
+            !stdout.contains(needle),
+            "stdout holds {needle:?}:\n{stdout}"
+        );
+        self
+    }
+
+    /// Asserts `needle` is not in stderr.
+    #[track_caller]
+    pub fn stderr_lacks(self, needle: &str) -> Self {
+        let stderr = self.stderr();
+        assert!(
+            !stderr.contains(needle),
+            "stderr holds {needle:?}:\n{stderr}"
+        );
+        self
+    }
+
+    /// Asserts stdout is exactly `expected`.
+    #[track_caller]
+    pub fn stdout_is(self, expected: &str) -> Self {
+        assert_eq!(self.stdout(), expected, "stdout\n{}", self.both());
+        self
+    }
+
+    /// Asserts stderr is exactly `expected`.
+    #[track_caller]
+    pub fn stderr_is(self, expected: &str) -> Self {
+        assert_eq!(self.stderr(), expected, "stderr\n{}", self.both());
+        self
+    }
+
+    /// Asserts parity printed nothing on stdout.
+    #[track_caller]
+    pub fn stdout_empty(self) -> Self {
+        self.stdout_is("")
+    }
+
+    /// Asserts parity printed nothing on stderr (no warning, no progress).
+    #[track_caller]
+    pub fn stderr_empty(self) -> Self {
+        self.stderr_is("")
     }
 
     /// Asserts `needle` appears nowhere in stdout or stderr (secret canaries).
+    /// Looks at both streams.
+    #[track_caller]
     pub fn never_prints(self, needle: &str) -> Self {
+        let (stdout, stderr) = (self.stdout(), self.stderr());
         assert!(
-            !self.stdout().contains(needle) && !self.stderr().contains(needle),
-            "output leaks {needle:?}\n--- stdout\n{}\n--- stderr\n{}",
-            self.stdout(),
-            self.stderr()
+            !stdout.contains(needle) && !stderr.contains(needle),
+            "output leaks {needle:?}\n{}",
+            self.both()
         );
         self
     }
+
+    /// The test does not care what stdout holds; `why` says why (it is the
+    /// reason a reader of the test needs, so it is not optional).
+    pub fn stdout_unchecked(self, why: &str) -> Self {
+        assert!(!why.trim().is_empty(), "say why stdout does not matter");
+        self.stdout_read.set(true);
+        self
+    }
+
+    /// The test does not care what stderr holds; `why` says why.
+    pub fn stderr_unchecked(self, why: &str) -> Self {
+        assert!(!why.trim().is_empty(), "say why stderr does not matter");
+        self.stderr_read.set(true);
+        self
+    }
+
+    /// The test does not care what parity printed at all; `why` says why.
+    pub fn output_unchecked(self, why: &str) -> Self {
+        self.stdout_unchecked(why).stderr_unchecked(why)
+    }
+}
+
+/// A run nobody looked at fails the test (unless it already fails).
+impl Drop for Run {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let unread: Vec<&str> = [
+            ("stdout", self.stdout_read.get()),
+            ("stderr", self.stderr_read.get()),
+        ]
+        .into_iter()
+        .filter(|(_, read)| !read)
+        .map(|(name, _)| name)
+        .collect();
+        if !unread.is_empty() {
+            panic!(
+                "the parity run at {} ended without the test looking at its {}: assert what it \
+                 should print (stdout_contains, stderr_is, stderr_empty, ...), or say why it does \
+                 not matter with .stdout_unchecked(why) / .stderr_unchecked(why)\n{}",
+                self.at,
+                unread.join(" and "),
+                self.both()
+            );
+        }
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
 }
