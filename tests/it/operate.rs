@@ -33,6 +33,7 @@ struct Cloud {
     fixture: EcsFixture,
     test: Test,
     subnet: String,
+    group: String,
 }
 
 impl Cloud {
@@ -70,6 +71,7 @@ services:
             fixture,
             test,
             subnet: subnets[0].clone(),
+            group: groups[0].clone(),
         }
     }
 
@@ -509,7 +511,7 @@ fn ps_env_shows_running_and_stopped_tasks_with_revision_digest_and_reason() {
             "launchType": "FARGATE",
             "group": "service:shop-web",
             "startedBy": "ecs-svc/1234567890123456",
-            "networkConfiguration": {"awsvpcConfiguration": {"subnets": [c.subnet]}},
+            "networkConfiguration": {"awsvpcConfiguration": {"subnets": [c.subnet], "securityGroups": [c.group]}},
         }),
     );
     let victim = service_tasks["tasks"][0]["taskArn"]
@@ -696,7 +698,7 @@ fn local_logs_since_and_grep_filter_the_engine_logs() {
             .expect("run parity");
         Run { output }.status(0)
     };
-    let since = format!("{}", time_text(cut));
+    let since = time_text(cut);
     let run = logs(&["--since", &since]);
     let out = run.stdout();
     assert!(!out.contains("early line"), "{out}");
