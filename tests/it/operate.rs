@@ -75,12 +75,13 @@ services:
         }
     }
 
+    #[track_caller]
     fn parity(&self, args: &[&str]) -> Run {
         let output = self
             .spawn(args)
             .wait_with_output()
             .expect("wait for parity");
-        Run { output }
+        Run::new(output)
     }
 
     fn spawn(&self, args: &[&str]) -> Child {
@@ -100,6 +101,7 @@ services:
     fn plan(&self) -> Value {
         self.parity(&["plan", "staging", "--format", "json", "--offline"])
             .status(0)
+            .stderr_empty()
             .json()
     }
 
@@ -227,10 +229,9 @@ fn interrupt(child: &Child) {
 }
 
 /// The stderr and status of a finished child whose stdout was taken.
+#[track_caller]
 fn finish(child: Child) -> Run {
-    Run {
-        output: child.wait_with_output().expect("wait for parity"),
-    }
+    Run::new(child.wait_with_output().expect("wait for parity"))
 }
 
 #[test]
@@ -254,7 +255,10 @@ fn logs_env_shows_events_of_several_streams_across_pages_in_timestamp_order_once
             .collect();
         c.put_events(stream, &events);
     }
-    let run = c.parity(&["logs", "--env", "staging"]).status(0);
+    let run = c
+        .parity(&["logs", "--env", "staging"])
+        .status(0)
+        .stderr_empty();
     let stdout = run.stdout();
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 10_500, "{}", run.stderr());
@@ -303,7 +307,7 @@ fn logs_env_since_grep_services_tail_and_json_filter_the_lines() {
     let messages = |args: &[&str]| -> Vec<String> {
         let mut all = vec!["logs", "--env", "staging"];
         all.extend_from_slice(args);
-        let run = c.parity(&all).status(0);
+        let run = c.parity(&all).status(0).stderr_empty();
         run.stdout()
             .lines()
             .map(|l| message(l).to_owned())
@@ -326,7 +330,8 @@ fn logs_env_since_grep_services_tail_and_json_filter_the_lines() {
         .parity(&[
             "logs", "--env", "staging", "--format", "json", "--grep", "job",
         ])
-        .status(0);
+        .status(0)
+        .stderr_empty();
     let object: Value = serde_json::from_str(json.stdout().trim()).expect("one JSON line");
     assert_eq!(object["service"], "worker");
     assert_eq!(object["task"], TASK_C);
@@ -369,7 +374,7 @@ fn logs_env_follow_picks_up_later_events_once_and_ctrl_c_exits_130() {
         c.calls("Logs_20140328.FilterLogEvents") >= reads + 2
     });
     interrupt(&child);
-    let run = finish(child).status(130);
+    let run = finish(child).status(130).stderr_contains("interrupted");
     assert_eq!(run.stdout(), "", "stdout was read line by line");
     let seen = lines.lock().expect("lines").clone();
     assert_eq!(
@@ -435,6 +440,7 @@ fn run_env_uses_the_running_revision_passes_overrides_and_exits_with_the_contain
         .scenario(json!({"release_exit": 0, "release_log": []}));
     c.parity(&["run", "--env", "staging", "web"])
         .status(0)
+        .stdout_empty()
         .stderr_contains("web exited with code 0");
     assert_eq!(
         c.requests("RunTask")[1]["overrides"],
@@ -452,7 +458,10 @@ fn run_env_ctrl_c_stops_the_task_and_exits_130() {
         c.calls("AmazonEC2ContainerServiceV20141113.DescribeTasks") >= 1
     });
     interrupt(&child);
-    let run = finish(child).status(130).stderr_contains("stopping task");
+    let run = finish(child)
+        .status(130)
+        .stdout_empty()
+        .stderr_contains("stopping task");
     let started = c.requests("RunTask");
     let stops = c.requests("StopTask");
     assert_eq!((started.len(), stops.len()), (1, 1), "{}", run.stderr());
@@ -492,7 +501,8 @@ fn run_env_detach_prints_the_task_id_and_how_to_read_its_logs() {
     assert_eq!(c.requests("StopTask").len(), 0, "{}", run.stderr());
     c.parity(&["logs", "--env", "staging", "web", "--task", &id])
         .status(0)
-        .stdout_contains("| hello from the task");
+        .stdout_contains("| hello from the task")
+        .stderr_empty();
 }
 
 #[test]
@@ -526,11 +536,14 @@ fn ps_env_shows_running_and_stopped_tasks_with_revision_digest_and_reason() {
         "run", "--env", "staging", "-d", "web", "--", "/app", "shell",
     ])
     .status(0)
+    // Detached, it prints only the task id: no log lines.
+    .stdout_lacks("|")
     .stderr_contains("started");
 
     let run = c
         .parity(&["ps", "--env", "staging", "--format", "json"])
-        .status(0);
+        .status(0)
+        .stderr_empty();
     let rows = run.json();
     let rows = rows.as_array().expect("rows");
     assert_eq!(rows.len(), 3, "{rows:?}");
@@ -567,7 +580,10 @@ fn ps_env_shows_running_and_stopped_tasks_with_revision_digest_and_reason() {
             .is_some_and(|t| t.ends_with('Z'))
     );
 
-    let table = c.parity(&["ps", "--env", "staging"]).status(0);
+    let table = c
+        .parity(&["ps", "--env", "staging"])
+        .status(0)
+        .stderr_empty();
     let table = table
         .stdout_contains("stopped (exit 143)")
         .stdout_contains("Task failed container health checks")
@@ -634,7 +650,7 @@ fn bad_input_to_the_new_flags_is_exit_2_and_calls_nothing() {
         (&["run", "--env", "staging"], "SERVICE"),
     ];
     for (args, says) in cases {
-        let run = c.parity(args).status(2);
+        let run = c.parity(args).status(2).stdout_empty();
         assert!(
             run.stderr_flat().contains(says),
             "{args:?}: stderr lacks {says:?}:\n{}",
@@ -696,7 +712,7 @@ fn local_logs_since_and_grep_filter_the_engine_logs() {
             .stdin(Stdio::null())
             .output()
             .expect("run parity");
-        Run { output }.status(0)
+        Run::new(output).status(0).stderr_empty()
     };
     let since = time_text(cut);
     let run = logs(&["--since", &since]);
