@@ -77,6 +77,8 @@ pub(crate) enum Command {
     Ps(PsArgs),
     /// Show service logs.
     Logs(LogsArgs),
+    /// Run a command (default: a shell) in a service's running container, locally or (--env) with ECS Exec.
+    Exec(ExecArgs),
     /// Show the ECS Fargate task definitions for an environment and what would change.
     Plan(PlanArgs),
     /// Manage an environment's secrets in SSM Parameter Store.
@@ -151,6 +153,33 @@ pub(crate) struct LogsArgs {
     /// Number of lines from the end of each service's log.
     #[arg(long, value_name = "N")]
     pub(crate) tail: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExecArgs {
+    /// Environment from parity.toml: open an ECS Exec session in one of the service's tasks
+    /// (needs the Session Manager plugin). Default: the service's local container.
+    #[arg(long, value_name = "ENV")]
+    pub(crate) env: Option<String>,
+    /// The task to exec into: its id (or a unique prefix) or ARN. Default: the newest healthy one.
+    #[arg(long, value_name = "ID", requires = "env")]
+    pub(crate) task: Option<String>,
+    /// No pseudo-TTY, even when stdin is a terminal (local only).
+    #[arg(short = 'T', conflicts_with = "env")]
+    pub(crate) no_tty: bool,
+    /// Set a variable for the command: KEY=VALUE (or KEY: its value in parity's environment).
+    /// Repeatable; local only (ECS Exec takes no variables).
+    #[arg(short = 'e', value_name = "KEY=VALUE", conflicts_with = "env")]
+    pub(crate) variables: Vec<String>,
+    /// The service whose container (or task) runs the command.
+    pub(crate) service: String,
+    /// The command and its arguments (after `--`). Default: /bin/sh.
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "CMD"
+    )]
+    pub(crate) command: Vec<String>,
 }
 
 #[derive(Debug, Args)]

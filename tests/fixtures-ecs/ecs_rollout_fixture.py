@@ -18,6 +18,8 @@ tasks through scripted sequences taken from ECS's documented behaviour:
   definition, which completes; the failed one turns INACTIVE and drops out.
 - "fail": as rollback, but with the circuit breaker's rollback off.
 - "stuck": stays IN_PROGRESS with no running tasks, forever.
+- CreateService: enableExecuteCommand is kept (moto drops it there, though
+  it keeps it on UpdateService) and DescribeServices reports it, as ECS does.
 - RunTask: the task is RUNNING on the first DescribeTasks and STOPPED
   afterwards with the scripted exit code ("Essential container in task
   exited"); its log lines are written to the task's awslogs stream first.
@@ -320,6 +322,9 @@ class Fixture:
             return [out]
         if op == "CreateService":
             service = find_service(region, request.get("cluster"), request["serviceName"])
+            # moto drops enableExecuteCommand on create (it keeps it on update);
+            # its serializer reports the attribute in DescribeServices, as ECS does.
+            service.enable_execute_command = bool(request.get("enableExecuteCommand", False))
             service.deployments[:] = []
             start_deployment(service, service.task_definition, SCENARIO_FOR_CREATE())
             return respond(start_response, "200 OK", {"service": describe_one(self.moto, environ, request.get("cluster"), service.name)})

@@ -13,6 +13,7 @@ mod deploy;
 mod differential;
 mod env;
 mod env_template;
+mod exec;
 mod invalid;
 mod plan;
 mod secrets;
