@@ -169,7 +169,7 @@ fn describe_task_definition_asks_for_tags_and_reads_images_and_tags() {
 fn update_service_turns_ecs_exec_on_or_off_when_told() {
     let response = json!({"service": {"deployments": [{"id": "ecs-svc/3", "status": "PRIMARY"}]}});
     for exec in [true, false] {
-        let (_, requests) = sent(&[response.clone()], async |ctx| {
+        let (_, requests) = sent(std::slice::from_ref(&response), async |ctx| {
             ecs::update_service(ctx, "shop-staging", "shop-web", TD_ARN, Some(exec)).await
         });
         assert_eq!(

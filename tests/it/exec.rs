@@ -263,13 +263,12 @@ fn exec_env_without_the_session_manager_plugin_says_how_to_install_it_before_any
         run.stderr()
     );
     assert!(
-        said.contains("install the Session Manager plugin: https://docs.aws.amazon.com/systems-manager/"),
+        said.contains(
+            "install the Session Manager plugin: https://docs.aws.amazon.com/systems-manager/"
+        ),
         "{said}"
     );
-    assert!(
-        said.contains("sudo dpkg -i"),
-        "{said}"
-    );
+    assert!(said.contains("sudo dpkg -i"), "{said}");
     assert!(
         !said.contains("cannot reach"),
         "no AWS call was made: {said}"
