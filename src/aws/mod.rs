@@ -15,6 +15,7 @@ pub(crate) mod ecr;
 pub(crate) mod ecs;
 pub(crate) mod ecs_describe;
 pub(crate) mod ecs_exec;
+pub(crate) mod ecs_tasks;
 pub(crate) mod ecs_teardown;
 pub(crate) mod explain;
 pub(crate) mod logs;

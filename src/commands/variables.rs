@@ -1,6 +1,7 @@
-//! `-e KEY=VALUE` on the command line (`run`, `exec`): a variable for one
-//! command. `-e KEY` alone takes KEY's value from parity's own environment and
-//! is left out when that is unset, as `docker run -e KEY` does.
+//! `-e KEY=VALUE` on the command line (`run`, locally and `--env`; local
+//! `exec`): a variable for one command. `-e KEY` alone takes KEY's value from
+//! parity's own environment, as `docker run -e KEY` does; unset is an error
+//! here, not a silent omission. Bad input is exit 2.
 //!
 //! Pure: the environment is passed in. Values never appear in errors.
 
@@ -13,26 +14,39 @@ pub(crate) fn parse(
 ) -> Result<Vec<(String, String)>> {
     let mut pairs: Vec<(String, String)> = Vec::new();
     for value in values {
-        let (key, val) = match value.split_once('=') {
-            Some((key, val)) => (key, Some(val.to_owned())),
+        let (name, val) = match value.split_once('=') {
+            Some((name, val)) => (name, Some(val.to_owned())),
             None => (value.as_str(), None),
         };
-        if key.is_empty() {
+        if name.is_empty() {
             return Err(Error::input(
-                "-e: a variable needs a name before `=` (KEY=VALUE); the value is not shown",
+                "-e: an empty name before `=` is not a variable name (write KEY=VALUE); the value is not shown",
             ));
         }
-        if let Some(bad) = key.chars().find(|c| c.is_whitespace() || c.is_control()) {
+        let valid = !name.starts_with(|c: char| c.is_ascii_digit())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+        if !valid {
             return Err(Error::input(format!(
-                "-e {key:?}: a variable name cannot contain {bad:?}"
+                "-e: `{}` is not a variable name",
+                name.escape_debug()
             ))
-            .with_help("write -e KEY=VALUE, with no spaces in KEY"));
+            .with_help(
+                "write -e KEY=VALUE (letters, digits, `_`, `.`, `-`; not starting with a digit)",
+            ));
         }
-        let Some(val) = val.or_else(|| lookup(key)) else {
-            continue;
+        let val = match val {
+            Some(val) => val,
+            None => lookup(name).ok_or_else(|| {
+                Error::input(format!(
+                    "-e {name}: no value given and {name} is not set in parity's environment"
+                ))
+                .with_help(format!("write -e {name}=VALUE"))
+            })?,
         };
-        pairs.retain(|(k, _)| k != key);
-        pairs.push((key.to_owned(), val));
+        pairs.retain(|(k, _)| k != name);
+        pairs.push((name.to_owned(), val));
     }
     Ok(pairs)
 }
@@ -50,28 +64,29 @@ mod tests {
         values.iter().map(|v| (*v).to_owned()).collect()
     }
 
+    fn lookup(name: &str) -> Option<String> {
+        (name == "HOME_DIR").then(|| "/home/ana".to_owned())
+    }
+
     #[test]
-    fn pairs_bare_names_from_the_environment_and_the_last_one_wins() {
-        let lookup = |k: &str| (k == "FROM_SHELL").then(|| "yes".to_owned());
+    fn key_value_and_key_from_the_environment_and_the_last_one_wins() {
         let pairs = parse(
-            &strings(&["A=1", "B=x=y", "EMPTY=", "FROM_SHELL", "UNSET", "A=2"]),
+            &strings(&["DEBUG=1", "HOME_DIR", "EMPTY=", "URL=a=b", "DEBUG=2"]),
             &lookup,
         )
         .unwrap();
         assert_eq!(
             entries(&pairs),
-            ["B=x=y", "EMPTY=", "FROM_SHELL=yes", "A=2"]
+            ["HOME_DIR=/home/ana", "EMPTY=", "URL=a=b", "DEBUG=2"]
         );
     }
 
     #[test]
-    fn a_missing_or_spaced_name_is_bad_input_without_the_value() {
-        let none = |_: &str| None;
-        let err = parse(&strings(&["=hunter2"]), &none).unwrap_err();
-        assert_eq!(err.exit_code(), 2);
-        assert!(!err.message().contains("hunter2"), "{}", err.message());
-        let err = parse(&strings(&["MY KEY=hunter2"]), &none).unwrap_err();
-        assert_eq!(err.exit_code(), 2);
-        assert!(!err.message().contains("hunter2"), "{}", err.message());
+    fn bad_names_and_unset_variables_are_bad_input_without_the_value() {
+        for bad in ["=hunter2", "1X=hunter2", "A B=hunter2", "UNSET"] {
+            let err = parse(&strings(&[bad]), &lookup).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{bad}");
+            assert!(!err.message().contains("hunter2"), "{}", err.message());
+        }
     }
 }

@@ -15,6 +15,7 @@ pub(crate) mod images;
 pub(crate) mod labels;
 pub(crate) mod logs;
 pub(crate) mod observer;
+pub(crate) mod oneoff;
 pub(crate) mod plan;
 pub(crate) mod progress;
 pub(crate) mod resources;

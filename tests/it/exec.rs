@@ -161,7 +161,7 @@ fn exec_into_a_service_that_is_not_running_or_unknown_says_so() {
     );
     let run = parity(&test, &stack, &["exec", "-e", "=secret-value", "app"], None).status(2);
     assert!(
-        run.stderr().contains("-e: a variable needs a name"),
+        run.stderr().contains("is not a variable name"),
         "{}",
         run.stderr()
     );

@@ -15,6 +15,8 @@ mod env;
 mod env_template;
 mod exec;
 mod invalid;
+mod operate;
 mod plan;
+mod run_local;
 mod secrets;
 mod up;
