@@ -583,7 +583,8 @@ fn local_references(ctx: &Context<'_>, member: &str, container: &Container, plan
     }
 }
 
-fn network_configuration(environment: &Environment) -> Value {
+/// The environment's awsvpc `networkConfiguration` (services, release and one-off tasks).
+pub(crate) fn network_configuration(environment: &Environment) -> Value {
     json!({
         "awsvpcConfiguration": {
             "subnets": environment.subnets,

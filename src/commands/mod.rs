@@ -12,6 +12,7 @@ mod plan;
 mod promote;
 mod ps;
 mod rollback;
+mod run;
 mod secrets;
 mod ship;
 mod status;
@@ -31,6 +32,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Down(args) => down::run(global, args),
         Command::Ps(args) => ps::run(global, args),
         Command::Logs(args) => logs::run(global, args),
+        Command::Run(args) => run::run(global, args),
         Command::Plan(args) => plan::run(global, args),
         Command::Secrets(args) => secrets::run(global, args),
         Command::Deploy(args) => deploy::run(global, args),

@@ -15,6 +15,7 @@ mod differential;
 mod env;
 mod env_template;
 mod invalid;
+mod operate;
 mod plan;
 mod secrets;
 mod up;
