@@ -93,6 +93,22 @@ pub(crate) enum Command {
     Status(StatusArgs),
     /// The environment itself (network, cluster, roles, registry, load balancer) as a CloudFormation stack.
     Env(EnvArgs),
+    /// An environment's managed database or cache (`x-parity: {cloud: rds}`): its connection string.
+    Db(DbArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DbArgs {
+    /// Environment from parity.toml.
+    pub(crate) env: String,
+    /// The compose service the managed service replaces. Default: the only one.
+    pub(crate) service: Option<String>,
+    /// Print the connection string (the password masked unless --reveal).
+    #[arg(long)]
+    pub(crate) url: bool,
+    /// With --url: print the password too. No other command ever does.
+    #[arg(long, requires = "url")]
+    pub(crate) reveal: bool,
 }
 
 #[derive(Debug, Args)]

@@ -18,6 +18,7 @@ pub(crate) mod ecs_tasks;
 pub(crate) mod ecs_teardown;
 pub(crate) mod explain;
 pub(crate) mod logs;
+pub(crate) mod master_password;
 pub(crate) mod parameters;
 #[cfg(test)]
 pub(crate) mod request_shapes;

@@ -2,6 +2,7 @@
 //! cloud) and the adapters (local, aws); it owns no domain rules.
 
 mod config;
+mod db;
 mod deploy;
 mod down;
 mod env;
@@ -39,6 +40,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Rollback(args) => rollback::run(global, args),
         Command::Status(args) => status::run(global, args),
         Command::Env(args) => env::run(global, args),
+        Command::Db(args) => db::run(global, args),
     }
 }
 

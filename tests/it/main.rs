@@ -6,6 +6,7 @@
 
 mod support;
 
+mod backing;
 mod cli;
 mod config;
 mod conformance;
