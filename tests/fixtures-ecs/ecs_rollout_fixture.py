@@ -26,7 +26,9 @@ tasks through scripted sequences taken from ECS's documented behaviour:
   written to the task's awslogs stream first. As ECS does, DescribeTasks
   reports when it started (and stopped) and the digest of an image pinned by
   one, and ListTasks lists it under its desired status (moto keeps every
-  task RUNNING there).
+  task RUNNING there). With `task_health` (HEALTHY, UNHEALTHY) a running
+  task reports that healthStatus, as ECS does for a task whose essential
+  container has a health check; a stopped one reports UNKNOWN.
 - StopTask of such a task: STOPPED on the next DescribeTasks, stopCode
   UserInitiated, the reason given, and exit code 143 (SIGTERM), as a
   container that does not trap SIGTERM exits when ECS stops it.
@@ -226,6 +228,8 @@ def describe_scripted(task, script, backend):
     running = script["running"]
     if stopped is None and (running is None or script["seen"] <= running):
         task["lastStatus"] = "RUNNING"
+        if script.get("health"):
+            task["healthStatus"] = script["health"]
         for c in task.get("containers", []):
             c["lastStatus"] = "RUNNING"
             c.pop("exitCode", None)
@@ -234,6 +238,8 @@ def describe_scripted(task, script, backend):
         stopped = script["stopped"] = {"reason": None, "at": now()}
     task["lastStatus"] = "STOPPED"
     task["desiredStatus"] = "STOPPED"
+    if script.get("health"):
+        task["healthStatus"] = "UNKNOWN"
     task["stoppedAt"] = stopped["at"].timestamp()
     if stopped["reason"] is None:
         task["stopCode"] = "EssentialContainerExited"
@@ -399,6 +405,7 @@ class Fixture:
                     "running": SCENARIO.get("task_running", 1),
                     "started": now(),
                     "stopped": None,
+                    "health": SCENARIO.get("task_health"),
                 }
                 write_release_log(region, task_def, task["taskArn"], SCENARIO["release_log"])
             return respond(start_response, "200 OK", payload)
