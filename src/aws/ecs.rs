@@ -305,12 +305,14 @@ pub(crate) async fn create_service(
 }
 
 /// Points a service at a task definition; returns the new deployment's id.
-/// The desired count is left alone (autoscaling may own it).
+/// The desired count is left alone (autoscaling may own it). `exec`: turn ECS
+/// Exec on or off (deploy says what the compose file says; rollback leaves it).
 pub(crate) async fn update_service(
     ctx: &AwsContext,
     cluster: &str,
     service: &str,
     task_definition: &str,
+    exec: Option<bool>,
 ) -> Result<String> {
     let out = ctx
         .ecs()
@@ -318,6 +320,7 @@ pub(crate) async fn update_service(
         .cluster(cluster)
         .service(service)
         .task_definition(task_definition)
+        .set_enable_execute_command(exec)
         .send()
         .await
         .map_err(|e| ctx.explain(&Call::new(Service::Ecs, "UpdateService").on(service), &e))?;

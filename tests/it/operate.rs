@@ -75,7 +75,6 @@ services:
         }
     }
 
-    #[track_caller]
     fn parity(&self, args: &[&str]) -> Run {
         let output = self
             .spawn(args)
@@ -99,10 +98,11 @@ services:
 
     /// What `parity plan staging --format json --offline` asks ECS for.
     fn plan(&self) -> Value {
-        self.parity(&["plan", "staging", "--format", "json", "--offline"])
-            .status(0)
-            .stderr_empty()
-            .json()
+        let run = self
+            .parity(&["plan", "staging", "--format", "json", "--offline"])
+            .status(0);
+        quiet(&run);
+        run.json()
     }
 
     /// Cluster, web's task definition registered twice (revisions 1 and 2)
@@ -183,6 +183,11 @@ services:
     }
 }
 
+/// Asserts a run printed nothing on stderr (no warning, no progress).
+fn quiet(run: &Run) {
+    assert_eq!(run.stderr(), "", "unexpected stderr");
+}
+
 fn now_ms() -> i64 {
     i64::try_from(
         SystemTime::now()
@@ -229,7 +234,6 @@ fn interrupt(child: &Child) {
 }
 
 /// The stderr and status of a finished child whose stdout was taken.
-#[track_caller]
 fn finish(child: Child) -> Run {
     Run::new(child.wait_with_output().expect("wait for parity"))
 }
@@ -255,10 +259,8 @@ fn logs_env_shows_events_of_several_streams_across_pages_in_timestamp_order_once
             .collect();
         c.put_events(stream, &events);
     }
-    let run = c
-        .parity(&["logs", "--env", "staging"])
-        .status(0)
-        .stderr_empty();
+    let run = c.parity(&["logs", "--env", "staging"]).status(0);
+    quiet(&run);
     let stdout = run.stdout();
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 10_500, "{}", run.stderr());
@@ -307,7 +309,8 @@ fn logs_env_since_grep_services_tail_and_json_filter_the_lines() {
     let messages = |args: &[&str]| -> Vec<String> {
         let mut all = vec!["logs", "--env", "staging"];
         all.extend_from_slice(args);
-        let run = c.parity(&all).status(0).stderr_empty();
+        let run = c.parity(&all).status(0);
+        quiet(&run);
         run.stdout()
             .lines()
             .map(|l| message(l).to_owned())
@@ -330,8 +333,8 @@ fn logs_env_since_grep_services_tail_and_json_filter_the_lines() {
         .parity(&[
             "logs", "--env", "staging", "--format", "json", "--grep", "job",
         ])
-        .status(0)
-        .stderr_empty();
+        .status(0);
+    quiet(&json);
     let object: Value = serde_json::from_str(json.stdout().trim()).expect("one JSON line");
     assert_eq!(object["service"], "worker");
     assert_eq!(object["task"], TASK_C);
@@ -374,8 +377,9 @@ fn logs_env_follow_picks_up_later_events_once_and_ctrl_c_exits_130() {
         c.calls("Logs_20140328.FilterLogEvents") >= reads + 2
     });
     interrupt(&child);
-    let run = finish(child).status(130).stderr_contains("interrupted");
+    let run = finish(child).status(130);
     assert_eq!(run.stdout(), "", "stdout was read line by line");
+    assert!(run.stderr().contains("interrupted"), "{}", run.stderr());
     let seen = lines.lock().expect("lines").clone();
     assert_eq!(
         seen.iter().map(|l| message(l)).collect::<Vec<_>>(),
@@ -438,10 +442,11 @@ fn run_env_uses_the_running_revision_passes_overrides_and_exits_with_the_contain
 
     c.fixture
         .scenario(json!({"release_exit": 0, "release_log": []}));
-    c.parity(&["run", "--env", "staging", "web"])
+    let run = c
+        .parity(&["run", "--env", "staging", "web"])
         .status(0)
-        .stdout_empty()
         .stderr_contains("web exited with code 0");
+    assert_eq!(run.stdout(), "", "the task logged nothing");
     assert_eq!(
         c.requests("RunTask")[1]["overrides"],
         json!({"containerOverrides": [{"name": "web"}]})
@@ -458,10 +463,8 @@ fn run_env_ctrl_c_stops_the_task_and_exits_130() {
         c.calls("AmazonEC2ContainerServiceV20141113.DescribeTasks") >= 1
     });
     interrupt(&child);
-    let run = finish(child)
-        .status(130)
-        .stdout_empty()
-        .stderr_contains("stopping task");
+    let run = finish(child).status(130).stderr_contains("stopping task");
+    assert_eq!(run.stdout(), "", "the task logged nothing");
     let started = c.requests("RunTask");
     let stops = c.requests("StopTask");
     assert_eq!((started.len(), stops.len()), (1, 1), "{}", run.stderr());
@@ -499,17 +502,19 @@ fn run_env_detach_prints_the_task_id_and_how_to_read_its_logs() {
     let hint = format!("parity logs --env staging web --task {id} --follow");
     let run = run.stderr_contains(&hint);
     assert_eq!(c.requests("StopTask").len(), 0, "{}", run.stderr());
-    c.parity(&["logs", "--env", "staging", "web", "--task", &id])
+    let logs = c
+        .parity(&["logs", "--env", "staging", "web", "--task", &id])
         .status(0)
-        .stdout_contains("| hello from the task")
-        .stderr_empty();
+        .stdout_contains("| hello from the task");
+    quiet(&logs);
 }
 
 #[test]
 fn ps_env_shows_running_and_stopped_tasks_with_revision_digest_and_reason() {
     let c = Cloud::new();
     c.deploy_by_hand();
-    c.fixture.scenario(json!({"task_running": null}));
+    c.fixture
+        .scenario(json!({"task_running": null, "task_health": "HEALTHY"}));
     // The service's scheduler starts its tasks (moto's does not): the
     // same RunTask ECS makes for a service, group and startedBy included.
     let service_tasks = c.fixture.ecs(
@@ -532,18 +537,18 @@ fn ps_env_shows_running_and_stopped_tasks_with_revision_digest_and_reason() {
         "StopTask",
         json!({"cluster": "shop-staging", "task": victim, "reason": "Task failed container health checks"}),
     );
-    c.parity(&[
-        "run", "--env", "staging", "-d", "web", "--", "/app", "shell",
-    ])
-    .status(0)
-    // Detached, it prints only the task id: no log lines.
-    .stdout_lacks("|")
-    .stderr_contains("started");
+    let run = c
+        .parity(&[
+            "run", "--env", "staging", "-d", "web", "--", "/app", "shell",
+        ])
+        .status(0)
+        .stderr_contains("started");
+    assert_eq!(run.stdout().lines().count(), 1, "the task id");
 
     let run = c
         .parity(&["ps", "--env", "staging", "--format", "json"])
-        .status(0)
-        .stderr_empty();
+        .status(0);
+    quiet(&run);
     let rows = run.json();
     let rows = rows.as_array().expect("rows");
     assert_eq!(rows.len(), 3, "{rows:?}");
@@ -564,6 +569,14 @@ fn ps_env_shows_running_and_stopped_tasks_with_revision_digest_and_reason() {
     .collect();
     assert_eq!(by, expected);
     assert_eq!(rows[2]["status"], "stopped", "running tasks come first");
+    for row in rows {
+        let health = if row["status"] == "running" {
+            json!("healthy")
+        } else {
+            Value::Null
+        };
+        assert_eq!(row["health"], health, "{row}");
+    }
     let stopped = rows
         .iter()
         .find(|r| r["status"] == "stopped")
@@ -580,12 +593,11 @@ fn ps_env_shows_running_and_stopped_tasks_with_revision_digest_and_reason() {
             .is_some_and(|t| t.ends_with('Z'))
     );
 
-    let table = c
-        .parity(&["ps", "--env", "staging"])
-        .status(0)
-        .stderr_empty();
+    let table = c.parity(&["ps", "--env", "staging"]).status(0);
+    quiet(&table);
     let table = table
         .stdout_contains("stopped (exit 143)")
+        .stdout_contains("healthy")
         .stdout_contains("Task failed container health checks")
         .stdout_contains(&DIGEST[7..19])
         .stdout_contains("parity run");
@@ -650,7 +662,8 @@ fn bad_input_to_the_new_flags_is_exit_2_and_calls_nothing() {
         (&["run", "--env", "staging"], "SERVICE"),
     ];
     for (args, says) in cases {
-        let run = c.parity(args).status(2).stdout_empty();
+        let run = c.parity(args).status(2);
+        assert_eq!(run.stdout(), "", "{args:?} printed a result");
         assert!(
             run.stderr_flat().contains(says),
             "{args:?}: stderr lacks {says:?}:\n{}",
@@ -712,7 +725,9 @@ fn local_logs_since_and_grep_filter_the_engine_logs() {
             .stdin(Stdio::null())
             .output()
             .expect("run parity");
-        Run::new(output).status(0).stderr_empty()
+        let run = Run::new(output).status(0);
+        quiet(&run);
+        run
     };
     let since = time_text(cut);
     let run = logs(&["--since", &since]);
