@@ -19,6 +19,7 @@ pub(crate) mod resources;
 pub(crate) mod rollback;
 pub(crate) mod rollout;
 pub(crate) mod secrets_plan;
+pub(crate) mod service_connect;
 pub(crate) mod stack;
 pub(crate) mod stack_outputs;
 pub(crate) mod tags;
