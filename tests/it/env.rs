@@ -657,7 +657,7 @@ fn apply_after_destroy_adopts_the_retained_repositories_and_log_group() {
 
     let run = test.parity(&["env", "apply", "staging", "--yes"]).status(0);
     let stdout = run.stdout();
-    for retained in ["RepositoryWeb", "LogGroup"] {
+    for retained in ["RepositoryEnvagain", "LogGroup"] {
         assert!(
             stdout
                 .lines()
@@ -668,7 +668,7 @@ fn apply_after_destroy_adopts_the_retained_repositories_and_log_group() {
     run.stderr_contains("IMPORT_COMPLETE");
     let again = stack(fixture, name).expect("created again");
     assert_eq!(again["StackStatus"], "CREATE_COMPLETE");
-    assert!(output(&again, "RepositoryWeb").ends_with("/envagain/web"));
+    assert!(output(&again, "RepositoryEnvagain").ends_with("/envagain"));
     assert_eq!(output(&again, "LogGroupName"), "/envagain/staging");
 }
 
