@@ -68,6 +68,14 @@ pub(crate) fn fill(
     if filled.service_connect_namespace.is_none() {
         filled.service_connect_namespace = get(keys::SERVICE_CONNECT_NAMESPACE);
     }
+    if !data.backing.is_empty() {
+        filled.backing_endpoints = Some(
+            data.backing
+                .iter()
+                .filter_map(|b| Some((b.service.clone(), get(&b.address_output)?)))
+                .collect(),
+        );
+    }
     for public in data.load_balancer.iter().flat_map(|lb| &lb.services) {
         if filled.load_balancer(&public.service).is_some() {
             continue;

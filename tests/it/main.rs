@@ -6,6 +6,7 @@
 
 mod support;
 
+mod backing;
 mod cli;
 mod config;
 mod conformance;
@@ -14,6 +15,7 @@ mod differential;
 mod env;
 mod env_template;
 mod invalid;
+mod operate;
 mod plan;
 mod secrets;
 mod up;

@@ -96,6 +96,9 @@ pub(crate) fn stack_data(
     let load_balancer = super::load_balancer::load_balancer(project, environment)?;
     let execution_policy = ExecutionPolicy::of(environment, &repositories);
     let backing = backing_services(project, environment)?;
+    // A variable naming a managed service in a form parity cannot rewrite is
+    // refused here too, so `env apply` stops before anything is created.
+    crate::cloud::backing::wiring::wiring(project, environment, &backing)?;
     let protected = environment.promotes_from().is_some();
     Ok(StackData {
         stack_name: stack_name(&app, env_name),

@@ -35,7 +35,7 @@ pub(crate) const STACK_TIMEOUT_SECS: u64 = 3600;
 
 pub(crate) fn run(global: &GlobalArgs, args: &EnvApplyArgs) -> Result<ExitCode> {
     let inputs = Inputs::load(global)?;
-    inputs.environment(&args.env)?;
+    let environment = inputs.environment(&args.env)?;
     // Bad input stops here, before any AWS call.
     let data = stack::stack_data(&inputs.project, &inputs.settings, &args.env)?;
     let body = stack::render(&data)?;
@@ -43,20 +43,27 @@ pub(crate) fn run(global: &GlobalArgs, args: &EnvApplyArgs) -> Result<ExitCode> 
     let mut apply = EnvApply {
         inputs: &inputs,
         args,
-        data,
-        body,
+        data: &data,
+        body: &body,
         existing: None,
     };
-    crate::commands::block_on(pipeline::run(&inputs, &args.env, &args.change, &mut apply))
+    // Managed services' steps (`super::backing`) come before and after the pipeline.
+    crate::commands::block_on(super::backing::around_apply(
+        &inputs.project,
+        environment,
+        &data,
+        args,
+        pipeline::run(&inputs, &args.env, &args.change, &mut apply),
+    ))
 }
 
 /// `env apply` as a change the pipeline runs.
 struct EnvApply<'a> {
     inputs: &'a Inputs,
     args: &'a EnvApplyArgs,
-    data: StackData,
+    data: &'a StackData,
     /// The rendered template.
-    body: String,
+    body: &'a str,
     /// The stack as preflight found it.
     existing: Option<Stack>,
 }
@@ -153,7 +160,7 @@ impl Change for EnvApply<'_> {
             stack,
             &name,
             kind,
-            &self.body,
+            self.body,
             &parameters,
             &tags,
         )
@@ -196,7 +203,7 @@ impl Change for EnvApply<'_> {
             };
             return Err(outcome.error(stack, what));
         }
-        protect(ctx, &self.data).await?;
+        protect(ctx, self.data).await?;
         Ok(Applied::Executed(changes, state(ctx, stack).await?))
     }
 
@@ -240,7 +247,7 @@ impl EnvApply<'_> {
 
     /// Nothing to change: protection still ensured, the stack's state reported.
     async fn up_to_date(&self, ctx: &AwsContext) -> Result<Applied> {
-        protect(ctx, &self.data).await?;
+        protect(ctx, self.data).await?;
         Ok(Applied::UpToDate(state(ctx, &self.data.stack_name).await?))
     }
 }
