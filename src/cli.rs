@@ -77,6 +77,8 @@ pub(crate) enum Command {
     Ps(PsArgs),
     /// Show service logs, locally or (--env) from CloudWatch Logs.
     Logs(LogsArgs),
+    /// Run a command (default: a shell) in a service's running container, locally or (--env) with ECS Exec.
+    Exec(ExecArgs),
     /// Run a one-off command in a new container of a service, locally or (--env) as an ECS task.
     Run(RunArgs),
     /// Show the ECS Fargate task definitions for an environment and what would change.
@@ -208,9 +210,39 @@ pub(crate) struct RunArgs {
     /// Start it and return at once, printing its id (and, in the cloud, how to read its logs).
     #[arg(short = 'd', long)]
     pub(crate) detach: bool,
+    /// Do not start the service's dependencies (local).
+    #[arg(long, conflicts_with = "env")]
+    pub(crate) no_deps: bool,
     /// The service whose configuration the one-off container takes.
     pub(crate) service: String,
     /// The command and its arguments (after `--`). Default: the service's command.
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "CMD"
+    )]
+    pub(crate) command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExecArgs {
+    /// Environment from parity.toml: open an ECS Exec session in one of the service's tasks
+    /// (needs the Session Manager plugin). Default: the service's local container.
+    #[arg(long, value_name = "ENV")]
+    pub(crate) env: Option<String>,
+    /// The task to exec into: its id (or a unique prefix) or ARN. Default: the newest healthy one.
+    #[arg(long, value_name = "ID", requires = "env")]
+    pub(crate) task: Option<String>,
+    /// No pseudo-TTY, even when stdin is a terminal (local only).
+    #[arg(short = 'T', conflicts_with = "env")]
+    pub(crate) no_tty: bool,
+    /// Set a variable for the command: KEY=VALUE (or KEY: its value in parity's environment).
+    /// Repeatable; local only (ECS Exec takes no variables).
+    #[arg(short = 'e', value_name = "KEY=VALUE", conflicts_with = "env")]
+    pub(crate) variables: Vec<String>,
+    /// The service whose container (or task) runs the command.
+    pub(crate) service: String,
+    /// The command and its arguments (after `--`). Default: /bin/sh.
     #[arg(
         trailing_var_arg = true,
         allow_hyphen_values = true,

@@ -14,6 +14,7 @@ pub(crate) mod deploy_lock;
 pub(crate) mod ecr;
 pub(crate) mod ecs;
 pub(crate) mod ecs_describe;
+pub(crate) mod ecs_exec;
 pub(crate) mod ecs_tasks;
 pub(crate) mod ecs_teardown;
 pub(crate) mod explain;

@@ -6,6 +6,7 @@ pub(crate) mod change_set;
 pub(crate) mod container;
 pub(crate) mod deploy_lock;
 pub(crate) mod diff;
+pub(crate) mod exec;
 pub(crate) mod fargate;
 pub(crate) mod fields;
 pub(crate) mod healthcheck;

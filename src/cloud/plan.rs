@@ -663,6 +663,9 @@ fn ecs_service(
         request.insert("healthCheckGracePeriodSeconds".into(), json!(grace.get()));
     }
     request.insert("propagateTags".into(), json!("TASK_DEFINITION"));
+    if super::exec::enabled(environment, service) {
+        request.insert("enableExecuteCommand".into(), json!(true));
+    }
     Ok(EcsService {
         service: name.to_owned(),
         request: Value::Object(request),

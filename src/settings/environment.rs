@@ -99,6 +99,10 @@ pub(crate) struct Environment {
     /// Managed policy ARNs the task role (the app's own code) gets. Default none.
     #[serde(default)]
     pub(crate) task_role_policies: Vec<Spanned<String>>,
+    /// ECS Exec (`parity exec --env`) for every cloud service of the environment;
+    /// `x-parity: { exec: true }` turns it on for one service. Default off.
+    #[serde(default)]
+    pub(crate) exec: bool,
     /// The RDS instances replacing `cloud: rds` services (README "Backing services").
     #[serde(default)]
     pub(crate) database: super::backing::DatabaseSettings,

@@ -18,13 +18,17 @@ tasks through scripted sequences taken from ECS's documented behaviour:
   definition, which completes; the failed one turns INACTIVE and drops out.
 - "fail": as rollback, but with the circuit breaker's rollback off.
 - "stuck": stays IN_PROGRESS with no running tasks, forever.
+- CreateService: enableExecuteCommand is kept (moto drops it there, though
+  it keeps it on UpdateService) and DescribeServices reports it, as ECS does.
 - RunTask: the task is RUNNING on the first `task_running` DescribeTasks
   (default 1; null: until StopTask) and STOPPED afterwards with the scripted
   exit code ("Essential container in task exited"); its log lines are
   written to the task's awslogs stream first. As ECS does, DescribeTasks
   reports when it started (and stopped) and the digest of an image pinned by
   one, and ListTasks lists it under its desired status (moto keeps every
-  task RUNNING there).
+  task RUNNING there). With `task_health` (HEALTHY, UNHEALTHY) a running
+  task reports that healthStatus, as ECS does for a task whose essential
+  container has a health check; a stopped one reports UNKNOWN.
 - StopTask of such a task: STOPPED on the next DescribeTasks, stopCode
   UserInitiated, the reason given, and exit code 143 (SIGTERM), as a
   container that does not trap SIGTERM exits when ECS stops it.
@@ -232,6 +236,8 @@ def describe_scripted(task, script, backend):
     running = script["running"]
     if stopped is None and (running is None or script["seen"] <= running):
         task["lastStatus"] = "RUNNING"
+        if script.get("health"):
+            task["healthStatus"] = script["health"]
         for c in task.get("containers", []):
             c["lastStatus"] = "RUNNING"
             c.pop("exitCode", None)
@@ -240,6 +246,8 @@ def describe_scripted(task, script, backend):
         stopped = script["stopped"] = {"reason": None, "at": now()}
     task["lastStatus"] = "STOPPED"
     task["desiredStatus"] = "STOPPED"
+    if script.get("health"):
+        task["healthStatus"] = "UNKNOWN"
     task["stoppedAt"] = stopped["at"].timestamp()
     if stopped["reason"] is None:
         task["stopCode"] = "EssentialContainerExited"
@@ -377,6 +385,9 @@ class Fixture:
             return [out]
         if op == "CreateService":
             service = find_service(region, request.get("cluster"), request["serviceName"])
+            # moto drops enableExecuteCommand on create (it keeps it on update);
+            # its serializer reports the attribute in DescribeServices, as ECS does.
+            service.enable_execute_command = bool(request.get("enableExecuteCommand", False))
             service.deployments[:] = []
             start_deployment(service, service.task_definition, SCENARIO_FOR_CREATE())
             return respond(start_response, "200 OK", {"service": describe_one(self.moto, environ, request.get("cluster"), service.name)})
@@ -402,6 +413,7 @@ class Fixture:
                     "running": SCENARIO.get("task_running", 1),
                     "started": now(),
                     "stopped": None,
+                    "health": SCENARIO.get("task_health"),
                 }
                 write_release_log(region, task_def, task["taskArn"], SCENARIO["release_log"])
             return respond(start_response, "200 OK", payload)

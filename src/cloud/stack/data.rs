@@ -36,6 +36,8 @@ pub(crate) struct StackData {
     pub(crate) execution_policy: ExecutionPolicy,
     /// Managed policy ARNs of the task role (empty: a role with no permissions).
     pub(crate) task_role_policies: Vec<String>,
+    /// The task role may open ECS Exec sessions (`iam::task_exec`).
+    pub(crate) task_exec: bool,
     /// The ALB, when a cloud service is public.
     pub(crate) load_balancer: Option<LoadBalancer>,
     /// The Cloud Map namespace Service Connect registers the services in.
@@ -138,6 +140,7 @@ pub(crate) fn stack_data(
             .task_role_policies()
             .map(str::to_owned)
             .collect(),
+        task_exec: super::iam::task_exec(project, environment),
         load_balancer,
         namespace: format!("{app}-{env_name}"),
         termination_protection: protected,
