@@ -16,4 +16,6 @@ mod env_template;
 mod invalid;
 mod plan;
 mod secrets;
+mod secrets_canary;
+mod secrets_manager;
 mod up;

@@ -94,7 +94,12 @@ pub(crate) fn stack_data(
     let network = NetworkData::of(environment);
     let repositories = super::repositories::repositories(project, settings, environment)?;
     let load_balancer = super::load_balancer::load_balancer(project, environment)?;
-    let execution_policy = ExecutionPolicy::of(environment, &repositories);
+    let references = project
+        .services
+        .values()
+        .filter(|s| s.x_parity.cloud)
+        .flat_map(|s| s.x_parity.secrets.references().map(|(_, r)| r));
+    let execution_policy = ExecutionPolicy::of(environment, &repositories, references);
     let backing = backing_services(project, environment)?;
     let protected = environment.promotes_from().is_some();
     Ok(StackData {
