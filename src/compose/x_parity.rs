@@ -663,6 +663,37 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn secrets_as_a_map_own_with_true_and_reference_with_a_string() {
+        let x = from_json(
+            "web",
+            &json!({"secrets": {"OWN": true, "DB": "secretsmanager:rds!db-1:password", "K": "ssm:/a/b"}}),
+        )
+        .unwrap();
+        assert_eq!(x.secrets.owned().collect::<Vec<_>>(), ["OWN"]);
+        let refs: Vec<String> = x
+            .secrets
+            .references()
+            .map(|(n, r)| format!("{n}={r}"))
+            .collect();
+        assert_eq!(refs, ["DB=secretsmanager:rds!db-1:password", "K=ssm:/a/b"]);
+        let err = from_json("web", &json!({"secrets": {"DB": "vault:x"}})).unwrap_err();
+        assert!(
+            err.message().starts_with(
+                "services.web.x-parity.secrets.DB: `vault:x` is not a secret reference"
+            ),
+            "{}",
+            err.message()
+        );
+        assert!(err.location().is_some());
+        let err = from_json("web", &json!({"secrets": {"bad name": true}})).unwrap_err();
+        assert!(
+            err.message().contains("is not a variable name"),
+            "{}",
+            err.message()
+        );
+    }
+
+    #[test]
     fn sidecars_need_a_cloud_main_service() {
         let m = message(&[
             ("db", json!({"cloud": false})),

@@ -146,7 +146,6 @@ fn run_everything(moto: &Moto, store: &str) {
         &["-vvv", "config", "--format", "json"],
         &["-vvv", "plan", "staging", "--offline"],
         &["-vvv", "plan", "staging", "--offline", "--format", "json"],
-        &["-vvv", "plan", "staging"],
         &["-vvv", "env", "template", "staging"],
     ] {
         check(

@@ -75,13 +75,6 @@ fn values(secrets: &BTreeMap<String, Secret>) -> BTreeMap<&str, Option<&str>> {
         .collect()
 }
 
-fn versions(secrets: &BTreeMap<String, Secret>) -> BTreeMap<&str, Option<&str>> {
-    secrets
-        .iter()
-        .map(|(name, s)| (name.as_str(), s.version.as_deref()))
-        .collect()
-}
-
 #[test]
 fn sync_creates_tagged_secrets_with_a_fingerprint_that_is_not_the_value() {
     let moto = Moto::start();
@@ -364,10 +357,10 @@ fn an_unknown_secrets_store_is_bad_input_at_its_line_and_column() {
 #[test]
 fn malformed_references_are_bad_input_at_file_line_column() {
     for (reference, column) in [
-        ("\"vault:x\"", 20),
-        ("\"ssm:relative/path\"", 20),
-        ("\"secretsmanager:db:\"", 20),
-        ("false", 20),
+        ("\"vault:x\"", 22),
+        ("\"ssm:relative/path\"", 22),
+        ("\"secretsmanager:db:\"", 22),
+        ("false", 22),
     ] {
         let compose = format!(
             "services:\n  web:\n    image: nginx\n    x-parity:\n      secrets:\n        DB_PASSWORD: {reference}\n"
