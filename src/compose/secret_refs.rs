@@ -82,17 +82,6 @@ impl Secrets {
     pub(crate) fn source(&self, name: &str) -> Option<&SecretSource> {
         self.entries.get(name)
     }
-
-    /// Every declared name as parity's own (list form), for code-built services.
-    #[cfg(test)]
-    pub(crate) fn owned_names<I: IntoIterator<Item = S>, S: Into<String>>(names: I) -> Self {
-        Self {
-            entries: names
-                .into_iter()
-                .map(|n| (n.into(), SecretSource::Owned))
-                .collect(),
-        }
-    }
 }
 
 impl SecretRef {
