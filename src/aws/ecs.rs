@@ -305,12 +305,14 @@ pub(crate) async fn create_service(
 }
 
 /// Points a service at a task definition; returns the new deployment's id.
-/// The desired count is left alone (autoscaling may own it).
+/// The desired count is left alone (autoscaling may own it). `exec`: turn ECS
+/// Exec on or off (deploy says what the compose file says; rollback leaves it).
 pub(crate) async fn update_service(
     ctx: &AwsContext,
     cluster: &str,
     service: &str,
     task_definition: &str,
+    exec: Option<bool>,
 ) -> Result<String> {
     let out = ctx
         .ecs()
@@ -318,15 +320,21 @@ pub(crate) async fn update_service(
         .cluster(cluster)
         .service(service)
         .task_definition(task_definition)
+        .set_enable_execute_command(exec)
         .send()
         .await
         .map_err(|e| ctx.explain(&Call::new(Service::Ecs, "UpdateService").on(service), &e))?;
     primary_deployment(out.service(), "UpdateService")
 }
 
-/// Starts a one-off Fargate task (the release phase) from a RunTask JSON
-/// request (the plan's, with the new revision); returns its ARN.
-pub(crate) async fn run_task(ctx: &AwsContext, request: &serde_json::Value) -> Result<String> {
+/// Starts a one-off Fargate task (the release phase, `parity run --env`)
+/// from a RunTask JSON request; returns its ARN. `what` names the task in
+/// the error when ECS cannot start it.
+pub(crate) async fn run_task(
+    ctx: &AwsContext,
+    request: &serde_json::Value,
+    what: &str,
+) -> Result<String> {
     let family = request["taskDefinition"]
         .as_str()
         .unwrap_or_default()
@@ -342,7 +350,7 @@ pub(crate) async fn run_task(ctx: &AwsContext, request: &serde_json::Value) -> R
         .map_err(|e| ctx.explain(&Call::new(Service::Ecs, "RunTask").on(&family), &e))?;
     if let Some(failure) = out.failures().first() {
         return Err(Error::failed(format!(
-            "the release task could not start: {}",
+            "{what} could not start: {}",
             failure.reason().unwrap_or("no reason given")
         )));
     }

@@ -34,7 +34,7 @@ fn answer(response: &Value) -> ReplayEvent {
 
 /// Runs `call` against a context whose every request is answered by `responses`;
 /// returns the requests as sent: (X-Amz-Target, JSON body).
-fn sent<T>(
+pub(crate) fn sent<T>(
     responses: &[Value],
     call: impl AsyncFnOnce(&AwsContext) -> crate::error::Result<T>,
 ) -> (T, Vec<(String, Value)>) {
@@ -86,7 +86,7 @@ fn update_service_names_only_the_revision_and_leaves_the_desired_count_alone() {
         {"id": "ecs-svc/1", "status": "ACTIVE"}
     ]}});
     let (deployment, requests) = sent(&[response], async |ctx| {
-        ecs::update_service(ctx, "shop-staging", "shop-web", TD_ARN).await
+        ecs::update_service(ctx, "shop-staging", "shop-web", TD_ARN, None).await
     });
     assert_eq!(deployment, "ecs-svc/2", "the PRIMARY deployment is ours");
     assert_eq!(
@@ -109,7 +109,9 @@ fn run_task_sends_the_release_request_as_given() {
     });
     let task = "arn:aws:ecs:eu-west-1:123456789012:task/shop-staging/abc";
     let response = json!({"tasks": [{"taskArn": task}], "failures": []});
-    let (arn, requests) = sent(&[response], async |ctx| ecs::run_task(ctx, &request).await);
+    let (arn, requests) = sent(&[response], async |ctx| {
+        ecs::run_task(ctx, &request, "the release task").await
+    });
     assert_eq!(arn, task);
     assert_eq!(requests, [(format!("{ECS}.RunTask"), request.clone())]);
 }
@@ -121,8 +123,12 @@ fn run_task_failures_are_reported_not_ignored() {
         "failures": [{"arn": "x", "reason": "RESOURCE:MEMORY"}]
     }))]);
     let ctx = AwsContext::with_http_client(replay, "eu-west-1");
-    let err = crate::commands::block_on(ecs::run_task(&ctx, &json!({"taskDefinition": TD_ARN})))
-        .unwrap_err();
+    let err = crate::commands::block_on(ecs::run_task(
+        &ctx,
+        &json!({"taskDefinition": TD_ARN}),
+        "the release task",
+    ))
+    .unwrap_err();
     assert_eq!(
         err.message(),
         "the release task could not start: RESOURCE:MEMORY"
@@ -163,4 +169,21 @@ fn describe_task_definition_asks_for_tags_and_reads_images_and_tags() {
         info.tags.get("parity:completed").map(String::as_str),
         Some("1")
     );
+}
+
+#[test]
+fn update_service_turns_ecs_exec_on_or_off_when_told() {
+    let response = json!({"service": {"deployments": [{"id": "ecs-svc/3", "status": "PRIMARY"}]}});
+    for exec in [true, false] {
+        let (_, requests) = sent(std::slice::from_ref(&response), async |ctx| {
+            ecs::update_service(ctx, "shop-staging", "shop-web", TD_ARN, Some(exec)).await
+        });
+        assert_eq!(
+            requests,
+            [(
+                format!("{ECS}.UpdateService"),
+                json!({"cluster": "shop-staging", "service": "shop-web", "taskDefinition": TD_ARN, "enableExecuteCommand": exec})
+            )]
+        );
+    }
 }

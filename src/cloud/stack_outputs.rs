@@ -63,6 +63,14 @@ pub(crate) fn fill(
     if filled.log_group.is_none() {
         filled.log_group = get(keys::LOG_GROUP);
     }
+    if !data.backing.is_empty() {
+        filled.backing_endpoints = Some(
+            data.backing
+                .iter()
+                .filter_map(|b| Some((b.service.clone(), get(&b.address_output)?)))
+                .collect(),
+        );
+    }
     for public in data.load_balancer.iter().flat_map(|lb| &lb.services) {
         if filled.load_balancer(&public.service).is_some() {
             continue;

@@ -2,19 +2,23 @@
 //! cloud) and the adapters (local, aws); it owns no domain rules.
 
 mod config;
+mod db;
 mod deploy;
 mod down;
 mod env;
 mod env_template;
+mod exec;
 mod logs;
 mod plan;
 mod promote;
 mod ps;
 mod rollback;
+mod run;
 mod secrets;
 mod ship;
 mod status;
 mod up;
+mod variables;
 
 use std::process::ExitCode;
 
@@ -30,6 +34,8 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Down(args) => down::run(global, args),
         Command::Ps(args) => ps::run(global, args),
         Command::Logs(args) => logs::run(global, args),
+        Command::Exec(args) => exec::run(global, args),
+        Command::Run(args) => run::run(global, args),
         Command::Plan(args) => plan::run(global, args),
         Command::Secrets(args) => secrets::run(global, args),
         Command::Deploy(args) => deploy::run(global, args),
@@ -37,6 +43,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Rollback(args) => rollback::run(global, args),
         Command::Status(args) => status::run(global, args),
         Command::Env(args) => env::run(global, args),
+        Command::Db(args) => db::run(global, args),
     }
 }
 

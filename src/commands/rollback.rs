@@ -88,7 +88,8 @@ impl Change for Rollback<'_> {
                 short_task_definition(&step.to)
             );
             let deployment =
-                ecs::update_service(&cloud.ctx, &cluster, &step.ecs_service, &step.to).await?;
+                ecs::update_service(&cloud.ctx, &cluster, &step.ecs_service, &step.to, None)
+                    .await?;
             targets.push(Target {
                 service: step.ecs_service.clone(),
                 deployment,

@@ -98,14 +98,14 @@ async fn stop_on_interrupt(
     Err(Error::interrupted())
 }
 
-/// SIGINT (Ctrl-C) and SIGTERM, as one stream of "stop" requests.
-struct Interrupt {
+/// SIGINT (Ctrl-C) and SIGTERM, as one stream of "stop" requests (also `run`'s).
+pub(crate) struct Interrupt {
     int: Signal,
     term: Signal,
 }
 
 impl Interrupt {
-    fn install() -> Result<Self> {
+    pub(crate) fn install() -> Result<Self> {
         let install =
             |kind| signal(kind).map_err(|e| Error::failed(format!("cannot handle signals: {e}")));
         Ok(Self {
@@ -114,7 +114,7 @@ impl Interrupt {
         })
     }
 
-    async fn next(&mut self) {
+    pub(crate) async fn next(&mut self) {
         tokio::select! {
             _ = self.int.recv() => {}
             _ = self.term.recv() => {}

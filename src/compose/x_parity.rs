@@ -67,6 +67,9 @@ pub(crate) struct XParity {
     pub(crate) host: Option<String>,
     /// The load balancer's health-check path (default `/`).
     pub(crate) health_check_path: Option<String>,
+    /// ECS Exec (`parity exec --env`) into the service's tasks: deploy sets
+    /// enableExecuteCommand, the environment stack's task role may open sessions.
+    pub(crate) exec: bool,
     /// Where the block and each of its keys is written; not a key.
     #[serde(skip)]
     pub(crate) origin: Origin,
@@ -87,6 +90,7 @@ impl Default for XParity {
             public: None,
             host: None,
             health_check_path: None,
+            exec: false,
             origin: Origin::default(),
         }
     }

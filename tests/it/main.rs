@@ -6,6 +6,7 @@
 
 mod support;
 
+mod backing;
 mod cli;
 mod config;
 mod conformance;
@@ -13,8 +14,11 @@ mod deploy;
 mod differential;
 mod env;
 mod env_template;
+mod exec;
 mod invalid;
+mod operate;
 mod plan;
+mod run_local;
 mod secrets;
 mod secrets_canary;
 mod secrets_manager;

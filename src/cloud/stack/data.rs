@@ -36,6 +36,8 @@ pub(crate) struct StackData {
     pub(crate) execution_policy: ExecutionPolicy,
     /// Managed policy ARNs of the task role (empty: a role with no permissions).
     pub(crate) task_role_policies: Vec<String>,
+    /// The task role may open ECS Exec sessions (`iam::task_exec`).
+    pub(crate) task_exec: bool,
     /// The ALB, when a cloud service is public.
     pub(crate) load_balancer: Option<LoadBalancer>,
     /// The Cloud Map namespace Service Connect registers the services in.
@@ -101,6 +103,9 @@ pub(crate) fn stack_data(
         .flat_map(|s| s.x_parity.secrets.references().map(|(_, r)| r));
     let execution_policy = ExecutionPolicy::of(environment, &repositories, references);
     let backing = backing_services(project, environment)?;
+    // A variable naming a managed service in a form parity cannot rewrite is
+    // refused here too, so `env apply` stops before anything is created.
+    crate::cloud::backing::wiring::wiring(project, environment, &backing)?;
     let protected = environment.promotes_from().is_some();
     Ok(StackData {
         stack_name: stack_name(&app, env_name),
@@ -140,6 +145,7 @@ pub(crate) fn stack_data(
             .task_role_policies()
             .map(str::to_owned)
             .collect(),
+        task_exec: super::iam::task_exec(project, environment),
         load_balancer,
         namespace: format!("{app}-{env_name}"),
         termination_protection: protected,

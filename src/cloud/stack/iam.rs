@@ -4,12 +4,14 @@
 //! secrets the cloud services reference (`x-parity.secrets` references). ARNs
 //! are `Fn::Sub` strings over `AWS::Partition`, `AWS::Region` and
 //! `AWS::AccountId`, so the template needs no account id typed by hand.
+//! And whether the task role may open ECS Exec sessions ([`task_exec`]).
 
 use serde::Serialize;
 
 use std::collections::BTreeSet;
 
 use super::repositories::Repository;
+use crate::compose::model::Project;
 use crate::compose::x_parity::SecretRef;
 use crate::settings::{Environment, SecretsStore};
 
@@ -116,4 +118,14 @@ fn kms_grant(key: &str) -> KmsGrant {
         resource: format!("{ARN}:kms:{REGION_ACCOUNT}:key/{key}"),
         alias: None,
     }
+}
+
+/// Whether the task role gets the `ssmmessages` channels ECS Exec sessions run
+/// over: when a cloud service of the environment has ECS Exec on
+/// (`crate::cloud::exec::enabled`). Without it the role keeps no permissions.
+pub(crate) fn task_exec(project: &Project, environment: &Environment) -> bool {
+    project
+        .services
+        .values()
+        .any(|s| s.x_parity.cloud && crate::cloud::exec::enabled(environment, s))
 }

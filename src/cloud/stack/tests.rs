@@ -348,3 +348,32 @@ fn a_host_label_needs_the_environments_domain() {
     let err = stack_data(&project(vec![("api", api)]), &settings(""), "staging").unwrap_err();
     assert!(err.message().contains("has no domain"), "{err}");
 }
+
+#[test]
+fn the_task_role_may_open_exec_sessions_only_when_a_cloud_service_has_exec_on() {
+    let plain = project(vec![("web", built("/app", Some(3000)))]);
+    assert!(!data(&plain, "").task_exec);
+    assert!(
+        data(&plain, "exec = true").task_exec,
+        "the environment's setting"
+    );
+    let mut web = built("/app", Some(3000));
+    web.x_parity = x(&json!({"exec": true}));
+    assert!(
+        data(&project(vec![("web", web)]), "").task_exec,
+        "x-parity on one service"
+    );
+    let mut local = built("/app", None);
+    local.x_parity = x(&json!({"exec": true, "cloud": false}));
+    assert!(
+        !data(&project(vec![("tool", local)]), "").task_exec,
+        "a local-only service has no task"
+    );
+    let rendered = render::render(&data(&plain, "exec = true")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        rendered.contains("ssmmessages:OpenDataChannel"),
+        "{rendered}"
+    );
+    let rendered = render::render(&data(&plain, "")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(!rendered.contains("ssmmessages"), "{rendered}");
+}

@@ -114,7 +114,8 @@ pub(crate) async fn ship(ctx: &AwsContext, plan: &Plan, timeout: Duration) -> Re
             ecs::create_service(ctx, &request).await?
         } else {
             eprintln!("updating service {name}");
-            ecs::update_service(ctx, &cluster, &name, &arn).await?
+            let exec = service.request["enableExecuteCommand"].as_bool();
+            ecs::update_service(ctx, &cluster, &name, &arn, Some(exec.unwrap_or(false))).await?
         };
         targets.push(Target {
             service: name.clone(),
