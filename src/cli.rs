@@ -407,6 +407,8 @@ pub(crate) struct EnvApplyArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
     pub(crate) format: PlanFormat,
+    #[command(flatten)]
+    pub(crate) change: ChangeArgs,
 }
 
 #[derive(Debug, Args)]
@@ -431,4 +433,6 @@ pub(crate) struct EnvDestroyArgs {
     /// Do not ask (a protected environment still needs its name typed on a terminal).
     #[arg(long)]
     pub(crate) yes: bool,
+    #[command(flatten)]
+    pub(crate) change: ChangeArgs,
 }

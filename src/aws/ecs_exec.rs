@@ -1,5 +1,5 @@
 //! The ECS calls behind `parity exec --env`: the service's running tasks
-//! (ListTasks, DescribeTasks) and ExecuteCommand, which returns the Session
+//! (ListTasks by service; DescribeTasks through `ecs_tasks`) and ExecuteCommand, which returns the Session
 //! Manager session the plugin connects to.
 
 use aws_sdk_ecs::types::DesiredStatus;
@@ -34,40 +34,22 @@ pub(crate) async fn service_tasks(
             None => break,
         }
     }
-    let mut tasks = Vec::new();
-    for chunk in arns.chunks(100) {
-        let out = ctx
-            .ecs()
-            .describe_tasks()
-            .cluster(cluster)
-            .set_tasks(Some(chunk.to_vec()))
-            .send()
-            .await
-            .map_err(|e| ctx.explain(&Call::new(Service::Ecs, "DescribeTasks").on(service), &e))?;
-        tasks.extend(out.tasks().iter().map(|t| {
-            ServiceTask {
-                arn: t.task_arn().unwrap_or_default().to_owned(),
-                last_status: t.last_status().unwrap_or_default().to_owned(),
-                health: t
-                    .health_status()
-                    .map_or("UNKNOWN", |h| h.as_str())
-                    .to_owned(),
-                started_at: t.started_at().map(|at| at.secs()),
-                exec_enabled: t.enable_execute_command(),
-                containers: t
-                    .containers()
-                    .iter()
-                    .map(|c| {
-                        (
-                            c.name().unwrap_or_default().to_owned(),
-                            c.runtime_id().map(str::to_owned),
-                        )
-                    })
-                    .collect(),
-            }
-        }));
-    }
-    Ok(tasks)
+    let tasks = super::ecs_tasks::describe(ctx, cluster, &arns).await?;
+    Ok(tasks
+        .into_iter()
+        .map(|t| ServiceTask {
+            health: t.health.unwrap_or_else(|| "UNKNOWN".to_owned()),
+            arn: t.arn,
+            last_status: t.last_status,
+            started_at: t.started_at,
+            exec_enabled: t.exec_enabled,
+            containers: t
+                .containers
+                .into_iter()
+                .map(|c| (c.name, c.runtime_id))
+                .collect(),
+        })
+        .collect())
 }
 
 /// ExecuteCommand, interactive (the only mode ECS offers): `command` in

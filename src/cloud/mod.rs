@@ -22,6 +22,7 @@ pub(crate) mod resources;
 pub(crate) mod rollback;
 pub(crate) mod rollout;
 pub(crate) mod secrets_plan;
+pub(crate) mod service_connect;
 pub(crate) mod since;
 pub(crate) mod stack;
 pub(crate) mod stack_outputs;

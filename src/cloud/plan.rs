@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 
 use super::container::{self, Container};
 use super::image_build::{ImageBuild, build_of, image_builds};
-use super::{fargate, names, resources, tags};
+use super::{fargate, names, resources, service_connect, tags};
 use crate::compose::model::{Condition, Project, Service};
 use crate::compose::x_parity::{self, XParity, XParityMap};
 use crate::error::{Error, Result};
@@ -197,7 +197,7 @@ pub(crate) fn plan(
             wired: &wired,
         };
         names::ecs_name(name, "ECS cluster", &environment.cluster())?;
-        let task = task_definition(&ctx, name, service, &mut plan)?;
+        let mut task = task_definition(&ctx, name, service, &mut plan)?;
         if x.release {
             plan.release = Some(Release {
                 service: name.clone(),
@@ -207,8 +207,13 @@ pub(crate) fn plan(
             });
         } else {
             names::ecs_name(name, "ECS service name", &environment.service_name(name))?;
-            plan.services
-                .push(ecs_service(environment, name, service, &task, &network)?);
+            let mut ecs = ecs_service(environment, name, service, &task, &network)?;
+            if let Some(namespace) = &environment.service_connect_namespace {
+                service_connect::name_ports(&mut task.request, name);
+                ecs.request["serviceConnectConfiguration"] =
+                    service_connect::configuration(namespace, &task.request, name);
+            }
+            plan.services.push(ecs);
         }
         plan.task_definitions.push(task);
     }

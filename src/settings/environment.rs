@@ -63,6 +63,11 @@ pub(crate) struct Environment {
     /// CloudWatch Logs group. Default `/<app>/<env>`.
     #[serde(default)]
     pub(crate) log_group: Option<String>,
+    /// The Cloud Map namespace (name or ARN) of ECS Service Connect: every
+    /// service reaches another as `http://<compose name>:<port>`. Default:
+    /// the environment stack's; none (no Service Connect) without one.
+    #[serde(default)]
+    pub(crate) service_connect_namespace: Option<String>,
     /// CPU architecture assumed when the image to deploy is not known yet
     /// (`X86_64` or `ARM64`); deploy uses the built image's own.
     #[serde(default)]

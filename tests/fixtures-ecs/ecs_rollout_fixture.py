@@ -57,6 +57,14 @@ CloudFormation, where moto stops short of what CloudFormation documents
   delete the rest.
 - After an execution CloudFormation removes every change set of the stack
   ("they aren't applicable to the updated stack"); moto keeps them.
+- CreateChangeSet with ImportExistingResources=true (CloudFormation's
+  auto-import, https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/import-resources-automatically.html):
+  moto ignores the flag, so re-creating a stack whose retained ECR
+  repositories and log group still exist failed (RepositoryAlreadyExists).
+  The fixture does what the page documents for the two types parity
+  retains: an added resource with a static name and DeletionPolicy Retain
+  whose resource exists is an "Import" in the change set, and executing it
+  adopts the existing resource instead of creating one.
 - UpdateTerminationProtection (moto lacks it) sets the flag DescribeStacks
   reports, and DeleteStack on a protected stack fails with CloudFormation's
   ValidationError, as it does on AWS.
@@ -449,13 +457,25 @@ class Fixture:
             kind = change_set.change_set_type
             completed = stack.events.pop()  # moto's stack-level *_COMPLETE, re-added last
             for action, logical_id, resource_type in changes:
-                verb = {"Add": "CREATE", "Modify": "UPDATE", "Remove": "DELETE"}[action]
+                verb = {"Add": "CREATE", "Modify": "UPDATE", "Remove": "DELETE", "Import": "IMPORT"}[action]
                 resource_event(stack, logical_id, resource_type, verb + "_IN_PROGRESS")
                 resource_event(stack, logical_id, resource_type, verb + "_COMPLETE")
             if kind == "UPDATE":
                 stack._add_stack_event("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
             stack.events.append(completed)
             drop_change_sets(backend, stack)
+        start_response(status, headers)
+        return [out]
+
+    def cfn_create_change_set(self, body, environ, start_response):
+        params = cfn_params(body)
+        status, headers, out = call_app(self.moto, environ)
+        if status.startswith("200") and params.get("ImportExistingResources") == "true":
+            backend = cfn_backend(environ)
+            region = region_of(environ)
+            for change_set in backend.change_sets.values():
+                if change_set.change_set_name == params["ChangeSetName"] and change_set.stack_name == params["StackName"]:
+                    mark_imports(change_set, region)
         start_response(status, headers)
         return [out]
 
@@ -641,7 +661,63 @@ def scripted_rollback(stack, change_set, changes, fail):
     stack.status = "UPDATE_ROLLBACK_COMPLETE"
 
 
+# (region, resource type, name) of existing resources the next execution adopts.
+ADOPT = set()
+
+
+def existing_named(resource_type, region, name):
+    """The ECR repository or log group named `name`, if it exists."""
+    if resource_type == "AWS::ECR::Repository":
+        from moto.ecr.models import ecr_backends
+
+        return ecr_backends[DEFAULT_ACCOUNT_ID][region].repositories.get(name)
+    if resource_type == "AWS::Logs::LogGroup":
+        from moto.logs.models import logs_backends
+
+        return logs_backends[DEFAULT_ACCOUNT_ID][region].groups.get(name)
+    return None
+
+
+NAME_PROPERTY = {"AWS::ECR::Repository": "RepositoryName", "AWS::Logs::LogGroup": "LogGroupName"}
+
+
+def mark_imports(change_set, region):
+    resources = (change_set.template_dict or {}).get("Resources", {})
+    for change in change_set.changes:
+        declared = resources.get(change.logical_resource_id, {})
+        key = NAME_PROPERTY.get(change.resource_type)
+        name = (declared.get("Properties") or {}).get(key) if key else None
+        if (
+            change.action == "Add"
+            and isinstance(name, str)
+            and declared.get("DeletionPolicy") in ("Retain", "RetainExceptOnCreate")
+            and existing_named(change.resource_type, region, name) is not None
+        ):
+            change.action = "Import"
+            ADOPT.add((region, change.resource_type, name))
+
+
+def adopt_on_create():
+    """Executing a change set creates an adopted resource by returning the existing one."""
+    from moto.ecr.models import Repository
+    from moto.logs.models import LogGroup
+
+    for cls, resource_type in ((Repository, "AWS::ECR::Repository"), (LogGroup, "AWS::Logs::LogGroup")):
+        original = cls.create_from_cloudformation_json.__func__
+
+        def create(klass, resource_name, cloudformation_json, account_id, region_name, *args,
+                   _original=original, _type=resource_type, **kwargs):
+            key = (region_name, _type, resource_name)
+            if key in ADOPT:
+                ADOPT.discard(key)
+                return existing_named(_type, region_name, resource_name)
+            return _original(klass, resource_name, cloudformation_json, account_id, region_name, *args, **kwargs)
+
+        cls.create_from_cloudformation_json = classmethod(create)
+
+
 CFN_ACTIONS = {
+    "CreateChangeSet": Fixture.cfn_create_change_set,
     "ExecuteChangeSet": Fixture.cfn_execute,
     "UpdateTerminationProtection": Fixture.cfn_protection,
     "DeleteStack": Fixture.cfn_delete,
@@ -669,6 +745,7 @@ def moto_gaps():
 
 def main():
     moto_gaps()
+    adopt_on_create()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument(

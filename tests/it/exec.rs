@@ -37,8 +37,9 @@ services:
     )
 }
 
-/// Runs parity in the test's project under the stack's project name, `input` on stdin.
-fn parity(test: &Test, stack: &Stack, args: &[&str], input: Option<&str>) -> Run {
+/// Runs parity in the test's project under the stack's project name, `input`
+/// on stdin, `FROM_SHELL` set (also `run`'s tests).
+pub fn parity(test: &Test, stack: &Stack, args: &[&str], input: Option<&str>) -> Run {
     let mut cmd = test.command();
     cmd.args(["-p", stack.name()])
         .args(args)

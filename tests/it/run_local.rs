@@ -3,10 +3,10 @@
 //! command and variables overridden, stdin attached (a TTY under a terminal),
 //! the command's exit code as parity's, and nothing of the one-off left.
 
-use std::io::Write;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use crate::exec::parity;
 use crate::support::docker::{Stack, demo_image, docker};
 use crate::support::{Run, Test, parity_bin};
 
@@ -34,33 +34,6 @@ services:
 "#,
         image = demo_image()
     )
-}
-
-/// Runs parity in the test's project under the stack's project name, `input` on stdin.
-fn parity(test: &Test, stack: &Stack, args: &[&str], input: Option<&str>) -> Run {
-    let mut cmd = test.command();
-    cmd.args(["-p", stack.name()])
-        .args(args)
-        .env("FROM_SHELL", "from-the-shell")
-        .stdin(if input.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("spawn parity");
-    if let Some(input) = input {
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(input.as_bytes())
-            .expect("write stdin");
-    }
-    Run {
-        output: child.wait_with_output().expect("wait for parity"),
-    }
 }
 
 /// The project's containers by service label (one-offs included).
@@ -136,43 +109,42 @@ fn run_starts_the_dependencies_runs_the_command_and_leaves_nothing_of_the_oneoff
     assert_eq!(services(&stack), ["db"], "no one-off container is left");
 }
 
-#[test]
-fn run_under_a_terminal_gets_a_tty_and_passes_the_exit_code_on() {
-    let stack = Stack::new("run-tty");
-    let test = Test::new().compose(&compose());
-    // `script` gives parity a pseudo-terminal as its stdin, as an interactive shell would.
+/// `parity run --no-deps tool -- CMD` with a pseudo-terminal as its stdin (from
+/// `script`, util-linux), as an interactive shell would run it.
+fn under_terminal(test: &Test, stack: &Stack, command: &str) -> Run {
     let line = format!(
-        "{} -p {} run --no-deps tool -- tty",
+        "{} -p {} run --no-deps tool -- {command}",
         parity_bin(),
         stack.name()
     );
-    let run = std::process::Command::new("script")
+    let output = std::process::Command::new("script")
         .args(["-q", "-e", "-c", &line, "/dev/null"])
         .current_dir(test.dir())
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .output()
         .expect("run script (util-linux)");
-    let run = Run { output: run }.status(0);
+    Run { output }
+}
+
+#[test]
+fn run_under_a_terminal_gets_a_tty_and_passes_the_exit_code_on() {
+    let stack = Stack::new("run-tty");
+    let test = Test::new().compose(&compose());
+    let run = under_terminal(&test, &stack, "tty").status(0);
     assert!(
         run.stdout().contains("stdin is a terminal: true"),
         "{}\n{}",
         run.stdout(),
         run.stderr()
     );
-    let line = format!(
-        "{} -p {} run --no-deps tool -- exit 5",
-        parity_bin(),
-        stack.name()
+    let run = under_terminal(&test, &stack, "exit 5 --say bye").status(5);
+    assert!(
+        run.stdout().contains("bye"),
+        "{}\n{}",
+        run.stdout(),
+        run.stderr()
     );
-    let run = std::process::Command::new("script")
-        .args(["-q", "-e", "-c", &line, "/dev/null"])
-        .current_dir(test.dir())
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run script");
-    let _ = Run { output: run }.status(5);
     assert!(services(&stack).is_empty(), "{:?}", stack.containers());
 }
 

@@ -144,6 +144,40 @@ fn with_a_domain_the_first_public_service_takes_it_and_the_others_a_subdomain() 
 }
 
 #[test]
+fn listener_rule_priorities_follow_the_service_not_its_position() {
+    let priorities = |project: &Project| -> Vec<(String, u32)> {
+        data(project, "domain = \"staging.example.com\"")
+            .load_balancer
+            .expect("a load balancer")
+            .services
+            .iter()
+            .map(|s| (s.service.clone(), s.priority))
+            .collect()
+    };
+    let before = priorities(&project(vec![
+        ("web", built("/web", Some(3000))),
+        ("webhooks", built("/hooks", Some(9000))),
+    ]));
+    // A service sorted in front of them, the first public one, takes the domain.
+    let after = priorities(&project(vec![
+        ("api", built("/api", Some(8080))),
+        ("web", built("/web", Some(3000))),
+        ("webhooks", built("/hooks", Some(9000))),
+    ]));
+    for (service, priority) in &before {
+        assert!(
+            after.contains(&(service.clone(), *priority)),
+            "{service} keeps {priority}: {after:?}"
+        );
+    }
+    let mut values: Vec<u32> = after.iter().map(|(_, p)| *p).collect();
+    values.sort_unstable();
+    values.dedup();
+    assert_eq!(values.len(), 3, "distinct: {after:?}");
+    assert!(values.iter().all(|p| (1..=50_000).contains(p)), "{after:?}");
+}
+
+#[test]
 fn a_second_public_service_without_a_domain_is_refused_naming_it() {
     let project = project(vec![
         ("api", built("/api", Some(8080))),
@@ -347,6 +381,32 @@ fn a_host_label_needs_the_environments_domain() {
     api.x_parity = x(&json!({"host": "api"}));
     let err = stack_data(&project(vec![("api", api)]), &settings(""), "staging").unwrap_err();
     assert!(err.message().contains("has no domain"), "{err}");
+}
+
+/// CloudFormation takes at most 51,200 bytes inline: the largest template
+/// is accepted, one byte more is bad input naming the size and the limit.
+#[test]
+fn a_template_over_cloudformations_inline_limit_is_refused_at_the_boundary() {
+    use super::check_size;
+    use super::render::MAX_TEMPLATE_BODY;
+    let many: Vec<(String, Service)> = (0..20)
+        .map(|i| {
+            (
+                format!("svc{i:02}"),
+                built(&format!("/s{i:02}"), Some(3000 + i)),
+            )
+        })
+        .collect();
+    let project = project(many.iter().map(|(n, s)| (n.as_str(), s.clone())).collect());
+    let data = data(&project, "domain = \"staging.example.com\"");
+    let body = render(&data).unwrap();
+    assert!(body.len() > MAX_TEMPLATE_BODY, "{} bytes", body.len());
+    let err = check_size(&data, &body).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Input);
+    assert!(err.to_string().contains("51200-byte limit"), "{err}");
+    assert!(err.to_string().contains("20 public services"), "{err}");
+    assert!(check_size(&data, &body[..MAX_TEMPLATE_BODY]).is_ok());
+    assert!(check_size(&data, &body[..=MAX_TEMPLATE_BODY]).is_err());
 }
 
 #[test]

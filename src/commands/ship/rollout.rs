@@ -115,7 +115,16 @@ pub(crate) async fn ship(ctx: &AwsContext, plan: &Plan, timeout: Duration) -> Re
         } else {
             eprintln!("updating service {name}");
             let exec = service.request["enableExecuteCommand"].as_bool();
-            ecs::update_service(ctx, &cluster, &name, &arn, Some(exec.unwrap_or(false))).await?
+            let service_connect = service.request.get("serviceConnectConfiguration");
+            ecs::update_service(
+                ctx,
+                &cluster,
+                &name,
+                &arn,
+                Some(exec.unwrap_or(false)),
+                service_connect,
+            )
+            .await?
         };
         targets.push(Target {
             service: name.clone(),
