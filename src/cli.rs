@@ -83,7 +83,7 @@ pub(crate) enum Command {
     Run(RunArgs),
     /// Show the ECS Fargate task definitions for an environment and what would change.
     Plan(PlanArgs),
-    /// Manage an environment's secrets in SSM Parameter Store.
+    /// Manage an environment's secrets in SSM Parameter Store or Secrets Manager.
     Secrets(SecretsArgs),
     /// Build once, push, and deploy by digest to an environment.
     Deploy(DeployArgs),
@@ -145,6 +145,14 @@ pub(crate) struct UpArgs {
     /// Run in the background; like --wait.
     #[arg(short = 'd', long)]
     pub(crate) detach: bool,
+    /// Give the services' `x-parity.secrets` the values environment ENV has:
+    /// from its dotenv file `.env.<ENV>` (or, with --secrets-from-aws, its stores).
+    #[arg(long, value_name = "ENV")]
+    pub(crate) like: Option<String>,
+    /// With --like: read the secret values from the environment's stores
+    /// (SSM, Secrets Manager) instead of its dotenv file. Never printed.
+    #[arg(long, requires = "like")]
+    pub(crate) secrets_from_aws: bool,
 }
 
 #[derive(Debug, Args)]
@@ -271,7 +279,7 @@ pub(crate) struct SecretsArgs {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum SecretsCommand {
-    /// Put the environment's secret values into SSM (SecureString); prints names, never values.
+    /// Put the environment's secret values into its store (SSM SecureStrings or Secrets Manager); prints names, never values.
     Sync(SecretsSyncArgs),
     /// List the environment's secrets: names, versions, users. Never values.
     List(SecretsListArgs),
@@ -290,6 +298,12 @@ pub(crate) struct SecretsSyncArgs {
     /// Remove parity-managed parameters that are not in the file.
     #[arg(long)]
     pub(crate) prune: bool,
+    /// Secrets Manager: days a pruned secret can still be restored (7-30).
+    #[arg(long, value_name = "DAYS", default_value_t = 7, value_parser = clap::value_parser!(i64).range(7..=30))]
+    pub(crate) recovery_window_days: i64,
+    /// Secrets Manager: delete pruned secrets at once, without a recovery window.
+    #[arg(long, conflicts_with = "recovery_window_days")]
+    pub(crate) force_delete_without_recovery: bool,
 }
 
 #[derive(Debug, Args)]

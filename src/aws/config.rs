@@ -71,6 +71,7 @@ pub(crate) enum Service {
     CloudFormation,
     Acm,
     Route53,
+    SecretsManager,
 }
 
 impl Service {
@@ -85,6 +86,7 @@ impl Service {
             Self::CloudFormation => "cloudformation",
             Self::Acm => "acm",
             Self::Route53 => "route53",
+            Self::SecretsManager => "secretsmanager",
         }
     }
 
@@ -99,6 +101,7 @@ impl Service {
             Self::CloudFormation => "CLOUDFORMATION",
             Self::Acm => "ACM",
             Self::Route53 => "ROUTE_53",
+            Self::SecretsManager => "SECRETS_MANAGER",
         }
     }
 
@@ -113,6 +116,7 @@ impl Service {
             Self::CloudFormation => "cloudformation",
             Self::Acm => "acm",
             Self::Route53 => "route53",
+            Self::SecretsManager => "secretsmanager",
         }
     }
 }
@@ -296,6 +300,14 @@ impl AwsContext {
             .interceptor(self.calls.for_service(Service::Ssm.label()))
             .build();
         aws_sdk_ssm::Client::from_conf(config)
+    }
+
+    /// A Secrets Manager client.
+    pub(crate) fn secretsmanager(&self) -> aws_sdk_secretsmanager::Client {
+        let config = aws_sdk_secretsmanager::config::Builder::from(&self.sdk)
+            .interceptor(self.calls.for_service(Service::SecretsManager.label()))
+            .build();
+        aws_sdk_secretsmanager::Client::from_conf(config)
     }
 
     /// An ECS client.

@@ -24,6 +24,7 @@ pub(crate) mod parameters;
 #[cfg(test)]
 pub(crate) mod request_shapes;
 pub(crate) mod route53;
+pub(crate) mod secretsmanager;
 pub(crate) mod ssm;
 pub(crate) mod sts;
 

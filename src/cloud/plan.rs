@@ -218,7 +218,26 @@ pub(crate) fn plan(
         plan.task_definitions.push(task);
     }
     check_settings_references(environment, &xs, &mut plan);
+    check_no_secret_values(&plan)?;
     Ok(plan)
+}
+
+/// A secret's value interpolated into a plain field (a command, a label, a
+/// plain variable) would sit in the task definition for anyone with
+/// `ecs:DescribeTaskDefinition` to read, and in the plan's output: refused,
+/// naming the variable.
+fn check_no_secret_values(plan: &Plan) -> Result<()> {
+    let text = plan.to_json().to_string();
+    let notes = plan.notes.join("\n") + &plan.warnings.join("\n");
+    match crate::redact::find(&text).or_else(|| crate::redact::find(&notes)) {
+        Some(variable) => Err(Error::input(format!(
+            "the plan would carry the value of secret {variable} in plain text (it is interpolated into a field that is not a secret)"
+        ))
+        .with_help(format!(
+            "read {variable} as a variable in the container instead of interpolating `${{{variable}}}` into the compose file"
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// One note per image that several services share, naming them and where it goes.

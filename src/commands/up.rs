@@ -20,7 +20,10 @@ use crate::local::up::{self, UpOptions};
 
 /// Runs `parity up`.
 pub(crate) fn run(global: &GlobalArgs, args: &UpArgs) -> Result<ExitCode> {
-    let project = super::load_project(global, &args.services)?;
+    let mut project = super::load_project(global, &args.services)?;
+    if let Some(environment) = &args.like {
+        super::secrets::resolve_like(global, &mut project, environment, args.secrets_from_aws)?;
+    }
     super::block_on(run_async(project, args))
 }
 

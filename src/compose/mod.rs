@@ -21,6 +21,7 @@ mod node_de;
 pub(crate) mod paths;
 mod project;
 mod read;
+mod secret_refs;
 mod service;
 mod service_blocks;
 mod service_ports_volumes;

@@ -20,4 +20,6 @@ mod operate;
 mod plan;
 mod run_local;
 mod secrets;
+mod secrets_canary;
+mod secrets_manager;
 mod up;

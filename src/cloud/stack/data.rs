@@ -96,7 +96,12 @@ pub(crate) fn stack_data(
     let network = NetworkData::of(environment);
     let repositories = super::repositories::repositories(project, settings, environment)?;
     let load_balancer = super::load_balancer::load_balancer(project, environment)?;
-    let execution_policy = ExecutionPolicy::of(environment, &repositories);
+    let references = project
+        .services
+        .values()
+        .filter(|s| s.x_parity.cloud)
+        .flat_map(|s| s.x_parity.secrets.references().map(|(_, r)| r));
+    let execution_policy = ExecutionPolicy::of(environment, &repositories, references);
     let backing = backing_services(project, environment)?;
     // A variable naming a managed service in a form parity cannot rewrite is
     // refused here too, so `env apply` stops before anything is created.

@@ -222,6 +222,38 @@ fn the_execution_role_reads_exactly_the_environments_parameters_and_key() {
     assert!(data_without_key().execution_policy.kms.is_none());
 }
 
+#[test]
+fn the_execution_role_reads_exactly_the_referenced_secrets_and_the_own_store() {
+    let mut web = built("/web", Some(3000));
+    web.x_parity = x(&json!({"secrets": {
+        "OWN": true,
+        "DB": "secretsmanager:rds!db-1:password",
+        "FULL": "secretsmanager:arn:aws:secretsmanager:eu-west-1:123456789012:secret:x-AbCdEf:k",
+        "K": "ssm:/shared/k"
+    }}));
+    let project = project(vec![("web", web)]);
+    let ssm = data(&project, "");
+    assert_eq!(ssm.execution_policy.own_secrets_arn, None);
+    assert_eq!(
+        ssm.execution_policy.referenced_secret_arns,
+        [
+            "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:rds!db-1-??????",
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x-AbCdEf",
+        ]
+    );
+    assert_eq!(
+        ssm.execution_policy.referenced_parameter_arns,
+        ["arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/shared/k"]
+    );
+    let manager = data(&project, "secrets_store = \"secretsmanager\"");
+    assert_eq!(
+        manager.execution_policy.own_secrets_arn.as_deref(),
+        Some(
+            "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:shop/staging/*"
+        )
+    );
+}
+
 fn data_kms(key: &str) -> super::iam::KmsGrant {
     let project = project(vec![("web", built("/web", Some(3000)))]);
     data(&project, &format!("kms_key_id = \"{key}\""))
