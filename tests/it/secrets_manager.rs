@@ -128,7 +128,8 @@ fn a_second_sync_writes_nothing_and_a_changed_value_rewrites_only_that_secret() 
         .args(["secrets", "sync", "staging"])
         .run()
         .status(0)
-        .stdout_contains("Wrote 2 secrets");
+        .stdout_contains("Wrote 2 secrets")
+        .stderr_contains("wrote API_KEY");
     let before = moto.secrets().everything();
     project(&moto, dotenv)
         .args(["-v", "secrets", "sync", "staging"])
@@ -179,7 +180,8 @@ fn a_value_changed_by_hand_is_noticed_and_rewritten() {
         .args(["secrets", "sync", "staging"])
         .run()
         .status(0)
-        .stdout_contains("Wrote 2 secrets");
+        .stdout_contains("Wrote 2 secrets")
+        .stderr_contains("wrote API_KEY");
     // Someone changes the value in the console: its version no longer carries parity's fingerprint.
     moto.secrets().put_value("shop/staging/API_KEY", "by-hand");
     project(&moto, dotenv)
@@ -188,7 +190,8 @@ fn a_value_changed_by_hand_is_noticed_and_rewritten() {
         .status(0)
         .stdout_contains("~ API_KEY")
         .stdout_contains("= DATABASE_URL")
-        .stdout_contains("Wrote 1 secret");
+        .stdout_contains("Wrote 1 secret")
+        .stderr_is("wrote API_KEY\n");
     assert_eq!(
         variables(&moto)["shop/staging/API_KEY"].value.as_deref(),
         Some("k1")
@@ -202,7 +205,8 @@ fn prune_deletes_only_parity_s_secrets_with_a_recovery_window_and_re_adding_rest
         .args(["secrets", "sync", "staging"])
         .run()
         .status(0)
-        .stdout_contains("Wrote 3 secrets");
+        .stdout_contains("Wrote 3 secrets")
+        .stderr_contains("wrote API_KEY");
     moto.secrets()
         .create("shop/staging/HAND_MADE", "manual", &[]);
     let dotenv = "API_KEY=k\nDATABASE_URL=d\n";
@@ -212,7 +216,8 @@ fn prune_deletes_only_parity_s_secrets_with_a_recovery_window_and_re_adding_rest
         .status(0)
         .stdout_contains("OLD_TOKEN")
         .stdout_contains("keep (not in the file)")
-        .stdout_contains("Nothing to write");
+        .stdout_contains("Nothing to write")
+        .stderr_empty();
     project(&moto, dotenv)
         .args(["secrets", "sync", "staging", "--prune"])
         .run()
@@ -222,7 +227,8 @@ fn prune_deletes_only_parity_s_secrets_with_a_recovery_window_and_re_adding_rest
         .stdout_contains("HAND_MADE")
         .stdout_contains("keep (not tagged as parity's)")
         .stdout_contains("Wrote 0 secrets and removed 1 secret.")
-        .stdout_contains("can be restored for 7 days");
+        .stdout_contains("can be restored for 7 days")
+        .stderr_is("removed OLD_TOKEN\n");
     let secrets = variables(&moto);
     assert!(secrets["shop/staging/OLD_TOKEN"].deleted, "{secrets:?}");
     assert!(!secrets["shop/staging/HAND_MADE"].deleted);
@@ -231,14 +237,16 @@ fn prune_deletes_only_parity_s_secrets_with_a_recovery_window_and_re_adding_rest
         .args(["secrets", "sync", "staging", "--prune"])
         .run()
         .status(0)
-        .stdout_contains("Nothing to write");
+        .stdout_contains("Nothing to write")
+        .stderr_empty();
     // Back in the file: restored, with the file's value.
     project(&moto, "API_KEY=k\nDATABASE_URL=d\nOLD_TOKEN=newer\n")
         .args(["secrets", "sync", "staging"])
         .run()
         .status(0)
         .stdout_contains("+ OLD_TOKEN")
-        .stdout_contains("Wrote 1 secret");
+        .stdout_contains("Wrote 1 secret")
+        .stderr_contains("OLD_TOKEN");
     let old = &variables(&moto)["shop/staging/OLD_TOKEN"];
     assert!(!old.deleted);
     assert_eq!(old.value.as_deref(), Some("newer"));
@@ -265,7 +273,8 @@ fn a_removal_failing_midway_names_what_was_and_was_not_done() {
         .args(["secrets", "sync", "staging"])
         .run()
         .status(0)
-        .stdout_contains("Wrote 3 secrets");
+        .stdout_contains("Wrote 3 secrets")
+        .stderr_contains("wrote API_KEY");
     // A replicated secret cannot be deleted until its replica is removed.
     moto.secrets().create_replicated(
         "shop/staging/Z_REPLICATED",
@@ -275,7 +284,8 @@ fn a_removal_failing_midway_names_what_was_and_was_not_done() {
     let run = project(&moto, "API_KEY=k\nDATABASE_URL=d2\n")
         .args(["secrets", "sync", "staging", "--prune"])
         .run()
-        .status(1);
+        .status(1)
+        .stdout_contains("Plan: 0 to add, 1 to change, 2 to remove, 1 unchanged.");
     for needle in [
         "secrets sync stopped: secretsmanager:DeleteSecret on shop/staging/Z_REPLICATED",
         "written: DATABASE_URL",
@@ -297,12 +307,14 @@ fn list_shows_names_versions_users_and_missing_never_values() {
         .args(["secrets", "sync", "staging"])
         .run()
         .status(1)
+        .stdout_empty()
         .stderr_contains("DATABASE_URL");
     project(&moto, "API_KEY=list-value-1\nDATABASE_URL=list-value-2\n")
         .args(["secrets", "sync", "staging"])
         .run()
         .status(0)
-        .stdout_contains("Wrote 2 secrets");
+        .stdout_contains("Wrote 2 secrets")
+        .stderr_contains("wrote API_KEY");
     moto.secrets().create("shop/staging/EXTRA", "x", &[]);
     let table = project(&moto, "")
         .args(["secrets", "list", "staging"])
@@ -323,6 +335,7 @@ fn list_shows_names_versions_users_and_missing_never_values() {
         .args(["secrets", "list", "staging", "--format", "json"])
         .run()
         .status(0)
+        .stderr_empty()
         .json();
     assert_eq!(json["store"], "secretsmanager");
     assert_eq!(json["prefix"], PREFIX);
@@ -396,7 +409,8 @@ fn deploy_preflight_names_the_missing_referenced_secret_and_changes_nothing() {
         .args(["secrets", "sync", "staging"])
         .run()
         .status(0)
-        .stdout_contains("Wrote 2 secrets");
+        .stdout_contains("Wrote 2 secrets")
+        .stderr_contains("wrote API_KEY");
     moto.ssm().put("/shared/stripe/key", "sk-ref", &[]);
     // The RDS secret the reference names does not exist.
     ecs(&moto, |client| async move {
@@ -415,7 +429,8 @@ fn deploy_preflight_names_the_missing_referenced_secret_and_changes_nothing() {
         .toml(DEPLOY_TOML)
         .args(["deploy", "staging"])
         .run()
-        .status(1);
+        .status(1)
+        .stdout_empty();
     assert_flat(
         &run,
         "missing for staging: DB_PASSWORD (secretsmanager:rds!db-abc123:password)",
