@@ -7,6 +7,7 @@
 //! rules; they never print, and never put a secret value into an error.
 
 pub(crate) mod acm;
+pub(crate) mod autoscaling;
 pub(crate) mod calls;
 pub(crate) mod cloudformation;
 pub(crate) mod config;
@@ -14,6 +15,7 @@ pub(crate) mod deploy_lock;
 pub(crate) mod ecr;
 pub(crate) mod ecs;
 pub(crate) mod ecs_describe;
+pub(crate) mod ecs_stopped;
 pub(crate) mod ecs_teardown;
 pub(crate) mod explain;
 pub(crate) mod logs;
@@ -21,6 +23,7 @@ pub(crate) mod parameters;
 #[cfg(test)]
 pub(crate) mod request_shapes;
 pub(crate) mod route53;
+pub(crate) mod scheduler;
 pub(crate) mod ssm;
 pub(crate) mod sts;
 

@@ -25,6 +25,10 @@ pub(crate) mod keys {
     pub(crate) const EXECUTION_ROLE: &str = "ExecutionRoleArn";
     pub(crate) const TASK_ROLE: &str = "TaskRoleArn";
     pub(crate) const LOG_GROUP: &str = "LogGroupName";
+    /// The role EventBridge Scheduler runs the jobs with (only with a job).
+    pub(crate) const SCHEDULER_ROLE: &str = "SchedulerRoleArn";
+    /// The application load balancer's ARN (only with a public service).
+    pub(crate) const LOAD_BALANCER_ARN: &str = "LoadBalancerArn";
     /// `http://<dns name>`, or `https://<domain>` with a domain (absent without a public service).
     pub(crate) const LOAD_BALANCER_URL: &str = "LoadBalancerUrl";
 }
@@ -63,6 +67,12 @@ pub(crate) fn fill(
     if filled.log_group.is_none() {
         filled.log_group = get(keys::LOG_GROUP);
     }
+    if filled.scheduler_role_arn.is_none() {
+        filled.scheduler_role_arn = get(keys::SCHEDULER_ROLE);
+    }
+    // `arn:…:loadbalancer/app/<name>/<id>` -> `app/<name>/<id>`.
+    filled.load_balancer_full_name = get(keys::LOAD_BALANCER_ARN)
+        .and_then(|arn| arn.split_once(":loadbalancer/").map(|(_, name)| name.to_owned()));
     for public in data.load_balancer.iter().flat_map(|lb| &lb.services) {
         if filled.load_balancer(&public.service).is_some() {
             continue;

@@ -25,6 +25,7 @@ mod service;
 mod service_blocks;
 mod service_ports_volumes;
 mod syntax;
+pub(crate) mod schedule;
 pub(crate) mod x_parity;
 mod yaml;
 

@@ -14,6 +14,7 @@ mod differential;
 mod env;
 mod env_template;
 mod invalid;
+mod jobs;
 mod plan;
 mod secrets;
 mod up;
