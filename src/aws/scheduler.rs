@@ -4,8 +4,8 @@
 
 use aws_sdk_scheduler::error::ProvideErrorMetadata;
 use aws_sdk_scheduler::types::{
-    AssignPublicIp, AwsVpcConfiguration, EcsParameters, FlexibleTimeWindow,
-    FlexibleTimeWindowMode, LaunchType, NetworkConfiguration, PropagateTags, RetryPolicy, Target,
+    AssignPublicIp, AwsVpcConfiguration, EcsParameters, FlexibleTimeWindow, FlexibleTimeWindowMode,
+    LaunchType, NetworkConfiguration, PropagateTags, RetryPolicy, Target,
 };
 
 use super::config::{AwsContext, Service};
@@ -109,7 +109,12 @@ pub(crate) async fn put(
             .target(target)
             .send()
             .await
-            .map_err(|e| ctx.explain(&Call::new(Service::Scheduler, "UpdateSchedule").on(name), &e))?;
+            .map_err(|e| {
+                ctx.explain(
+                    &Call::new(Service::Scheduler, "UpdateSchedule").on(name),
+                    &e,
+                )
+            })?;
     } else {
         client
             .create_schedule()
@@ -119,7 +124,12 @@ pub(crate) async fn put(
             .target(target)
             .send()
             .await
-            .map_err(|e| ctx.explain(&Call::new(Service::Scheduler, "CreateSchedule").on(name), &e))?;
+            .map_err(|e| {
+                ctx.explain(
+                    &Call::new(Service::Scheduler, "CreateSchedule").on(name),
+                    &e,
+                )
+            })?;
     }
     Ok(())
 }

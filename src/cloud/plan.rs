@@ -231,7 +231,11 @@ pub(crate) fn plan(
                 network_configuration: network.clone(),
             });
         } else if let Some(expression) = &x.schedule {
-            names::ecs_name(name, "schedule name", &super::schedule::schedule_name(environment, name))?;
+            names::ecs_name(
+                name,
+                "schedule name",
+                &super::schedule::schedule_name(environment, name),
+            )?;
             plan.jobs.push(super::schedule::Job::new(
                 environment,
                 &inputs.account_id,

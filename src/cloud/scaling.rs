@@ -108,9 +108,14 @@ pub(crate) fn resource_id(environment: &Environment, service: &str) -> String {
 
 /// `app/<lb>/<id>/targetgroup/<tg>/<id>` from the load balancer's full name
 /// and the target group's ARN (`arn:...:targetgroup/<tg>/<id>`).
-pub(crate) fn resource_label(load_balancer_full_name: &str, target_group_arn: &str) -> Option<String> {
+pub(crate) fn resource_label(
+    load_balancer_full_name: &str,
+    target_group_arn: &str,
+) -> Option<String> {
     let (_, target_group) = target_group_arn.split_once(":targetgroup/")?;
-    Some(format!("{load_balancer_full_name}/targetgroup/{target_group}"))
+    Some(format!(
+        "{load_balancer_full_name}/targetgroup/{target_group}"
+    ))
 }
 
 /// The desired count a new service starts with: the plan's, brought into the range.
@@ -141,7 +146,11 @@ mod tests {
             requests_per_target: None,
         };
         assert_eq!(
-            (clamp_desired(1, &scale), clamp_desired(4, &scale), clamp_desired(40, &scale)),
+            (
+                clamp_desired(1, &scale),
+                clamp_desired(4, &scale),
+                clamp_desired(40, &scale)
+            ),
             (2, 4, 10)
         );
     }

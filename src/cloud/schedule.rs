@@ -44,7 +44,11 @@ pub(crate) struct Job {
 
 /// The schedule name of `service` in `environment`.
 pub(crate) fn schedule_name(environment: &Environment, service: &str) -> String {
-    format!("parity-{}-{}-{service}", environment.app, environment.name())
+    format!(
+        "parity-{}-{}-{service}",
+        environment.app,
+        environment.name()
+    )
 }
 
 impl Job {
@@ -120,7 +124,8 @@ mod tests {
             assign_public_ip: false,
             role_arn: Some("arn:aws:iam::123456789012:role/s".into()),
         };
-        let r = job.request("arn:aws:ecs:eu-west-1:123456789012:task-definition/shop-staging-nightly:3");
+        let r = job
+            .request("arn:aws:ecs:eu-west-1:123456789012:task-definition/shop-staging-nightly:3");
         assert_eq!(r["FlexibleTimeWindow"], json!({"Mode": "OFF"}));
         assert_eq!(r["Target"]["EcsParameters"]["LaunchType"], "FARGATE");
         assert_eq!(

@@ -71,8 +71,10 @@ pub(crate) fn fill(
         filled.scheduler_role_arn = get(keys::SCHEDULER_ROLE);
     }
     // `arn:…:loadbalancer/app/<name>/<id>` -> `app/<name>/<id>`.
-    filled.load_balancer_full_name = get(keys::LOAD_BALANCER_ARN)
-        .and_then(|arn| arn.split_once(":loadbalancer/").map(|(_, name)| name.to_owned()));
+    filled.load_balancer_full_name = get(keys::LOAD_BALANCER_ARN).and_then(|arn| {
+        arn.split_once(":loadbalancer/")
+            .map(|(_, name)| name.to_owned())
+    });
     for public in data.load_balancer.iter().flat_map(|lb| &lb.services) {
         if filled.load_balancer(&public.service).is_some() {
             continue;

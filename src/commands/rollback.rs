@@ -7,16 +7,16 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
+use super::ship::jobs;
 use super::ship::observe::observe;
 use super::ship::pipeline::{self, Change};
 use super::ship::session::{Cloud, Inputs};
 use super::ship::wait::{Target, wait_for};
-use super::ship::jobs;
 use crate::aws::{AwsContext, ecs, scheduler};
-use crate::cloud::schedule::Job;
 use crate::cli::{GlobalArgs, RollbackArgs};
 use crate::cloud::rollback::{self, Refusal, Revision, Step};
 use crate::cloud::rollout::short_task_definition;
+use crate::cloud::schedule::Job;
 use crate::cloud::tags;
 use crate::error::{Error, Result};
 

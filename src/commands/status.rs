@@ -9,11 +9,11 @@ use serde_json::{Value, json};
 
 use super::ship::jobs;
 use super::ship::observe::{ServiceView, digests, observe};
-use crate::cloud::rollout::short_task_definition;
 use super::ship::session::{Cloud, Inputs};
 use crate::cli::{GlobalArgs, StatusArgs, TableFormat};
 use crate::cloud::deploy_lock::utc_timestamp;
 use crate::cloud::promotion;
+use crate::cloud::rollout::short_task_definition;
 use crate::cloud::tags;
 use crate::error::Result;
 
@@ -43,7 +43,8 @@ async fn status(args: &StatusArgs, inputs: &Inputs, names: &[String]) -> Result<
         let environment = inputs.environment(name)?;
         let cloud = Cloud::connect(environment).await?;
         let views = observe(&cloud.ctx, environment, &inputs.project).await?;
-        let jobs = jobs::observe(&cloud.ctx, &inputs.project, environment, &cloud.account_id).await?;
+        let jobs =
+            jobs::observe(&cloud.ctx, &inputs.project, environment, &cloud.account_id).await?;
         let scaling = jobs::observe_scaling(&cloud.ctx, &inputs.project, environment).await?;
         cloud.ctx.calls().log_summary();
         environments.push((

@@ -21,11 +21,11 @@ mod node_de;
 pub(crate) mod paths;
 mod project;
 mod read;
+pub(crate) mod schedule;
 mod service;
 mod service_blocks;
 mod service_ports_volumes;
 mod syntax;
-pub(crate) mod schedule;
 pub(crate) mod x_parity;
 mod yaml;
 

@@ -210,7 +210,11 @@ fn check_item(item: &str, field: &Field) -> Result<(), String> {
         }
         match step.parse::<u32>() {
             Ok(n) if n >= 1 => {}
-            _ => return Err(format!("`/{step}`: the increment is a positive whole number")),
+            _ => {
+                return Err(format!(
+                    "`/{step}`: the increment is a positive whole number"
+                ));
+            }
         }
     }
     if range == "*" {
@@ -293,7 +297,10 @@ mod tests {
             ("rate(5)", "a value and a unit"),
             ("rate(-1 day)", "not a positive"),
             ("cron(0 3 * * *)", "has 5 field(s)"),
-            ("cron(0 3 * * * *)", "one of day-of-month and day-of-week must be `?`"),
+            (
+                "cron(0 3 * * * *)",
+                "one of day-of-month and day-of-week must be `?`",
+            ),
             ("cron(0 3 ? * ? *)", "cannot both be `?`"),
             ("cron(60 3 * * ? *)", "minutes `60`"),
             ("cron(0 24 * * ? *)", "hours `24`"),

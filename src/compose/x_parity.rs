@@ -487,11 +487,31 @@ impl XParity {
             )
         })?;
         for (key, set, why) in [
-            ("cloud", !self.cloud, "a job runs in the cloud as its own task"),
-            ("release", self.release, "the release phase runs on every deploy, a job on its schedule"),
-            ("sidecar_of", self.sidecar_of.is_some(), "a job runs as its own task"),
-            ("public", self.public == Some(true), "a job receives no traffic"),
-            ("scale", self.scale.is_some(), "a job has no ECS service to scale"),
+            (
+                "cloud",
+                !self.cloud,
+                "a job runs in the cloud as its own task",
+            ),
+            (
+                "release",
+                self.release,
+                "the release phase runs on every deploy, a job on its schedule",
+            ),
+            (
+                "sidecar_of",
+                self.sidecar_of.is_some(),
+                "a job runs as its own task",
+            ),
+            (
+                "public",
+                self.public == Some(true),
+                "a job receives no traffic",
+            ),
+            (
+                "scale",
+                self.scale.is_some(),
+                "a job has no ECS service to scale",
+            ),
         ] {
             if set {
                 return Err(self
@@ -514,12 +534,18 @@ impl XParity {
         }
         if scale.min > scale.max {
             return Err(self
-                .error("scale.min", format!("min {} is above max {}", scale.min, scale.max))
+                .error(
+                    "scale.min",
+                    format!("min {} is above max {}", scale.min, scale.max),
+                )
                 .with_help("min is the fewest tasks to keep, max the most; min <= max"));
         }
         if scale.max == 0 || scale.max > MAX_CAPACITY {
             return Err(self
-                .error("scale.max", format!("max {} is not from 1 to {MAX_CAPACITY}", scale.max))
+                .error(
+                    "scale.max",
+                    format!("max {} is not from 1 to {MAX_CAPACITY}", scale.max),
+                )
                 .with_help("the most tasks the service may run"));
         }
         for (key, value) in [("cpu", scale.cpu), ("memory", scale.memory)] {
@@ -527,19 +553,29 @@ impl XParity {
                 && !(1..=100).contains(&v)
             {
                 return Err(self
-                    .error(&format!("scale.{key}"), format!("{v} is not a percentage from 1 to 100"))
-                    .with_help(format!("the average {key} utilisation to hold, e.g. `{key}: 60`")));
+                    .error(
+                        &format!("scale.{key}"),
+                        format!("{v} is not a percentage from 1 to 100"),
+                    )
+                    .with_help(format!(
+                        "the average {key} utilisation to hold, e.g. `{key}: 60`"
+                    )));
             }
         }
         if scale.requests_per_target == Some(0) {
             return Err(self
-                .error("scale.requests_per_target", "0 requests per task cannot be held")
-                .with_help("the requests per task per minute to hold, e.g. `requests_per_target: 1000`"));
+                .error(
+                    "scale.requests_per_target",
+                    "0 requests per task cannot be held",
+                )
+                .with_help(
+                    "the requests per task per minute to hold, e.g. `requests_per_target: 1000`",
+                ));
         }
         if scale.cpu.is_none() && scale.memory.is_none() && scale.requests_per_target.is_none() {
-            return Err(self
-                .error("scale", "no metric to scale on")
-                .with_help("add `cpu: 60`, `memory: 70` or (public services) `requests_per_target: 1000`"));
+            return Err(self.error("scale", "no metric to scale on").with_help(
+                "add `cpu: 60`, `memory: 70` or (public services) `requests_per_target: 1000`",
+            ));
         }
         Ok(())
     }
@@ -632,7 +668,9 @@ pub(crate) fn check_services(services: &IndexMap<String, Service>) -> Result<()>
     }
     for service in services.values() {
         let x = &service.x_parity;
-        if x.scale.as_ref().is_some_and(|s| s.requests_per_target.is_some())
+        if x.scale
+            .as_ref()
+            .is_some_and(|s| s.requests_per_target.is_some())
             && public_port(service).is_none()
         {
             return Err(x
@@ -921,12 +959,30 @@ pub(crate) mod tests {
         assert!(x.is_job());
         assert!(from_json("web", &json!({})).is_ok_and(|x| !x.is_job()));
         for (block, expected) in [
-            (json!({"schedule": "cron(0 3 * * *)"}), "x-parity.schedule: `cron(0 3 * * *)` has 5 field(s)"),
-            (json!({"schedule": "rate(1 hours)"}), "x-parity.schedule: `rate(1 hours)`: the unit is singular"),
-            (json!({"schedule": "rate(1 hour)", "release": true}), "x-parity.release: the service is a job"),
-            (json!({"schedule": "rate(1 hour)", "public": true}), "x-parity.public: the service is a job"),
-            (json!({"schedule": "rate(1 hour)", "cloud": false}), "x-parity.cloud: the service is a job"),
-            (json!({"schedule": "rate(1 hour)", "scale": {"min": 1, "max": 2, "cpu": 50}}), "x-parity.scale: the service is a job"),
+            (
+                json!({"schedule": "cron(0 3 * * *)"}),
+                "x-parity.schedule: `cron(0 3 * * *)` has 5 field(s)",
+            ),
+            (
+                json!({"schedule": "rate(1 hours)"}),
+                "x-parity.schedule: `rate(1 hours)`: the unit is singular",
+            ),
+            (
+                json!({"schedule": "rate(1 hour)", "release": true}),
+                "x-parity.release: the service is a job",
+            ),
+            (
+                json!({"schedule": "rate(1 hour)", "public": true}),
+                "x-parity.public: the service is a job",
+            ),
+            (
+                json!({"schedule": "rate(1 hour)", "cloud": false}),
+                "x-parity.cloud: the service is a job",
+            ),
+            (
+                json!({"schedule": "rate(1 hour)", "scale": {"min": 1, "max": 2, "cpu": 50}}),
+                "x-parity.scale: the service is a job",
+            ),
         ] {
             let err = from_json("nightly", &block).unwrap_err();
             assert!(err.message().contains(expected), "{block}: {err}");
@@ -938,15 +994,39 @@ pub(crate) mod tests {
     fn scale_takes_a_range_and_at_least_one_metric_within_bounds() {
         let x = from_json("web", &json!({"scale": {"min": 2, "max": 10, "cpu": 60}})).unwrap();
         let scale = x.scale.unwrap();
-        assert_eq!((scale.min, scale.max, scale.cpu, scale.memory), (2, 10, Some(60), None));
+        assert_eq!(
+            (scale.min, scale.max, scale.cpu, scale.memory),
+            (2, 10, Some(60), None)
+        );
         for (block, expected) in [
-            (json!({"scale": {"min": 5, "max": 2, "cpu": 60}}), "x-parity.scale.min: min 5 is above max 2"),
-            (json!({"scale": {"min": 1, "max": 2, "cpu": 0}}), "x-parity.scale.cpu: 0 is not a percentage"),
-            (json!({"scale": {"min": 1, "max": 2, "memory": 101}}), "x-parity.scale.memory: 101 is not a percentage"),
-            (json!({"scale": {"min": 1, "max": 2}}), "x-parity.scale: no metric"),
-            (json!({"scale": {"min": 0, "max": 0, "cpu": 50}}), "x-parity.scale.max: max 0"),
-            (json!({"scale": {"min": 1, "max": 2, "cpus": 50}}), "unknown key `cpus`"),
-            (json!({"release": true, "scale": {"min": 1, "max": 2, "cpu": 50}}), "x-parity.scale: only a service of its own"),
+            (
+                json!({"scale": {"min": 5, "max": 2, "cpu": 60}}),
+                "x-parity.scale.min: min 5 is above max 2",
+            ),
+            (
+                json!({"scale": {"min": 1, "max": 2, "cpu": 0}}),
+                "x-parity.scale.cpu: 0 is not a percentage",
+            ),
+            (
+                json!({"scale": {"min": 1, "max": 2, "memory": 101}}),
+                "x-parity.scale.memory: 101 is not a percentage",
+            ),
+            (
+                json!({"scale": {"min": 1, "max": 2}}),
+                "x-parity.scale: no metric",
+            ),
+            (
+                json!({"scale": {"min": 0, "max": 0, "cpu": 50}}),
+                "x-parity.scale.max: max 0",
+            ),
+            (
+                json!({"scale": {"min": 1, "max": 2, "cpus": 50}}),
+                "unknown key `cpus`",
+            ),
+            (
+                json!({"release": true, "scale": {"min": 1, "max": 2, "cpu": 50}}),
+                "x-parity.scale: only a service of its own",
+            ),
         ] {
             let err = from_json("web", &block).unwrap_err();
             assert!(err.message().contains(expected), "{block}: {err}");
@@ -964,7 +1044,11 @@ pub(crate) mod tests {
             m.contains("services.worker.x-parity.scale.requests_per_target: the service is not behind the load balancer"),
             "{m}"
         );
-        let mut all = services(&[("web", json!({})), ("nightly", json!({"schedule": "rate(1 day)"}))]).unwrap();
+        let mut all = services(&[
+            ("web", json!({})),
+            ("nightly", json!({"schedule": "rate(1 day)"})),
+        ])
+        .unwrap();
         all["web"].depends_on.insert(
             "nightly".into(),
             crate::compose::model::Dependency {

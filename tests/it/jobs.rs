@@ -37,6 +37,7 @@ struct Jobs {
     _registry: Registry,
     test: Test,
     subnet: String,
+    group: String,
 }
 
 impl Jobs {
@@ -70,7 +71,10 @@ registry = "{host}"
         let test = Test::new()
             .compose(COMPOSE)
             .toml(&toml)
-            .file("Dockerfile", "FROM scratch\nCOPY version.txt /version.txt\n")
+            .file(
+                "Dockerfile",
+                "FROM scratch\nCOPY version.txt /version.txt\n",
+            )
             .file("version.txt", "v1\n");
         fixture.ecs("CreateCluster", json!({"clusterName": "shop-staging"}));
         Self {
@@ -78,6 +82,7 @@ registry = "{host}"
             _registry: registry,
             test,
             subnet: subnets[0].clone(),
+            group: groups[0].clone(),
         }
     }
 
@@ -149,18 +154,30 @@ fn deploy_points_the_schedule_at_the_new_revision_and_scales_the_service_without
         "{}",
         plan.stdout()
     );
-    assert!(plan.stdout().contains("service shop-web x2, scales 2-5 on cpu 60%, memory 70%"));
+    assert!(
+        plan.stdout()
+            .contains("service shop-web x2, scales 2-5 on cpu 60%, memory 70%")
+    );
     let json = p
         .parity(&["plan", "staging", "--offline", "--format", "json"])
         .status(0)
         .json();
     assert_eq!(json["schedules"][0]["Name"], SCHEDULE);
-    assert_eq!(json["scaling"][0]["resourceId"], "service/shop-staging/shop-web");
-    assert_eq!(json["services"].as_array().map(Vec::len), Some(1), "no ECS service for the job");
+    assert_eq!(
+        json["scaling"][0]["resourceId"],
+        "service/shop-staging/shop-web"
+    );
+    assert_eq!(
+        json["services"].as_array().map(Vec::len),
+        Some(1),
+        "no ECS service for the job"
+    );
 
     let deploy = p.parity(&["deploy", "staging"]).status(0);
     assert!(
-        deploy.stderr().contains("schedule parity-shop-staging-nightly (cron(0 3 * * ? *)) runs shop-staging-nightly:1"),
+        deploy.stderr().contains(
+            "schedule parity-shop-staging-nightly (cron(0 3 * * ? *)) runs shop-staging-nightly:1"
+        ),
         "{}",
         deploy.stderr()
     );
@@ -192,7 +209,13 @@ fn deploy_points_the_schedule_at_the_new_revision_and_scales_the_service_without
     let targets = p.scalable_targets();
     let web_target = &targets["ScalableTargets"][0];
     assert_eq!(web_target["ResourceId"], "service/shop-staging/shop-web");
-    assert_eq!((web_target["MinCapacity"].as_i64(), web_target["MaxCapacity"].as_i64()), (Some(2), Some(5)));
+    assert_eq!(
+        (
+            web_target["MinCapacity"].as_i64(),
+            web_target["MaxCapacity"].as_i64()
+        ),
+        (Some(2), Some(5))
+    );
     let policies = p
         .fixture
         .boto(
@@ -236,10 +259,16 @@ fn deploy_points_the_schedule_at_the_new_revision_and_scales_the_service_without
     p.parity(&["deploy", "staging"]).status(0);
     assert_eq!(p.web()["desiredCount"], 4);
     assert_eq!(p.scheduled_revision(), "shop-staging-nightly:2");
-    assert_eq!(p.scalable_targets()["ScalableTargets"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        p.scalable_targets()["ScalableTargets"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
 
     // A run the scheduler started (group `schedule:<name>`) that exited 3.
-    p.fixture.scenario(json!({"rollout": "complete", "steps": 2, "release_exit": 3}));
+    p.fixture
+        .scenario(json!({"rollout": "complete", "steps": 2, "release_exit": 3}));
     let run = p.fixture.ecs(
         "RunTask",
         json!({
@@ -247,14 +276,24 @@ fn deploy_points_the_schedule_at_the_new_revision_and_scales_the_service_without
             "taskDefinition": "shop-staging-nightly:2",
             "launchType": "FARGATE",
             "group": format!("schedule:{SCHEDULE}"),
-            "networkConfiguration": {"awsvpcConfiguration": {"subnets": [p.subnet]}},
+            "networkConfiguration": {"awsvpcConfiguration": {"subnets": [p.subnet], "securityGroups": [p.group]}},
         }),
     );
-    let task = run["tasks"][0]["taskArn"].as_str().expect("task").to_owned();
-    p.fixture.ecs("StopTask", json!({"cluster": "shop-staging", "task": task}));
+    let task = run["tasks"][0]["taskArn"]
+        .as_str()
+        .expect("task")
+        .to_owned();
+    p.fixture
+        .ecs("StopTask", json!({"cluster": "shop-staging", "task": task}));
     // The fixture reports a task RUNNING on its first DescribeTasks, STOPPED after.
-    p.fixture.ecs("DescribeTasks", json!({"cluster": "shop-staging", "tasks": [task]}));
-    let status = p.parity(&["status", "staging", "--format", "json"]).status(0).json();
+    p.fixture.ecs(
+        "DescribeTasks",
+        json!({"cluster": "shop-staging", "tasks": [task]}),
+    );
+    let status = p
+        .parity(&["status", "staging", "--format", "json"])
+        .status(0)
+        .json();
     let env = &status["environments"][0];
     let job = &env["jobs"][0];
     assert_eq!(job["service"], "nightly");
@@ -271,7 +310,11 @@ fn deploy_points_the_schedule_at_the_new_revision_and_scales_the_service_without
     assert_eq!(web["desired"], 4);
     let table = p.parity(&["status", "staging"]).status(0);
     assert!(table.stdout().contains("(2-5)"), "{}", table.stdout());
-    assert!(table.stdout().contains("cron(0 3 * * ? *)"), "{}", table.stdout());
+    assert!(
+        table.stdout().contains("cron(0 3 * * ? *)"),
+        "{}",
+        table.stdout()
+    );
 }
 
 #[test]
@@ -283,13 +326,23 @@ fn a_failing_rollout_leaves_the_schedule_on_the_old_revision_and_rollback_moves_
     assert_eq!(p.scheduled_revision(), "shop-staging-nightly:2");
 
     let back = p.parity(&["rollback", "staging"]).status(0);
-    assert!(back.stdout().contains(&format!("{SCHEDULE}: shop-staging-nightly:1")), "{}", back.stdout());
+    assert!(
+        back.stdout()
+            .contains(&format!("{SCHEDULE}: shop-staging-nightly:1")),
+        "{}",
+        back.stdout()
+    );
     assert_eq!(p.scheduled_revision(), "shop-staging-nightly:1");
 
-    p.fixture.scenario(json!({"rollout": "rollback", "steps": 1}));
+    p.fixture
+        .scenario(json!({"rollout": "rollback", "steps": 1}));
     p.change_code("v3");
     let failed = p.parity(&["deploy", "staging"]).status(1);
-    assert!(failed.stderr().contains("circuit breaker"), "{}", failed.stderr());
+    assert!(
+        failed.stderr().contains("circuit breaker"),
+        "{}",
+        failed.stderr()
+    );
     assert_eq!(
         p.scheduled_revision(),
         "shop-staging-nightly:1",
@@ -302,13 +355,22 @@ fn deploy_without_the_scheduler_role_stops_before_anything_changes() {
     let p = Jobs::new(false);
     let run = p.parity(&["deploy", "staging"]).status(1);
     assert!(
-        run.stderr().contains("job `nightly` needs the role EventBridge Scheduler runs it with"),
+        run.stderr()
+            .contains("job `nightly` needs the role EventBridge Scheduler runs it with"),
         "{}",
         run.stderr()
     );
-    assert!(run.stderr().contains("parity env apply staging"), "{}", run.stderr());
+    assert!(
+        run.stderr().contains("parity env apply staging"),
+        "{}",
+        run.stderr()
+    );
     let registered = p.fixture.ecs("ListTaskDefinitions", json!({}));
-    assert_eq!(registered["taskDefinitionArns"], json!([]), "nothing registered");
+    assert_eq!(
+        registered["taskDefinitionArns"],
+        json!([]),
+        "nothing registered"
+    );
     assert!(p.schedule().is_err(), "no schedule");
 }
 
@@ -347,7 +409,11 @@ services:
     assert!(!up.stderr().contains("nightly"), "{}", up.stderr());
     assert_eq!(stack.services_created(), ["worker"]);
     let ps = run(&["config", "--services"]).status(0);
-    assert!(ps.stdout().contains("nightly"), "the job is still a service: {}", ps.stdout());
+    assert!(
+        ps.stdout().contains("nightly"),
+        "the job is still a service: {}",
+        ps.stdout()
+    );
     run(&["down"]).status(0);
 }
 
@@ -383,7 +449,11 @@ fn a_bad_schedule_or_scale_is_exit_2_at_its_place_in_the_compose_file() {
         let compose = format!(
             "services:\n  job:\n    image: busybox\n    command: [\"true\"]\n    x-parity:\n      {block}\n"
         );
-        let run = Test::new().compose(&compose).args(["config"]).run().status(2);
+        let run = Test::new()
+            .compose(&compose)
+            .args(["config"])
+            .run()
+            .status(2);
         let stderr = run.stderr_flat();
         assert!(stderr.contains(message), "{block}: {stderr}");
         assert!(stderr.contains(place), "{block}: not at {place}: {stderr}");

@@ -107,7 +107,10 @@ impl SchedulerPolicy {
                     )
                 })
                 .collect(),
-            task_arns: format!("{ARN}:ecs:{REGION_ACCOUNT}:task/{}/*", environment.cluster()),
+            task_arns: format!(
+                "{ARN}:ecs:{REGION_ACCOUNT}:task/{}/*",
+                environment.cluster()
+            ),
         })
     }
 }

@@ -26,7 +26,11 @@ pub(crate) async fn after_rollout(
             scaling.min,
             scaling.max,
             scaling.policies.len(),
-            if scaling.policies.len() == 1 { "y" } else { "ies" }
+            if scaling.policies.len() == 1 {
+                "y"
+            } else {
+                "ies"
+            }
         );
     }
     for job in &plan.jobs {
@@ -34,7 +38,12 @@ pub(crate) async fn after_rollout(
             .iter()
             .find(|(s, _)| *s == job.service)
             .map(|(_, a)| a.as_str())
-            .ok_or_else(|| Error::failed(format!("no task definition was registered for job {}", job.service)))?;
+            .ok_or_else(|| {
+                Error::failed(format!(
+                    "no task definition was registered for job {}",
+                    job.service
+                ))
+            })?;
         point(ctx, job, arn).await?;
     }
     Ok(())
