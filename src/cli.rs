@@ -75,8 +75,10 @@ pub(crate) enum Command {
     Down(DownArgs),
     /// List the project's containers.
     Ps(PsArgs),
-    /// Show service logs.
+    /// Show service logs, locally or (--env) from CloudWatch Logs.
     Logs(LogsArgs),
+    /// Run a one-off command in a new container of a service, locally or (--env) as an ECS task.
+    Run(RunArgs),
     /// Show the ECS Fargate task definitions for an environment and what would change.
     Plan(PlanArgs),
     /// Manage an environment's secrets in SSM Parameter Store.
@@ -91,6 +93,22 @@ pub(crate) enum Command {
     Status(StatusArgs),
     /// The environment itself (network, cluster, roles, registry, load balancer) as a CloudFormation stack.
     Env(EnvArgs),
+    /// An environment's managed database or cache (`x-parity: {cloud: rds}`): its connection string.
+    Db(DbArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DbArgs {
+    /// Environment from parity.toml.
+    pub(crate) env: String,
+    /// The compose service the managed service replaces. Default: the only one.
+    pub(crate) service: Option<String>,
+    /// Print the connection string (the password masked unless --reveal).
+    #[arg(long)]
+    pub(crate) url: bool,
+    /// With --url: print the password too. No other command ever does.
+    #[arg(long, requires = "url")]
+    pub(crate) reveal: bool,
 }
 
 #[derive(Debug, Args)]
@@ -136,9 +154,19 @@ pub(crate) struct DownArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct PsArgs {
+    /// Environment from parity.toml: its ECS tasks (running and recently stopped). Default: local containers.
+    #[arg(long, value_name = "ENV")]
+    pub(crate) env: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = TableFormat::Table)]
     pub(crate) format: TableFormat,
+}
+
+/// Output format for log lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -151,6 +179,44 @@ pub(crate) struct LogsArgs {
     /// Number of lines from the end of each service's log.
     #[arg(long, value_name = "N")]
     pub(crate) tail: Option<u64>,
+    /// Only lines since a duration ago (`10m`, `1h30m`, `2d`) or a time (`2026-11-27T09:00:00Z`, `2026-11-27`).
+    /// With --env the default is 10m.
+    #[arg(long, value_name = "DURATION|TIME")]
+    pub(crate) since: Option<String>,
+    /// Only lines that contain this text (case-sensitive, no wildcards).
+    #[arg(long, value_name = "PATTERN")]
+    pub(crate) grep: Option<String>,
+    /// Environment from parity.toml: read its CloudWatch Logs. Default: the local engine.
+    #[arg(long, value_name = "ENV")]
+    pub(crate) env: Option<String>,
+    /// Only this ECS task's lines (its id, or a prefix of it; needs --env).
+    #[arg(long, value_name = "ID")]
+    pub(crate) task: Option<String>,
+    /// Output format: text (prefixed lines) or json (one object per line).
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub(crate) format: LogFormat,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    /// Environment from parity.toml: run as a one-off ECS Fargate task there. Default: the local engine.
+    #[arg(long, value_name = "ENV")]
+    pub(crate) env: Option<String>,
+    /// Set a variable in the container: KEY=VALUE (or KEY: its value in parity's environment). Repeatable.
+    #[arg(short = 'e', value_name = "KEY=VALUE")]
+    pub(crate) variables: Vec<String>,
+    /// Start it and return at once, printing its id (and, in the cloud, how to read its logs).
+    #[arg(short = 'd', long)]
+    pub(crate) detach: bool,
+    /// The service whose configuration the one-off container takes.
+    pub(crate) service: String,
+    /// The command and its arguments (after `--`). Default: the service's command.
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "CMD"
+    )]
+    pub(crate) command: Vec<String>,
 }
 
 #[derive(Debug, Args)]

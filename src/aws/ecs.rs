@@ -324,9 +324,14 @@ pub(crate) async fn update_service(
     primary_deployment(out.service(), "UpdateService")
 }
 
-/// Starts a one-off Fargate task (the release phase) from a RunTask JSON
-/// request (the plan's, with the new revision); returns its ARN.
-pub(crate) async fn run_task(ctx: &AwsContext, request: &serde_json::Value) -> Result<String> {
+/// Starts a one-off Fargate task (the release phase, `parity run --env`)
+/// from a RunTask JSON request; returns its ARN. `what` names the task in
+/// the error when ECS cannot start it.
+pub(crate) async fn run_task(
+    ctx: &AwsContext,
+    request: &serde_json::Value,
+    what: &str,
+) -> Result<String> {
     let family = request["taskDefinition"]
         .as_str()
         .unwrap_or_default()
@@ -342,7 +347,7 @@ pub(crate) async fn run_task(ctx: &AwsContext, request: &serde_json::Value) -> R
         .map_err(|e| ctx.explain(&Call::new(Service::Ecs, "RunTask").on(&family), &e))?;
     if let Some(failure) = out.failures().first() {
         return Err(Error::failed(format!(
-            "the release task could not start: {}",
+            "{what} could not start: {}",
             failure.reason().unwrap_or("no reason given")
         )));
     }

@@ -1,10 +1,13 @@
-//! CloudWatch Logs: the environment's log group, and the last lines of a
-//! task's stream (shown when the release phase fails). Adapter only.
+//! CloudWatch Logs: the environment's log group, the last lines of a
+//! task's stream (shown when the release phase fails), and FilterLogEvents
+//! reads for `parity logs --env` and `parity run --env`. Adapter only: what
+//! is new and in what order is `cloud::log_reader`'s decision.
 
 use aws_sdk_cloudwatchlogs::error::ProvideErrorMetadata;
 
 use super::config::{AwsContext, Service};
 use super::explain::Call;
+use crate::cloud::log_reader::LogEvent;
 use crate::error::Result;
 
 /// Creates the log group unless it exists.
@@ -47,5 +50,47 @@ pub(crate) async fn last_lines(
             .collect()),
         Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(Vec::new()),
         Err(e) => Err(ctx.explain(&Call::new(Service::Logs, "GetLogEvents").on(stream), &e)),
+    }
+}
+
+/// Every event of the group from `start` (ms since the epoch) on, following
+/// nextToken through all pages; `streams` (at most 100) limits the read to
+/// those streams (one task's), empty reads the whole group. A group or
+/// stream that does not exist yet reads as no events: nothing was logged.
+pub(crate) async fn filter(
+    ctx: &AwsContext,
+    group: &str,
+    start: i64,
+    streams: &[String],
+) -> Result<Vec<LogEvent>> {
+    let mut events = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let out = ctx
+            .logs()
+            .filter_log_events()
+            .log_group_name(group)
+            .start_time(start)
+            .set_log_stream_names((!streams.is_empty()).then(|| streams.to_vec()))
+            .set_next_token(next.take())
+            .send()
+            .await;
+        let out = match out {
+            Ok(out) => out,
+            Err(e) if e.code() == Some("ResourceNotFoundException") => return Ok(events),
+            Err(e) => {
+                return Err(ctx.explain(&Call::new(Service::Logs, "FilterLogEvents").on(group), &e));
+            }
+        };
+        events.extend(out.events().iter().map(|e| LogEvent {
+            timestamp: e.timestamp().unwrap_or_default(),
+            event_id: e.event_id().unwrap_or_default().to_owned(),
+            stream: e.log_stream_name().unwrap_or_default().to_owned(),
+            message: e.message().unwrap_or_default().to_owned(),
+        }));
+        match out.next_token() {
+            Some(token) if !token.is_empty() => next = Some(token.to_owned()),
+            _ => return Ok(events),
+        }
     }
 }

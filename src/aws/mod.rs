@@ -15,10 +15,11 @@ pub(crate) mod deploy_lock;
 pub(crate) mod ecr;
 pub(crate) mod ecs;
 pub(crate) mod ecs_describe;
-pub(crate) mod ecs_stopped;
+pub(crate) mod ecs_tasks;
 pub(crate) mod ecs_teardown;
 pub(crate) mod explain;
 pub(crate) mod logs;
+pub(crate) mod master_password;
 pub(crate) mod parameters;
 #[cfg(test)]
 pub(crate) mod request_shapes;

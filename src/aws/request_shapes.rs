@@ -109,7 +109,9 @@ fn run_task_sends_the_release_request_as_given() {
     });
     let task = "arn:aws:ecs:eu-west-1:123456789012:task/shop-staging/abc";
     let response = json!({"tasks": [{"taskArn": task}], "failures": []});
-    let (arn, requests) = sent(&[response], async |ctx| ecs::run_task(ctx, &request).await);
+    let (arn, requests) = sent(&[response], async |ctx| {
+        ecs::run_task(ctx, &request, "the release task").await
+    });
     assert_eq!(arn, task);
     assert_eq!(requests, [(format!("{ECS}.RunTask"), request.clone())]);
 }
@@ -121,8 +123,12 @@ fn run_task_failures_are_reported_not_ignored() {
         "failures": [{"arn": "x", "reason": "RESOURCE:MEMORY"}]
     }))]);
     let ctx = AwsContext::with_http_client(replay, "eu-west-1");
-    let err = crate::commands::block_on(ecs::run_task(&ctx, &json!({"taskDefinition": TD_ARN})))
-        .unwrap_err();
+    let err = crate::commands::block_on(ecs::run_task(
+        &ctx,
+        &json!({"taskDefinition": TD_ARN}),
+        "the release task",
+    ))
+    .unwrap_err();
     assert_eq!(
         err.message(),
         "the release task could not start: RESOURCE:MEMORY"

@@ -61,6 +61,8 @@ pub(crate) struct Input<'a> {
     pub(crate) essential: bool,
     /// The image's own HEALTHCHECK is known to exist.
     pub(crate) image_has_healthcheck: bool,
+    /// Variables rewritten for managed services (`cloud::backing::wiring`).
+    pub(crate) wired: &'a crate::cloud::backing::WiredMap,
 }
 
 pub(crate) fn translate(input: &Input<'_>) -> Result<Container> {
@@ -142,6 +144,7 @@ pub(crate) fn translate(input: &Input<'_>) -> Result<Container> {
         input.environment,
         input.account_id,
         input.app,
+        input.wired,
     )?;
     notes.extend(vars.notes);
     warnings.extend(vars.warnings);

@@ -199,13 +199,19 @@ pub(crate) fn plan(
         notes: Vec::new(),
         warnings: Vec::new(),
     };
+    let (wired, warnings) = super::backing::wired_variables(project, environment)?;
+    plan.warnings.extend(warnings);
     let network = network_configuration(environment);
     let builds = image_builds(project, app);
     shared_build_notes(&builds, environment, inputs, &mut plan);
     for (name, service) in &project.services {
         let x = &xs[name];
         if !x.cloud || x.sidecar_of.is_some() {
-            if !x.cloud {
+            if x.placement.is_managed() {
+                plan.notes.push(format!(
+                    "service `{name}`: replaced by a managed service (x-parity.cloud), which `parity env apply` creates; no task definition"
+                ));
+            } else if !x.cloud {
                 plan.notes.push(format!(
                     "service `{name}`: local only (x-parity.cloud: false), no task definition"
                 ));
@@ -220,6 +226,7 @@ pub(crate) fn plan(
             inputs,
             execution_role,
             builds: &builds,
+            wired: &wired,
         };
         names::ecs_name(name, "ECS cluster", &environment.cluster())?;
         let task = task_definition(&ctx, name, service, &mut plan)?;
@@ -286,6 +293,8 @@ struct Context<'a> {
     execution_role: &'a str,
     /// The distinct image builds, and the repository each is pushed to.
     builds: &'a [ImageBuild],
+    /// Variables rewritten for managed services.
+    wired: &'a super::backing::WiredMap,
 }
 
 impl Context<'_> {
@@ -374,6 +383,7 @@ fn task_definition(
             image: ctx.image(member, member_service)?,
             essential: index == 0,
             image_has_healthcheck: image_input.is_some_and(|i| i.has_healthcheck),
+            wired: ctx.wired,
         })?;
         cpu_need += container.asks.task_cpu();
         memory_need += container.asks.task_memory();
@@ -574,7 +584,11 @@ fn depends_on(
             let Some(target_x) = ctx.xs.get(target) else {
                 continue;
             };
-            let note = if !target_x.cloud {
+            let note = if target_x.placement.is_managed() {
+                format!(
+                    "service `{member}`: depends_on.{target}: `{target}` is replaced by a managed service, which the environment stack keeps running"
+                )
+            } else if !target_x.cloud {
                 format!(
                     "service `{member}`: depends_on.{target}: `{target}` is local only; in the cloud its managed replacement must be running"
                 )
@@ -617,7 +631,8 @@ fn local_references(ctx: &Context<'_>, member: &str, container: &Container, plan
     }
 }
 
-fn network_configuration(environment: &Environment) -> Value {
+/// The environment's awsvpc `networkConfiguration` (services, release and one-off tasks).
+pub(crate) fn network_configuration(environment: &Environment) -> Value {
     json!({
         "awsvpcConfiguration": {
             "subnets": environment.subnets,

@@ -75,6 +75,14 @@ pub(crate) fn fill(
         arn.split_once(":loadbalancer/")
             .map(|(_, name)| name.to_owned())
     });
+    if !data.backing.is_empty() {
+        filled.backing_endpoints = Some(
+            data.backing
+                .iter()
+                .filter_map(|b| Some((b.service.clone(), get(&b.address_output)?)))
+                .collect(),
+        );
+    }
     for public in data.load_balancer.iter().flat_map(|lb| &lb.services) {
         if filled.load_balancer(&public.service).is_some() {
             continue;

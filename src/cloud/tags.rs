@@ -24,6 +24,8 @@ pub(crate) const COMMIT: &str = "parity:commit";
 pub(crate) const DEPLOYED_AT: &str = "parity:deployed-at";
 /// Set once the revision's rollout reached COMPLETED: rollback's candidates.
 pub(crate) const COMPLETED: &str = "parity:completed";
+/// On a one-off task `parity run --env` started (`cloud::one_off`).
+pub(crate) const RUN: &str = "parity:run";
 
 /// The hash of the normalized compose model (its canonical JSON), 12 hex
 /// digits: formatting-only edits to the file do not change it.

@@ -9,6 +9,8 @@
 use indexmap::IndexMap;
 use serde_json::{Value, json};
 
+use crate::cloud::backing::WiredMap;
+use crate::cloud::backing::wiring::Wired;
 use crate::compose::model::Service;
 use crate::compose::x_parity::XParity;
 use crate::error::{Error, Result};
@@ -44,6 +46,7 @@ pub(crate) fn translate(
     environment: &Environment,
     account_id: &str,
     app: &str,
+    wired: &WiredMap,
 ) -> Result<Variables> {
     let name = &service.name;
     let mut out = Variables {
@@ -86,7 +89,23 @@ pub(crate) fn translate(
         plain.insert(key, Some(value));
     }
     plain.sort_keys();
+    // Variables pointing at a managed service (`cloud::backing::wiring`):
+    // the endpoint in place of the host, or a secret parity composes.
+    let mut wired_secrets = Vec::new();
     for (key, value) in &plain {
+        let from_compose = out.compose_values.contains_key(key);
+        if let Some((wired, note)) = wired
+            .get(&(name.clone(), key.clone()))
+            .filter(|_| from_compose)
+        {
+            out.compose_values.shift_remove(key);
+            out.notes.push(note.clone());
+            match wired {
+                Wired::Plain(value) => out.environment.push(json!({"name": key, "value": value})),
+                Wired::Secret(parameter) => wired_secrets.push((key.clone(), parameter.clone())),
+            }
+            continue;
+        }
         let Some(value) = value else {
             out.warnings.push(format!(
                 "service `{name}`: variable {key} is declared without a value and nothing in parity.toml sets it; it is left out of the cloud"
@@ -139,6 +158,9 @@ pub(crate) fn translate(
     for key in &x.secrets {
         claim(key, "x-parity.secrets".into())?;
     }
+    for (key, _) in &wired_secrets {
+        claim(key, "composed by parity for a managed service".into())?;
+    }
     for (target, source) in &compose_secrets {
         claim(target, format!("compose secret `{source}`"))?;
     }
@@ -146,6 +168,12 @@ pub(crate) fn translate(
         out.secrets.push(json!({
             "name": key,
             "valueFrom": environment.ssm_parameter_arn(account_id, key),
+        }));
+    }
+    for (key, parameter) in &wired_secrets {
+        out.secrets.push(json!({
+            "name": key,
+            "valueFrom": environment.ssm_arn_of(account_id, parameter),
         }));
     }
     for (target, source) in compose_secrets {

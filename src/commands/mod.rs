@@ -2,6 +2,7 @@
 //! cloud) and the adapters (local, aws); it owns no domain rules.
 
 mod config;
+mod db;
 mod deploy;
 mod down;
 mod env;
@@ -11,6 +12,7 @@ mod plan;
 mod promote;
 mod ps;
 mod rollback;
+mod run;
 mod secrets;
 mod ship;
 mod status;
@@ -30,6 +32,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Down(args) => down::run(global, args),
         Command::Ps(args) => ps::run(global, args),
         Command::Logs(args) => logs::run(global, args),
+        Command::Run(args) => run::run(global, args),
         Command::Plan(args) => plan::run(global, args),
         Command::Secrets(args) => secrets::run(global, args),
         Command::Deploy(args) => deploy::run(global, args),
@@ -37,6 +40,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Rollback(args) => rollback::run(global, args),
         Command::Status(args) => status::run(global, args),
         Command::Env(args) => env::run(global, args),
+        Command::Db(args) => db::run(global, args),
     }
 }
 

@@ -131,9 +131,9 @@ fn job_json(job: &jobs::JobView) -> Value {
         "deployed": true,
         "revision": short_task_definition(&current.task_definition),
         "last_run": job.last_run.as_ref().map(|run| json!({
-            "task": run.task_id,
+            "task": run.arn.rsplit('/').next(),
             "stopped_at": run.stopped_at.and_then(|s| u64::try_from(s).ok()).map(utc_timestamp),
-            "exit_code": run.exit_code,
+            "exit_code": run.containers.first().and_then(|c| c.exit_code),
             "stopped_reason": run.stopped_reason,
         })),
     })

@@ -1,6 +1,8 @@
 //! Container logs for people: each line prefixed with its service's name in the
 //! service's colour, lines of several containers interleaved as they arrive.
-//! Used by attached `up` and by `parity logs`.
+//! Used by attached `up` and by `parity logs`; the prefix and its colours are
+//! also those of `parity logs --env` (CloudWatch Logs), so a service looks
+//! the same in both places.
 //!
 //! Writes log lines to stdout (they are the command's output); nothing else.
 
@@ -29,6 +31,22 @@ impl Prefix {
         };
         Self { text }
     }
+
+    /// The prefix as printed (with its colour codes, when on).
+    pub(crate) fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+/// Which lines a read shows: `parity logs --since/--grep`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Filter {
+    /// Seconds since the epoch (the engine's granularity).
+    pub(crate) since: Option<i64>,
+    /// Lines containing this text (`cloud::log_reader::matches`).
+    pub(crate) grep: Option<String>,
+    /// `--format json`: each line as `{"service", "message"}` of this service.
+    pub(crate) json_service: Option<String>,
 }
 
 /// Where a log stream begins.
@@ -42,6 +60,18 @@ pub(crate) enum From {
 
 /// Streams one container's log to stdout until it ends (or forever with `follow`).
 pub(crate) async fn stream(engine: Engine, id: String, prefix: Prefix, from: From, follow: bool) {
+    stream_filtered(engine, id, prefix, from, follow, Filter::default()).await;
+}
+
+/// [`stream`], showing only the lines `filter` lets through.
+pub(crate) async fn stream_filtered(
+    engine: Engine,
+    id: String,
+    prefix: Prefix,
+    from: From,
+    follow: bool,
+    filter: Filter,
+) {
     let tail = match from {
         From::Start => "all".to_string(),
         From::Tail(n) => n.to_string(),
@@ -51,6 +81,9 @@ pub(crate) async fn stream(engine: Engine, id: String, prefix: Prefix, from: Fro
         stdout: true,
         stderr: true,
         tail,
+        since: filter
+            .since
+            .map_or(0, |s| i32::try_from(s).unwrap_or(i32::MAX)),
         ..LogsOptions::default()
     };
     let mut logs = engine.docker.logs(&id, Some(options));
@@ -63,26 +96,42 @@ pub(crate) async fn stream(engine: Engine, id: String, prefix: Prefix, from: Fro
             | LogOutput::StdIn { message } => message,
         };
         pending.extend_from_slice(bytes);
-        if !print_lines(&prefix, &mut pending, false) {
+        if !print_lines(&prefix, &mut pending, false, &filter) {
             return;
         }
     }
-    print_lines(&prefix, &mut pending, true);
+    print_lines(&prefix, &mut pending, true, &filter);
 }
 
-/// Prints each complete line of `pending` (and the rest when `flush`);
-/// `false` once stdout is closed (the reader has gone; stop streaming).
-fn print_lines(prefix: &Prefix, pending: &mut Vec<u8>, flush: bool) -> bool {
+/// Prints each complete line of `pending` (and the rest when `flush`) that
+/// `filter` lets through; `false` once stdout is closed (the reader has
+/// gone; stop streaming).
+fn print_lines(prefix: &Prefix, pending: &mut Vec<u8>, flush: bool, filter: &Filter) -> bool {
     let mut out = Vec::new();
+    let emit = |line: &[u8], out: &mut Vec<u8>| {
+        let text = String::from_utf8_lossy(line);
+        if !crate::cloud::log_reader::matches(&text, filter.grep.as_deref()) {
+            return;
+        }
+        if let Some(service) = &filter.json_service {
+            let message = text.strip_suffix('\n').unwrap_or(&text);
+            let message = message.strip_suffix('\r').unwrap_or(message);
+            let object = serde_json::json!({"service": service, "message": message});
+            out.extend_from_slice(object.to_string().as_bytes());
+            out.push(b'\n');
+        } else {
+            out.extend_from_slice(prefix.text.as_bytes());
+            out.extend_from_slice(line);
+        }
+    };
     while let Some(end) = pending.iter().position(|b| *b == b'\n') {
         let line: Vec<u8> = pending.drain(..=end).collect();
-        out.extend_from_slice(prefix.text.as_bytes());
-        out.extend_from_slice(&line);
+        emit(&line, &mut out);
     }
     if flush && !pending.is_empty() {
-        out.extend_from_slice(prefix.text.as_bytes());
-        out.append(pending);
-        out.push(b'\n');
+        let mut line = std::mem::take(pending);
+        line.push(b'\n');
+        emit(&line, &mut out);
     }
     out.is_empty() || crate::output::write_stdout(&out)
 }

@@ -108,6 +108,11 @@ pub(crate) struct Environment {
     /// The ElastiCache groups replacing `cloud: elasticache` services.
     #[serde(default)]
     pub(crate) cache: super::backing::CacheSettings,
+    /// Host names of the managed services (compose service -> endpoint), from
+    /// the stack's outputs (`cloud::stack_outputs::fill`); `None` when no
+    /// stack was read (`plan --offline`).
+    #[serde(skip)]
+    pub(crate) backing_endpoints: Option<IndexMap<String, String>>,
 }
 
 /// `[environments.<env>.services.<service>]`.
@@ -274,7 +279,11 @@ impl Environment {
     /// The parameter's ARN. The name's leading `/` is not repeated after
     /// `parameter` (ECS and IAM expect `parameter/app/env/NAME`, never `parameter//`).
     pub(crate) fn ssm_parameter_arn(&self, account_id: &str, variable: &str) -> String {
-        let name = self.ssm_parameter_name(variable);
+        self.ssm_arn_of(account_id, &self.ssm_parameter_name(variable))
+    }
+
+    /// The ARN of the parameter named `name` (a full `/...` name) in this environment's region.
+    pub(crate) fn ssm_arn_of(&self, account_id: &str, name: &str) -> String {
         format!(
             "arn:aws:ssm:{}:{account_id}:parameter/{}",
             self.region(),

@@ -18,9 +18,16 @@ tasks through scripted sequences taken from ECS's documented behaviour:
   definition, which completes; the failed one turns INACTIVE and drops out.
 - "fail": as rollback, but with the circuit breaker's rollback off.
 - "stuck": stays IN_PROGRESS with no running tasks, forever.
-- RunTask: the task is RUNNING on the first DescribeTasks and STOPPED
-  afterwards with the scripted exit code ("Essential container in task
-  exited"); its log lines are written to the task's awslogs stream first.
+- RunTask: the task is RUNNING on the first `task_running` DescribeTasks
+  (default 1; null: until StopTask) and STOPPED afterwards with the scripted
+  exit code ("Essential container in task exited"); its log lines are
+  written to the task's awslogs stream first. As ECS does, DescribeTasks
+  reports when it started (and stopped) and the digest of an image pinned by
+  one, and ListTasks lists it under its desired status (moto keeps every
+  task RUNNING there).
+- StopTask of such a task: STOPPED on the next DescribeTasks, stopCode
+  UserInitiated, the reason given, and exit code 143 (SIGTERM), as a
+  container that does not trap SIGTERM exits when ECS stops it.
 
 CloudFormation, where moto stops short of what CloudFormation documents
 (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/view-stack-events.html):
@@ -56,6 +63,7 @@ Control endpoints (tests only, under /_fixture/):
   GET  /_fixture/network?region=R   default VPC subnets and security groups
   POST /_fixture/cloudformation  {"fail": {"stack": "S", "resource": "Id", "reason": "..."}}
   GET  /_fixture/calls     API calls seen, by "service.Operation"
+  GET  /_fixture/requests  the bodies of the ECS RunTask and StopTask requests, in order
 
 Usage: ecs_rollout_fixture.py --port N   (prints "listening on PORT" when ready)
 """
@@ -76,11 +84,12 @@ from werkzeug.serving import make_server
 ECS_PREFIX = "AmazonEC2ContainerServiceV20141113."
 
 LOCK = threading.RLock()
-SCENARIO = {"rollout": "complete", "steps": 2, "release_exit": 0, "release_log": []}
+SCENARIO = {"rollout": "complete", "steps": 2, "release_exit": 0, "release_log": [], "task_running": 1}
 CFN_FAIL = {}  # stack name -> {"resource": logical id, "reason": text}, for its next ExecuteChangeSet
 SCRIPTS = {}  # deployment id -> {"rollout", "steps", "seen"}
-TASKS = {}  # task arn -> {"exit", "seen"}
+TASKS = {}  # task arn -> {"exit", "seen", "running", "started", "stopped"}
 CALLS = {}
+REQUESTS = []  # {"operation", "body"} of ECS RunTask and StopTask
 
 
 def now():
@@ -204,6 +213,44 @@ def api_shapes(task):
                 holder[key] = str(holder[key])
 
 
+def describe_scripted(task, script, backend):
+    """A RunTask task as ECS would describe it at this call (see the docstring)."""
+    task["startedAt"] = script["started"].timestamp()
+    for c in task.get("containers", []):
+        image = c.get("image") or ""
+        if "@sha256:" in image:
+            c["imageDigest"] = image.split("@", 1)[1]
+    stopped = script["stopped"]
+    running = script["running"]
+    if stopped is None and (running is None or script["seen"] <= running):
+        task["lastStatus"] = "RUNNING"
+        for c in task.get("containers", []):
+            c["lastStatus"] = "RUNNING"
+            c.pop("exitCode", None)
+        return
+    if stopped is None:
+        stopped = script["stopped"] = {"reason": None, "at": now()}
+    task["lastStatus"] = "STOPPED"
+    task["desiredStatus"] = "STOPPED"
+    task["stoppedAt"] = stopped["at"].timestamp()
+    if stopped["reason"] is None:
+        task["stopCode"] = "EssentialContainerExited"
+        task["stoppedReason"] = "Essential container in task exited"
+        code = script["exit"]
+    else:
+        task["stopCode"] = "UserInitiated"
+        task["stoppedReason"] = stopped["reason"]
+        code = 143
+    for c in task.get("containers", []):
+        c["lastStatus"] = "STOPPED"
+        c["exitCode"] = code
+    # ListTasks filters on moto's own record: keep it in step.
+    for tasks in backend.tasks.values():
+        held = tasks.get(task["taskArn"])
+        if held is not None:
+            held.desired_status = "STOPPED"
+
+
 def call_app(app, environ):
     captured = {}
 
@@ -296,6 +343,8 @@ class Fixture:
     def ecs(self, op, body, environ, start_response):
         request = json.loads(body or b"{}")
         region = region_of(environ)
+        if op in ("RunTask", "StopTask"):
+            REQUESTS.append({"operation": op, "body": request})
         if op == "DescribeServices":
             for name in request.get("services", []):
                 service = find_service(region, request.get("cluster"), name)
@@ -339,30 +388,32 @@ class Fixture:
             task_def = backend.describe_task_definition(request["taskDefinition"])
             for task in payload.get("tasks", []):
                 api_shapes(task)
-                TASKS[task["taskArn"]] = {"exit": SCENARIO["release_exit"], "seen": 0}
+                TASKS[task["taskArn"]] = {
+                    "exit": SCENARIO["release_exit"],
+                    "seen": 0,
+                    "running": SCENARIO.get("task_running", 1),
+                    "started": now(),
+                    "stopped": None,
+                }
                 write_release_log(region, task_def, task["taskArn"], SCENARIO["release_log"])
             return respond(start_response, "200 OK", payload)
+        if op == "StopTask":
+            task = json.loads(out).get("task", {})
+            script = TASKS.get(task.get("taskArn"))
+            if script is not None and script["stopped"] is None:
+                script["stopped"] = {"reason": request.get("reason", "Task stopped by user"), "at": now()}
+            start_response(status, headers)
+            return [out]
         if op == "DescribeTasks":
             payload = json.loads(out)
+            backend = ecs_backends()[DEFAULT_ACCOUNT_ID][region]
             for task in payload.get("tasks", []):
                 api_shapes(task)
                 script = TASKS.get(task["taskArn"])
                 if script is None:
                     continue
                 script["seen"] += 1
-                if script["seen"] == 1:
-                    task["lastStatus"] = "RUNNING"
-                    for c in task.get("containers", []):
-                        c["lastStatus"] = "RUNNING"
-                        c.pop("exitCode", None)
-                else:
-                    task["lastStatus"] = "STOPPED"
-                    task["desiredStatus"] = "STOPPED"
-                    task["stopCode"] = "EssentialContainerExited"
-                    task["stoppedReason"] = "Essential container in task exited"
-                    for c in task.get("containers", []):
-                        c["lastStatus"] = "STOPPED"
-                        c["exitCode"] = script["exit"]
+                describe_scripted(task, script, backend)
             return respond(start_response, "200 OK", payload)
         start_response(status, headers)
         return [out]
@@ -454,6 +505,9 @@ class Fixture:
         if path == "/_fixture/calls":
             with LOCK:
                 return respond(start_response, "200 OK", CALLS, "application/json")
+        if path == "/_fixture/requests":
+            with LOCK:
+                return respond(start_response, "200 OK", REQUESTS, "application/json")
         return respond(start_response, "404 Not Found", {"error": "unknown fixture endpoint"}, "application/json")
 
 

@@ -6,6 +6,7 @@
 
 mod support;
 
+mod backing;
 mod cli;
 mod config;
 mod conformance;
@@ -15,6 +16,7 @@ mod env;
 mod env_template;
 mod invalid;
 mod jobs;
+mod operate;
 mod plan;
 mod secrets;
 mod up;

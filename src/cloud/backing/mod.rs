@@ -8,7 +8,9 @@
 //! holds only a `{{resolve:ssm-secure:...}}` reference to it).
 
 mod engine;
+pub(crate) mod wiring;
 
+use indexmap::IndexMap;
 use serde::Serialize;
 
 pub(crate) use engine::Engine;
@@ -17,7 +19,7 @@ use engine::{Unmapped, engine_of};
 use crate::cloud::stack::logical_id;
 use crate::compose::model::{Project, Service};
 use crate::compose::x_parity::Placement;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::settings::Environment;
 
 /// One managed service replacing a compose service.
@@ -63,6 +65,54 @@ pub(crate) fn backing_services(
             .map(|b| (b.service.as_str(), b.logical_id.clone())),
     )?;
     Ok(out)
+}
+
+/// Rewritten variables by (service, variable): what each is in the task
+/// definition, and the plan's note about it (names only).
+pub(crate) type WiredMap = IndexMap<(String, String), (wiring::Wired, String)>;
+
+/// The environment's rewritten variables as the plan puts them in task
+/// definitions, and warnings. The endpoints come from the stack
+/// ([`Environment::backing_endpoints`]): with no stack read (`plan
+/// --offline`) a plain value holds a placeholder and a warning says so; with
+/// a stack that lacks an endpoint (applied before the service became
+/// managed) the plan stops, since a deploy would ship the placeholder.
+pub(crate) fn wired_variables(
+    project: &Project,
+    environment: &Environment,
+) -> Result<(WiredMap, Vec<String>)> {
+    let backing = backing_services(project, environment)?;
+    let wiring = wiring::wiring(project, environment, &backing)?;
+    let needs = wiring.needs_endpoint();
+    let mut warnings = Vec::new();
+    match &environment.backing_endpoints {
+        None if !needs.is_empty() => warnings.push(format!(
+            "the endpoint of {} is known only from the environment stack; the plan shows `{}` in its place",
+            needs
+                .iter()
+                .map(|s| format!("`{s}`'s managed service"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            wiring::placeholder(needs[0]),
+        )),
+        None => {}
+        Some(endpoints) => {
+            if let Some(missing) = needs.iter().find(|s| !endpoints.contains_key(**s)) {
+                return Err(Error::input(format!(
+                    "environment `{}`: its stack has no endpoint for the managed service replacing `{missing}` yet",
+                    environment.name()
+                ))
+                .with_help(format!(
+                    "run `parity env apply {}` to create it",
+                    environment.name()
+                )));
+            }
+        }
+    }
+    Ok((
+        wiring.wired(&backing, environment.backing_endpoints.as_ref()),
+        warnings,
+    ))
 }
 
 fn backing(
@@ -148,6 +198,26 @@ fn backing(
         database,
         password_parameter,
     })
+}
+
+impl Backing {
+    /// The connection string a client takes, given the endpoint host and
+    /// (RDS) the master password: `postgres://user:password@host:5432/db`,
+    /// `mysql://...`, `redis://host:6379`.
+    pub(crate) fn url(&self, endpoint: &str, password: &str) -> String {
+        let port = self.engine.port;
+        let scheme = match self.engine.name {
+            "postgres" => "postgres",
+            "mysql" | "mariadb" => "mysql",
+            _ => "redis",
+        };
+        match (&self.user, &self.database) {
+            (Some(user), Some(database)) => {
+                format!("{scheme}://{user}:{password}@{endpoint}:{port}/{database}")
+            }
+            _ => format!("{scheme}://{endpoint}:{port}"),
+        }
+    }
 }
 
 fn is_identifier(value: &str, limit: usize) -> bool {

@@ -105,6 +105,9 @@ pub(crate) fn stack_data(
         .collect();
     let scheduler = SchedulerPolicy::of(environment, &jobs);
     let backing = backing_services(project, environment)?;
+    // A variable naming a managed service in a form parity cannot rewrite is
+    // refused here too, so `env apply` stops before anything is created.
+    crate::cloud::backing::wiring::wiring(project, environment, &backing)?;
     let protected = environment.promotes_from().is_some();
     Ok(StackData {
         stack_name: stack_name(&app, env_name),

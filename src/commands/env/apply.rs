@@ -23,7 +23,13 @@ pub(crate) fn run(global: &GlobalArgs, args: &EnvApplyArgs) -> Result<ExitCode> 
     // Bad input stops here, before any AWS call.
     let data = stack::stack_data(&inputs.project, &inputs.settings, &args.env)?;
     let body = stack::render(&data)?;
-    crate::commands::block_on(apply(args, environment, &data, &body))
+    crate::commands::block_on(super::backing::around_apply(
+        &inputs.project,
+        environment,
+        &data,
+        args,
+        apply(args, environment, &data, &body),
+    ))
 }
 
 async fn apply(

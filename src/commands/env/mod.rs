@@ -8,6 +8,7 @@
 //! `cloud::stack_outputs`; the AWS calls are in `aws::cloudformation`.
 
 mod apply;
+mod backing;
 mod certificate;
 mod confirm;
 mod destroy;

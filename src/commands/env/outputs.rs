@@ -5,6 +5,8 @@
 //! (`cloud::stack_outputs::fill`; values set in parity.toml win). With
 //! neither, a command that needs them stops (exit 2) saying to run
 //! `parity env apply ENV`; `status` just shows the environment as it is.
+//! With managed services (`cloud: rds|elasticache`) the stack is always read:
+//! their endpoints exist nowhere else.
 
 use crate::aws::{AwsContext, AwsTarget, cloudformation};
 use crate::cloud::stack;
@@ -23,7 +25,12 @@ pub(crate) fn resolve(
 ) -> Result<()> {
     for name in names {
         let environment = settings.environment(name)?;
-        if !needs_stack(environment) {
+        // Managed services' endpoints exist only in the stack.
+        let managed = project
+            .services
+            .values()
+            .any(|s| s.x_parity.placement.is_managed());
+        if !needs_stack(environment) && !managed {
             continue;
         }
         let data = stack::stack_data(project, settings, name)?;
@@ -34,17 +41,17 @@ pub(crate) fn resolve(
         })?
         .map(|found| found.outputs)
         .unwrap_or_default();
-        if outputs.is_empty() {
-            if required {
-                return Err(Error::input(format!(
-                    "environment `{name}` has no subnets or execution role in {}, and no stack {} to read them from",
-                    settings.path.display(),
-                    data.stack_name
-                ))
-                .with_help(format!(
-                    "run `parity env apply {name}` to build the environment, or set subnets, security_groups and execution_role_arn for it in parity.toml"
-                )));
-            }
+        if outputs.is_empty() && required && needs_stack(environment) {
+            return Err(Error::input(format!(
+                "environment `{name}` has no subnets or execution role in {}, and no stack {} to read them from",
+                settings.path.display(),
+                data.stack_name
+            ))
+            .with_help(format!(
+                "run `parity env apply {name}` to build the environment, or set subnets, security_groups and execution_role_arn for it in parity.toml"
+            )));
+        }
+        if outputs.is_empty() && !managed {
             continue;
         }
         let filled = fill(environment, &outputs, &data);

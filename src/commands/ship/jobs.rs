@@ -108,7 +108,9 @@ pub(crate) struct JobView {
     pub(crate) expression: String,
     /// The schedule as EventBridge Scheduler has it (`None`: never deployed).
     pub(crate) current: Option<crate::aws::scheduler::Current>,
-    pub(crate) last_run: Option<crate::aws::ecs_stopped::StoppedTask>,
+    /// The newest stopped task of the schedule's task group (ECS remembers
+    /// stopped tasks for about an hour).
+    pub(crate) last_run: Option<crate::cloud::task_view::TaskInfo>,
 }
 
 /// Every job of `project` in `environment`: its schedule and last run.
@@ -118,28 +120,30 @@ pub(crate) async fn observe(
     environment: &crate::settings::Environment,
     account_id: &str,
 ) -> Result<Vec<JobView>> {
+    let cluster = environment.cluster();
     let mut views = Vec::new();
     for job in of_project(project, environment, account_id) {
         let current = scheduler::get(ctx, &job.schedule_name).await?;
-        let last_run = match &current {
-            None => None,
-            Some(_) => {
-                crate::aws::ecs_stopped::last_stopped(
-                    ctx,
-                    &environment.cluster(),
-                    &job.family,
-                    &crate::cloud::schedule::task_group(&job.schedule_name),
-                )
-                .await?
-            }
-        };
         views.push(JobView {
             service: job.service,
             schedule_name: job.schedule_name,
             expression: job.expression,
             current,
-            last_run,
+            last_run: None,
         });
+    }
+    if views.iter().all(|v| v.current.is_none()) {
+        return Ok(views);
+    }
+    let arns = crate::aws::ecs_tasks::list(ctx, &cluster, "STOPPED").await?;
+    let stopped = crate::aws::ecs_tasks::describe(ctx, &cluster, &arns).await?;
+    for view in &mut views {
+        let group = crate::cloud::schedule::task_group(&view.schedule_name);
+        view.last_run = stopped
+            .iter()
+            .filter(|t| t.group.as_deref() == Some(group.as_str()))
+            .max_by_key(|t| t.stopped_at)
+            .cloned();
     }
     Ok(views)
 }

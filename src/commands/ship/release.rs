@@ -25,10 +25,10 @@ pub(crate) async fn run(
     let mut request = release_request.clone();
     request["taskDefinition"] = json!(task_definition);
     request["count"] = json!(1);
-    request["startedBy"] = json!("parity-release");
+    request["startedBy"] = json!(crate::cloud::task_view::RELEASE_STARTED_BY);
     let cluster = request["cluster"].as_str().unwrap_or_default().to_owned();
     eprintln!("release: running {container} as a one-off task");
-    let task = ecs::run_task(ctx, &request).await?;
+    let task = ecs::run_task(ctx, &request, "the release task").await?;
     let started = Instant::now();
     let mut last = String::new();
     loop {

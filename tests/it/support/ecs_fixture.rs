@@ -196,6 +196,13 @@ print(json.dumps(fix(out), default=str))
         http::request(&self.addr, "GET", "/_fixture/calls", &[], b"").json()
     }
 
+    /// The bodies of the ECS RunTask and StopTask requests seen so far, in
+    /// order: `[{"operation": "RunTask", "body": {...}}, ...]`.
+    pub fn requests(&self) -> Vec<serde_json::Value> {
+        let json = http::request(&self.addr, "GET", "/_fixture/requests", &[], b"").json();
+        json.as_array().cloned().unwrap_or_default()
+    }
+
     /// Calls the ECS JSON API directly (for asserting cloud state).
     pub fn ecs(&self, operation: &str, body: serde_json::Value) -> serde_json::Value {
         self.aws_json(
@@ -208,6 +215,13 @@ print(json.dumps(fix(out), default=str))
     /// Calls the CloudWatch Logs JSON API directly.
     pub fn logs(&self, operation: &str, body: serde_json::Value) -> serde_json::Value {
         self.aws_json(&format!("Logs_20140328.{operation}"), "logs", body)
+    }
+
+    /// Like [`Self::logs`], but returns the HTTP status instead of asserting
+    /// success (CreateLogGroup of a group that exists).
+    pub fn logs_status(&self, operation: &str, body: serde_json::Value) -> u16 {
+        self.aws_request(&format!("Logs_20140328.{operation}"), "logs", &body)
+            .status
     }
 
     /// Calls the SSM JSON API directly.

@@ -1,4 +1,7 @@
-//! `parity ps`: the project's containers, as a table or JSON.
+//! `parity ps`: the project's containers, as a table or JSON; with
+//! `--env ENV` the environment's ECS tasks ([`cloud`]).
+
+mod cloud;
 
 use std::process::ExitCode;
 
@@ -12,6 +15,9 @@ use crate::output::table;
 
 /// Runs `parity ps`.
 pub(crate) fn run(global: &GlobalArgs, args: &PsArgs) -> Result<ExitCode> {
+    if let Some(env) = &args.env {
+        return cloud::run(global, args, env);
+    }
     let project = super::load_project(global, &[])?;
     let list = super::block_on(async {
         let engine = Engine::connect().await?;
