@@ -266,9 +266,8 @@ fn deploy_points_the_schedule_at_the_new_revision_and_scales_the_service_without
         Some(1)
     );
 
-    // A run the scheduler started (group `schedule:<name>`) that exited 3.
-    p.fixture
-        .scenario(json!({"rollout": "complete", "steps": 2, "release_exit": 3}));
+    // A run the scheduler started (group `schedule:<name>`), stopped by
+    // StopTask: the fixture ends it as ECS does, SIGTERM, exit 143.
     let run = p.fixture.ecs(
         "RunTask",
         json!({
@@ -299,7 +298,11 @@ fn deploy_points_the_schedule_at_the_new_revision_and_scales_the_service_without
     assert_eq!(job["service"], "nightly");
     assert_eq!(job["expression"], "cron(0 3 * * ? *)");
     assert_eq!(job["revision"], "shop-staging-nightly:2");
-    assert_eq!(job["last_run"]["exit_code"], 3, "{status}");
+    assert_eq!(job["last_run"]["exit_code"], 143, "{status}");
+    assert_eq!(
+        job["last_run"]["stopped_reason"], "Task stopped by user",
+        "{status}"
+    );
     let web = env["services"]
         .as_array()
         .expect("services")
