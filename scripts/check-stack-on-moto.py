@@ -228,10 +228,21 @@ def check(endpoint, path):
         resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
         if "*" in resources and statement["Action"] != "ecr:GetAuthorizationToken":
             problems.append(f"{name}: Resource * for {statement['Action']}")
-        if statement["Action"] == "ssm:GetParameters" and not re.fullmatch(
+        if statement.get("Sid") == "ReadTheReferencedParameters":
+            # Exactly the parameters the compose file references: no wildcard.
+            if any(not re.fullmatch(r"arn:aws:ssm:eu-west-1:\d{12}:parameter/[A-Za-z0-9_.\-/]+", r) for r in resources):
+                problems.append(f"{name}: referenced parameters not exact: {resources}")
+        elif statement["Action"] == "ssm:GetParameters" and not re.fullmatch(
             r"arn:aws:ssm:eu-west-1:\d{12}:parameter/[A-Za-z0-9_.\-/]+/\*", resources[0]
         ):
             problems.append(f"{name}: SSM statement not scoped to the prefix: {resources}")
+        if statement["Action"] == "secretsmanager:GetSecretValue":
+            # The environment's own `<app>/<env>/*`, else one secret: NAME and AWS's six random characters.
+            for r in resources:
+                if not re.fullmatch(
+                    r"arn:aws:secretsmanager:eu-west-1:\d{12}:secret:([a-z0-9_-]+/[a-z0-9_-]+/\*|[A-Za-z0-9/_+=.@!-]+-\?{6})", r
+                ):
+                    problems.append(f"{name}: Secrets Manager resource not exact: {r}")
 
     if "SchedulerRoleArn" in outputs:
         problems.extend(check_scheduler_role(iam, name, outputs))

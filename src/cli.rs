@@ -77,11 +77,13 @@ pub(crate) enum Command {
     Ps(PsArgs),
     /// Show service logs, locally or (--env) from CloudWatch Logs.
     Logs(LogsArgs),
+    /// Run a command (default: a shell) in a service's running container, locally or (--env) with ECS Exec.
+    Exec(ExecArgs),
     /// Run a one-off command in a new container of a service, locally or (--env) as an ECS task.
     Run(RunArgs),
     /// Show the ECS Fargate task definitions for an environment and what would change.
     Plan(PlanArgs),
-    /// Manage an environment's secrets in SSM Parameter Store.
+    /// Manage an environment's secrets in SSM Parameter Store or Secrets Manager.
     Secrets(SecretsArgs),
     /// Build once, push, and deploy by digest to an environment.
     Deploy(DeployArgs),
@@ -143,6 +145,14 @@ pub(crate) struct UpArgs {
     /// Run in the background; like --wait.
     #[arg(short = 'd', long)]
     pub(crate) detach: bool,
+    /// Give the services' `x-parity.secrets` the values environment ENV has:
+    /// from its dotenv file `.env.<ENV>` (or, with --secrets-from-aws, its stores).
+    #[arg(long, value_name = "ENV")]
+    pub(crate) like: Option<String>,
+    /// With --like: read the secret values from the environment's stores
+    /// (SSM, Secrets Manager) instead of its dotenv file. Never printed.
+    #[arg(long, requires = "like")]
+    pub(crate) secrets_from_aws: bool,
 }
 
 #[derive(Debug, Args)]
@@ -208,9 +218,39 @@ pub(crate) struct RunArgs {
     /// Start it and return at once, printing its id (and, in the cloud, how to read its logs).
     #[arg(short = 'd', long)]
     pub(crate) detach: bool,
+    /// Do not start the service's dependencies (local).
+    #[arg(long, conflicts_with = "env")]
+    pub(crate) no_deps: bool,
     /// The service whose configuration the one-off container takes.
     pub(crate) service: String,
     /// The command and its arguments (after `--`). Default: the service's command.
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "CMD"
+    )]
+    pub(crate) command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExecArgs {
+    /// Environment from parity.toml: open an ECS Exec session in one of the service's tasks
+    /// (needs the Session Manager plugin). Default: the service's local container.
+    #[arg(long, value_name = "ENV")]
+    pub(crate) env: Option<String>,
+    /// The task to exec into: its id (or a unique prefix) or ARN. Default: the newest healthy one.
+    #[arg(long, value_name = "ID", requires = "env")]
+    pub(crate) task: Option<String>,
+    /// No pseudo-TTY, even when stdin is a terminal (local only).
+    #[arg(short = 'T', conflicts_with = "env")]
+    pub(crate) no_tty: bool,
+    /// Set a variable for the command: KEY=VALUE (or KEY: its value in parity's environment).
+    /// Repeatable; local only (ECS Exec takes no variables).
+    #[arg(short = 'e', value_name = "KEY=VALUE", conflicts_with = "env")]
+    pub(crate) variables: Vec<String>,
+    /// The service whose container (or task) runs the command.
+    pub(crate) service: String,
+    /// The command and its arguments (after `--`). Default: /bin/sh.
     #[arg(
         trailing_var_arg = true,
         allow_hyphen_values = true,
@@ -239,7 +279,7 @@ pub(crate) struct SecretsArgs {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum SecretsCommand {
-    /// Put the environment's secret values into SSM (SecureString); prints names, never values.
+    /// Put the environment's secret values into its store (SSM SecureStrings or Secrets Manager); prints names, never values.
     Sync(SecretsSyncArgs),
     /// List the environment's secrets: names, versions, users. Never values.
     List(SecretsListArgs),
@@ -258,6 +298,12 @@ pub(crate) struct SecretsSyncArgs {
     /// Remove parity-managed parameters that are not in the file.
     #[arg(long)]
     pub(crate) prune: bool,
+    /// Secrets Manager: days a pruned secret can still be restored (7-30).
+    #[arg(long, value_name = "DAYS", default_value_t = 7, value_parser = clap::value_parser!(i64).range(7..=30))]
+    pub(crate) recovery_window_days: i64,
+    /// Secrets Manager: delete pruned secrets at once, without a recovery window.
+    #[arg(long, conflicts_with = "recovery_window_days")]
+    pub(crate) force_delete_without_recovery: bool,
 }
 
 #[derive(Debug, Args)]
@@ -361,6 +407,8 @@ pub(crate) struct EnvApplyArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
     pub(crate) format: PlanFormat,
+    #[command(flatten)]
+    pub(crate) change: ChangeArgs,
 }
 
 #[derive(Debug, Args)]
@@ -385,4 +433,6 @@ pub(crate) struct EnvDestroyArgs {
     /// Do not ask (a protected environment still needs its name typed on a terminal).
     #[arg(long)]
     pub(crate) yes: bool,
+    #[command(flatten)]
+    pub(crate) change: ChangeArgs,
 }

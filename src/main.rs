@@ -14,6 +14,7 @@ mod commands;
 mod compose;
 mod error;
 mod local;
+mod redact;
 mod registry;
 mod settings;
 mod suggest;
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
             return ExitCode::from(if err.use_stderr() { 2 } else { 0 });
         }
     };
+    redact::install_panic_hook();
     output::init(&cli.global);
     match commands::run(cli) {
         Ok(code) => code,

@@ -95,7 +95,7 @@ pub(crate) fn init(global: &GlobalArgs) {
         _ => "trace",
     };
     let default = format!(
-        "{level},parity={level},aws_smithy_runtime=warn,aws_config=warn,hyper=warn,hyper_util=warn,h2=warn,rustls=warn"
+        "{level},parity={level},aws_smithy=warn,aws_smithy_runtime=warn,aws_runtime=warn,aws_config=warn,hyper=warn,hyper_util=warn,h2=warn,rustls=warn"
     );
     let filter = std::env::var("PARITY_LOG")
         .ok()
@@ -110,9 +110,37 @@ pub(crate) fn init(global: &GlobalArgs) {
                 .parse()
                 .unwrap_or_else(|_| unreachable!("a valid static directive")),
         );
+    // The SDK's runtime and HTTP stack log request and response bodies at
+    // trace (a PutSecretValue body, a GetParametersByPath response). The
+    // default filter keeps them at warn; a PARITY_LOG that names them is
+    // capped at debug (a same-target directive added last replaces the user's).
+    let filter = if std::env::var_os("PARITY_LOG").is_some() {
+        [
+            "aws_smithy=debug",
+            "aws_smithy_runtime=debug",
+            "aws_smithy_runtime_api=debug",
+            "aws_smithy_http_client=debug",
+            "aws_smithy_http=debug",
+            "aws_runtime=debug",
+            "hyper=debug",
+            "hyper_util=debug",
+            "h2=debug",
+        ]
+        .iter()
+        .fold(filter, |filter, directive| {
+            filter.add_directive(
+                directive
+                    .parse()
+                    .unwrap_or_else(|_| unreachable!("a valid static directive")),
+            )
+        })
+    } else {
+        filter
+    };
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        // Every event is scrubbed of known secret values on its way out.
+        .with_writer(|| crate::redact::ScrubbingStderr)
         .with_ansi(stderr_color())
         .without_time()
         .with_target(global.verbose > 1)
@@ -122,7 +150,7 @@ pub(crate) fn init(global: &GlobalArgs) {
 /// Prints an error for people: message, `file:line:col` with a source snippet
 /// when known, and `help:` lines saying what to do.
 pub(crate) fn report(err: &Error) {
-    eprint!("{}", render(err, stderr_color()));
+    eprint!("{}", crate::redact::scrub(&render(err, stderr_color())));
 }
 
 /// Renders an error the one way parity shows errors (miette's graphical report).

@@ -8,6 +8,9 @@
 //! - `health`  the exec-form health check: `health tcp HOST:PORT` or `health http HOST:PORT/PATH`
 //! - `exit`    prints a line and exits with a code (tests: failing migrations, early exits)
 //! - `sleep`   runs until stopped (tests: services that never turn healthy)
+//! - `env`     prints `NAME=value` (or `NAME unset`) for each name given (tests: `run -e`, `exec -e`)
+//! - `cat`     copies stdin to stdout (tests: stdin reaches `run` and `exec`)
+//! - `tty`     says whether stdin is a terminal (tests: `run` allocates a TTY for a terminal)
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -36,11 +39,28 @@ fn main() -> ExitCode {
         "worker" => worker(&db_addr(rest)),
         "health" => return health(rest),
         "exit" => return exit(rest),
+        "env" => {
+            for name in rest {
+                match std::env::var(name) {
+                    Ok(value) => println!("{name}={value}"),
+                    Err(_) => println!("{name} unset"),
+                }
+            }
+            Ok(())
+        }
+        "cat" => std::io::copy(&mut std::io::stdin(), &mut std::io::stdout())
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        "tty" => {
+            use std::io::IsTerminal;
+            println!("stdin is a terminal: {}", std::io::stdin().is_terminal());
+            Ok(())
+        }
         "sleep" => loop {
             std::thread::sleep(Duration::from_secs(3600));
         },
         _ => Err(format!(
-            "usage: app db|migrate|web|worker|health|exit|sleep (got {role:?})"
+            "usage: app db|migrate|web|worker|health|exit|sleep|env|cat|tty (got {role:?})"
         )),
     };
     match result {

@@ -2,8 +2,10 @@
 //! which (calls per deploy is a figure users care about).
 //!
 //! An SDK interceptor attached to every client that [`super::AwsContext`]
-//! builds. It reads only the operation name (the `X-Amz-Target` header of
-//! the JSON protocols), never a request body, so it cannot see a secret.
+//! builds. It reads only the operation's name, from the metadata the SDK
+//! puts in every request's config bag (so the query protocols of
+//! CloudFormation, STS and IAM are named as well as the JSON ones), never a
+//! request body, so it cannot see a secret.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -13,6 +15,7 @@ use aws_sdk_ssm::config::interceptors::{
 };
 use aws_sdk_ssm::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_ssm::error::BoxError;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
 
 /// Shared tally of calls (operations) and HTTP attempts (including retries).
 #[derive(Debug, Clone, Default)]
@@ -113,22 +116,30 @@ impl Intercept for ServiceCounter {
         &self,
         context: &BeforeTransmitInterceptorContextRef<'_>,
         _runtime_components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
+        cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        // JSON protocols (SSM, ECS, ECR, Logs) name the operation in this header:
-        // "AmazonSSM.PutParameter". Query protocols (STS) do not; they count as "call".
-        let operation = context
-            .request()
-            .headers()
-            .get("x-amz-target")
-            .and_then(|target| target.rsplit('.').next())
-            .unwrap_or("call");
-        let key = format!("{}:{operation}", self.service);
+        let key = format!("{}:{}", self.service, operation(context, cfg));
         let mut tally = self.counter.lock();
         tally.attempts += 1;
         *tally.by_operation.entry(key).or_insert(0) += 1;
         Ok(())
     }
+}
+
+/// The operation's name: the SDK's metadata ("CreateChangeSet"); else the
+/// `X-Amz-Target` header of the JSON protocols ("AmazonSSM.PutParameter");
+/// else "call".
+fn operation(context: &BeforeTransmitInterceptorContextRef<'_>, cfg: &ConfigBag) -> String {
+    if let Some(metadata) = cfg.load::<Metadata>() {
+        return metadata.name().to_owned();
+    }
+    context
+        .request()
+        .headers()
+        .get("x-amz-target")
+        .and_then(|target| target.rsplit('.').next())
+        .unwrap_or("call")
+        .to_owned()
 }
 
 #[cfg(test)]
@@ -148,6 +159,38 @@ mod tests {
         assert_eq!(
             summary.to_string(),
             "AWS API calls: 3 (ssm:GetParametersByPath 1, ssm:PutParameter 3); 4 HTTP requests, 1 retried"
+        );
+    }
+
+    /// CloudFormation speaks the query protocol (no `X-Amz-Target`): its
+    /// calls are named all the same, not counted as "call".
+    #[test]
+    fn query_protocol_calls_are_named() {
+        use aws_smithy_http_client::test_util::{ReplayEvent, StaticReplayClient};
+        use aws_smithy_types::body::SdkBody;
+
+        let xml = r#"<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></DescribeStacksResponse>"#;
+        let event = ReplayEvent::new(
+            http::Request::builder()
+                .uri("https://cloudformation.eu-west-1.amazonaws.com/")
+                .body(SdkBody::empty())
+                .expect("request"),
+            http::Response::builder()
+                .status(200)
+                .header("content-type", "text/xml")
+                .body(SdkBody::from(xml))
+                .expect("response"),
+        );
+        let ctx = crate::aws::AwsContext::with_http_client(
+            StaticReplayClient::new(vec![event]),
+            "eu-west-1",
+        );
+        let found = crate::commands::block_on(crate::aws::cloudformation::describe(&ctx, "s"));
+        assert_eq!(found.expect("answered"), None);
+        let summary = ctx.calls().summary();
+        assert_eq!(
+            summary.by_operation.keys().collect::<Vec<_>>(),
+            ["cloudformation:DescribeStacks"]
         );
     }
 }

@@ -73,6 +73,7 @@ pub(crate) enum Service {
     Route53,
     Scheduler,
     AutoScaling,
+    SecretsManager,
 }
 
 impl Service {
@@ -89,6 +90,7 @@ impl Service {
             Self::Route53 => "route53",
             Self::Scheduler => "scheduler",
             Self::AutoScaling => "application-autoscaling",
+            Self::SecretsManager => "secretsmanager",
         }
     }
 
@@ -105,6 +107,7 @@ impl Service {
             Self::Route53 => "ROUTE_53",
             Self::Scheduler => "SCHEDULER",
             Self::AutoScaling => "APPLICATION_AUTO_SCALING",
+            Self::SecretsManager => "SECRETS_MANAGER",
         }
     }
 
@@ -121,6 +124,7 @@ impl Service {
             Self::Route53 => "route53",
             Self::Scheduler => "scheduler",
             Self::AutoScaling => "application-autoscaling",
+            Self::SecretsManager => "secretsmanager",
         }
     }
 }
@@ -304,6 +308,14 @@ impl AwsContext {
             .interceptor(self.calls.for_service(Service::Ssm.label()))
             .build();
         aws_sdk_ssm::Client::from_conf(config)
+    }
+
+    /// A Secrets Manager client.
+    pub(crate) fn secretsmanager(&self) -> aws_sdk_secretsmanager::Client {
+        let config = aws_sdk_secretsmanager::config::Builder::from(&self.sdk)
+            .interceptor(self.calls.for_service(Service::SecretsManager.label()))
+            .build();
+        aws_sdk_secretsmanager::Client::from_conf(config)
     }
 
     /// An ECS client.

@@ -305,22 +305,45 @@ pub(crate) async fn create_service(
 }
 
 /// Points a service at a task definition; returns the new deployment's id.
-/// The desired count is left alone (autoscaling may own it).
+/// The desired count is left alone (autoscaling may own it). `exec`: turn ECS
+/// Exec on or off (deploy says what the compose file says; rollback leaves it).
+/// With `service_connect` (the plan's `serviceConnectConfiguration`) the
+/// service also gets that configuration, so one made before the environment
+/// had Service Connect joins it on its next deploy.
 pub(crate) async fn update_service(
     ctx: &AwsContext,
     cluster: &str,
     service: &str,
     task_definition: &str,
+    exec: Option<bool>,
+    service_connect: Option<&serde_json::Value>,
 ) -> Result<String> {
-    let out = ctx
+    let call = ctx
         .ecs()
         .update_service()
         .cluster(cluster)
         .service(service)
         .task_definition(task_definition)
-        .send()
-        .await
-        .map_err(|e| ctx.explain(&Call::new(Service::Ecs, "UpdateService").on(service), &e))?;
+        .set_enable_execute_command(exec);
+    let out = match service_connect {
+        None => call.send().await,
+        Some(config) => {
+            let mut body = serde_json::json!({
+                "cluster": cluster,
+                "service": service,
+                "taskDefinition": task_definition,
+                "serviceConnectConfiguration": config,
+            });
+            if let Some(exec) = exec {
+                body["enableExecuteCommand"] = serde_json::Value::Bool(exec);
+            }
+            call.customize()
+                .interceptor(ReplaceBody(body.to_string()))
+                .send()
+                .await
+        }
+    }
+    .map_err(|e| ctx.explain(&Call::new(Service::Ecs, "UpdateService").on(service), &e))?;
     primary_deployment(out.service(), "UpdateService")
 }
 

@@ -63,6 +63,7 @@ fn info(t: &aws_sdk_ecs::types::Task) -> TaskInfo {
         stopped_reason: text(t.stopped_reason()),
         started_by: text(t.started_by()),
         group: text(t.group()),
+        exec_enabled: t.enable_execute_command(),
         containers: t
             .containers()
             .iter()
@@ -72,6 +73,7 @@ fn info(t: &aws_sdk_ecs::types::Task) -> TaskInfo {
                 image_digest: text(c.image_digest()),
                 exit_code: c.exit_code(),
                 reason: text(c.reason()),
+                runtime_id: text(c.runtime_id()),
             })
             .collect(),
     }

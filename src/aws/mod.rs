@@ -15,6 +15,7 @@ pub(crate) mod deploy_lock;
 pub(crate) mod ecr;
 pub(crate) mod ecs;
 pub(crate) mod ecs_describe;
+pub(crate) mod ecs_exec;
 pub(crate) mod ecs_tasks;
 pub(crate) mod ecs_teardown;
 pub(crate) mod explain;
@@ -25,6 +26,7 @@ pub(crate) mod parameters;
 pub(crate) mod request_shapes;
 pub(crate) mod route53;
 pub(crate) mod scheduler;
+pub(crate) mod secretsmanager;
 pub(crate) mod ssm;
 pub(crate) mod sts;
 

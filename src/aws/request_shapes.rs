@@ -34,7 +34,7 @@ fn answer(response: &Value) -> ReplayEvent {
 
 /// Runs `call` against a context whose every request is answered by `responses`;
 /// returns the requests as sent: (X-Amz-Target, JSON body).
-fn sent<T>(
+pub(crate) fn sent<T>(
     responses: &[Value],
     call: impl AsyncFnOnce(&AwsContext) -> crate::error::Result<T>,
 ) -> (T, Vec<(String, Value)>) {
@@ -86,7 +86,7 @@ fn update_service_names_only_the_revision_and_leaves_the_desired_count_alone() {
         {"id": "ecs-svc/1", "status": "ACTIVE"}
     ]}});
     let (deployment, requests) = sent(&[response], async |ctx| {
-        ecs::update_service(ctx, "shop-staging", "shop-web", TD_ARN).await
+        ecs::update_service(ctx, "shop-staging", "shop-web", TD_ARN, None, None).await
     });
     assert_eq!(deployment, "ecs-svc/2", "the PRIMARY deployment is ours");
     assert_eq!(
@@ -95,6 +95,50 @@ fn update_service_names_only_the_revision_and_leaves_the_desired_count_alone() {
             format!("{ECS}.UpdateService"),
             json!({"cluster": "shop-staging", "service": "shop-web", "taskDefinition": TD_ARN})
         )]
+    );
+}
+
+/// Service Connect rides along on CreateService (the plan's request, sent
+/// as it is) and on UpdateService: every service is published under its
+/// compose name in the environment's namespace.
+#[test]
+fn create_and_update_service_carry_the_service_connect_configuration() {
+    let config = json!({
+        "enabled": true,
+        "namespace": "arn:aws:servicediscovery:eu-west-1:123456789012:namespace/ns-1",
+        "services": [{"portName": "api-8080", "discoveryName": "api-8080",
+                      "clientAliases": [{"port": 8080, "dnsName": "api"}]}]
+    });
+    let create = json!({
+        "cluster": "shop-staging", "serviceName": "shop-api", "taskDefinition": TD_ARN,
+        "desiredCount": 1, "launchType": "FARGATE", "serviceConnectConfiguration": config
+    });
+    let response = json!({"service": {"serviceName": "shop-api", "deployments": [
+        {"id": "ecs-svc/1", "status": "PRIMARY", "taskDefinition": TD_ARN}
+    ]}});
+    let (_, requests) = sent(&[response.clone(), response], async |ctx| {
+        ecs::create_service(ctx, &create).await?;
+        ecs::update_service(
+            ctx,
+            "shop-staging",
+            "shop-api",
+            TD_ARN,
+            Some(true),
+            Some(&config),
+        )
+        .await
+    });
+    assert_eq!(
+        requests,
+        [
+            (format!("{ECS}.CreateService"), create.clone()),
+            (
+                format!("{ECS}.UpdateService"),
+                json!({"cluster": "shop-staging", "service": "shop-api",
+                       "taskDefinition": TD_ARN, "serviceConnectConfiguration": config,
+                       "enableExecuteCommand": true})
+            )
+        ]
     );
 }
 
@@ -169,4 +213,21 @@ fn describe_task_definition_asks_for_tags_and_reads_images_and_tags() {
         info.tags.get("parity:completed").map(String::as_str),
         Some("1")
     );
+}
+
+#[test]
+fn update_service_turns_ecs_exec_on_or_off_when_told() {
+    let response = json!({"service": {"deployments": [{"id": "ecs-svc/3", "status": "PRIMARY"}]}});
+    for exec in [true, false] {
+        let (_, requests) = sent(std::slice::from_ref(&response), async |ctx| {
+            ecs::update_service(ctx, "shop-staging", "shop-web", TD_ARN, Some(exec), None).await
+        });
+        assert_eq!(
+            requests,
+            [(
+                format!("{ECS}.UpdateService"),
+                json!({"cluster": "shop-staging", "service": "shop-web", "taskDefinition": TD_ARN, "enableExecuteCommand": exec})
+            )]
+        );
+    }
 }

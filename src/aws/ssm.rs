@@ -171,6 +171,32 @@ impl<'a> ParameterStore<'a> {
         Ok(out)
     }
 
+    /// One parameter's value, decrypted; `None` when it does not exist. Only
+    /// for `up --like ENV --secrets-from-aws`, which needs the value itself.
+    pub(crate) async fn value(&self, name: &str) -> Result<Option<SecretValue>> {
+        match self
+            .client
+            .get_parameter()
+            .name(name)
+            .with_decryption(true)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(out
+                .parameter()
+                .and_then(|p| p.value())
+                .map(|v| SecretValue::new(v.to_owned()))),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_parameter_not_found()) =>
+            {
+                Ok(None)
+            }
+            Err(err) => Err(self.fail(Call::new(Service::Ssm, "GetParameter").on(name), &err)),
+        }
+    }
+
     /// Writes one SecureString. A new parameter is created with `tags` in the
     /// same call; an existing one is overwritten (SSM refuses tags together
     /// with overwrite: tag it with [`Self::tag`]). Returns the new version.

@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 
 use super::container::{self, Container};
 use super::image_build::{ImageBuild, build_of, image_builds};
-use super::{fargate, names, resources, tags};
+use super::{fargate, names, resources, service_connect, tags};
 use crate::compose::model::{Condition, Project, Service};
 use crate::compose::x_parity::{self, XParity, XParityMap};
 use crate::error::{Error, Result};
@@ -229,7 +229,7 @@ pub(crate) fn plan(
             wired: &wired,
         };
         names::ecs_name(name, "ECS cluster", &environment.cluster())?;
-        let task = task_definition(&ctx, name, service, &mut plan)?;
+        let mut task = task_definition(&ctx, name, service, &mut plan)?;
         if x.release {
             plan.release = Some(Release {
                 service: name.clone(),
@@ -252,8 +252,13 @@ pub(crate) fn plan(
             ));
         } else {
             names::ecs_name(name, "ECS service name", &environment.service_name(name))?;
-            plan.services
-                .push(ecs_service(environment, name, service, &task, &network)?);
+            let mut ecs = ecs_service(environment, name, service, &task, &network)?;
+            if let Some(namespace) = &environment.service_connect_namespace {
+                service_connect::name_ports(&mut task.request, name);
+                ecs.request["serviceConnectConfiguration"] =
+                    service_connect::configuration(namespace, &task.request, name);
+            }
+            plan.services.push(ecs);
             let (scaling, warning) = super::scaling::scaling(environment, name, x.scale.as_ref());
             plan.scaling.extend(scaling);
             plan.warnings.extend(warning);
@@ -261,7 +266,26 @@ pub(crate) fn plan(
         plan.task_definitions.push(task);
     }
     check_settings_references(environment, &xs, &mut plan);
+    check_no_secret_values(&plan)?;
     Ok(plan)
+}
+
+/// A secret's value interpolated into a plain field (a command, a label, a
+/// plain variable) would sit in the task definition for anyone with
+/// `ecs:DescribeTaskDefinition` to read, and in the plan's output: refused,
+/// naming the variable.
+fn check_no_secret_values(plan: &Plan) -> Result<()> {
+    let text = plan.to_json().to_string();
+    let notes = plan.notes.join("\n") + &plan.warnings.join("\n");
+    match crate::redact::find(&text).or_else(|| crate::redact::find(&notes)) {
+        Some(variable) => Err(Error::input(format!(
+            "the plan would carry the value of secret {variable} in plain text (it is interpolated into a field that is not a secret)"
+        ))
+        .with_help(format!(
+            "read {variable} as a variable in the container instead of interpolating `${{{variable}}}` into the compose file"
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// One note per image that several services share, naming them and where it goes.
@@ -710,6 +734,9 @@ fn ecs_service(
         request.insert("healthCheckGracePeriodSeconds".into(), json!(grace.get()));
     }
     request.insert("propagateTags".into(), json!("TASK_DEFINITION"));
+    if super::exec::enabled(environment, service) {
+        request.insert("enableExecuteCommand".into(), json!(true));
+    }
     Ok(EcsService {
         service: name.to_owned(),
         request: Value::Object(request),

@@ -385,3 +385,60 @@ fn services_sharing_a_build_run_one_image_named_for_it_and_the_plan_says_so() {
         plan.notes
     );
 }
+
+/// With a Service Connect namespace every service joins it; one with ports
+/// is published under its compose name, its ports named for ECS.
+#[test]
+fn with_a_namespace_services_are_reachable_by_their_compose_names() {
+    let text = format!(
+        "{SETTINGS}service_connect_namespace = \"arn:aws:servicediscovery:eu-west-1:123456789012:namespace/ns-1\"\n"
+    );
+    let settings = parse(&text, Path::new("parity.toml")).unwrap();
+    let mut api = service("example/api:1");
+    api.ports = vec![Port {
+        target: 8080,
+        protocol: "tcp".into(),
+        ..Port::default()
+    }];
+    let worker = service("example/worker:1");
+    let project = project(vec![("api", api), ("worker", worker)]);
+    let plan = plan(&project, &settings, "staging", &inputs()).unwrap();
+    let api_task = &plan.task_definition("api").unwrap().request;
+    assert_eq!(
+        api_task["containerDefinitions"][0]["portMappings"][0]["name"],
+        "api-8080"
+    );
+    let config = |name: &str| {
+        plan.services
+            .iter()
+            .find(|s| s.service == name)
+            .unwrap()
+            .request["serviceConnectConfiguration"]
+            .clone()
+    };
+    assert_eq!(
+        config("api"),
+        json!({
+            "enabled": true,
+            "namespace": "arn:aws:servicediscovery:eu-west-1:123456789012:namespace/ns-1",
+            "services": [{"portName": "api-8080", "discoveryName": "api-8080",
+                          "clientAliases": [{"port": 8080, "dnsName": "api"}]}]
+        })
+    );
+    assert_eq!(
+        config("worker"),
+        json!({"enabled": true, "namespace": "arn:aws:servicediscovery:eu-west-1:123456789012:namespace/ns-1"})
+    );
+    // Without one (the default settings), nothing of it.
+    let plain = plan_of(&project);
+    assert!(
+        plain
+            .services
+            .iter()
+            .all(|s| s.request.get("serviceConnectConfiguration").is_none())
+    );
+}
+
+fn plan_of(project: &Project) -> super::Plan {
+    plan(project, &settings(), "staging", &inputs()).unwrap()
+}

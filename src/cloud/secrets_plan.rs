@@ -1,5 +1,8 @@
 //! What `parity secrets sync` will do: the pure decision over the secrets
-//! in the dotenv file and the parameters under the environment's SSM prefix.
+//! in the dotenv file and the secrets parity keeps in the environment's store
+//! (SSM parameters under `ssm_prefix`, or Secrets Manager secrets named
+//! `<app>/<env>/NAME`). One decision for both stores: only the size limit and
+//! SSM's tiers and KMS key differ, and [`PlanOptions::store`] says which.
 //!
 //! The plan never holds a value. Values are compared through keyed-hash
 //! fingerprints ([`fingerprint`]) computed by the caller, so the plan can be
@@ -11,10 +14,22 @@ use std::collections::{BTreeMap, BTreeSet};
 use hmac::{KeyInit, Mac};
 use indexmap::IndexMap;
 
+use crate::settings::SecretsStore;
+
 /// Largest value the Standard tier stores (4 KB); larger ones need Advanced.
 pub(crate) const STANDARD_TIER_MAX: usize = 4096;
 /// Largest value SSM stores at all (Advanced tier, 8 KB).
 pub(crate) const ADVANCED_TIER_MAX: usize = 8192;
+/// Largest secret string Secrets Manager stores (64 KB).
+pub(crate) const SECRETS_MANAGER_MAX: usize = 65536;
+
+/// The largest value `store` keeps.
+pub(crate) fn max_size(store: SecretsStore) -> usize {
+    match store {
+        SecretsStore::Ssm => ADVANCED_TIER_MAX,
+        SecretsStore::Secretsmanager => SECRETS_MANAGER_MAX,
+    }
+}
 
 /// A keyed hash of one secret: HMAC-SHA256 over the name and the value,
 /// hex. Keyed so that a fingerprint seen in memory or a log cannot be
@@ -152,6 +167,8 @@ pub(crate) struct PlanOptions<'a> {
     pub(crate) kms_key_id: Option<&'a str>,
     /// Secret name -> the cloud services that declare it in `x-parity.secrets`.
     pub(crate) declared: &'a IndexMap<String, Vec<String>>,
+    /// The store written to (its size limit; tiers exist in SSM only).
+    pub(crate) store: SecretsStore,
 }
 
 impl<'a> PlanOptions<'a> {
@@ -162,6 +179,7 @@ impl<'a> PlanOptions<'a> {
             prune: false,
             kms_key_id: None,
             declared,
+            store: SecretsStore::Ssm,
         }
     }
 }
@@ -180,13 +198,17 @@ pub(crate) fn plan(
 
     let too_large: Vec<(String, usize)> = local
         .iter()
-        .filter(|s| s.size > ADVANCED_TIER_MAX)
+        .filter(|s| s.size > max_size(options.store))
         .map(|s| (s.name.clone(), s.size))
         .collect();
     if !too_large.is_empty() {
         return Err(PlanError::TooLarge(too_large));
     }
 
+    let tier = |size, existing| match options.store {
+        SecretsStore::Ssm => tier_for(size, existing),
+        SecretsStore::Secretsmanager => Tier::Standard,
+    };
     let names: BTreeSet<&str> = local_by_name
         .keys()
         .chain(remote_by_name.keys())
@@ -198,7 +220,7 @@ pub(crate) fn plan(
             (Some(local), None) => Step {
                 name: name.to_string(),
                 action: Action::Add,
-                tier: tier_for(local.size, None),
+                tier: tier(local.size, None),
                 reason: None,
                 tag: true,
             },
@@ -221,7 +243,7 @@ pub(crate) fn plan(
                     } else {
                         Action::Unchanged
                     },
-                    tier: tier_for(local.size, Some(remote.tier)),
+                    tier: tier(local.size, Some(remote.tier)),
                     reason,
                     tag: reason.is_some() && !remote.managed,
                 }
@@ -292,7 +314,8 @@ pub(crate) fn plan(
 }
 
 /// Advanced only when the value needs it, and never a downgrade: SSM refuses
-/// to move an Advanced parameter back to Standard.
+/// to move an Advanced parameter back to Standard. (Secrets Manager has no
+/// tiers; its remote secrets are described as Standard, so this gives Standard.)
 pub(crate) fn tier_for(size: usize, existing: Option<Tier>) -> Tier {
     if size > STANDARD_TIER_MAX || existing == Some(Tier::Advanced) {
         Tier::Advanced
@@ -452,6 +475,23 @@ mod tests {
         let options = PlanOptions::new(&declared);
         let err = plan(&[local("BIG", &"x".repeat(9000))], &[], &options).unwrap_err();
         assert_eq!(err, PlanError::TooLarge(vec![("BIG".into(), 9000)]));
+    }
+
+    #[test]
+    fn secrets_manager_takes_up_to_64_kb_and_has_no_tiers() {
+        let declared = IndexMap::new();
+        let options = PlanOptions {
+            store: SecretsStore::Secretsmanager,
+            ..PlanOptions::new(&declared)
+        };
+        let plan = plan(&[local("BIG", &"x".repeat(9000))], &[], &options).unwrap();
+        assert_eq!(plan.steps[0].tier, Tier::Standard);
+        let err = plan_err(&[local("HUGE", &"x".repeat(70_000))], &options);
+        assert_eq!(err, PlanError::TooLarge(vec![("HUGE".into(), 70_000)]));
+    }
+
+    fn plan_err(local: &[LocalSecret], options: &PlanOptions<'_>) -> PlanError {
+        plan(local, &[], options).unwrap_err()
     }
 
     #[test]

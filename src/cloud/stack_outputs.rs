@@ -29,6 +29,8 @@ pub(crate) mod keys {
     pub(crate) const SCHEDULER_ROLE: &str = "SchedulerRoleArn";
     /// The application load balancer's ARN (only with a public service).
     pub(crate) const LOAD_BALANCER_ARN: &str = "LoadBalancerArn";
+    /// The Cloud Map namespace's ARN (absent when Service Connect is disabled).
+    pub(crate) const SERVICE_CONNECT_NAMESPACE: &str = "ServiceConnectNamespace";
     /// `http://<dns name>`, or `https://<domain>` with a domain (absent without a public service).
     pub(crate) const LOAD_BALANCER_URL: &str = "LoadBalancerUrl";
 }
@@ -75,6 +77,9 @@ pub(crate) fn fill(
         arn.split_once(":loadbalancer/")
             .map(|(_, name)| name.to_owned())
     });
+    if filled.service_connect_namespace.is_none() {
+        filled.service_connect_namespace = get(keys::SERVICE_CONNECT_NAMESPACE);
+    }
     if !data.backing.is_empty() {
         filled.backing_endpoints = Some(
             data.backing
@@ -147,6 +152,7 @@ mod tests {
             ("ExecutionRoleArn", "arn:aws:iam::1:role/exec"),
             ("TaskRoleArn", "arn:aws:iam::1:role/task"),
             ("TargetGroupApiV2", "arn:aws:elasticloadbalancing:tg/api"),
+            ("ServiceConnectNamespace", "shop-staging"),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -175,6 +181,10 @@ mod tests {
         assert_eq!(lb.target_group_arn, "arn:aws:elasticloadbalancing:tg/api");
         assert_eq!(*lb.container_port.get_ref(), 8080);
         assert!(filled.load_balancer("worker").is_none());
+        assert_eq!(
+            filled.service_connect_namespace.as_deref(),
+            Some("shop-staging")
+        );
         assert!(!needs_stack(&filled));
     }
 

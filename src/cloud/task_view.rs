@@ -27,6 +27,8 @@ pub(crate) struct TaskInfo {
     pub(crate) started_by: Option<String>,
     /// `service:<name>` for a service's tasks, `family:<family>` for RunTask's.
     pub(crate) group: Option<String>,
+    /// Started with ECS Exec on (`parity exec --env`).
+    pub(crate) exec_enabled: bool,
     pub(crate) containers: Vec<ContainerInfo>,
 }
 
@@ -39,6 +41,8 @@ pub(crate) struct ContainerInfo {
     pub(crate) image_digest: Option<String>,
     pub(crate) exit_code: Option<i32>,
     pub(crate) reason: Option<String>,
+    /// The container's Docker id on its host (what an ECS Exec session targets).
+    pub(crate) runtime_id: Option<String>,
 }
 
 /// Who started a task.

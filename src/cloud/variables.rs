@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::cloud::backing::WiredMap;
 use crate::cloud::backing::wiring::Wired;
 use crate::compose::model::Service;
-use crate::compose::x_parity::XParity;
+use crate::compose::x_parity::{SecretSource, XParity};
 use crate::error::{Error, Result};
 use crate::settings::Environment;
 
@@ -155,7 +155,7 @@ pub(crate) fn translate(
             (target.unwrap_or(&r.source), r.source.as_str())
         })
         .collect();
-    for key in &x.secrets {
+    for key in x.secrets.names() {
         claim(key, "x-parity.secrets".into())?;
     }
     for (key, _) in &wired_secrets {
@@ -164,10 +164,16 @@ pub(crate) fn translate(
     for (target, source) in &compose_secrets {
         claim(target, format!("compose secret `{source}`"))?;
     }
-    for key in &x.secrets {
+    for key in x.secrets.names() {
+        let value_from = match x.secrets.source(key) {
+            Some(SecretSource::Reference(reference)) => {
+                reference.value_from(environment.region(), account_id)
+            }
+            _ => environment.owned_secret_arn(account_id, key),
+        };
         out.secrets.push(json!({
             "name": key,
-            "valueFrom": environment.ssm_parameter_arn(account_id, key),
+            "valueFrom": value_from,
         }));
     }
     for (key, parameter) in &wired_secrets {

@@ -41,6 +41,10 @@ pub(crate) fn run(global: &GlobalArgs, args: &ConfigArgs) -> Result<ExitCode> {
             DataFormat::Yaml => emit::yaml(&value),
         };
     }
+    if !args.reveal {
+        // A secret interpolated into another field (a command, a label) is masked there too.
+        out = crate::redact::scrub_with(&out, |_| MASK.to_owned()).into_owned();
+    }
     crate::output::write_stdout(out.as_bytes());
     Ok(ExitCode::SUCCESS)
 }
@@ -48,7 +52,8 @@ pub(crate) fn run(global: &GlobalArgs, args: &ConfigArgs) -> Result<ExitCode> {
 /// Replaces the values of each service's declared secret variables.
 fn mask_secrets(project: &mut Project) {
     for service in project.services.values_mut() {
-        for variable in &service.x_parity.secrets {
+        let secrets: Vec<String> = service.x_parity.secrets.names().cloned().collect();
+        for variable in &secrets {
             if let Some(Some(value)) = service.environment.get_mut(variable) {
                 *value = MASK.to_owned();
             }

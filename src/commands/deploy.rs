@@ -10,7 +10,7 @@ use super::ship::build::build_and_push;
 use super::ship::pipeline::{self, Change};
 use super::ship::rollout::{self, Report};
 use super::ship::session::{Cloud, Inputs};
-use crate::aws::{ecr, ecs, parameters};
+use crate::aws::{ecr, ecs};
 use crate::cli::{DeployArgs, GlobalArgs};
 use crate::cloud::image_build::image_builds;
 use crate::cloud::plan::{ImageRefs, Plan, PlanInputs, plan};
@@ -159,38 +159,33 @@ impl Change for Deploy<'_> {
     }
 }
 
-/// Every secret the cloud services declare must exist under the environment's SSM prefix.
+/// Every secret the cloud services declare must exist: parity's own in the
+/// environment's store, references where they point. Names only
+/// (DescribeParameters, DescribeSecret): no value is read.
 async fn check_secrets(
     cloud: &Cloud,
     environment: &Environment,
     cloud_services: &[&Service],
 ) -> Result<()> {
-    let mut names: Vec<String> = cloud_services
-        .iter()
-        .flat_map(|s| s.x_parity.secrets.iter())
-        .map(|v| environment.ssm_parameter_name(v))
-        .collect();
-    names.sort();
-    names.dedup();
-    if names.is_empty() {
-        return Ok(());
-    }
-    let existing = parameters::existing(&cloud.ctx, &names).await?;
-    let missing: Vec<&String> = names.iter().filter(|n| !existing.contains(*n)).collect();
+    let missing = crate::commands::secrets::missing_in_stores(
+        &cloud.ctx,
+        environment,
+        cloud_services.iter().map(|s| &s.x_parity.secrets),
+    )
+    .await?;
     if missing.is_empty() {
         return Ok(());
     }
     Err(Error::failed(format!(
-        "{} declared secret(s) missing in SSM for {}: {}",
+        "{} declared secret(s) missing for {}: {}. Nothing was changed.",
         missing.len(),
         environment.name(),
-        missing
-            .iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
+        missing.join(", ")
     ))
-    .with_help(format!("run `parity secrets sync {}`", environment.name())))
+    .with_help(format!(
+        "run `parity secrets sync {}` for parity's own secrets; create a referenced secret where it points, or fix the reference in x-parity.secrets",
+        environment.name()
+    )))
 }
 
 /// The environment's registry with credentials: ECR through GetAuthorizationToken, else anonymous.

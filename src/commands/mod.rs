@@ -7,6 +7,7 @@ mod deploy;
 mod down;
 mod env;
 mod env_template;
+mod exec;
 mod logs;
 mod plan;
 mod promote;
@@ -17,6 +18,7 @@ mod secrets;
 mod ship;
 mod status;
 mod up;
+mod variables;
 
 use std::process::ExitCode;
 
@@ -32,6 +34,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Down(args) => down::run(global, args),
         Command::Ps(args) => ps::run(global, args),
         Command::Logs(args) => logs::run(global, args),
+        Command::Exec(args) => exec::run(global, args),
         Command::Run(args) => run::run(global, args),
         Command::Plan(args) => plan::run(global, args),
         Command::Secrets(args) => secrets::run(global, args),

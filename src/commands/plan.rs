@@ -202,6 +202,24 @@ fn text(
                 .as_str()
                 .unwrap_or_default()
         );
+        if let Some(config) = plan
+            .services
+            .iter()
+            .find(|s| s.service == task.service)
+            .and_then(|s| s.request.get("serviceConnectConfiguration"))
+        {
+            let aliases = crate::cloud::service_connect::aliases(config);
+            let _ = writeln!(
+                out,
+                "  service connect: {} (namespace {})",
+                if aliases.is_empty() {
+                    "reaches the others, publishes no port".to_owned()
+                } else {
+                    format!("reachable as {}", aliases.join(", "))
+                },
+                config["namespace"].as_str().unwrap_or_default()
+            );
+        }
         for container in request["containerDefinitions"]
             .as_array()
             .into_iter()

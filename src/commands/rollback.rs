@@ -110,8 +110,15 @@ impl Change for Rollback<'_> {
                 short_task_definition(&step.from),
                 short_task_definition(&step.to)
             );
-            let deployment =
-                ecs::update_service(&cloud.ctx, &cluster, &step.ecs_service, &step.to).await?;
+            let deployment = ecs::update_service(
+                &cloud.ctx,
+                &cluster,
+                &step.ecs_service,
+                &step.to,
+                None,
+                None,
+            )
+            .await?;
             targets.push(Target {
                 service: step.ecs_service.clone(),
                 deployment,

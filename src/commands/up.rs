@@ -20,7 +20,10 @@ use crate::local::up::{self, UpOptions};
 
 /// Runs `parity up`.
 pub(crate) fn run(global: &GlobalArgs, args: &UpArgs) -> Result<ExitCode> {
-    let project = super::load_project(global, &args.services)?;
+    let mut project = super::load_project(global, &args.services)?;
+    if let Some(environment) = &args.like {
+        super::secrets::resolve_like(global, &mut project, environment, args.secrets_from_aws)?;
+    }
     super::block_on(run_async(project, args))
 }
 
@@ -95,14 +98,14 @@ async fn stop_on_interrupt(
     Err(Error::interrupted())
 }
 
-/// SIGINT (Ctrl-C) and SIGTERM, as one stream of "stop" requests.
-struct Interrupt {
+/// SIGINT (Ctrl-C) and SIGTERM, as one stream of "stop" requests (also `run`'s).
+pub(crate) struct Interrupt {
     int: Signal,
     term: Signal,
 }
 
 impl Interrupt {
-    fn install() -> Result<Self> {
+    pub(crate) fn install() -> Result<Self> {
         let install =
             |kind| signal(kind).map_err(|e| Error::failed(format!("cannot handle signals: {e}")));
         Ok(Self {
@@ -111,7 +114,7 @@ impl Interrupt {
         })
     }
 
-    async fn next(&mut self) {
+    pub(crate) async fn next(&mut self) {
         tokio::select! {
             _ = self.int.recv() => {}
             _ = self.term.recv() => {}

@@ -64,7 +64,8 @@ pub(crate) fn parse_with_lookup(
         if let Some(bad) = key.find(|c: char| c.is_whitespace() || c == '"' || c == '\'') {
             return Err(error_at(
                 body_offset + bad,
-                format!("unexpected character in variable name `{key}`"),
+                // Not quoted: a line without `=` may be a pasted value.
+                "unexpected character in a variable name (a space or quote)".to_owned(),
             )
             .with_help("write `NAME=value`; quote values that contain spaces"));
         }

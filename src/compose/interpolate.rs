@@ -185,8 +185,17 @@ pub(crate) fn interpolate_tree(
     match &mut node.value {
         Value::Scalar(text, style) => {
             if text.contains('$') {
-                let replaced =
-                    substitute(text, lookup, missing).map_err(|e| node.pos.error(e.message()))?;
+                // Every value interpolated is recorded, so that once a service
+                // declares the variable secret no output can show it.
+                let recording = |name: &str| {
+                    let value = lookup(name);
+                    if let Some(value) = &value {
+                        crate::redact::interpolated(name, value);
+                    }
+                    value
+                };
+                let replaced = substitute(text, &recording, missing)
+                    .map_err(|e| node.pos.error(e.message()))?;
                 *text = replaced;
                 *style = Style::Quoted;
             }

@@ -22,6 +22,7 @@ pub(crate) mod paths;
 mod project;
 mod read;
 pub(crate) mod schedule;
+mod secret_refs;
 mod service;
 mod service_blocks;
 mod service_ports_volumes;

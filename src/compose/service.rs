@@ -33,6 +33,12 @@ pub(crate) fn service(name: &str, node: &Node, ctx: &Context<'_>) -> Result<Serv
         name: name.to_owned(),
         ..Service::default()
     };
+    // x-parity first: once its secrets are declared, an error about any other
+    // field that interpolated one of them names the variable, never the value.
+    service.x_parity = XParity::read(name, map.get(x_parity::KEY).map(|e| &e.node))?;
+    for secret in service.x_parity.secrets.names() {
+        crate::redact::declare_secret(secret);
+    }
     let mut env_files: Vec<(EnvFile, Node)> = Vec::new();
     let mut environment = IndexMap::new();
     for (key, entry) in map {
@@ -132,7 +138,11 @@ pub(crate) fn service(name: &str, node: &Node, ctx: &Context<'_>) -> Result<Serv
     service.environment = combined;
     implicit_dependencies(&mut service);
     service.env_file = env_files.into_iter().map(|(file, _)| file).collect();
-    service.x_parity = XParity::read(name, map.get(x_parity::KEY).map(|e| &e.node))?;
+    for secret in service.x_parity.secrets.names() {
+        if let Some(Some(value)) = service.environment.get(secret) {
+            crate::redact::secret_value(secret, value);
+        }
+    }
     if let (Some(_), Some(networks)) = (&service.network_mode, map.get("networks"))
         && !service.networks.is_empty()
     {

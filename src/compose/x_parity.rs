@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use super::model::{Project, Service};
 use super::node_de;
+pub(crate) use super::secret_refs::{SecretRef, SecretSource, Secrets};
 use super::yaml::{Node, Value};
 use crate::error::{Error, Location, Result};
 use crate::settings::Seconds;
@@ -45,8 +46,9 @@ pub(crate) struct XParity {
     /// The release phase (migrations): run once to completion before dependants start
     /// locally, and as a one-off task before the rollout in the cloud.
     pub(crate) release: bool,
-    /// Variables that come from the environment's SSM parameters in the cloud.
-    pub(crate) secrets: Vec<String>,
+    /// Variables that come from a secret in the cloud: the environment's own
+    /// (a list, or `NAME: true`) or a reference to one parity does not own.
+    pub(crate) secrets: Secrets,
     /// Joins this service's task definition as a non-essential container.
     pub(crate) sidecar_of: Option<String>,
     /// Variables that never reach the cloud (e.g. `DEBUG`).
@@ -70,6 +72,9 @@ pub(crate) struct XParity {
     pub(crate) schedule: Option<String>,
     /// Application Auto Scaling of the service's desired count.
     pub(crate) scale: Option<Scale>,
+    /// ECS Exec (`parity exec --env`) into the service's tasks: deploy sets
+    /// enableExecuteCommand, the environment stack's task role may open sessions.
+    pub(crate) exec: bool,
     /// Where the block and each of its keys is written; not a key.
     #[serde(skip)]
     pub(crate) origin: Origin,
@@ -81,7 +86,7 @@ impl Default for XParity {
             placement: Placement::Task,
             cloud: true,
             release: false,
-            secrets: Vec::new(),
+            secrets: Secrets::default(),
             sidecar_of: None,
             local_only: Vec::new(),
             plain: Vec::new(),
@@ -92,6 +97,7 @@ impl Default for XParity {
             health_check_path: None,
             schedule: None,
             scale: None,
+            exec: false,
             origin: Origin::default(),
         }
     }
@@ -301,7 +307,14 @@ impl XParity {
         item: &str,
         message: impl std::fmt::Display,
     ) -> Error {
-        self.located(key, &format!("{key}[{item}]"), message)
+        let list_item = format!("{key}[{item}]");
+        let map_key = format!("{key}.{item}");
+        let span = if self.origin.spans.contains_key(&list_item) {
+            list_item
+        } else {
+            map_key
+        };
+        self.located(key, &span, message)
     }
 
     fn located(&self, key: &str, span: &str, message: impl std::fmt::Display) -> Error {
@@ -329,8 +342,9 @@ impl XParity {
                 "the release service runs as its own one-off task; it cannot be a sidecar",
             ));
         }
+        let secrets: Vec<String> = self.secrets.names().cloned().collect();
         for (list, names) in [
-            ("secrets", &self.secrets),
+            ("secrets", &secrets),
             ("local_only", &self.local_only),
             ("plain", &self.plain),
         ] {
@@ -342,7 +356,7 @@ impl XParity {
                 ));
             }
         }
-        for name in &self.secrets {
+        for name in &secrets {
             for (other, names) in [("local_only", &self.local_only), ("plain", &self.plain)] {
                 if names.contains(name) {
                     return Err(self.item_error(
@@ -836,6 +850,37 @@ pub(crate) mod tests {
             "services.web.x-parity.secrets: `A` is also listed in plain; pick one"
         );
         assert!(err.location().is_some());
+    }
+
+    #[test]
+    fn secrets_as_a_map_own_with_true_and_reference_with_a_string() {
+        let x = from_json(
+            "web",
+            &json!({"secrets": {"OWN": true, "DB": "secretsmanager:rds!db-1:password", "K": "ssm:/a/b"}}),
+        )
+        .unwrap();
+        assert_eq!(x.secrets.owned().collect::<Vec<_>>(), ["OWN"]);
+        let refs: Vec<String> = x
+            .secrets
+            .references()
+            .map(|(n, r)| format!("{n}={r}"))
+            .collect();
+        assert_eq!(refs, ["DB=secretsmanager:rds!db-1:password", "K=ssm:/a/b"]);
+        let err = from_json("web", &json!({"secrets": {"DB": "vault:x"}})).unwrap_err();
+        assert!(
+            err.message().starts_with(
+                "services.web.x-parity.secrets.DB: `vault:x` is not a secret reference"
+            ),
+            "{}",
+            err.message()
+        );
+        assert!(err.location().is_some());
+        let err = from_json("web", &json!({"secrets": {"bad name": true}})).unwrap_err();
+        assert!(
+            err.message().contains("is not a variable name"),
+            "{}",
+            err.message()
+        );
     }
 
     #[test]

@@ -65,9 +65,17 @@ pub(crate) struct Environment {
     /// KMS key for SecureString parameters. Default: the account's `alias/aws/ssm`.
     #[serde(default)]
     pub(crate) kms_key_id: Option<String>,
+    /// Where `secrets sync` keeps the secrets parity owns. Default `ssm`.
+    #[serde(default)]
+    pub(crate) secrets_store: Option<Spanned<SecretsStore>>,
     /// CloudWatch Logs group. Default `/<app>/<env>`.
     #[serde(default)]
     pub(crate) log_group: Option<String>,
+    /// The Cloud Map namespace (name or ARN) of ECS Service Connect: every
+    /// service reaches another as `http://<compose name>:<port>`. Default:
+    /// the environment stack's; none (no Service Connect) without one.
+    #[serde(default)]
+    pub(crate) service_connect_namespace: Option<String>,
     /// CPU architecture assumed when the image to deploy is not known yet
     /// (`X86_64` or `ARM64`); deploy uses the built image's own.
     #[serde(default)]
@@ -102,6 +110,10 @@ pub(crate) struct Environment {
     /// Managed policy ARNs the task role (the app's own code) gets. Default none.
     #[serde(default)]
     pub(crate) task_role_policies: Vec<Spanned<String>>,
+    /// ECS Exec (`parity exec --env`) for every cloud service of the environment;
+    /// `x-parity: { exec: true }` turns it on for one service. Default off.
+    #[serde(default)]
+    pub(crate) exec: bool,
     /// The RDS instances replacing `cloud: rds` services (README "Backing services").
     #[serde(default)]
     pub(crate) database: super::backing::DatabaseSettings,
@@ -113,6 +125,20 @@ pub(crate) struct Environment {
     /// stack was read (`plan --offline`).
     #[serde(skip)]
     pub(crate) backing_endpoints: Option<IndexMap<String, String>>,
+}
+
+/// The store an environment's own secrets live in (`secrets_store`). A value
+/// other than these two is a serde error at its `parity.toml:line:col`.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum SecretsStore {
+    /// SSM Parameter Store SecureStrings under `ssm_prefix`.
+    #[default]
+    Ssm,
+    /// AWS Secrets Manager secrets named `<app>/<env>/<NAME>`.
+    Secretsmanager,
 }
 
 /// `[environments.<env>.services.<service>]`.
@@ -254,6 +280,38 @@ impl Environment {
 
     pub(crate) fn kms_key_id(&self) -> Option<&str> {
         self.kms_key_id.as_deref()
+    }
+
+    /// The store the environment's own secrets live in (`ssm` unless set).
+    pub(crate) fn secrets_store(&self) -> SecretsStore {
+        self.secrets_store
+            .as_ref()
+            .map_or(SecretsStore::Ssm, |s| *s.get_ref())
+    }
+
+    /// The Secrets Manager name prefix of the environment's own secrets: `<app>/<env>/`.
+    pub(crate) fn secrets_manager_prefix(&self) -> String {
+        format!("{}/{}/", self.app, self.name)
+    }
+
+    /// The Secrets Manager ARN (without the random suffix, which ECS and
+    /// IAM patterns do not need) of a secret by name.
+    pub(crate) fn secrets_manager_arn(&self, account_id: &str, name: &str) -> String {
+        format!(
+            "arn:aws:secretsmanager:{}:{account_id}:secret:{name}",
+            self.region()
+        )
+    }
+
+    /// The `valueFrom` of one of the environment's own secrets, in its store.
+    pub(crate) fn owned_secret_arn(&self, account_id: &str, variable: &str) -> String {
+        match self.secrets_store() {
+            SecretsStore::Ssm => self.ssm_parameter_arn(account_id, variable),
+            SecretsStore::Secretsmanager => self.secrets_manager_arn(
+                account_id,
+                &format!("{}{variable}", self.secrets_manager_prefix()),
+            ),
+        }
     }
 
     /// The SSM path secrets live under, always starting and ending with `/`.

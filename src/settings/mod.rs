@@ -18,7 +18,7 @@ mod validate;
 // The public face of the module; commands (plan, secrets, deploy) use these.
 #[allow(unused_imports)]
 pub(crate) use environment::{
-    DeployKnobs, Environment, LoadBalancer, ServiceSettings, parameter_name,
+    DeployKnobs, Environment, LoadBalancer, SecretsStore, ServiceSettings, parameter_name,
 };
 pub(crate) use example::EXAMPLE;
 pub(crate) use file::Settings;

@@ -18,13 +18,17 @@ tasks through scripted sequences taken from ECS's documented behaviour:
   definition, which completes; the failed one turns INACTIVE and drops out.
 - "fail": as rollback, but with the circuit breaker's rollback off.
 - "stuck": stays IN_PROGRESS with no running tasks, forever.
+- CreateService: enableExecuteCommand is kept (moto drops it there, though
+  it keeps it on UpdateService) and DescribeServices reports it, as ECS does.
 - RunTask: the task is RUNNING on the first `task_running` DescribeTasks
   (default 1; null: until StopTask) and STOPPED afterwards with the scripted
   exit code ("Essential container in task exited"); its log lines are
   written to the task's awslogs stream first. As ECS does, DescribeTasks
   reports when it started (and stopped) and the digest of an image pinned by
   one, and ListTasks lists it under its desired status (moto keeps every
-  task RUNNING there).
+  task RUNNING there). With `task_health` (HEALTHY, UNHEALTHY) a running
+  task reports that healthStatus, as ECS does for a task whose essential
+  container has a health check; a stopped one reports UNKNOWN.
 - StopTask of such a task: STOPPED on the next DescribeTasks, stopCode
   UserInitiated, the reason given, and exit code 143 (SIGTERM), as a
   container that does not trap SIGTERM exits when ECS stops it.
@@ -53,6 +57,14 @@ CloudFormation, where moto stops short of what CloudFormation documents
   delete the rest.
 - After an execution CloudFormation removes every change set of the stack
   ("they aren't applicable to the updated stack"); moto keeps them.
+- CreateChangeSet with ImportExistingResources=true (CloudFormation's
+  auto-import, https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/import-resources-automatically.html):
+  moto ignores the flag, so re-creating a stack whose retained ECR
+  repositories and log group still exist failed (RepositoryAlreadyExists).
+  The fixture does what the page documents for the two types parity
+  retains: an added resource with a static name and DeletionPolicy Retain
+  whose resource exists is an "Import" in the change set, and executing it
+  adopts the existing resource instead of creating one.
 - UpdateTerminationProtection (moto lacks it) sets the flag DescribeStacks
   reports, and DeleteStack on a protected stack fails with CloudFormation's
   ValidationError, as it does on AWS.
@@ -224,6 +236,8 @@ def describe_scripted(task, script, backend):
     running = script["running"]
     if stopped is None and (running is None or script["seen"] <= running):
         task["lastStatus"] = "RUNNING"
+        if script.get("health"):
+            task["healthStatus"] = script["health"]
         for c in task.get("containers", []):
             c["lastStatus"] = "RUNNING"
             c.pop("exitCode", None)
@@ -232,6 +246,8 @@ def describe_scripted(task, script, backend):
         stopped = script["stopped"] = {"reason": None, "at": now()}
     task["lastStatus"] = "STOPPED"
     task["desiredStatus"] = "STOPPED"
+    if script.get("health"):
+        task["healthStatus"] = "UNKNOWN"
     task["stoppedAt"] = stopped["at"].timestamp()
     if stopped["reason"] is None:
         task["stopCode"] = "EssentialContainerExited"
@@ -369,6 +385,9 @@ class Fixture:
             return [out]
         if op == "CreateService":
             service = find_service(region, request.get("cluster"), request["serviceName"])
+            # moto drops enableExecuteCommand on create (it keeps it on update);
+            # its serializer reports the attribute in DescribeServices, as ECS does.
+            service.enable_execute_command = bool(request.get("enableExecuteCommand", False))
             service.deployments[:] = []
             start_deployment(service, service.task_definition, SCENARIO_FOR_CREATE())
             return respond(start_response, "200 OK", {"service": describe_one(self.moto, environ, request.get("cluster"), service.name)})
@@ -394,6 +413,7 @@ class Fixture:
                     "running": SCENARIO.get("task_running", 1),
                     "started": now(),
                     "stopped": None,
+                    "health": SCENARIO.get("task_health"),
                 }
                 write_release_log(region, task_def, task["taskArn"], SCENARIO["release_log"])
             return respond(start_response, "200 OK", payload)
@@ -437,13 +457,25 @@ class Fixture:
             kind = change_set.change_set_type
             completed = stack.events.pop()  # moto's stack-level *_COMPLETE, re-added last
             for action, logical_id, resource_type in changes:
-                verb = {"Add": "CREATE", "Modify": "UPDATE", "Remove": "DELETE"}[action]
+                verb = {"Add": "CREATE", "Modify": "UPDATE", "Remove": "DELETE", "Import": "IMPORT"}[action]
                 resource_event(stack, logical_id, resource_type, verb + "_IN_PROGRESS")
                 resource_event(stack, logical_id, resource_type, verb + "_COMPLETE")
             if kind == "UPDATE":
                 stack._add_stack_event("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
             stack.events.append(completed)
             drop_change_sets(backend, stack)
+        start_response(status, headers)
+        return [out]
+
+    def cfn_create_change_set(self, body, environ, start_response):
+        params = cfn_params(body)
+        status, headers, out = call_app(self.moto, environ)
+        if status.startswith("200") and params.get("ImportExistingResources") == "true":
+            backend = cfn_backend(environ)
+            region = region_of(environ)
+            for change_set in backend.change_sets.values():
+                if change_set.change_set_name == params["ChangeSetName"] and change_set.stack_name == params["StackName"]:
+                    mark_imports(change_set, region)
         start_response(status, headers)
         return [out]
 
@@ -629,7 +661,63 @@ def scripted_rollback(stack, change_set, changes, fail):
     stack.status = "UPDATE_ROLLBACK_COMPLETE"
 
 
+# (region, resource type, name) of existing resources the next execution adopts.
+ADOPT = set()
+
+
+def existing_named(resource_type, region, name):
+    """The ECR repository or log group named `name`, if it exists."""
+    if resource_type == "AWS::ECR::Repository":
+        from moto.ecr.models import ecr_backends
+
+        return ecr_backends[DEFAULT_ACCOUNT_ID][region].repositories.get(name)
+    if resource_type == "AWS::Logs::LogGroup":
+        from moto.logs.models import logs_backends
+
+        return logs_backends[DEFAULT_ACCOUNT_ID][region].groups.get(name)
+    return None
+
+
+NAME_PROPERTY = {"AWS::ECR::Repository": "RepositoryName", "AWS::Logs::LogGroup": "LogGroupName"}
+
+
+def mark_imports(change_set, region):
+    resources = (change_set.template_dict or {}).get("Resources", {})
+    for change in change_set.changes:
+        declared = resources.get(change.logical_resource_id, {})
+        key = NAME_PROPERTY.get(change.resource_type)
+        name = (declared.get("Properties") or {}).get(key) if key else None
+        if (
+            change.action == "Add"
+            and isinstance(name, str)
+            and declared.get("DeletionPolicy") in ("Retain", "RetainExceptOnCreate")
+            and existing_named(change.resource_type, region, name) is not None
+        ):
+            change.action = "Import"
+            ADOPT.add((region, change.resource_type, name))
+
+
+def adopt_on_create():
+    """Executing a change set creates an adopted resource by returning the existing one."""
+    from moto.ecr.models import Repository
+    from moto.logs.models import LogGroup
+
+    for cls, resource_type in ((Repository, "AWS::ECR::Repository"), (LogGroup, "AWS::Logs::LogGroup")):
+        original = cls.create_from_cloudformation_json.__func__
+
+        def create(klass, resource_name, cloudformation_json, account_id, region_name, *args,
+                   _original=original, _type=resource_type, **kwargs):
+            key = (region_name, _type, resource_name)
+            if key in ADOPT:
+                ADOPT.discard(key)
+                return existing_named(_type, region_name, resource_name)
+            return _original(klass, resource_name, cloudformation_json, account_id, region_name, *args, **kwargs)
+
+        cls.create_from_cloudformation_json = classmethod(create)
+
+
 CFN_ACTIONS = {
+    "CreateChangeSet": Fixture.cfn_create_change_set,
     "ExecuteChangeSet": Fixture.cfn_execute,
     "UpdateTerminationProtection": Fixture.cfn_protection,
     "DeleteStack": Fixture.cfn_delete,
@@ -657,6 +745,7 @@ def moto_gaps():
 
 def main():
     moto_gaps()
+    adopt_on_create()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument(

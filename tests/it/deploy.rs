@@ -879,3 +879,22 @@ volumes:
         "{described:#}"
     );
 }
+
+#[test]
+fn deploy_with_exec_on_sets_enable_execute_command_and_a_deploy_with_it_off_clears_it() {
+    let p = Pipeline::with_staging("exec = true");
+    p.parity(&["deploy", "staging"])
+        .status(0)
+        .stdout_contains("deployed");
+    let service = p.service("staging").expect("staging service");
+    assert_eq!(service["enableExecuteCommand"], true, "{service}");
+    let toml = p.test.dir().join("parity.toml");
+    let text = std::fs::read_to_string(&toml).expect("read parity.toml");
+    std::fs::write(&toml, text.replace("exec = true", "exec = false")).expect("write");
+    p.change_code("v2");
+    p.parity(&["deploy", "staging"])
+        .status(0)
+        .stdout_contains("deployed");
+    let service = p.service("staging").expect("staging service");
+    assert_eq!(service["enableExecuteCommand"], false, "{service}");
+}

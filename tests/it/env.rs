@@ -639,3 +639,174 @@ services:
         );
     }
 }
+
+/// `env apply` → `env destroy` → `env apply`: the repositories and log group
+/// the destroy kept are adopted by the new stack (CloudFormation's
+/// auto-import, `ImportExistingResources`), not created a second time (which
+/// fails: the names exist).
+#[test]
+fn apply_after_destroy_adopts_the_retained_repositories_and_log_group() {
+    let fixture = EcsFixture::shared();
+    let test = project("envagain", fixture);
+    let name = "parity-envagain-staging";
+    test.parity(&["env", "apply", "staging", "--yes"]).status(0);
+    test.parity(&["env", "destroy", "staging", "--yes"])
+        .status(0)
+        .stdout_contains("AWS::Logs::LogGroup");
+    assert!(stack(fixture, name).is_none());
+
+    let run = test.parity(&["env", "apply", "staging", "--yes"]).status(0);
+    let stdout = run.stdout();
+    for retained in ["RepositoryEnvagain", "LogGroup"] {
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.contains("import") && l.contains(retained)),
+            "{retained} imported:\n{stdout}"
+        );
+    }
+    run.stderr_contains("IMPORT_COMPLETE");
+    let again = stack(fixture, name).expect("created again");
+    assert_eq!(again["StackStatus"], "CREATE_COMPLETE");
+    assert!(output(&again, "RepositoryEnvagain").ends_with("/envagain"));
+    assert_eq!(output(&again, "LogGroupName"), "/envagain/staging");
+}
+
+/// A public service added in front of the others (it sorts first and takes
+/// the domain) is an update that goes through: every listener rule keeps its
+/// priority, so the new rule never lands on one still in use (ELB refuses
+/// that with PriorityInUse, and so does moto).
+#[test]
+fn a_public_service_added_in_front_keeps_every_rule_priority() {
+    let fixture = EcsFixture::shared();
+    let test = project("envorder", fixture);
+    let toml = format!(
+        "app = \"envorder\"\n\n[environments.staging]\nregion = \"eu-west-1\"\nendpoint = \"{}\"\n\
+         domain = \"staging.envorder.test\"\n",
+        fixture.endpoint()
+    );
+    std::fs::write(test.dir().join("parity.toml"), toml).unwrap();
+    std::fs::write(test.dir().join("compose.yaml"), COMPOSE_WITH_API).unwrap();
+    test.parity(&["env", "apply", "staging", "--yes"]).status(0);
+    let rules = |stack: &Value| -> Vec<(String, String)> {
+        let listener = fixture
+            .boto(
+                "elbv2",
+                "describe_listeners",
+                json!({"LoadBalancerArn": load_balancer_arn(fixture, stack)}),
+            )
+            .unwrap()["Listeners"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["Port"] == 443)
+            .expect("the HTTPS listener")["ListenerArn"]
+            .clone();
+        let mut rules: Vec<(String, String)> = fixture
+            .boto("elbv2", "describe_rules", json!({"ListenerArn": listener}))
+            .unwrap()["Rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["Priority"] != "default")
+            .map(|r| {
+                (
+                    r["Conditions"][0]["HostHeaderConfig"]["Values"][0]
+                        .as_str()
+                        .or_else(|| r["Conditions"][0]["Values"][0].as_str())
+                        .unwrap_or_default()
+                        .to_owned(),
+                    r["Priority"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        rules.sort();
+        rules
+    };
+    let before = rules(&stack(fixture, "parity-envorder-staging").unwrap());
+    assert_eq!(before.len(), 2, "{before:?}");
+
+    let in_front = COMPOSE_WITH_API.replacen(
+        "services:\n",
+        "services:\n  api:\n    build: ./webhooks\n    ports: [\"8080:8080\"]\n",
+        1,
+    );
+    std::fs::write(test.dir().join("compose.yaml"), in_front).unwrap();
+    test.parity(&["env", "apply", "staging", "--yes"])
+        .status(0)
+        .stderr_contains("UPDATE_COMPLETE");
+    let after = rules(&stack(fixture, "parity-envorder-staging").unwrap());
+    assert_eq!(after.len(), 3, "{after:?}");
+    let priorities: std::collections::BTreeSet<&String> = after.iter().map(|(_, p)| p).collect();
+    assert_eq!(priorities.len(), 3, "distinct priorities: {after:?}");
+    let webhooks = |rules: &[(String, String)]| {
+        rules
+            .iter()
+            .find(|(host, _)| host.starts_with("webhooks."))
+            .cloned()
+            .expect("the webhooks rule")
+    };
+    assert_eq!(
+        webhooks(&before),
+        webhooks(&after),
+        "{before:?} -> {after:?}"
+    );
+}
+
+fn load_balancer_arn(fixture: &EcsFixture, stack: &Value) -> String {
+    let dns = output(stack, "LoadBalancerDnsName");
+    fixture
+        .boto("elbv2", "describe_load_balancers", json!({}))
+        .unwrap()["LoadBalancers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|lb| lb["DNSName"] == dns.as_str())
+        .expect("the stack's load balancer")["LoadBalancerArn"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// `env apply` runs through the pipeline every change to an environment
+/// takes: it holds the environment's deploy lock (a second one is refused
+/// while it is held, naming the holder) and honours `--break-lock`.
+#[test]
+fn apply_and_destroy_take_the_environments_deploy_lock() {
+    let fixture = EcsFixture::shared();
+    let test = project("envlock", fixture);
+    let record = json!({"holder": "someone@elsewhere (pid 1)", "operation": "deploy staging",
+                        "since": 1, "token": "t0"});
+    fixture
+        .boto(
+            "ssm",
+            "put_parameter",
+            json!({"Name": "/parity-locks/envlock/staging", "Value": record.to_string(),
+                   "Type": "String"}),
+        )
+        .unwrap();
+    test.parity(&["env", "apply", "staging", "--yes"])
+        .status(1)
+        .stderr_contains("someone@elsewhere")
+        .stderr_contains("--break-lock");
+    assert!(
+        stack(fixture, "parity-envlock-staging").is_none(),
+        "nothing created"
+    );
+    test.parity(&["env", "apply", "staging", "--yes", "--break-lock"])
+        .status(0)
+        .stderr_contains("broke the staging deploy lock held by someone@elsewhere");
+    // Released afterwards: the lock parameter is gone.
+    assert!(
+        fixture
+            .boto(
+                "ssm",
+                "get_parameter",
+                json!({"Name": "/parity-locks/envlock/staging"})
+            )
+            .is_err()
+    );
+    test.parity(&["env", "destroy", "staging", "--yes"])
+        .status(0)
+        .stdout_contains("parity-envlock-staging deleted");
+}

@@ -515,7 +515,8 @@ fn run_env_detach_prints_the_task_id_and_how_to_read_its_logs() {
 fn ps_env_shows_running_and_stopped_tasks_with_revision_digest_and_reason() {
     let c = Cloud::new();
     c.deploy_by_hand();
-    c.fixture.scenario(json!({"task_running": null}));
+    c.fixture
+        .scenario(json!({"task_running": null, "task_health": "HEALTHY"}));
     // The service's scheduler starts its tasks (moto's does not): the
     // same RunTask ECS makes for a service, group and startedBy included.
     let service_tasks = c.fixture.ecs(
@@ -570,6 +571,14 @@ fn ps_env_shows_running_and_stopped_tasks_with_revision_digest_and_reason() {
     .collect();
     assert_eq!(by, expected);
     assert_eq!(rows[2]["status"], "stopped", "running tasks come first");
+    for row in rows {
+        let health = if row["status"] == "running" {
+            json!("healthy")
+        } else {
+            Value::Null
+        };
+        assert_eq!(row["health"], health, "{row}");
+    }
     let stopped = rows
         .iter()
         .find(|r| r["status"] == "stopped")
@@ -590,6 +599,7 @@ fn ps_env_shows_running_and_stopped_tasks_with_revision_digest_and_reason() {
     quiet(&table);
     let table = table
         .stdout_contains("stopped (exit 143)")
+        .stdout_contains("healthy")
         .stdout_contains("Task failed container health checks")
         .stdout_contains(&DIGEST[7..19])
         .stdout_contains("parity run");

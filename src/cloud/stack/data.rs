@@ -38,6 +38,8 @@ pub(crate) struct StackData {
     pub(crate) scheduler: Option<SchedulerPolicy>,
     /// Managed policy ARNs of the task role (empty: a role with no permissions).
     pub(crate) task_role_policies: Vec<String>,
+    /// The task role may open ECS Exec sessions (`iam::task_exec`).
+    pub(crate) task_exec: bool,
     /// The ALB, when a cloud service is public.
     pub(crate) load_balancer: Option<LoadBalancer>,
     /// The Cloud Map namespace Service Connect registers the services in.
@@ -96,7 +98,12 @@ pub(crate) fn stack_data(
     let network = NetworkData::of(environment);
     let repositories = super::repositories::repositories(project, settings, environment)?;
     let load_balancer = super::load_balancer::load_balancer(project, environment)?;
-    let execution_policy = ExecutionPolicy::of(environment, &repositories);
+    let references = project
+        .services
+        .values()
+        .filter(|s| s.x_parity.cloud)
+        .flat_map(|s| s.x_parity.secrets.references().map(|(_, r)| r));
+    let execution_policy = ExecutionPolicy::of(environment, &repositories, references);
     let jobs: Vec<String> = project
         .services
         .iter()
@@ -148,6 +155,7 @@ pub(crate) fn stack_data(
             .task_role_policies()
             .map(str::to_owned)
             .collect(),
+        task_exec: super::iam::task_exec(project, environment),
         load_balancer,
         namespace: format!("{app}-{env_name}"),
         termination_protection: protected,

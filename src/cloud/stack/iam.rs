@@ -1,12 +1,19 @@
 //! What the execution role may touch: exactly the environment's repositories,
-//! its log group, its SSM parameters (and its KMS key when one is set). ARNs
+//! its log group, its SSM parameters (and its KMS key when one is set), with
+//! the Secrets Manager store its secrets `<app>/<env>/*`, and exactly the
+//! secrets the cloud services reference (`x-parity.secrets` references). ARNs
 //! are `Fn::Sub` strings over `AWS::Partition`, `AWS::Region` and
 //! `AWS::AccountId`, so the template needs no account id typed by hand.
+//! And whether the task role may open ECS Exec sessions ([`task_exec`]).
 
 use serde::Serialize;
 
+use std::collections::BTreeSet;
+
 use super::repositories::Repository;
-use crate::settings::Environment;
+use crate::compose::model::Project;
+use crate::compose::x_parity::SecretRef;
+use crate::settings::{Environment, SecretsStore};
 
 /// The execution role's resources, each a `Fn::Sub` string (or a literal ARN).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -19,6 +26,12 @@ pub(crate) struct ExecutionPolicy {
     pub(crate) parameters_arn: String,
     /// `kms:Decrypt` on the environment's key, when parity.toml names one.
     pub(crate) kms: Option<KmsGrant>,
+    /// `arn:…:secretsmanager:…:secret:<app>/<env>/*` with the Secrets Manager store.
+    pub(crate) own_secrets_arn: Option<String>,
+    /// Referenced Secrets Manager secrets (each exactly, `NAME-??????`), sorted.
+    pub(crate) referenced_secret_arns: Vec<String>,
+    /// Referenced SSM parameters outside the environment's prefix, sorted.
+    pub(crate) referenced_parameter_arns: Vec<String>,
 }
 
 /// `kms:Decrypt`, only through SSM, on one key.
@@ -34,8 +47,35 @@ const ARN: &str = "arn:${AWS::Partition}";
 const REGION_ACCOUNT: &str = "${AWS::Region}:${AWS::AccountId}";
 
 impl ExecutionPolicy {
-    pub(crate) fn of(environment: &Environment, repositories: &[Repository]) -> Self {
+    /// `references`: every reference a cloud service's `x-parity.secrets` makes.
+    pub(crate) fn of<'r>(
+        environment: &Environment,
+        repositories: &[Repository],
+        references: impl Iterator<Item = &'r SecretRef>,
+    ) -> Self {
+        let mut referenced_secret_arns = BTreeSet::new();
+        let mut referenced_parameter_arns = BTreeSet::new();
+        for reference in references {
+            match reference.store() {
+                SecretsStore::Secretsmanager => {
+                    referenced_secret_arns.insert(reference.iam_resource());
+                }
+                SecretsStore::Ssm => {
+                    referenced_parameter_arns.insert(reference.iam_resource());
+                }
+            }
+        }
         Self {
+            own_secrets_arn: (environment.secrets_store() == SecretsStore::Secretsmanager).then(
+                || {
+                    format!(
+                        "{ARN}:secretsmanager:{REGION_ACCOUNT}:secret:{}*",
+                        environment.secrets_manager_prefix()
+                    )
+                },
+            ),
+            referenced_secret_arns: referenced_secret_arns.into_iter().collect(),
+            referenced_parameter_arns: referenced_parameter_arns.into_iter().collect(),
             repository_arns: repositories
                 .iter()
                 .map(|r| format!("{ARN}:ecr:{REGION_ACCOUNT}:repository/{}", r.name))
@@ -78,6 +118,16 @@ fn kms_grant(key: &str) -> KmsGrant {
         resource: format!("{ARN}:kms:{REGION_ACCOUNT}:key/{key}"),
         alias: None,
     }
+}
+
+/// Whether the task role gets the `ssmmessages` channels ECS Exec sessions run
+/// over: when a cloud service of the environment has ECS Exec on
+/// (`crate::cloud::exec::enabled`). Without it the role keeps no permissions.
+pub(crate) fn task_exec(project: &Project, environment: &Environment) -> bool {
+    project
+        .services
+        .values()
+        .any(|s| s.x_parity.cloud && crate::cloud::exec::enabled(environment, s))
 }
 
 /// What the scheduler's role may do: run exactly the jobs' task definitions

@@ -52,7 +52,7 @@ pub(crate) struct PublicService {
     pub(crate) health_check_path: String,
     /// Host names routed to it (empty: reachable through the default action only).
     pub(crate) hosts: Vec<Host>,
-    /// Listener rule priority (1-based, compose order).
+    /// Listener rule priority: stable per service name ([`priorities`]).
     pub(crate) priority: u32,
 }
 
@@ -132,9 +132,10 @@ pub(crate) fn load_balancer(
                     name: host,
                 })
                 .collect(),
-            priority: u32::try_from(services.len() + 1).unwrap_or(u32::MAX),
+            priority: 0,
         });
     }
+    priorities(&mut services);
     if services.is_empty() {
         return Ok(None);
     }
@@ -167,6 +168,37 @@ pub(crate) fn load_balancer(
         ports,
         hosted_zone: environment.hosted_zone().map(hosted_zone),
     }))
+}
+
+/// The highest listener rule priority an ALB accepts.
+const MAX_PRIORITY: u32 = 50_000;
+
+/// Gives each service with hosts a listener rule priority derived from its
+/// name alone (SHA-256, into 1..=50000), so adding, removing or reordering
+/// other services never moves it. A priority follows the service: no update
+/// creates a rule on a priority another rule still holds, which ELB refuses
+/// (`PriorityInUse`) because CloudFormation creates new rules before it
+/// updates or deletes old ones. Hosts are distinct, so the order of the
+/// priorities does not matter for routing. Two names landing on one value
+/// (about 0.4 % for 20 public services) are separated by taking the next
+/// free value in name order; only then can a later addition move a rule.
+fn priorities(services: &mut [PublicService]) {
+    use sha2::{Digest, Sha256};
+    let mut taken = std::collections::BTreeSet::new();
+    let mut order: Vec<usize> = (0..services.len()).collect();
+    order.sort_by(|a, b| services[*a].service.cmp(&services[*b].service));
+    for i in order {
+        if services[i].hosts.is_empty() {
+            continue;
+        }
+        let digest = Sha256::digest(services[i].service.as_bytes());
+        let word = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);
+        let mut priority = word % MAX_PRIORITY + 1;
+        while !taken.insert(priority) {
+            priority = priority % MAX_PRIORITY + 1;
+        }
+        services[i].priority = priority;
+    }
 }
 
 /// The target group's port when `service` is public; a service declared public

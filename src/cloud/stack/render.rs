@@ -79,6 +79,30 @@ pub(crate) fn render(data: &StackData) -> Result<String> {
         .map_err(template_bug)
 }
 
+/// CloudFormation's limit on a `TemplateBody` sent inline (CreateChangeSet);
+/// a larger template must be uploaded to S3 and passed as `TemplateURL`.
+pub(crate) const MAX_TEMPLATE_BODY: usize = 51_200;
+
+/// Refuses, before any AWS call, a template CloudFormation would refuse for
+/// its size. About 2.4-2.7 KB per public service (README: "Template size"):
+/// 15 public services with a domain and hosted zone fit, 16 do not.
+pub(crate) fn check_size(data: &StackData, body: &str) -> Result<()> {
+    if body.len() <= MAX_TEMPLATE_BODY {
+        return Ok(());
+    }
+    let public = data
+        .load_balancer
+        .as_ref()
+        .map_or(0, |lb| lb.services.len());
+    Err(Error::input(format!(
+        "the environment template of {} is {} bytes, over CloudFormation's {MAX_TEMPLATE_BODY}-byte limit for a template sent inline ({} repositories, {public} public services)",
+        data.stack_name,
+        body.len(),
+        data.repositories.iter().filter(|r| r.create).count(),
+    ))
+    .with_help("parity does not upload templates to S3 yet: apply `parity env template` output through S3 yourself (`aws cloudformation deploy --s3-bucket ...`), or make some services internal (`x-parity.public: false`)"))
+}
+
 /// `!Sub "…"` when the string refers to `${…}`, else the quoted string.
 fn sub(value: &str) -> Value {
     let quoted = serde_json::to_string(value).unwrap_or_default();

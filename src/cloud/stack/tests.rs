@@ -144,6 +144,40 @@ fn with_a_domain_the_first_public_service_takes_it_and_the_others_a_subdomain() 
 }
 
 #[test]
+fn listener_rule_priorities_follow_the_service_not_its_position() {
+    let priorities = |project: &Project| -> Vec<(String, u32)> {
+        data(project, "domain = \"staging.example.com\"")
+            .load_balancer
+            .expect("a load balancer")
+            .services
+            .iter()
+            .map(|s| (s.service.clone(), s.priority))
+            .collect()
+    };
+    let before = priorities(&project(vec![
+        ("web", built("/web", Some(3000))),
+        ("webhooks", built("/hooks", Some(9000))),
+    ]));
+    // A service sorted in front of them, the first public one, takes the domain.
+    let after = priorities(&project(vec![
+        ("api", built("/api", Some(8080))),
+        ("web", built("/web", Some(3000))),
+        ("webhooks", built("/hooks", Some(9000))),
+    ]));
+    for (service, priority) in &before {
+        assert!(
+            after.contains(&(service.clone(), *priority)),
+            "{service} keeps {priority}: {after:?}"
+        );
+    }
+    let mut values: Vec<u32> = after.iter().map(|(_, p)| *p).collect();
+    values.sort_unstable();
+    values.dedup();
+    assert_eq!(values.len(), 3, "distinct: {after:?}");
+    assert!(values.iter().all(|p| (1..=50_000).contains(p)), "{after:?}");
+}
+
+#[test]
 fn a_second_public_service_without_a_domain_is_refused_naming_it() {
     let project = project(vec![
         ("api", built("/api", Some(8080))),
@@ -186,6 +220,38 @@ fn the_execution_role_reads_exactly_the_environments_parameters_and_key() {
     assert_eq!(alias_arn.alias.as_deref(), Some("alias/shop"));
     assert!(data.execution_policy.kms.is_some());
     assert!(data_without_key().execution_policy.kms.is_none());
+}
+
+#[test]
+fn the_execution_role_reads_exactly_the_referenced_secrets_and_the_own_store() {
+    let mut web = built("/web", Some(3000));
+    web.x_parity = x(&json!({"secrets": {
+        "OWN": true,
+        "DB": "secretsmanager:rds!db-1:password",
+        "FULL": "secretsmanager:arn:aws:secretsmanager:eu-west-1:123456789012:secret:x-AbCdEf:k",
+        "K": "ssm:/shared/k"
+    }}));
+    let project = project(vec![("web", web)]);
+    let ssm = data(&project, "");
+    assert_eq!(ssm.execution_policy.own_secrets_arn, None);
+    assert_eq!(
+        ssm.execution_policy.referenced_secret_arns,
+        [
+            "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:rds!db-1-??????",
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x-AbCdEf",
+        ]
+    );
+    assert_eq!(
+        ssm.execution_policy.referenced_parameter_arns,
+        ["arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/shared/k"]
+    );
+    let manager = data(&project, "secrets_store = \"secretsmanager\"");
+    assert_eq!(
+        manager.execution_policy.own_secrets_arn.as_deref(),
+        Some(
+            "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:shop/staging/*"
+        )
+    );
 }
 
 fn data_kms(key: &str) -> super::iam::KmsGrant {
@@ -315,4 +381,59 @@ fn a_host_label_needs_the_environments_domain() {
     api.x_parity = x(&json!({"host": "api"}));
     let err = stack_data(&project(vec![("api", api)]), &settings(""), "staging").unwrap_err();
     assert!(err.message().contains("has no domain"), "{err}");
+}
+
+/// CloudFormation takes at most 51,200 bytes inline: the largest template
+/// is accepted, one byte more is bad input naming the size and the limit.
+#[test]
+fn a_template_over_cloudformations_inline_limit_is_refused_at_the_boundary() {
+    use super::check_size;
+    use super::render::MAX_TEMPLATE_BODY;
+    let many: Vec<(String, Service)> = (0..20)
+        .map(|i| {
+            (
+                format!("svc{i:02}"),
+                built(&format!("/s{i:02}"), Some(3000 + i)),
+            )
+        })
+        .collect();
+    let project = project(many.iter().map(|(n, s)| (n.as_str(), s.clone())).collect());
+    let data = data(&project, "domain = \"staging.example.com\"");
+    let body = render(&data).unwrap();
+    assert!(body.len() > MAX_TEMPLATE_BODY, "{} bytes", body.len());
+    let err = check_size(&data, &body).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Input);
+    assert!(err.to_string().contains("51200-byte limit"), "{err}");
+    assert!(err.to_string().contains("20 public services"), "{err}");
+    assert!(check_size(&data, &body[..MAX_TEMPLATE_BODY]).is_ok());
+    assert!(check_size(&data, &body[..=MAX_TEMPLATE_BODY]).is_err());
+}
+
+#[test]
+fn the_task_role_may_open_exec_sessions_only_when_a_cloud_service_has_exec_on() {
+    let plain = project(vec![("web", built("/app", Some(3000)))]);
+    assert!(!data(&plain, "").task_exec);
+    assert!(
+        data(&plain, "exec = true").task_exec,
+        "the environment's setting"
+    );
+    let mut web = built("/app", Some(3000));
+    web.x_parity = x(&json!({"exec": true}));
+    assert!(
+        data(&project(vec![("web", web)]), "").task_exec,
+        "x-parity on one service"
+    );
+    let mut local = built("/app", None);
+    local.x_parity = x(&json!({"exec": true, "cloud": false}));
+    assert!(
+        !data(&project(vec![("tool", local)]), "").task_exec,
+        "a local-only service has no task"
+    );
+    let rendered = render::render(&data(&plain, "exec = true")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        rendered.contains("ssmmessages:OpenDataChannel"),
+        "{rendered}"
+    );
+    let rendered = render::render(&data(&plain, "")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(!rendered.contains("ssmmessages"), "{rendered}");
 }

@@ -2,20 +2,36 @@
 //! environment stack through a change set — computed, printed, confirmed
 //! when it removes or replaces something, executed, followed until the
 //! stack settles. Nothing to change leaves no change set behind.
+//!
+//! It runs through the pipeline every change to a cloud environment takes
+//! (`ship::pipeline`): the environment's deploy lock (`--break-lock`), the
+//! webhook, `--timeout` (how long the stack is followed) and Ctrl-C (exit
+//! 130, lock released). `preflight` only reads the stack; everything that
+//! writes happens in `apply`, under the lock, in this order: an empty
+//! rolled-back stack deleted, [`EnvApply::before_change_set`] (the
+//! certificate; what the template's parameters refer to), the change set
+//! created, printed, confirmed, executed, followed.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
 use super::{certificate, confirm, watch};
-use crate::aws::cloudformation::{self, Computed, Created};
-use crate::aws::{AwsContext, AwsTarget};
+use crate::aws::AwsContext;
+use crate::aws::cloudformation::{self, Computed, Created, Stack};
 use crate::cli::{EnvApplyArgs, GlobalArgs, PlanFormat};
 use crate::cloud::change_set::{self, ChangeSet, Kind, Settled};
 use crate::cloud::stack::{self, CERTIFICATE_PARAMETER, SERVICE_CONNECT_PARAMETER, StackData};
-use crate::commands::ship::session::Inputs;
+use crate::commands::ship::pipeline::{self, Change};
+use crate::commands::ship::session::{Cloud, Inputs};
 use crate::error::{Error, Result};
 use crate::settings::Environment;
+
+/// How long a stack operation is followed when `--timeout` is not given: an
+/// environment stack settles in minutes (README: "Speed and cost"), a NAT
+/// gateway and a load balancer being the slow parts.
+pub(crate) const STACK_TIMEOUT_SECS: u64 = 3600;
 
 pub(crate) fn run(global: &GlobalArgs, args: &EnvApplyArgs) -> Result<ExitCode> {
     let inputs = Inputs::load(global)?;
@@ -23,147 +39,230 @@ pub(crate) fn run(global: &GlobalArgs, args: &EnvApplyArgs) -> Result<ExitCode> 
     // Bad input stops here, before any AWS call.
     let data = stack::stack_data(&inputs.project, &inputs.settings, &args.env)?;
     let body = stack::render(&data)?;
+    stack::check_size(&data, &body)?;
+    let mut apply = EnvApply {
+        inputs: &inputs,
+        args,
+        data: &data,
+        body: &body,
+        existing: None,
+    };
+    // Managed services' steps (`super::backing`) come before and after the pipeline.
     crate::commands::block_on(super::backing::around_apply(
         &inputs.project,
         environment,
         &data,
         args,
-        apply(args, environment, &data, &body),
+        pipeline::run(&inputs, &args.env, &args.change, &mut apply),
     ))
 }
 
-async fn apply(
-    args: &EnvApplyArgs,
-    environment: &Environment,
-    data: &StackData,
-    body: &str,
-) -> Result<ExitCode> {
-    let stack = data.stack_name.as_str();
-    let ctx = &AwsContext::connect(&AwsTarget::for_environment(environment)).await?;
-    let existing = cloudformation::describe(ctx, stack).await?;
-    if let Some(current) = &existing {
-        if change_set::settled(&current.status) == Settled::Moving {
-            return Err(Error::failed(format!(
-                "{stack} is busy ({}); another operation is under way",
-                current.status
-            ))
-            .with_help("wait for it to settle (`parity env show`), then run the command again"));
-        }
-        if change_set::must_recreate(&current.status) && current.status != "REVIEW_IN_PROGRESS" {
-            if args.dry_run {
+/// `env apply` as a change the pipeline runs.
+struct EnvApply<'a> {
+    inputs: &'a Inputs,
+    args: &'a EnvApplyArgs,
+    data: &'a StackData,
+    /// The rendered template.
+    body: &'a str,
+    /// The stack as preflight found it.
+    existing: Option<Stack>,
+}
+
+/// What `apply` came to, for the summary.
+enum Applied {
+    UpToDate(Value),
+    DryRun(ChangeSet),
+    Executed(ChangeSet, Value),
+}
+
+impl Change for EnvApply<'_> {
+    type Done = Applied;
+
+    /// Reads the stack: refuses a stack another operation is moving, and a
+    /// dry run on a rolled-back creation (replacing it is a change).
+    async fn preflight(&mut self, cloud: &Cloud) -> Result<()> {
+        let stack = self.data.stack_name.as_str();
+        let existing = cloudformation::describe(&cloud.ctx, stack).await?;
+        if let Some(current) = &existing {
+            if change_set::settled(&current.status) == Settled::Moving {
+                return Err(Error::failed(format!(
+                    "{stack} is busy ({}); another operation is under way",
+                    current.status
+                ))
+                .with_help(
+                    "wait for it to settle (`parity env show`), then run the command again",
+                ));
+            }
+            if self.args.dry_run && recreate(current) {
                 return Err(Error::failed(format!(
                     "{stack} is {} (its creation failed and was rolled back; it holds no resources)",
                     current.status
                 ))
                 .with_help("run `parity env apply` without --dry-run: it deletes the empty stack and creates it anew"));
             }
+        }
+        self.existing = existing;
+        Ok(())
+    }
+
+    fn what(&self) -> String {
+        format!("env apply {}", self.args.env)
+    }
+
+    fn detail(&self) -> String {
+        if self.args.dry_run {
+            " (dry run)".to_owned()
+        } else {
+            String::new()
+        }
+    }
+
+    /// A dry run changes nothing: no webhook.
+    fn announce(&self) -> bool {
+        !self.args.dry_run
+    }
+
+    fn default_timeout(&self) -> Option<u64> {
+        Some(STACK_TIMEOUT_SECS)
+    }
+
+    async fn apply(&self, cloud: &Cloud, timeout: Duration) -> Result<Applied> {
+        let ctx = &cloud.ctx;
+        let stack = self.data.stack_name.as_str();
+        if let Some(current) = self.existing.as_ref().filter(|c| recreate(c)) {
             eprintln!(
                 "{stack} is {} from a failed creation; deleting the empty stack before creating it anew",
                 current.status
             );
             let seen = watch::seen(ctx, &current.id).await?;
             cloudformation::delete_stack(ctx, &current.id).await?;
-            let outcome = watch::until_settled(ctx, stack, &current.id, seen).await?;
+            let outcome = watch::until_settled(ctx, stack, &current.id, seen, timeout).await?;
             if outcome.status != "DELETE_COMPLETE" {
                 return Err(outcome.error(stack, "the deletion"));
             }
         }
-    }
-    let kind = match &existing {
-        Some(current) if !change_set::must_recreate(&current.status) => Kind::Update,
-        _ => Kind::Create,
-    };
-    let certificate = if data.needs_certificate() {
-        certificate::ensure(ctx, environment, &data.hosts()).await?
-    } else {
-        String::new()
-    };
-    let parameters = [
-        (CERTIFICATE_PARAMETER, certificate.as_str()),
-        (SERVICE_CONNECT_PARAMETER, service_connect(environment)),
-    ];
-    let tags: Vec<(&str, &str)> = data
-        .tags
-        .iter()
-        .map(|t| (t.key.as_str(), t.value.as_str()))
-        .collect();
-    let name = format!("parity-{}", crate::commands::ship::now());
-    let Some(created) =
-        cloudformation::create_change_set(ctx, stack, &name, kind, body, &parameters, &tags)
-            .await?
-    else {
-        protect(ctx, data).await?;
-        report(
-            args,
+        let kind = match &self.existing {
+            Some(current) if !change_set::must_recreate(&current.status) => Kind::Update,
+            _ => Kind::Create,
+        };
+        let parameters = self.before_change_set(cloud).await?;
+        let parameters: Vec<(&str, &str)> =
+            parameters.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let tags: Vec<(&str, &str)> = self
+            .data
+            .tags
+            .iter()
+            .map(|t| (t.key.as_str(), t.value.as_str()))
+            .collect();
+        let name = format!("parity-{}", crate::commands::ship::now());
+        let Some(created) = cloudformation::create_change_set(
+            ctx,
             stack,
-            "up_to_date",
-            None,
-            &existing_outputs(ctx, stack).await?,
-        );
-        return Ok(ExitCode::SUCCESS);
-    };
-    let computed = match cloudformation::computed(ctx, stack, &created.change_set, kind).await {
-        Ok(computed) => computed,
-        Err(err) => {
+            &name,
+            kind,
+            self.body,
+            &parameters,
+            &tags,
+        )
+        .await?
+        else {
+            return self.up_to_date(ctx).await;
+        };
+        let computed = match cloudformation::computed(ctx, stack, &created.change_set, kind).await {
+            Ok(computed) => computed,
+            Err(err) => {
+                discard(ctx, stack, &created, kind).await;
+                return Err(err);
+            }
+        };
+        let changes = match computed {
+            Computed::NoChanges => {
+                cloudformation::delete_change_set(ctx, stack, &created.change_set).await?;
+                return self.up_to_date(ctx).await;
+            }
+            Computed::Ready(changes) => changes,
+        };
+        if self.args.format == PlanFormat::Text {
+            super::print_stdout(&changes.render_text());
+        }
+        if self.args.dry_run {
+            discard(ctx, stack, &created, kind).await;
+            return Ok(Applied::DryRun(changes));
+        }
+        if let Err(err) = consent(self.args, &changes).await {
             discard(ctx, stack, &created, kind).await;
             return Err(err);
         }
-    };
-    let changes = match computed {
-        Computed::NoChanges => {
-            cloudformation::delete_change_set(ctx, stack, &created.change_set).await?;
-            protect(ctx, data).await?;
-            report(
-                args,
-                stack,
-                "up_to_date",
-                None,
-                &existing_outputs(ctx, stack).await?,
-            );
-            return Ok(ExitCode::SUCCESS);
+        let seen = watch::seen(ctx, &created.stack_id).await?;
+        cloudformation::execute_change_set(ctx, stack, &created.change_set).await?;
+        let outcome = watch::until_settled(ctx, stack, &created.stack_id, seen, timeout).await?;
+        if outcome.settled != Settled::Done {
+            let what = match kind {
+                Kind::Create => "the creation",
+                Kind::Update => "the update",
+            };
+            return Err(outcome.error(stack, what));
         }
-        Computed::Ready(changes) => changes,
-    };
-    if args.format == PlanFormat::Text {
-        super::print_stdout(&changes.render_text());
+        protect(ctx, self.data).await?;
+        Ok(Applied::Executed(changes, state(ctx, stack).await?))
     }
-    if args.dry_run {
-        discard(ctx, stack, &created, kind).await;
-        if args.format == PlanFormat::Text {
-            eprintln!("dry run: the change set was deleted; nothing changed");
+
+    fn summary(&self, done: &Applied) {
+        let stack = self.data.stack_name.as_str();
+        match done {
+            Applied::UpToDate(state) => report(self.args, stack, "up_to_date", None, state),
+            Applied::DryRun(changes) => {
+                if self.args.format == PlanFormat::Text {
+                    eprintln!("dry run: the change set was deleted; nothing changed");
+                }
+                report(self.args, stack, "dry_run", Some(changes), &Value::Null);
+            }
+            Applied::Executed(changes, state) => {
+                report(self.args, stack, "applied", Some(changes), state);
+            }
         }
-        report(args, stack, "dry_run", Some(&changes), &Value::Null);
-        return Ok(ExitCode::SUCCESS);
     }
-    if let Err(err) = consent(args, &changes) {
-        discard(ctx, stack, &created, kind).await;
-        return Err(err);
-    }
-    let seen = watch::seen(ctx, &created.stack_id).await?;
-    cloudformation::execute_change_set(ctx, stack, &created.change_set).await?;
-    let outcome = watch::until_settled(ctx, stack, &created.stack_id, seen).await?;
-    if outcome.settled != Settled::Done {
-        let what = match kind {
-            Kind::Create => "the creation",
-            Kind::Update => "the update",
+}
+
+impl EnvApply<'_> {
+    /// What must exist before the change set is made, as the template's
+    /// parameters: the environment's certificate (requested, validated).
+    /// Whatever else a template parameter or `{{resolve:…}}` reference
+    /// needs first is created here too.
+    async fn before_change_set(&self, cloud: &Cloud) -> Result<Vec<(&'static str, String)>> {
+        let environment = self.inputs.environment(&self.args.env)?;
+        let certificate = if self.data.needs_certificate() {
+            certificate::ensure(&cloud.ctx, environment, &self.data.hosts()).await?
+        } else {
+            String::new()
         };
-        return Err(outcome.error(stack, what));
+        Ok(vec![
+            (CERTIFICATE_PARAMETER, certificate),
+            (
+                SERVICE_CONNECT_PARAMETER,
+                service_connect(environment).to_owned(),
+            ),
+        ])
     }
-    protect(ctx, data).await?;
-    ctx.calls().log_summary();
-    report(
-        args,
-        stack,
-        "applied",
-        Some(&changes),
-        &existing_outputs(ctx, stack).await?,
-    );
-    Ok(ExitCode::SUCCESS)
+
+    /// Nothing to change: protection still ensured, the stack's state reported.
+    async fn up_to_date(&self, ctx: &AwsContext) -> Result<Applied> {
+        protect(ctx, self.data).await?;
+        Ok(Applied::UpToDate(state(ctx, &self.data.stack_name).await?))
+    }
+}
+
+/// A stack whose creation failed holds nothing and must be deleted before
+/// it is created anew (a change set's own empty REVIEW_IN_PROGRESS stack
+/// is reused as it is).
+fn recreate(current: &Stack) -> bool {
+    change_set::must_recreate(&current.status) && current.status != "REVIEW_IN_PROGRESS"
 }
 
 /// Any change needs `--yes` without a terminal; a removal or replacement
-/// needs `--yes` or `yes` typed on one.
-fn consent(args: &EnvApplyArgs, changes: &ChangeSet) -> Result<()> {
+/// needs `--yes` or `yes` typed on one (read off the runtime's thread, so
+/// Ctrl-C still interrupts).
+async fn consent(args: &EnvApplyArgs, changes: &ChangeSet) -> Result<()> {
     if args.yes {
         return Ok(());
     }
@@ -177,17 +276,17 @@ fn consent(args: &EnvApplyArgs, changes: &ChangeSet) -> Result<()> {
         ))
         .with_help("review them with --dry-run, then run again with --yes"));
     }
-    if destructive > 0
-        && !confirm::typed(
-            &format!("{destructive} resource(s) above will be removed or replaced."),
-            "yes",
-        )?
-    {
-        return Err(Error::failed("not confirmed; nothing changed"));
+    if destructive > 0 {
+        let question = format!("{destructive} resource(s) above will be removed or replaced.");
+        let typed = tokio::task::spawn_blocking(move || confirm::typed(&question, "yes"))
+            .await
+            .map_err(|e| Error::failed(format!("the confirmation prompt failed: {e}")))??;
+        if !typed {
+            return Err(Error::failed("not confirmed; nothing changed"));
+        }
     }
     Ok(())
 }
-
 /// Deletes a change set that will not run, and the empty stack a CREATE
 /// change set made (REVIEW_IN_PROGRESS), so nothing is left behind.
 /// Best effort: the error that led here is the one worth reporting.
@@ -223,7 +322,8 @@ fn service_connect(environment: &Environment) -> &'static str {
     }
 }
 
-async fn existing_outputs(ctx: &AwsContext, stack: &str) -> Result<Value> {
+/// The stack's status, protection and outputs, for the report.
+async fn state(ctx: &AwsContext, stack: &str) -> Result<Value> {
     Ok(match cloudformation::describe(ctx, stack).await? {
         Some(current) => {
             json!({"status": current.status, "protected": current.protected, "outputs": current.outputs})

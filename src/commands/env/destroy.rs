@@ -9,50 +9,117 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use super::{confirm, watch};
-use crate::aws::cloudformation::{self, Resource};
-use crate::aws::{AwsContext, AwsTarget, ecs_teardown};
+use crate::aws::cloudformation::{self, Resource, Stack};
+use crate::aws::{AwsContext, ecs_teardown};
 use crate::cli::{EnvDestroyArgs, GlobalArgs};
 use crate::cloud::stack;
 use crate::cloud::stack_outputs::keys;
-use crate::commands::ship::session::Inputs;
+use crate::commands::ship::pipeline::{self, Change};
+use crate::commands::ship::session::{Cloud, Inputs};
 use crate::error::{Error, Result};
 
-/// How long deleted services may take to drain.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(900);
 const DRAIN_POLL: Duration = Duration::from_secs(3);
 
 pub(crate) fn run(global: &GlobalArgs, args: &EnvDestroyArgs) -> Result<ExitCode> {
     let inputs = Inputs::load(global)?;
-    let environment = inputs.environment(&args.env)?;
+    inputs.environment(&args.env)?;
     let stack = stack::stack_data(&inputs.project, &inputs.settings, &args.env)?.stack_name;
-    crate::commands::block_on(async {
-        let ctx = &AwsContext::connect(&AwsTarget::for_environment(environment)).await?;
-        let Some(found) = cloudformation::describe(ctx, &stack).await? else {
-            eprintln!(
-                "environment `{}` has no stack {stack}; nothing to destroy",
-                args.env
-            );
-            return Ok(ExitCode::SUCCESS);
+    let mut destroy = EnvDestroy {
+        inputs: &inputs,
+        args,
+        stack,
+        found: None,
+    };
+    crate::commands::block_on(pipeline::run(
+        &inputs,
+        &args.env,
+        &args.change,
+        &mut destroy,
+    ))
+}
+
+/// `env destroy` as a change the pipeline runs (lock, webhook, `--timeout`
+/// for the drain and the deletion together, Ctrl-C).
+struct EnvDestroy<'a> {
+    inputs: &'a Inputs,
+    args: &'a EnvDestroyArgs,
+    stack: String,
+    /// The stack as preflight found it; `None`: nothing to destroy.
+    found: Option<Stack>,
+}
+
+impl Change for EnvDestroy<'_> {
+    /// The resources kept (`None`: there was no stack).
+    type Done = Option<Vec<Resource>>;
+
+    /// Reads the stack and asks for consent; nothing is deleted yet.
+    async fn preflight(&mut self, cloud: &Cloud) -> Result<()> {
+        self.found = cloudformation::describe(&cloud.ctx, &self.stack).await?;
+        if let Some(found) = &self.found {
+            consent(self.args, &self.stack, found.protected)?;
+        }
+        Ok(())
+    }
+
+    fn what(&self) -> String {
+        format!("env destroy {}", self.args.env)
+    }
+
+    fn announce(&self) -> bool {
+        self.found.is_some()
+    }
+
+    fn default_timeout(&self) -> Option<u64> {
+        Some(super::apply::STACK_TIMEOUT_SECS)
+    }
+
+    async fn apply(&self, cloud: &Cloud, timeout: Duration) -> Result<Self::Done> {
+        let Some(found) = &self.found else {
+            return Ok(None);
         };
-        consent(args, &stack, found.protected)?;
+        let ctx = &cloud.ctx;
+        let stack = self.stack.as_str();
+        let started = Instant::now();
         let cluster = found
             .outputs
             .get(keys::CLUSTER)
             .cloned()
-            .unwrap_or_else(|| environment.cluster());
-        drain(ctx, &cluster).await?;
-        let resources = cloudformation::resources(ctx, &stack).await?;
-        let template = cloudformation::template(ctx, &stack).await?;
+            .unwrap_or_else(|| {
+                self.inputs
+                    .environment(&self.args.env)
+                    .map(|e| e.cluster())
+                    .unwrap_or_default()
+            });
+        drain(ctx, &cluster, timeout).await?;
+        let resources = cloudformation::resources(ctx, stack).await?;
+        let template = cloudformation::template(ctx, stack).await?;
         if found.protected {
-            cloudformation::set_protection(ctx, &stack, false).await?;
+            cloudformation::set_protection(ctx, stack, false).await?;
         }
         let seen = watch::seen(ctx, &found.id).await?;
         cloudformation::delete_stack(ctx, &found.id).await?;
-        let outcome = watch::until_settled(ctx, &stack, &found.id, seen).await?;
+        let left = timeout.saturating_sub(started.elapsed());
+        let outcome = watch::until_settled(ctx, stack, &found.id, seen, left).await?;
         if outcome.status != "DELETE_COMPLETE" {
-            return Err(outcome.error(&stack, "the deletion"));
+            return Err(outcome.error(stack, "the deletion"));
         }
-        let kept = retained(&template, &resources);
+        Ok(Some(
+            retained(&template, &resources)
+                .into_iter()
+                .cloned()
+                .collect(),
+        ))
+    }
+
+    fn summary(&self, done: &Self::Done) {
+        let stack = &self.stack;
+        let Some(kept) = done else {
+            eprintln!(
+                "environment `{}` has no stack {stack}; nothing to destroy",
+                self.args.env
+            );
+            return;
+        };
         let mut text = format!("{stack} deleted");
         if kept.is_empty() {
             text.push('\n');
@@ -66,8 +133,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &EnvDestroyArgs) -> Result<ExitCode
             }
         }
         super::print_stdout(&text);
-        Ok(ExitCode::SUCCESS)
-    })
+    }
 }
 
 /// Destroying needs `--yes` or the environment's name typed on a terminal;
@@ -111,8 +177,9 @@ fn consent(args: &EnvDestroyArgs, stack: &str, protected: bool) -> Result<()> {
     }
 }
 
-/// Deletes every service of the cluster and waits until ECS reports them INACTIVE.
-async fn drain(ctx: &AwsContext, cluster: &str) -> Result<()> {
+/// Deletes every service of the cluster and waits, up to `timeout`, until
+/// ECS reports them INACTIVE.
+async fn drain(ctx: &AwsContext, cluster: &str, timeout: Duration) -> Result<()> {
     let services = ecs_teardown::list_services(ctx, cluster).await?;
     if services.is_empty() {
         return Ok(());
@@ -132,10 +199,10 @@ async fn drain(ctx: &AwsContext, cluster: &str) -> Result<()> {
             eprintln!("services drained");
             return Ok(());
         }
-        if started.elapsed() > DRAIN_TIMEOUT {
+        if started.elapsed() > timeout {
             return Err(Error::failed(format!(
                 "services still draining after {} s: {}; the stack was not deleted",
-                DRAIN_TIMEOUT.as_secs(),
+                timeout.as_secs(),
                 left.join(", ")
             ))
             .with_help("run `parity env destroy` again once they are gone"));

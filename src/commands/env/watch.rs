@@ -11,9 +11,6 @@ use crate::error::{Error, Result};
 
 /// How often the stack is asked while it moves.
 const POLL: Duration = Duration::from_secs(3);
-/// The longest parity follows one operation; CloudFormation's own default
-/// for a resource is longer, but an environment stack settles in minutes.
-const TIMEOUT: Duration = Duration::from_secs(3600);
 
 /// How an operation ended.
 #[derive(Debug)]
@@ -36,12 +33,14 @@ pub(crate) async fn seen(ctx: &AwsContext, stack_id: &str) -> Result<HashSet<Str
         .collect())
 }
 
-/// Streams events of `stack_id` not in `seen` until the stack settles.
+/// Streams events of `stack_id` not in `seen` until the stack settles, or
+/// `timeout` (the pipeline's `--timeout`) has passed.
 pub(crate) async fn until_settled(
     ctx: &AwsContext,
     stack_name: &str,
     stack_id: &str,
     mut seen: HashSet<String>,
+    timeout: Duration,
 ) -> Result<Outcome> {
     let started = Instant::now();
     let mut this_run: Vec<Event> = Vec::new();
@@ -66,12 +65,12 @@ pub(crate) async fn until_settled(
                 reason,
             });
         }
-        if started.elapsed() > TIMEOUT {
+        if started.elapsed() > timeout {
             return Err(Error::failed(format!(
-                "{stack_name} is still {status} after {} min; parity stopped following it (the operation goes on)",
-                TIMEOUT.as_secs() / 60
+                "{stack_name} is still {status} after {} s; parity stopped following it (the operation goes on)",
+                timeout.as_secs()
             ))
-            .with_help("follow it with `parity env show` or in the CloudFormation console"));
+            .with_help("follow it with `parity env show` or in the CloudFormation console; a longer --timeout waits longer"));
         }
         tokio::time::sleep(POLL).await;
     }

@@ -9,7 +9,8 @@ pub(crate) async fn notify(webhook: Option<&str>, text: &str) {
     let Some(url) = webhook else {
         return;
     };
-    let body = serde_json::json!({ "text": text }).to_string();
+    // A message can quote an error; no secret value leaves in a payload.
+    let body = serde_json::json!({ "text": crate::redact::scrub(text) }).to_string();
     let result = match RegistryClient::new() {
         Ok(client) => client.post_json(url, body).await,
         Err(e) => Err(e),

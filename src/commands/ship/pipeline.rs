@@ -1,6 +1,6 @@
 //! The one pipeline every command that changes a cloud environment runs
-//! through: `deploy`, `promote` and `rollback` today; `env apply`, review apps
-//! and scheduled jobs next. A command states only what differs; the pipeline
+//! through: `deploy`, `promote`, `rollback`, `env apply` and `env destroy` today;
+//! review apps and scheduled jobs next. A command states only what differs; the pipeline
 //! owns the order and everything around the change, so commands cannot drift
 //! apart (rollback once had no `--break-lock` although the lock's message
 //! tells users to pass it).
@@ -17,6 +17,9 @@
 //! what(&self)        -> String      "deploy staging": the lock record's operation
 //!                                   and the webhook's subject
 //! detail(&self)      -> String      optional, e.g. " of 3f2a9c1e7b4d" in webhook lines
+//! announce(&self)    -> bool        optional: false keeps the webhook quiet (a dry run)
+//! default_timeout(&self) -> Option  optional: seconds when --timeout is not given
+//!                                   (else the environment's deploy.wait_timeout)
 //! apply(&self, &Cloud, Duration)    the change, under the lock, waiting on the pure
 //!                   -> Result<Done> verdicts of src/cloud (rollout, release, stack)
 //!                                   within the timeout it is given
@@ -58,6 +61,18 @@ pub(crate) trait Change {
         String::new()
     }
 
+    /// Whether the webhook hears of it (false: a dry run, nothing to do).
+    fn announce(&self) -> bool {
+        true
+    }
+
+    /// Seconds `apply` is given when `--timeout` is not: `None` takes the
+    /// environment's `deploy.wait_timeout` (a rollout's bound); a stack
+    /// operation takes longer.
+    fn default_timeout(&self) -> Option<u64> {
+        None
+    }
+
     /// The change itself, under the lock, within `timeout`.
     async fn apply(&self, cloud: &Cloud, timeout: Duration) -> Result<Self::Done>;
 
@@ -96,11 +111,13 @@ async fn pipeline<C: Change>(
     let timeout = Duration::from_secs(
         options
             .timeout
+            .or_else(|| change.default_timeout())
             .unwrap_or_else(|| environment.deploy().wait_timeout()),
     );
     let webhook = environment
         .notify_webhook()
-        .or(inputs.settings.notify_webhook.as_deref());
+        .or(inputs.settings.notify_webhook.as_deref())
+        .filter(|_| change.announce());
     let what = change.what();
     let detail = change.detail();
     notify(webhook, &format!("parity: {what}{detail} started")).await;

@@ -114,7 +114,17 @@ pub(crate) async fn ship(ctx: &AwsContext, plan: &Plan, timeout: Duration) -> Re
             ecs::create_service(ctx, &request).await?
         } else {
             eprintln!("updating service {name}");
-            ecs::update_service(ctx, &cluster, &name, &arn).await?
+            let exec = service.request["enableExecuteCommand"].as_bool();
+            let service_connect = service.request.get("serviceConnectConfiguration");
+            ecs::update_service(
+                ctx,
+                &cluster,
+                &name,
+                &arn,
+                Some(exec.unwrap_or(false)),
+                service_connect,
+            )
+            .await?
         };
         targets.push(Target {
             service: name.clone(),

@@ -9,6 +9,7 @@ pub mod ecs_fixture;
 pub mod http;
 pub mod moto;
 pub mod registry;
+pub mod secretsmanager;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -152,6 +152,7 @@ impl Test {
             "AWS_ENDPOINT_URL_ECR",
             "AWS_ENDPOINT_URL_STS",
             "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS",
+            "AWS_ENDPOINT_URL_SECRETS_MANAGER",
             "AWS_WEB_IDENTITY_TOKEN_FILE",
             "AWS_ROLE_ARN",
             "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",

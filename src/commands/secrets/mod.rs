@@ -1,30 +1,35 @@
 //! `parity secrets sync ENV` and `parity secrets list ENV`.
 //!
 //! Orchestrates: reads the compose project (which cloud services declare
-//! which secrets in `x-parity.secrets`), parity.toml (region, endpoint, SSM
-//! prefix, KMS key) and the dotenv file, asks Parameter Store what it holds,
-//! lets `cloud::secrets_plan` decide, prints the plan by name, and writes
-//! only what changed. Values never reach any output: the plan holds
+//! which secrets parity owns in `x-parity.secrets`; references to secrets it
+//! does not own are never written or pruned), parity.toml (region, endpoint,
+//! store, SSM prefix, KMS key) and the dotenv file, asks the environment's
+//! store what it holds ([`store`]), lets `cloud::secrets_plan` decide, prints
+//! the plan by name, and writes only what changed. Values never reach any output: the plan holds
 //! fingerprints, printing uses names, and AWS errors are explained by code.
 
-use std::io::Read as _;
+mod exists;
+mod like;
+mod store;
+
+pub(crate) use exists::missing_in_stores;
+pub(crate) use like::resolve_like;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use indexmap::IndexMap;
 
-use crate::aws::ssm::{
-    ParameterInfo, ParameterStore, SecretValue, TAG_APP, TAG_ENVIRONMENT, Write,
-};
+use crate::aws::secretsmanager::{DEFAULT_RECOVERY_DAYS, Deletion};
+use crate::aws::ssm::SecretValue;
 use crate::aws::{AwsContext, AwsTarget};
 use crate::cli::{
     GlobalArgs, SecretsArgs, SecretsCommand, SecretsListArgs, SecretsSyncArgs, TableFormat,
 };
-use crate::cloud::secrets_plan::{
-    self, Action, LocalSecret, PlanError, PlanOptions, RemoteSecret, SecretsPlan,
-};
+use crate::cloud::secrets_plan::{self, Action, LocalSecret, PlanError, PlanOptions, SecretsPlan};
 use crate::error::{Error, Result};
-use crate::settings::{Environment, Settings};
+use crate::settings::{Environment, SecretsStore, Settings};
+use store::{Remote, Store, ownership_tags};
 
 pub(crate) fn run(global: &GlobalArgs, args: &SecretsArgs) -> Result<ExitCode> {
     match &args.command {
@@ -40,6 +45,8 @@ struct Scope {
     project_dir: PathBuf,
     /// Secret name -> cloud services that declare it, in compose order.
     declared: IndexMap<String, Vec<String>>,
+    /// Variables that reference a secret parity does not own -> the reference.
+    referenced: IndexMap<String, String>,
 }
 
 impl Scope {
@@ -48,16 +55,20 @@ impl Scope {
         let settings = super::load_settings(global, &project)?;
         settings.environment(environment)?;
         let mut declared: IndexMap<String, Vec<String>> = IndexMap::new();
+        let mut referenced: IndexMap<String, String> = IndexMap::new();
         for (name, service) in &project.services {
             let x = &service.x_parity;
             if !x.cloud {
                 continue;
             }
-            for secret in &x.secrets {
+            for secret in x.secrets.owned() {
                 declared
                     .entry(secret.clone())
                     .or_default()
                     .push(name.clone());
+            }
+            for (secret, reference) in x.secrets.references() {
+                referenced.insert(secret.clone(), reference.to_string());
             }
         }
         Ok(Self {
@@ -65,6 +76,7 @@ impl Scope {
             environment_name: environment.to_string(),
             project_dir: project.working_dir.clone(),
             declared,
+            referenced,
         })
     }
 
@@ -77,10 +89,6 @@ impl Scope {
     fn target(&self) -> AwsTarget {
         AwsTarget::for_environment(self.environment())
     }
-
-    fn prefix(&self) -> String {
-        self.environment().ssm_prefix()
-    }
 }
 
 fn sync(global: &GlobalArgs, args: &SecretsSyncArgs) -> Result<ExitCode> {
@@ -89,7 +97,18 @@ fn sync(global: &GlobalArgs, args: &SecretsSyncArgs) -> Result<ExitCode> {
         .from
         .clone()
         .unwrap_or_else(|| scope.project_dir.join(format!(".env.{}", args.env)));
-    let values = read_dotenv(&file, &args.env)?;
+    let mut values = read_dotenv(&file, &args.env)?;
+    // A reference's local value (for `parity up`) is never written: the secret is not parity's.
+    values.retain(|name, _| match scope.referenced.get(name) {
+        Some(reference) if !scope.declared.contains_key(name) => {
+            eprintln!(
+                "note: {name} (in {}) references {reference}, which parity does not own: not written",
+                file.display()
+            );
+            false
+        }
+        _ => true,
+    });
     super::block_on(sync_async(&scope, &file, values, args))
 }
 
@@ -138,50 +157,50 @@ async fn sync_async(
 ) -> Result<ExitCode> {
     let environment = scope.environment();
     let app = scope.settings.app();
-    let prefix = scope.prefix();
     let context = AwsContext::connect(&scope.target()).await?;
-    let store = ParameterStore::new(&context);
-    let infos = store.describe(&prefix).await?;
-    let managed = store.managed(&prefix, app, environment.name()).await?;
-    let stored = store.values(&prefix).await?;
+    let deletion = if args.force_delete_without_recovery {
+        Deletion::Immediate
+    } else {
+        Deletion::RecoveryWindow(args.recovery_window_days)
+    };
+    let store = Store::new(&context, environment, deletion);
+    let prefix = store.prefix().to_owned();
+    let remote = store.remote(app, environment.name()).await?;
 
-    let key = fingerprint_key()?;
     let local: Vec<LocalSecret> = values
         .iter()
         .map(|(name, value)| LocalSecret {
             name: name.clone(),
-            fingerprint: secrets_plan::fingerprint(&key, name, value.expose()),
+            fingerprint: secrets_plan::fingerprint(&remote.key, name, value.expose()),
             size: value.expose().len(),
-        })
-        .collect();
-    let remote: Vec<RemoteSecret> = infos
-        .iter()
-        .filter_map(|info| {
-            let name = info.name.strip_prefix(&prefix)?;
-            Some(RemoteSecret {
-                name: name.to_string(),
-                fingerprint: stored
-                    .get(&info.name)
-                    .map(|value| secrets_plan::fingerprint(&key, name, value.expose()))
-                    .unwrap_or_default(),
-                secure: info.secure,
-                tier: info.tier,
-                key_id: info.key_id.clone(),
-                managed: managed.contains(&info.name),
-            })
         })
         .collect();
     let options = PlanOptions {
         prune: args.prune,
-        kms_key_id: environment.kms_key_id(),
+        kms_key_id: store.compared_kms_key(),
         declared: &scope.declared,
+        store: store.kind(),
     };
-    let plan = secrets_plan::plan(&local, &remote, &options)
-        .map_err(|err| plan_error(err, file, &prefix, &scope.environment_name, args.prune))?;
+    let plan = secrets_plan::plan(&local, &remote.secrets, &options).map_err(|err| {
+        plan_error(
+            err,
+            file,
+            &prefix,
+            store.label(),
+            &scope.environment_name,
+            args.prune,
+        )
+    })?;
 
     out!(
         "{}",
-        render_plan(&plan, &scope.environment_name, &prefix, context.region())
+        render_plan(
+            &plan,
+            &scope.environment_name,
+            &prefix,
+            store.label(),
+            context.region()
+        )
     );
     for name in &plan.unused {
         eprintln!(
@@ -195,28 +214,34 @@ async fn sync_async(
         return Ok(ExitCode::SUCCESS);
     }
     if plan.is_noop() {
-        outln!("Nothing to write: SSM already holds these values.");
+        outln!(
+            "Nothing to write: {} already holds these values.",
+            store.label()
+        );
         context.calls().log_summary();
         return Ok(ExitCode::SUCCESS);
     }
 
-    let tags = [(TAG_APP, app), (TAG_ENVIRONMENT, environment.name())];
-    let outcome = apply(
-        &store,
-        &plan,
-        &values,
-        &prefix,
-        environment.kms_key_id(),
-        &tags,
-    )
-    .await;
+    let tags = ownership_tags(app, environment.name());
+    let outcome = apply(&store, &plan, &values, &remote, &tags).await;
     context.calls().log_summary();
     let done = outcome.map_err(|partial| partial.into_error(&scope.environment_name))?;
+    let noun = match store.kind() {
+        SecretsStore::Ssm => "parameter",
+        SecretsStore::Secretsmanager => "secret",
+    };
     outln!(
         "Wrote {} and removed {}.",
-        count(done.written.len(), "parameter"),
-        count(done.removed.len(), "parameter")
+        count(done.written.len(), noun),
+        count(done.removed.len(), noun)
     );
+    if let (false, Deletion::RecoveryWindow(days), SecretsStore::Secretsmanager) =
+        (done.removed.is_empty(), deletion, store.kind())
+    {
+        outln!(
+            "Removed secrets can be restored for {days} days (`aws secretsmanager restore-secret --secret-id {prefix}NAME`)."
+        );
+    }
     if !plan.readers.is_empty() {
         let readers: Vec<String> = plan
             .readers
@@ -267,11 +292,10 @@ impl Partial {
 }
 
 async fn apply(
-    store: &ParameterStore<'_>,
+    store: &Store<'_>,
     plan: &SecretsPlan,
     values: &IndexMap<String, SecretValue>,
-    prefix: &str,
-    kms_key_id: Option<&str>,
+    remote: &Remote,
     tags: &[(&str, &str)],
 ) -> std::result::Result<Applied, Partial> {
     let mut applied = Applied {
@@ -284,35 +308,33 @@ async fn apply(
         .iter()
         .map(|n| n.to_string())
         .collect();
+    let not_done = |from: usize| {
+        writes[from..]
+            .iter()
+            .map(|s| s.name.clone())
+            .chain(removals.iter().cloned())
+            .collect::<Vec<_>>()
+    };
+    if remote.key_is_new
+        && !writes.is_empty()
+        && let Err(error) = store.save_key(&remote.key, tags).await
+    {
+        return Err(Partial {
+            applied,
+            not_done: not_done(0),
+            error,
+        });
+    }
     for (index, step) in writes.iter().enumerate() {
-        let not_done = || {
-            writes[index..]
-                .iter()
-                .map(|s| s.name.clone())
-                .chain(removals.iter().cloned())
-                .collect::<Vec<_>>()
-        };
         let Some(value) = values.get(&step.name) else {
             continue;
         };
-        let name = crate::settings::parameter_name(prefix, &step.name);
-        let write = Write {
-            name: &name,
-            value,
-            key_id: kms_key_id,
-            tier: step.tier,
-            overwrite: step.action == Action::Change,
-            tags,
-        };
-        let result = match store.put(&write).await {
-            Ok(_) if step.action == Action::Change && step.tag => store.tag(&name, tags).await,
-            Ok(_) => Ok(()),
-            Err(err) => Err(err),
-        };
-        if let Err(error) = result {
+        let fingerprint = secrets_plan::fingerprint(&remote.key, &step.name, value.expose());
+        let restore = remote.pending_deletion.contains(&step.name);
+        if let Err(error) = store.write(step, value, &fingerprint, restore, tags).await {
             return Err(Partial {
                 applied,
-                not_done: not_done(),
+                not_done: not_done(index),
                 error,
             });
         }
@@ -320,23 +342,15 @@ async fn apply(
         applied.written.push(step.name.clone());
     }
     if !removals.is_empty() {
-        let full: Vec<String> = removals
-            .iter()
-            .map(|n| crate::settings::parameter_name(prefix, n))
-            .collect();
-        match store.delete(&full).await {
-            Ok(deleted) => {
-                for name in deleted {
-                    let short = name.strip_prefix(prefix).unwrap_or(&name).to_string();
-                    eprintln!("removed {short}");
-                    applied.removed.push(short);
+        match store.remove(&removals).await {
+            Ok(removed) => {
+                for name in removed {
+                    eprintln!("removed {name}");
+                    applied.removed.push(name);
                 }
             }
-            Err((deleted, error)) => {
-                applied.removed = deleted
-                    .iter()
-                    .map(|n| n.strip_prefix(prefix).unwrap_or(n).to_string())
-                    .collect();
+            Err((removed, error)) => {
+                applied.removed = removed;
                 let not_done = removals
                     .iter()
                     .filter(|n| !applied.removed.contains(n))
@@ -353,7 +367,14 @@ async fn apply(
     Ok(applied)
 }
 
-fn plan_error(err: PlanError, file: &Path, prefix: &str, environment: &str, prune: bool) -> Error {
+fn plan_error(
+    err: PlanError,
+    file: &Path,
+    prefix: &str,
+    store: &str,
+    environment: &str,
+    prune: bool,
+) -> Error {
     match err {
         PlanError::Missing(missing) => {
             let names: Vec<String> = missing
@@ -366,7 +387,7 @@ fn plan_error(err: PlanError, file: &Path, prefix: &str, environment: &str, prun
                     file.display()
                 )
             } else {
-                format!("{} nor under {prefix} in SSM", file.display())
+                format!("{} nor under {prefix} in {store}", file.display())
             };
             Error::failed(format!(
                 "secrets declared in x-parity.secrets are missing for `{environment}`: {}; they are neither in {where_}. Nothing was written.",
@@ -383,8 +404,9 @@ fn plan_error(err: PlanError, file: &Path, prefix: &str, environment: &str, prun
                 .map(|(name, size)| format!("{name} ({size} bytes)"))
                 .collect();
             Error::input(format!(
-                "{}: values larger than SSM stores (8 KB): {}. Nothing was written.",
+                "{}: values larger than {store} stores ({} KB): {}. Nothing was written.",
                 file.display(),
+                large.first().map_or(0, |_| limit_kb(store)),
                 names.join(", ")
             ))
             .with_help("keep large material (certificates, key files) in S3 or Secrets Manager and store its location here")
@@ -392,10 +414,30 @@ fn plan_error(err: PlanError, file: &Path, prefix: &str, environment: &str, prun
     }
 }
 
+/// The size limit of a store by its label, in KB.
+fn limit_kb(store: &str) -> usize {
+    let kind = if store == "SSM" {
+        SecretsStore::Ssm
+    } else {
+        SecretsStore::Secretsmanager
+    };
+    secrets_plan::max_size(kind) / 1024
+}
+
 /// The plan for people: one line per name, never a value.
-fn render_plan(plan: &SecretsPlan, environment: &str, prefix: &str, region: &str) -> String {
+fn render_plan(
+    plan: &SecretsPlan,
+    environment: &str,
+    prefix: &str,
+    store: &str,
+    region: &str,
+) -> String {
     use std::fmt::Write as _;
-    let mut out = format!("Secrets for {environment}: {prefix} in {region}\n");
+    let mut out = if store == "SSM" {
+        format!("Secrets for {environment}: {prefix} in {region}\n")
+    } else {
+        format!("Secrets for {environment}: {store} {prefix}* in {region}\n")
+    };
     let width = plan.steps.iter().map(|s| s.name.len()).max().unwrap_or(0);
     for step in &plan.steps {
         let (mark, word) = match step.action {
@@ -417,7 +459,7 @@ fn render_plan(plan: &SecretsPlan, environment: &str, prefix: &str, region: &str
         let _ = writeln!(out, "  {mark} {:<width$}  {word}{detail}", step.name);
     }
     if plan.steps.is_empty() {
-        out.push_str("  (no secrets in the file or in SSM)\n");
+        let _ = writeln!(out, "  (no secrets in the file or in {store})");
     }
     let n = |action| plan.names(action).len();
     let _ = writeln!(
@@ -439,16 +481,6 @@ fn count(n: usize, noun: &str) -> String {
     }
 }
 
-/// A fresh random key per run: fingerprints compare values inside this run
-/// and mean nothing to anyone who sees one later.
-fn fingerprint_key() -> Result<[u8; 32]> {
-    let mut key = [0u8; 32];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut key))
-        .map_err(|e| Error::failed(format!("cannot read /dev/urandom: {}", e.kind())))?;
-    Ok(key)
-}
-
 fn list(global: &GlobalArgs, args: &SecretsListArgs) -> Result<ExitCode> {
     let scope = Scope::load(global, &args.env)?;
     super::block_on(list_async(&scope, args.format))
@@ -458,42 +490,47 @@ fn list(global: &GlobalArgs, args: &SecretsListArgs) -> Result<ExitCode> {
 #[derive(Debug, serde::Serialize)]
 struct Row {
     name: String,
+    /// The SSM parameter or Secrets Manager secret name.
     parameter: String,
     version: Option<i64>,
+    /// Secrets Manager: the `AWSCURRENT` version's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version_id: Option<String>,
     last_modified: Option<String>,
     tier: Option<secrets_plan::Tier>,
     /// Tagged as written by parity for this app and environment.
     managed: bool,
     used_by: Vec<String>,
-    /// Declared by a cloud service but not in SSM.
+    /// Declared by a cloud service but not in the store.
     missing: bool,
 }
 
 async fn list_async(scope: &Scope, format: TableFormat) -> Result<ExitCode> {
     let environment = scope.environment();
-    let prefix = scope.prefix();
     let context = AwsContext::connect(&scope.target()).await?;
-    let store = ParameterStore::new(&context);
-    let infos: Vec<ParameterInfo> = store.describe(&prefix).await?;
-    let managed = store
-        .managed(&prefix, scope.settings.app(), environment.name())
+    let store = Store::new(
+        &context,
+        environment,
+        Deletion::RecoveryWindow(DEFAULT_RECOVERY_DAYS),
+    );
+    let prefix = store.prefix().to_owned();
+    let listed = store
+        .listed(scope.settings.app(), environment.name())
         .await?;
     context.calls().log_summary();
 
-    let mut rows: Vec<Row> = infos
-        .iter()
-        .filter_map(|info| {
-            let name = info.name.strip_prefix(&prefix)?.to_string();
-            Some(Row {
-                used_by: scope.declared.get(&name).cloned().unwrap_or_default(),
-                parameter: info.name.clone(),
-                version: Some(info.version),
-                last_modified: info.last_modified.clone(),
-                tier: Some(info.tier),
-                managed: managed.contains(&info.name),
-                missing: false,
-                name,
-            })
+    let mut rows: Vec<Row> = listed
+        .into_iter()
+        .map(|item| Row {
+            used_by: scope.declared.get(&item.name).cloned().unwrap_or_default(),
+            parameter: item.id,
+            version: item.version,
+            version_id: item.version_id,
+            last_modified: item.last_modified,
+            tier: item.tier,
+            managed: item.managed,
+            missing: false,
+            name: item.name,
         })
         .collect();
     for (name, services) in &scope.declared {
@@ -502,6 +539,7 @@ async fn list_async(scope: &Scope, format: TableFormat) -> Result<ExitCode> {
                 name: name.clone(),
                 parameter: format!("{prefix}{name}"),
                 version: None,
+                version_id: None,
                 last_modified: None,
                 tier: None,
                 managed: false,
@@ -518,7 +556,8 @@ async fn list_async(scope: &Scope, format: TableFormat) -> Result<ExitCode> {
         .collect();
     if !missing.is_empty() {
         eprintln!(
-            "warning: declared in x-parity.secrets but missing from SSM: {} (run `parity secrets sync {}`)",
+            "warning: declared in x-parity.secrets but missing from {}: {} (run `parity secrets sync {}`)",
+            store.label(),
             missing.join(", "),
             scope.environment_name
         );
@@ -527,6 +566,7 @@ async fn list_async(scope: &Scope, format: TableFormat) -> Result<ExitCode> {
         TableFormat::Json => {
             let json = serde_json::json!({
                 "environment": scope.environment_name,
+                "store": store.kind(),
                 "prefix": prefix,
                 "region": context.region(),
                 "secrets": rows,
@@ -556,7 +596,11 @@ fn render_table(rows: &[Row]) -> String {
         .map(|row| {
             vec![
                 row.name.clone(),
-                row.version.map_or("-".into(), |v| v.to_string()),
+                match (&row.version, &row.version_id) {
+                    (Some(v), _) => v.to_string(),
+                    (None, Some(id)) => id.chars().take(8).collect(),
+                    (None, None) => "-".into(),
+                },
                 row.last_modified.clone().unwrap_or_else(|| "-".into()),
                 match row.tier {
                     Some(secrets_plan::Tier::Advanced) => "Advanced".into(),

@@ -1,0 +1,255 @@
+//! The canary guarantee across both stores: canary values sit in SSM and in
+//! Secrets Manager (parity's own secrets and references, a JSON secret among
+//! them), in the dotenv files and in the compose file's local values, and
+//! every command — the failure paths included — runs at `-vvv` (and with
+//! `PARITY_LOG=trace`) without a canary appearing in anything it prints.
+
+use crate::support::moto::Moto;
+use crate::support::{Run, Test};
+
+/// Every canary begins with this; seeing it at all is a leak.
+const MARK: &str = "CANARY-";
+
+const COMPOSE: &str = r#"
+services:
+  web:
+    image: 127.0.0.1:9/parity-canary-web:1
+    environment:
+      API_KEY: CANARY-local-api-key-1f2e
+      DB_PASSWORD: CANARY-local-db-pw-6b7c
+    x-parity:
+      secrets:
+        API_KEY: true
+        DB_PASSWORD: "secretsmanager:rds!db-canary:password"
+        STRIPE_KEY: "ssm:/shared/stripe/key"
+        SENTRY_DSN: "secretsmanager:shared/sentry"
+"#;
+
+/// A secret interpolated into a port: the error must name the variable.
+const COMPOSE_SECRET_AS_PORT: &str = r#"
+services:
+  web:
+    image: nginx
+    ports: ["${API_KEY}:80"]
+    x-parity:
+      secrets: [API_KEY]
+"#;
+
+/// A secret interpolated into a plain field: the plan must refuse, naming it.
+const COMPOSE_SECRET_IN_COMMAND: &str = r#"
+services:
+  web:
+    image: nginx
+    command: ["serve", "--key", "${API_KEY}"]
+    environment:
+      API_KEY: ${API_KEY}
+    x-parity:
+      secrets: [API_KEY]
+"#;
+
+fn toml(store: &str) -> String {
+    format!(
+        r#"
+app = "shop"
+
+[environments.staging]
+region = "eu-west-1"
+account_id = "123456789012"
+execution_role_arn = "arn:aws:iam::123456789012:role/exec"
+subnets = ["subnet-1"]
+security_groups = ["sg-1"]
+cluster = "shop-staging"
+secrets_store = "{store}"
+notify_webhook = "http://127.0.0.1:9/hook"
+"#
+    )
+}
+
+fn project(moto: &Moto, store: &str, compose: &str, dotenv: &str) -> Test {
+    Test::new()
+        .aws(moto)
+        .compose(compose)
+        .toml(&toml(store))
+        .file(".env.staging", dotenv)
+        .file(".env", "API_KEY=CANARY-dotenv-api-key-0a9b\n")
+        // Makes the SDK's signer log request bodies, were it allowed to.
+        .env("LOG_SIGNABLE_BODY", "true")
+}
+
+/// The ways a text shows up in output: itself, a `Debug` byte list, hex, base64.
+fn leaked_forms(text: &str) -> Vec<String> {
+    use base64::Engine as _;
+    let decimal: Vec<String> = text.bytes().map(|b| b.to_string()).collect();
+    let base64 = base64::engine::general_purpose::STANDARD.encode(text);
+    let aligned = base64[..text.len() / 3 * 4].to_string();
+    vec![
+        text.to_string(),
+        decimal.join(", "),
+        hex::encode(text),
+        aligned,
+    ]
+}
+
+fn check(run: Run) -> Run {
+    let mut run = run;
+    for form in leaked_forms(MARK) {
+        run = run.never_prints(&form);
+    }
+    run
+}
+
+fn seed_references(moto: &Moto) {
+    moto.secrets().create(
+        "rds!db-canary",
+        r#"{"username":"admin","password":"CANARY-rds-master-pw-55aa"}"#,
+        &[],
+    );
+    moto.secrets()
+        .create("shared/sentry", "CANARY-sentry-dsn-77bb", &[]);
+    moto.ssm()
+        .put("/shared/stripe/key", "CANARY-stripe-key-99cc", &[]);
+}
+
+fn run_everything(moto: &Moto, store: &str) {
+    let dotenv = "API_KEY=CANARY-env-api-key-3c4d\nDB_PASSWORD=CANARY-env-db-pw-8e9f\n";
+    // First sync: canaries reach the store (and the fingerprint tags do not carry them).
+    check(
+        project(moto, store, COMPOSE, dotenv)
+            .args(["-vvv", "secrets", "sync", "staging"])
+            .run()
+            .status(0),
+    );
+    let rotated = "API_KEY=CANARY-env-api-key-rotated-2d3e\nDB_PASSWORD=CANARY-env-db-pw-8e9f\nOLD=CANARY-old-4f5a\n";
+    for args in [
+        &["-vvv", "secrets", "sync", "staging", "--dry-run"][..],
+        &["-vvv", "secrets", "sync", "staging"],
+        &["-vvv", "secrets", "sync", "staging"],
+    ] {
+        check(
+            project(moto, store, COMPOSE, rotated)
+                .args(args.iter().copied())
+                .env("PARITY_LOG", "trace")
+                .run()
+                .status(0),
+        );
+    }
+    check(
+        project(moto, store, COMPOSE, dotenv)
+            .args(["-vvv", "secrets", "sync", "staging", "--prune"])
+            .run()
+            .status(0),
+    );
+    for args in [
+        &["-vvv", "secrets", "list", "staging"][..],
+        &["-vvv", "secrets", "list", "staging", "--format", "json"],
+        &["-vvv", "config"],
+        &["-vvv", "config", "--format", "json"],
+        &["-vvv", "plan", "staging", "--offline"],
+        &["-vvv", "plan", "staging", "--offline", "--format", "json"],
+        &["-vvv", "env", "template", "staging"],
+    ] {
+        check(
+            project(moto, store, COMPOSE, dotenv)
+                .args(args.iter().copied())
+                .run()
+                .status(0),
+        );
+    }
+
+    // Failure paths.
+    // A declared secret missing from the file and the store (exit 1, nothing written).
+    check(
+        project(moto, store, COMPOSE, "DB_PASSWORD=CANARY-env-db-pw-8e9f\n")
+            .args(["-vvv", "secrets", "sync", "staging", "--prune"])
+            .run()
+            .status(1),
+    );
+    // A value too large for the store.
+    let huge = format!("API_KEY=CANARY-{}\n", "x".repeat(70_000));
+    check(
+        project(moto, store, COMPOSE, &huge)
+            .args(["-vvv", "secrets", "sync", "staging"])
+            .run()
+            .status(2),
+    );
+    // A malformed dotenv line.
+    check(
+        project(
+            moto,
+            store,
+            COMPOSE,
+            "API_KEY=CANARY-ok-1234\nnot a line CANARY-bad\n",
+        )
+        .args(["-vvv", "secrets", "sync", "staging"])
+        .run()
+        .status(2),
+    );
+    // deploy: the cluster does not exist (preflight fails, exit 1).
+    check(
+        project(moto, store, COMPOSE, dotenv)
+            .args(["-vvv", "deploy", "staging"])
+            .run()
+            .status(1),
+    );
+    // A secret used as a port: bad input naming API_KEY, not its value.
+    let run = check(
+        project(moto, store, COMPOSE_SECRET_AS_PORT, dotenv)
+            .args(["-vvv", "config"])
+            .run()
+            .status(2),
+    );
+    assert!(run.stderr().contains("API_KEY"), "{}", run.stderr());
+    // A secret interpolated into a command: the plan refuses, naming API_KEY.
+    let run = check(
+        project(moto, store, COMPOSE_SECRET_IN_COMMAND, dotenv)
+            .args(["-vvv", "plan", "staging", "--offline"])
+            .run()
+            .status(2),
+    );
+    assert!(
+        run.stderr().contains("value of secret API_KEY"),
+        "{}",
+        run.stderr()
+    );
+    // up --like: values from the dotenv file and from the stores; the image
+    // cannot be pulled (nothing listens on 127.0.0.1:9), so it fails after
+    // every secret was resolved.
+    for args in [
+        &["-vvv", "up", "--like", "staging", "--detach"][..],
+        &[
+            "-vvv",
+            "up",
+            "--like",
+            "staging",
+            "--secrets-from-aws",
+            "--detach",
+        ],
+    ] {
+        check(
+            project(moto, store, COMPOSE, dotenv)
+                .args(args.iter().copied())
+                .run()
+                .status(1),
+        );
+    }
+}
+
+#[test]
+fn canaries_in_both_stores_never_appear_in_any_output_of_any_command() {
+    let moto = Moto::start();
+    seed_references(&moto);
+    run_everything(&moto, "ssm");
+    run_everything(&moto, "secretsmanager");
+    // The canaries did reach both stores.
+    let parameters = moto.ssm().parameters("/shop/staging/");
+    assert!(parameters["/shop/staging/API_KEY"].value.starts_with(MARK));
+    let secrets = moto.secrets().all("shop/staging/");
+    let api_key = &secrets["shop/staging/API_KEY"];
+    assert!(api_key.value.as_deref().unwrap_or("").starts_with(MARK));
+    for secret in secrets.values() {
+        assert!(
+            secret.tags.values().all(|v| !v.contains(MARK)),
+            "a tag carries a canary: {secret:?}"
+        );
+    }
+}
