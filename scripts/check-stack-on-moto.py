@@ -37,6 +37,7 @@ import ast
 import json
 import re
 import sys
+import urllib.parse
 import urllib.request
 
 import boto3
@@ -243,6 +244,9 @@ def check(endpoint, path):
                 ):
                     problems.append(f"{name}: Secrets Manager resource not exact: {r}")
 
+    if "SchedulerRoleArn" in outputs:
+        problems.extend(check_scheduler_role(iam, name, outputs))
+
     ecr = client(endpoint, "ecr")
     created = {r["repositoryName"] for r in ecr.describe_repositories()["repositories"]}
     declared = {
@@ -259,6 +263,39 @@ def check(endpoint, path):
     if not found or found[0].get("retentionInDays") != group["RetentionInDays"]:
         problems.append(f"{name}: log group {group['LogGroupName']}: {found}")
     problems.extend(check_databases(endpoint, name, template, outputs))
+    return problems
+
+
+def check_scheduler_role(iam, name, outputs):
+    """The jobs' role: assumed by EventBridge Scheduler only, RunTask on the
+    jobs' task definition families only, PassRole on exactly the two task roles."""
+    problems = []
+    role_name = outputs["SchedulerRoleArn"].split("/")[-1]
+    role = iam.get_role(RoleName=role_name)["Role"]
+    trust = role["AssumeRolePolicyDocument"]
+    if isinstance(trust, str):
+        trust = json.loads(urllib.parse.unquote(trust))
+    principals = [s["Principal"].get("Service") for s in trust["Statement"]]
+    if principals != ["scheduler.amazonaws.com"]:
+        problems.append(f"{name}: scheduler role trusts {principals}")
+    document = iam.get_role_policy(RoleName=role_name, PolicyName="run-the-jobs")["PolicyDocument"]
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except json.JSONDecodeError:
+            document = ast.literal_eval(document)
+    for statement in document["Statement"]:
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        if "*" in resources:
+            problems.append(f"{name}: scheduler role: Resource * for {statement['Action']}")
+        if statement["Action"] == "ecs:RunTask" and not all(
+            re.fullmatch(r"arn:aws:ecs:eu-west-1:\d{12}:task-definition/[A-Za-z0-9_-]+:\*", r) for r in resources
+        ):
+            problems.append(f"{name}: RunTask not scoped to the jobs' families: {resources}")
+        if statement["Action"] == "iam:PassRole" and sorted(resources) != sorted(
+            [outputs["ExecutionRoleArn"], outputs["TaskRoleArn"]]
+        ):
+            problems.append(f"{name}: PassRole on {resources}, not the two task roles")
     return problems
 
 

@@ -71,6 +71,8 @@ pub(crate) enum Service {
     CloudFormation,
     Acm,
     Route53,
+    Scheduler,
+    AutoScaling,
     SecretsManager,
 }
 
@@ -86,6 +88,8 @@ impl Service {
             Self::CloudFormation => "cloudformation",
             Self::Acm => "acm",
             Self::Route53 => "route53",
+            Self::Scheduler => "scheduler",
+            Self::AutoScaling => "application-autoscaling",
             Self::SecretsManager => "secretsmanager",
         }
     }
@@ -101,6 +105,8 @@ impl Service {
             Self::CloudFormation => "CLOUDFORMATION",
             Self::Acm => "ACM",
             Self::Route53 => "ROUTE_53",
+            Self::Scheduler => "SCHEDULER",
+            Self::AutoScaling => "APPLICATION_AUTO_SCALING",
             Self::SecretsManager => "SECRETS_MANAGER",
         }
     }
@@ -116,6 +122,8 @@ impl Service {
             Self::CloudFormation => "cloudformation",
             Self::Acm => "acm",
             Self::Route53 => "route53",
+            Self::Scheduler => "scheduler",
+            Self::AutoScaling => "application-autoscaling",
             Self::SecretsManager => "secretsmanager",
         }
     }
@@ -364,6 +372,22 @@ impl AwsContext {
             .interceptor(self.calls.for_service(Service::Route53.label()))
             .build();
         aws_sdk_route53::Client::from_conf(config)
+    }
+
+    /// An EventBridge Scheduler client (the jobs' schedules).
+    pub(crate) fn scheduler(&self) -> aws_sdk_scheduler::Client {
+        let config = aws_sdk_scheduler::config::Builder::from(&self.sdk)
+            .interceptor(self.calls.for_service(Service::Scheduler.label()))
+            .build();
+        aws_sdk_scheduler::Client::from_conf(config)
+    }
+
+    /// An Application Auto Scaling client (`x-parity.scale`).
+    pub(crate) fn autoscaling(&self) -> aws_sdk_applicationautoscaling::Client {
+        let config = aws_sdk_applicationautoscaling::config::Builder::from(&self.sdk)
+            .interceptor(self.calls.for_service(Service::AutoScaling.label()))
+            .build();
+        aws_sdk_applicationautoscaling::Client::from_conf(config)
     }
 }
 

@@ -7,6 +7,7 @@
 //! rules; they never print, and never put a secret value into an error.
 
 pub(crate) mod acm;
+pub(crate) mod autoscaling;
 pub(crate) mod calls;
 pub(crate) mod cloudformation;
 pub(crate) mod config;
@@ -24,6 +25,7 @@ pub(crate) mod parameters;
 #[cfg(test)]
 pub(crate) mod request_shapes;
 pub(crate) mod route53;
+pub(crate) mod scheduler;
 pub(crate) mod secretsmanager;
 pub(crate) mod ssm;
 pub(crate) mod sts;

@@ -21,6 +21,8 @@ pub(crate) mod release;
 pub(crate) mod resources;
 pub(crate) mod rollback;
 pub(crate) mod rollout;
+pub(crate) mod scaling;
+pub(crate) mod schedule;
 pub(crate) mod secrets_plan;
 pub(crate) mod service_connect;
 pub(crate) mod since;

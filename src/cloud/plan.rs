@@ -81,6 +81,10 @@ pub(crate) struct Plan {
     pub(crate) task_definitions: Vec<TaskDefinition>,
     pub(crate) services: Vec<EcsService>,
     pub(crate) release: Option<Release>,
+    /// Jobs (`x-parity.schedule`): a task definition and a schedule each, no ECS service.
+    pub(crate) jobs: Vec<super::schedule::Job>,
+    /// Application Auto Scaling of the services that have `x-parity.scale`.
+    pub(crate) scaling: Vec<super::scaling::Scaling>,
     /// Deliberate differences from local (left out on purpose, mapped differently).
     pub(crate) notes: Vec<String>,
     /// Likely mistakes that do not stop the plan.
@@ -105,6 +109,32 @@ impl Plan {
             "services".into(),
             Value::Array(self.services.iter().map(|s| s.request.clone()).collect()),
         );
+        if !self.jobs.is_empty() {
+            out.insert(
+                "schedules".into(),
+                self.jobs.iter().map(|j| j.request(&j.family)).collect(),
+            );
+        }
+        if !self.scaling.is_empty() {
+            out.insert(
+                "scaling".into(),
+                self.scaling
+                    .iter()
+                    .map(|s| {
+                        json!({
+                            "resourceId": s.resource_id,
+                            "minCapacity": s.min,
+                            "maxCapacity": s.max,
+                            "policies": s.policies.iter().map(|p| json!({
+                                "policyName": p.name,
+                                "predefinedMetricType": p.metric,
+                                "targetValue": p.target,
+                            })).collect::<Vec<_>>(),
+                        })
+                    })
+                    .collect(),
+            );
+        }
         if let Some(release) = &self.release {
             out.insert(
                 "release".into(),
@@ -164,6 +194,8 @@ pub(crate) fn plan(
         task_definitions: Vec::new(),
         services: Vec::new(),
         release: None,
+        jobs: Vec::new(),
+        scaling: Vec::new(),
         notes: Vec::new(),
         warnings: Vec::new(),
     };
@@ -205,6 +237,19 @@ pub(crate) fn plan(
                 cluster: environment.cluster(),
                 network_configuration: network.clone(),
             });
+        } else if let Some(expression) = &x.schedule {
+            names::ecs_name(
+                name,
+                "schedule name",
+                &super::schedule::schedule_name(environment, name),
+            )?;
+            plan.jobs.push(super::schedule::Job::new(
+                environment,
+                &inputs.account_id,
+                name,
+                &task.family,
+                expression,
+            ));
         } else {
             names::ecs_name(name, "ECS service name", &environment.service_name(name))?;
             let mut ecs = ecs_service(environment, name, service, &task, &network)?;
@@ -214,6 +259,9 @@ pub(crate) fn plan(
                     service_connect::configuration(namespace, &task.request, name);
             }
             plan.services.push(ecs);
+            let (scaling, warning) = super::scaling::scaling(environment, name, x.scale.as_ref());
+            plan.scaling.extend(scaling);
+            plan.warnings.extend(warning);
         }
         plan.task_definitions.push(task);
     }
@@ -632,6 +680,10 @@ fn ecs_service(
         .or_else(|| service.deploy.as_ref().and_then(|d| d.replicas))
         .or_else(|| service.other.get("scale").and_then(resources::whole_number))
         .unwrap_or(1);
+    let desired = match &service.x_parity.scale {
+        Some(scale) => super::scaling::clamp_desired(desired, scale),
+        None => desired,
+    };
     let mut request = Map::new();
     request.insert("cluster".into(), json!(environment.cluster()));
     request.insert("serviceName".into(), json!(environment.service_name(name)));
@@ -700,6 +752,9 @@ fn check_settings_references(environment: &Environment, xs: &XParityMap, plan: &
             Some(x) if !x.cloud => format!("`{service}` is local only (cloud: false)"),
             Some(x) if x.release => format!(
                 "`{service}` is the release phase, which runs as a one-off task, not an ECS service"
+            ),
+            Some(x) if x.is_job() => format!(
+                "`{service}` is a job (x-parity.schedule), which runs as a scheduled task, not an ECS service"
             ),
             Some(x) if x.sidecar_of.is_some() => {
                 format!("`{service}` is a sidecar in another service's task")

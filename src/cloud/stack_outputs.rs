@@ -25,6 +25,10 @@ pub(crate) mod keys {
     pub(crate) const EXECUTION_ROLE: &str = "ExecutionRoleArn";
     pub(crate) const TASK_ROLE: &str = "TaskRoleArn";
     pub(crate) const LOG_GROUP: &str = "LogGroupName";
+    /// The role EventBridge Scheduler runs the jobs with (only with a job).
+    pub(crate) const SCHEDULER_ROLE: &str = "SchedulerRoleArn";
+    /// The application load balancer's ARN (only with a public service).
+    pub(crate) const LOAD_BALANCER_ARN: &str = "LoadBalancerArn";
     /// The Cloud Map namespace's ARN (absent when Service Connect is disabled).
     pub(crate) const SERVICE_CONNECT_NAMESPACE: &str = "ServiceConnectNamespace";
     /// `http://<dns name>`, or `https://<domain>` with a domain (absent without a public service).
@@ -65,6 +69,14 @@ pub(crate) fn fill(
     if filled.log_group.is_none() {
         filled.log_group = get(keys::LOG_GROUP);
     }
+    if filled.scheduler_role_arn.is_none() {
+        filled.scheduler_role_arn = get(keys::SCHEDULER_ROLE);
+    }
+    // `arn:…:loadbalancer/app/<name>/<id>` -> `app/<name>/<id>`.
+    filled.load_balancer_full_name = get(keys::LOAD_BALANCER_ARN).and_then(|arn| {
+        arn.split_once(":loadbalancer/")
+            .map(|(_, name)| name.to_owned())
+    });
     if filled.service_connect_namespace.is_none() {
         filled.service_connect_namespace = get(keys::SERVICE_CONNECT_NAMESPACE);
     }

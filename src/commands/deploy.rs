@@ -92,12 +92,13 @@ impl Change for Deploy<'_> {
             compose_hash: inputs.compose_hash.clone(),
             git_commit: super::ship::source::git_commit(&inputs.project.working_dir),
         };
-        plan(
+        let placeholder = plan(
             &inputs.project,
             &inputs.settings,
             &self.args.env,
             &plan_inputs,
         )?;
+        super::ship::jobs::preflight(&placeholder, &self.args.env)?;
         self.tag = self
             .args
             .tag

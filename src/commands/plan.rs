@@ -177,13 +177,17 @@ fn text(
             .is_some_and(|r| r.family == task.family)
         {
             "release task (runs once before the rollout)".to_owned()
+        } else if let Some(job) = plan.jobs.iter().find(|j| j.service == task.service) {
+            format!("job on {} (schedule {})", job.expression, job.schedule_name)
         } else {
             let service = plan.services.iter().find(|s| s.service == task.service);
+            let scaling = plan.scaling.iter().find(|s| s.service == task.service);
             service.map_or_else(String::new, |s| {
                 format!(
-                    "service {} x{}",
+                    "service {} x{}{}",
                     s.request["serviceName"].as_str().unwrap_or_default(),
-                    s.request["desiredCount"]
+                    s.request["desiredCount"],
+                    scaling.map(scaling_text).unwrap_or_default()
                 )
             })
         };
@@ -289,8 +293,13 @@ fn text(
         Some(running) => {
             let _ = writeln!(out, "\nchanges against what runs now:");
             for item in running {
+                let kind = if plan.jobs.iter().any(|j| j.family == item.family) {
+                    "job"
+                } else {
+                    "release"
+                };
                 let subject = item.service_name.as_deref().map_or_else(
-                    || format!("release {}", item.family),
+                    || format!("{kind} {}", item.family),
                     |s| format!("service {s}"),
                 );
                 match &item.current {
@@ -318,4 +327,23 @@ fn text(
         }
     }
     out
+}
+
+/// `, scales 2-10 on cpu 60%, requests 1000`: the range and what moves it.
+fn scaling_text(scaling: &crate::cloud::scaling::Scaling) -> String {
+    let metrics: Vec<String> = scaling
+        .policies
+        .iter()
+        .map(|p| match p.metric {
+            "ECSServiceAverageCPUUtilization" => format!("cpu {}%", p.target),
+            "ECSServiceAverageMemoryUtilization" => format!("memory {}%", p.target),
+            _ => format!("{} requests per task", p.target),
+        })
+        .collect();
+    format!(
+        ", scales {}-{} on {}",
+        scaling.min,
+        scaling.max,
+        metrics.join(", ")
+    )
 }

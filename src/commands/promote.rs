@@ -157,12 +157,9 @@ impl Change for Promote<'_> {
             compose_hash: inputs.compose_hash.clone(),
             git_commit: commit,
         };
-        self.plan = Some(plan(
-            &inputs.project,
-            &inputs.settings,
-            &args.to,
-            &plan_inputs,
-        )?);
+        let planned = plan(&inputs.project, &inputs.settings, &args.to, &plan_inputs)?;
+        super::ship::jobs::preflight(&planned, &args.to)?;
+        self.plan = Some(planned);
         self.source = Some(source);
         Ok(())
     }

@@ -7,14 +7,16 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
+use super::ship::jobs;
 use super::ship::observe::observe;
 use super::ship::pipeline::{self, Change};
 use super::ship::session::{Cloud, Inputs};
 use super::ship::wait::{Target, wait_for};
-use crate::aws::{AwsContext, ecs};
+use crate::aws::{AwsContext, ecs, scheduler};
 use crate::cli::{GlobalArgs, RollbackArgs};
 use crate::cloud::rollback::{self, Refusal, Revision, Step};
 use crate::cloud::rollout::short_task_definition;
+use crate::cloud::schedule::Job;
 use crate::cloud::tags;
 use crate::error::{Error, Result};
 
@@ -25,6 +27,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &RollbackArgs) -> Result<ExitCode> 
         inputs: &inputs,
         args,
         moves: Vec::new(),
+        jobs: Vec::new(),
     };
     super::block_on(pipeline::run(
         &inputs,
@@ -47,6 +50,8 @@ struct Rollback<'a> {
     args: &'a RollbackArgs,
     /// Decided in preflight, before anything moves.
     moves: Vec<Move>,
+    /// Each job's schedule and the revision it goes back to (after the services).
+    jobs: Vec<(Job, Move)>,
 }
 
 impl Change for Rollback<'_> {
@@ -69,6 +74,24 @@ impl Change for Rollback<'_> {
                 from: running.task_definition.clone(),
                 to,
             });
+        }
+        for job in jobs::of_project(&self.inputs.project, environment, &cloud.account_id) {
+            let Some(current) = scheduler::get(&cloud.ctx, &job.schedule_name).await? else {
+                continue;
+            };
+            let Some(revision) = short_task_definition(&current.task_definition)
+                .rsplit_once(':')
+                .and_then(|(_, r)| r.parse::<i32>().ok())
+            else {
+                continue;
+            };
+            let to = destination(&cloud.ctx, &job.family, revision, self.args.to).await?;
+            let step = Move {
+                ecs_service: job.schedule_name.clone(),
+                from: current.task_definition,
+                to,
+            };
+            self.jobs.push((job, step));
         }
         Ok(())
     }
@@ -101,12 +124,16 @@ impl Change for Rollback<'_> {
                 deployment,
             });
         }
-        wait_for(&cloud.ctx, &cluster, &targets, timeout).await
+        wait_for(&cloud.ctx, &cluster, &targets, timeout).await?;
+        for (job, step) in &self.jobs {
+            jobs::point(&cloud.ctx, job, &step.to).await?;
+        }
+        Ok(())
     }
 
     fn summary(&self, (): &()) {
         outln!("rolled back {}", self.args.env);
-        for step in &self.moves {
+        for step in self.moves.iter().chain(self.jobs.iter().map(|(_, s)| s)) {
             outln!(
                 "  {}: {}",
                 step.ecs_service,

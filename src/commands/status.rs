@@ -7,11 +7,13 @@ use std::process::ExitCode;
 
 use serde_json::{Value, json};
 
+use super::ship::jobs;
 use super::ship::observe::{ServiceView, digests, observe};
 use super::ship::session::{Cloud, Inputs};
 use crate::cli::{GlobalArgs, StatusArgs, TableFormat};
 use crate::cloud::deploy_lock::utc_timestamp;
 use crate::cloud::promotion;
+use crate::cloud::rollout::short_task_definition;
 use crate::cloud::tags;
 use crate::error::Result;
 
@@ -36,28 +38,45 @@ pub(crate) fn run(global: &GlobalArgs, args: &StatusArgs) -> Result<ExitCode> {
 
 async fn status(args: &StatusArgs, inputs: &Inputs, names: &[String]) -> Result<ExitCode> {
     let mut environments = Vec::new();
+    let mut extras = Vec::new();
     for name in names {
         let environment = inputs.environment(name)?;
         let cloud = Cloud::connect(environment).await?;
         let views = observe(&cloud.ctx, environment, &inputs.project).await?;
+        let jobs =
+            jobs::observe(&cloud.ctx, &inputs.project, environment, &cloud.account_id).await?;
+        let scaling = jobs::observe_scaling(&cloud.ctx, &inputs.project, environment).await?;
         cloud.ctx.calls().log_summary();
         environments.push((
             name.clone(),
             environment.promotes_from().map(str::to_owned),
             views,
         ));
+        extras.push((jobs, scaling));
     }
     let mut out = Vec::new();
-    for (name, from, views) in &environments {
+    for ((name, from, views), (jobs, scaling)) in environments.iter().zip(&extras) {
         let source = from
             .as_ref()
             .and_then(|f| environments.iter().find(|(n, _, _)| n == f));
         let in_sync = source.map(|(_, _, source_views)| same_digests(views, source_views));
+        let services: Vec<Value> = views
+            .iter()
+            .filter(|v| !jobs.iter().any(|j| j.service == v.service))
+            .map(|v| {
+                let mut json = service_json(v);
+                if let Some((_, range)) = scaling.iter().find(|(s, _)| *s == v.service) {
+                    json["scale"] = json!(range.map(|(min, max)| json!({"min": min, "max": max})));
+                }
+                json
+            })
+            .collect();
         out.push(json!({
             "environment": name,
             "promotes_from": from,
             "runs_same_as_source": in_sync,
-            "services": views.iter().map(service_json).collect::<Vec<_>>(),
+            "services": services,
+            "jobs": jobs.iter().map(job_json).collect::<Vec<_>>(),
         }));
     }
     match args.format {
@@ -100,6 +119,61 @@ fn service_json(view: &ServiceView) -> Value {
     })
 }
 
+fn job_json(job: &jobs::JobView) -> Value {
+    let Some(current) = &job.current else {
+        return json!({"service": job.service, "schedule": job.schedule_name, "expression": job.expression, "deployed": false});
+    };
+    json!({
+        "service": job.service,
+        "schedule": job.schedule_name,
+        "expression": current.expression,
+        "state": current.state,
+        "deployed": true,
+        "revision": short_task_definition(&current.task_definition),
+        "last_run": job.last_run.as_ref().map(|run| json!({
+            "task": run.arn.rsplit('/').next(),
+            "stopped_at": run.stopped_at.and_then(|s| u64::try_from(s).ok()).map(utc_timestamp),
+            "exit_code": run.containers.first().and_then(|c| c.exit_code),
+            "stopped_reason": run.stopped_reason,
+        })),
+    })
+}
+
+/// `JOB SCHEDULE REVISION LAST RUN EXIT` under the services' table.
+fn print_jobs(environments: &[Value]) {
+    let text = |v: &Value| v.as_str().unwrap_or("-").to_owned();
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for env in environments {
+        for job in env["jobs"].as_array().into_iter().flatten() {
+            let run = &job["last_run"];
+            rows.push(vec![
+                text(&env["environment"]),
+                text(&job["service"]),
+                text(&job["expression"]),
+                if job["deployed"] == json!(true) {
+                    text(&job["revision"])
+                } else {
+                    "not deployed".to_owned()
+                },
+                if run.is_null() {
+                    "none seen".to_owned()
+                } else {
+                    text(&run["stopped_at"])
+                },
+                run["exit_code"]
+                    .as_i64()
+                    .map_or_else(|| "-".to_owned(), |c| c.to_string()),
+            ]);
+        }
+    }
+    if rows.is_empty() {
+        return;
+    }
+    let header = ["ENV", "JOB", "SCHEDULE", "REVISION", "LAST RUN", "EXIT"];
+    outln!("");
+    out!("{}", crate::output::table(&header, &rows));
+}
+
 fn print_table(environments: &[Value]) {
     let header = [
         "ENV", "SERVICE", "REVISION", "DIGEST", "COMMIT", "ROLLOUT", "RUNNING", "DEPLOYED",
@@ -128,7 +202,13 @@ fn print_table(environments: &[Value]) {
                     text(&s["rollout"])
                 },
                 if deployed && s["release"].as_bool() != Some(true) {
-                    format!("{}/{}", s["running"], s["desired"])
+                    match s["scale"].as_object() {
+                        Some(range) => format!(
+                            "{}/{} ({}-{})",
+                            s["running"], s["desired"], range["min"], range["max"]
+                        ),
+                        None => format!("{}/{}", s["running"], s["desired"]),
+                    }
                 } else {
                     "-".to_owned()
                 },
@@ -137,6 +217,7 @@ fn print_table(environments: &[Value]) {
         }
     }
     out!("{}", crate::output::table(&header, &rows));
+    print_jobs(environments);
     for env in environments {
         if let (Some(from), Some(same)) = (
             env["promotes_from"].as_str(),

@@ -21,6 +21,7 @@ mod node_de;
 pub(crate) mod paths;
 mod project;
 mod read;
+pub(crate) mod schedule;
 mod secret_refs;
 mod service;
 mod service_blocks;

@@ -67,6 +67,11 @@ pub(crate) struct XParity {
     pub(crate) host: Option<String>,
     /// The load balancer's health-check path (default `/`).
     pub(crate) health_check_path: Option<String>,
+    /// A job: `rate(1 hour)` or `cron(0 3 * * ? *)`. `up` does not start it;
+    /// in the cloud an EventBridge Scheduler schedule runs its task (no ECS service).
+    pub(crate) schedule: Option<String>,
+    /// Application Auto Scaling of the service's desired count.
+    pub(crate) scale: Option<Scale>,
     /// ECS Exec (`parity exec --env`) into the service's tasks: deploy sets
     /// enableExecuteCommand, the environment stack's task role may open sessions.
     pub(crate) exec: bool,
@@ -90,6 +95,8 @@ impl Default for XParity {
             public: None,
             host: None,
             health_check_path: None,
+            schedule: None,
+            scale: None,
             exec: false,
             origin: Origin::default(),
         }
@@ -155,6 +162,27 @@ pub(crate) struct CloudHealthcheck {
     #[serde(default)]
     pub(crate) start_period: Option<Seconds>,
 }
+
+/// `scale:`: the range of the desired count and the target-tracking metrics
+/// that move it (at least one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Scale {
+    pub(crate) min: u64,
+    pub(crate) max: u64,
+    /// Average CPU utilisation to hold, in percent (1-100).
+    #[serde(default)]
+    pub(crate) cpu: Option<u64>,
+    /// Average memory utilisation to hold, in percent (1-100).
+    #[serde(default)]
+    pub(crate) memory: Option<u64>,
+    /// Load-balancer requests per task to hold (public services only).
+    #[serde(default)]
+    pub(crate) requests_per_target: Option<u64>,
+}
+
+/// Application Auto Scaling's ceiling for an ECS service's capacity we accept.
+const MAX_CAPACITY: u64 = 1000;
 
 /// The key under which the extension lives in a service.
 pub(crate) const KEY: &str = "x-parity";
@@ -340,6 +368,8 @@ impl XParity {
             }
         }
         self.check_load_balancer_keys()?;
+        self.check_job_keys()?;
+        self.check_scale()?;
         if let Some(field) = self
             .cloud_ignore
             .iter()
@@ -379,6 +409,8 @@ impl XParity {
             ("health_check_path", self.health_check_path.is_some()),
             ("healthcheck", self.healthcheck.is_some()),
             ("secrets", !self.secrets.is_empty()),
+            ("schedule", self.schedule.is_some()),
+            ("scale", self.scale.is_some()),
         ] {
             if set {
                 return Err(self
@@ -451,6 +483,133 @@ impl XParity {
     }
 }
 
+impl XParity {
+    /// Whether the service is a job (`schedule:`): run on a schedule, never kept running.
+    pub(crate) fn is_job(&self) -> bool {
+        self.schedule.is_some()
+    }
+
+    /// `schedule`: an expression EventBridge Scheduler accepts, on a service
+    /// that has a task of its own and no traffic or replicas to keep.
+    fn check_job_keys(&self) -> Result<()> {
+        let Some(expression) = &self.schedule else {
+            return Ok(());
+        };
+        super::schedule::check(expression).map_err(|why| {
+            self.error("schedule", why).with_help(
+                "`rate(1 hour)`, `rate(15 minutes)`, or six cron fields `cron(0 3 * * ? *)` (minutes hours day-of-month month day-of-week year; one of the two day fields is `?`)",
+            )
+        })?;
+        for (key, set, why) in [
+            (
+                "cloud",
+                !self.cloud,
+                "a job runs in the cloud as its own task",
+            ),
+            (
+                "release",
+                self.release,
+                "the release phase runs on every deploy, a job on its schedule",
+            ),
+            (
+                "sidecar_of",
+                self.sidecar_of.is_some(),
+                "a job runs as its own task",
+            ),
+            (
+                "public",
+                self.public == Some(true),
+                "a job receives no traffic",
+            ),
+            (
+                "scale",
+                self.scale.is_some(),
+                "a job has no ECS service to scale",
+            ),
+        ] {
+            if set {
+                return Err(self
+                    .error(key, format!("the service is a job (`schedule`): {why}"))
+                    .with_help(format!("remove `{key}`, or remove `schedule`")));
+            }
+        }
+        Ok(())
+    }
+
+    /// `scale`: min <= max, target percentages within 1-100, at least one metric.
+    fn check_scale(&self) -> Result<()> {
+        let Some(scale) = &self.scale else {
+            return Ok(());
+        };
+        if self.release || self.sidecar_of.is_some() || !self.cloud {
+            return Err(self
+                .error("scale", "only a service of its own (not the release phase, a sidecar or `cloud: false`) has a desired count to scale")
+                .with_help("remove `scale`"));
+        }
+        if scale.min > scale.max {
+            return Err(self
+                .error(
+                    "scale.min",
+                    format!("min {} is above max {}", scale.min, scale.max),
+                )
+                .with_help("min is the fewest tasks to keep, max the most; min <= max"));
+        }
+        if scale.max == 0 || scale.max > MAX_CAPACITY {
+            return Err(self
+                .error(
+                    "scale.max",
+                    format!("max {} is not from 1 to {MAX_CAPACITY}", scale.max),
+                )
+                .with_help("the most tasks the service may run"));
+        }
+        for (key, value) in [("cpu", scale.cpu), ("memory", scale.memory)] {
+            if let Some(v) = value
+                && !(1..=100).contains(&v)
+            {
+                return Err(self
+                    .error(
+                        &format!("scale.{key}"),
+                        format!("{v} is not a percentage from 1 to 100"),
+                    )
+                    .with_help(format!(
+                        "the average {key} utilisation to hold, e.g. `{key}: 60`"
+                    )));
+            }
+        }
+        if scale.requests_per_target == Some(0) {
+            return Err(self
+                .error(
+                    "scale.requests_per_target",
+                    "0 requests per task cannot be held",
+                )
+                .with_help(
+                    "the requests per task per minute to hold, e.g. `requests_per_target: 1000`",
+                ));
+        }
+        if scale.cpu.is_none() && scale.memory.is_none() && scale.requests_per_target.is_none() {
+            return Err(self.error("scale", "no metric to scale on").with_help(
+                "add `cpu: 60`, `memory: 70` or (public services) `requests_per_target: 1000`",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The container port the load balancer sends `service`'s traffic to, when
+/// it is public: `x-parity.public` says so, else its first TCP port does
+/// (`public: false`, the release phase, sidecars and local services never are).
+pub(crate) fn public_port(service: &Service) -> Option<u16> {
+    let x = &service.x_parity;
+    if !x.cloud || x.release || x.sidecar_of.is_some() || x.public == Some(false) || x.is_job() {
+        return None;
+    }
+    service
+        .ports
+        .iter()
+        .find(|p| p.protocol.is_empty() || p.protocol == "tcp")
+        .map(|p| p.target)
+}
+
 /// Records where every key and scalar list item under `node` is written.
 fn record_spans(node: &Node, path: &str, spans: &mut IndexMap<String, Location>) {
     if path.is_empty() {
@@ -520,6 +679,33 @@ pub(crate) fn check_services(services: &IndexMap<String, Service>) -> Result<()>
                 ),
             )
             .with_help("keep `release: true` on the one service that runs the migrations"));
+    }
+    for service in services.values() {
+        let x = &service.x_parity;
+        if x.scale
+            .as_ref()
+            .is_some_and(|s| s.requests_per_target.is_some())
+            && public_port(service).is_none()
+        {
+            return Err(x
+                .error(
+                    "scale.requests_per_target",
+                    "the service is not behind the load balancer, so it has no requests per target to scale on",
+                )
+                .with_help("scale it on `cpu` or `memory`, or make it public (a TCP port, `public: true`)"));
+        }
+        if x.is_job()
+            && let Some((dependant, _)) = services
+                .iter()
+                .find(|(_, s)| s.depends_on.contains_key(&service.name))
+        {
+            return Err(x
+                .error(
+                    "schedule",
+                    format!("`{dependant}` depends on this job, which `up` does not start and the cloud runs only on its schedule"),
+                )
+                .with_help(format!("remove `{}` from the depends_on of `{dependant}`", service.name)));
+        }
     }
     for (name, service) in services {
         let x = &service.x_parity;
@@ -810,5 +996,113 @@ pub(crate) mod tests {
             assert!(err.message().contains(expected), "{block}: {err}");
             assert!(err.location().is_some(), "{block}: not located");
         }
+    }
+
+    #[test]
+    fn a_schedule_makes_a_job_and_a_bad_expression_is_located() {
+        let x = from_json("nightly", &json!({"schedule": "cron(0 3 * * ? *)"})).unwrap();
+        assert!(x.is_job());
+        assert!(from_json("web", &json!({})).is_ok_and(|x| !x.is_job()));
+        for (block, expected) in [
+            (
+                json!({"schedule": "cron(0 3 * * *)"}),
+                "x-parity.schedule: `cron(0 3 * * *)` has 5 field(s)",
+            ),
+            (
+                json!({"schedule": "rate(1 hours)"}),
+                "x-parity.schedule: `rate(1 hours)`: the unit is singular",
+            ),
+            (
+                json!({"schedule": "rate(1 hour)", "release": true}),
+                "x-parity.release: the service is a job",
+            ),
+            (
+                json!({"schedule": "rate(1 hour)", "public": true}),
+                "x-parity.public: the service is a job",
+            ),
+            (
+                json!({"schedule": "rate(1 hour)", "cloud": false}),
+                "x-parity.cloud: the service is a job",
+            ),
+            (
+                json!({"schedule": "rate(1 hour)", "scale": {"min": 1, "max": 2, "cpu": 50}}),
+                "x-parity.scale: the service is a job",
+            ),
+        ] {
+            let err = from_json("nightly", &block).unwrap_err();
+            assert!(err.message().contains(expected), "{block}: {err}");
+            assert!(err.location().is_some(), "{block}: not located");
+        }
+    }
+
+    #[test]
+    fn scale_takes_a_range_and_at_least_one_metric_within_bounds() {
+        let x = from_json("web", &json!({"scale": {"min": 2, "max": 10, "cpu": 60}})).unwrap();
+        let scale = x.scale.unwrap();
+        assert_eq!(
+            (scale.min, scale.max, scale.cpu, scale.memory),
+            (2, 10, Some(60), None)
+        );
+        for (block, expected) in [
+            (
+                json!({"scale": {"min": 5, "max": 2, "cpu": 60}}),
+                "x-parity.scale.min: min 5 is above max 2",
+            ),
+            (
+                json!({"scale": {"min": 1, "max": 2, "cpu": 0}}),
+                "x-parity.scale.cpu: 0 is not a percentage",
+            ),
+            (
+                json!({"scale": {"min": 1, "max": 2, "memory": 101}}),
+                "x-parity.scale.memory: 101 is not a percentage",
+            ),
+            (
+                json!({"scale": {"min": 1, "max": 2}}),
+                "x-parity.scale: no metric",
+            ),
+            (
+                json!({"scale": {"min": 0, "max": 0, "cpu": 50}}),
+                "x-parity.scale.max: max 0",
+            ),
+            (
+                json!({"scale": {"min": 1, "max": 2, "cpus": 50}}),
+                "unknown key `cpus`",
+            ),
+            (
+                json!({"release": true, "scale": {"min": 1, "max": 2, "cpu": 50}}),
+                "x-parity.scale: only a service of its own",
+            ),
+        ] {
+            let err = from_json("web", &block).unwrap_err();
+            assert!(err.message().contains(expected), "{block}: {err}");
+            assert!(err.location().is_some(), "{block}: not located");
+        }
+    }
+
+    #[test]
+    fn requests_per_target_needs_a_public_service_and_no_one_depends_on_a_job() {
+        let m = message(&[(
+            "worker",
+            json!({"scale": {"min": 1, "max": 3, "requests_per_target": 100}}),
+        )]);
+        assert!(
+            m.contains("services.worker.x-parity.scale.requests_per_target: the service is not behind the load balancer"),
+            "{m}"
+        );
+        let mut all = services(&[
+            ("web", json!({})),
+            ("nightly", json!({"schedule": "rate(1 day)"})),
+        ])
+        .unwrap();
+        all["web"].depends_on.insert(
+            "nightly".into(),
+            crate::compose::model::Dependency {
+                condition: crate::compose::model::Condition::Started,
+                restart: false,
+                required: true,
+            },
+        );
+        let err = check_services(&all).unwrap_err();
+        assert!(err.message().contains("`web` depends on this job"), "{err}");
     }
 }

@@ -72,6 +72,20 @@ pub(crate) fn resolve(
     releases: &HashSet<String>,
 ) -> Result<Graph, Error> {
     let mut graph = Graph::default();
+    // Jobs (`x-parity.schedule`) run on their schedule or by `parity run`:
+    // like a service of an inactive profile, `up` starts one only when named.
+    let everything_but_jobs: Vec<String>;
+    let requested = if requested.is_empty() {
+        everything_but_jobs = project
+            .services
+            .iter()
+            .filter(|(_, s)| !s.x_parity.is_job())
+            .map(|(n, _)| n.clone())
+            .collect();
+        everything_but_jobs.as_slice()
+    } else {
+        requested
+    };
     for name in crate::compose::with_dependencies(project, requested)? {
         let service = &project.services[&name];
         let mut edges = Vec::new();
@@ -197,6 +211,16 @@ mod tests {
     fn order_puts_dependencies_first() {
         let graph = resolve(&stack(), &[], &HashSet::new()).unwrap();
         assert_eq!(graph.order, ["cache", "db", "migrate", "worker", "web"]);
+    }
+
+    #[test]
+    fn jobs_start_only_when_named() {
+        let mut project = stack();
+        project.services["cache"].x_parity.schedule = Some("rate(1 hour)".into());
+        let graph = resolve(&project, &[], &HashSet::new()).unwrap();
+        assert_eq!(graph.order, ["db", "migrate", "worker", "web"]);
+        let graph = resolve(&project, &["cache".into()], &HashSet::new()).unwrap();
+        assert_eq!(graph.order, ["cache"]);
     }
 
     #[test]

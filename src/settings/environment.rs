@@ -47,6 +47,14 @@ pub(crate) struct Environment {
     /// The role the app's own code runs as.
     #[serde(default)]
     pub(crate) task_role_arn: Option<String>,
+    /// The role EventBridge Scheduler runs the environment's jobs with
+    /// (`x-parity.schedule`); the environment stack makes it.
+    #[serde(default)]
+    pub(crate) scheduler_role_arn: Option<String>,
+    /// `app/<name>/<id>`: the load balancer, from the environment stack
+    /// (Application Auto Scaling's request-count metric names it).
+    #[serde(skip)]
+    pub(crate) load_balancer_full_name: Option<String>,
     /// Image registry host. Default: the account's ECR
     /// (`<account>.dkr.ecr.<region>.amazonaws.com`); any host for self-hosted registries.
     #[serde(default)]

@@ -16,6 +16,7 @@ mod env;
 mod env_template;
 mod exec;
 mod invalid;
+mod jobs;
 mod operate;
 mod plan;
 mod run_local;

@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use super::iam::ExecutionPolicy;
+use super::iam::{ExecutionPolicy, SchedulerPolicy};
 use super::load_balancer::LoadBalancer;
 use super::network::NetworkData;
 use super::repositories::Repository;
@@ -34,6 +34,8 @@ pub(crate) struct StackData {
     /// The repositories' lifecycle policy (JSON text): untagged images expire.
     pub(crate) lifecycle_policy: String,
     pub(crate) execution_policy: ExecutionPolicy,
+    /// The role EventBridge Scheduler runs the jobs with (none without a job).
+    pub(crate) scheduler: Option<SchedulerPolicy>,
     /// Managed policy ARNs of the task role (empty: a role with no permissions).
     pub(crate) task_role_policies: Vec<String>,
     /// The task role may open ECS Exec sessions (`iam::task_exec`).
@@ -102,6 +104,13 @@ pub(crate) fn stack_data(
         .filter(|s| s.x_parity.cloud)
         .flat_map(|s| s.x_parity.secrets.references().map(|(_, r)| r));
     let execution_policy = ExecutionPolicy::of(environment, &repositories, references);
+    let jobs: Vec<String> = project
+        .services
+        .iter()
+        .filter(|(_, s)| s.x_parity.cloud && s.x_parity.is_job())
+        .map(|(name, _)| name.clone())
+        .collect();
+    let scheduler = SchedulerPolicy::of(environment, &jobs);
     let backing = backing_services(project, environment)?;
     // A variable naming a managed service in a form parity cannot rewrite is
     // refused here too, so `env apply` stops before anything is created.
@@ -141,6 +150,7 @@ pub(crate) fn stack_data(
         repositories,
         lifecycle_policy: LIFECYCLE_POLICY.to_owned(),
         execution_policy,
+        scheduler,
         task_role_policies: environment
             .task_role_policies()
             .map(str::to_owned)

@@ -129,3 +129,38 @@ pub(crate) fn task_exec(project: &Project, environment: &Environment) -> bool {
         .values()
         .any(|s| s.x_parity.cloud && crate::cloud::exec::enabled(environment, s))
 }
+
+/// What the scheduler's role may do: run exactly the jobs' task definitions
+/// (any revision of their families) in the environment's cluster, tag the tasks
+/// it starts, and pass exactly the execution and task roles.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct SchedulerPolicy {
+    /// `arn:…:ecs:…:task-definition/<family>:*` of each job.
+    pub(crate) task_definition_arns: Vec<String>,
+    /// `arn:…:ecs:…:task/<cluster>/*`: the tasks it starts (tags propagate).
+    pub(crate) task_arns: String,
+}
+
+impl SchedulerPolicy {
+    /// `None` when the project has no job (`x-parity.schedule`): no role then.
+    pub(crate) fn of(environment: &Environment, jobs: &[String]) -> Option<Self> {
+        if jobs.is_empty() {
+            return None;
+        }
+        Some(Self {
+            task_definition_arns: jobs
+                .iter()
+                .map(|job| {
+                    format!(
+                        "{ARN}:ecs:{REGION_ACCOUNT}:task-definition/{}:*",
+                        environment.family(job)
+                    )
+                })
+                .collect(),
+            task_arns: format!(
+                "{ARN}:ecs:{REGION_ACCOUNT}:task/{}/*",
+                environment.cluster()
+            ),
+        })
+    }
+}

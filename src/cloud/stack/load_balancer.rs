@@ -205,14 +205,7 @@ fn priorities(services: &mut [PublicService]) {
 /// without a TCP port is bad input naming it.
 fn public_port(name: &str, service: &Service) -> Result<Option<u16>> {
     let x = &service.x_parity;
-    if !x.cloud || x.release || x.sidecar_of.is_some() || x.public == Some(false) {
-        return Ok(None);
-    }
-    let port = service
-        .ports
-        .iter()
-        .find(|p| p.protocol.is_empty() || p.protocol == "tcp")
-        .map(|p| p.target);
+    let port = crate::compose::x_parity::public_port(service);
     match (port, x.public) {
         (None, Some(true)) => Err(x
             .error(

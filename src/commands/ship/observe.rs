@@ -59,13 +59,15 @@ pub(crate) fn digests(views: &[ServiceView]) -> RunningDigests {
         .collect()
 }
 
-/// The cloud services of the project (no sidecars: they live in their parent's task).
+/// The cloud services of the project (no sidecars: they live in their
+/// parent's task), each with whether it has no ECS service (the release
+/// phase and jobs: what "runs" is their newest completed revision).
 pub(crate) fn cloud_services(project: &Project) -> Vec<(String, bool)> {
     project
         .services
         .iter()
         .filter(|(_, s)| s.x_parity.cloud && s.x_parity.sidecar_of.is_none())
-        .map(|(name, s)| (name.clone(), s.x_parity.release))
+        .map(|(name, s)| (name.clone(), s.x_parity.release || s.x_parity.is_job()))
         .collect()
 }
 

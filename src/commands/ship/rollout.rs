@@ -147,6 +147,7 @@ pub(crate) async fn ship(ctx: &AwsContext, plan: &Plan, timeout: Duration) -> Re
     for (_, arn) in &arns {
         ecs::tag(ctx, arn, &[(tags::COMPLETED, &stamp)]).await?;
     }
+    super::jobs::after_rollout(ctx, plan, &arns).await?;
     Ok(Report { shipped, waited })
 }
 

@@ -1,0 +1,85 @@
+//! Application Auto Scaling: the scalable target and target-tracking policies
+//! of a service with `x-parity.scale` (`cloud::scaling`). Adapter only.
+
+use aws_sdk_applicationautoscaling::types::{
+    MetricType, PolicyType, PredefinedMetricSpecification, ScalableDimension, ServiceNamespace,
+    TargetTrackingScalingPolicyConfiguration,
+};
+
+use super::config::{AwsContext, Service};
+use super::explain::Call;
+use crate::cloud::scaling::{DIMENSION, Scaling};
+use crate::error::{Error, Result};
+
+/// Registers the scalable target (its range) and puts every policy. Both
+/// calls replace what is there, so a second deploy is the same request.
+pub(crate) async fn apply(ctx: &AwsContext, scaling: &Scaling) -> Result<()> {
+    let client = ctx.autoscaling();
+    let id = scaling.resource_id.as_str();
+    client
+        .register_scalable_target()
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_id(id)
+        .scalable_dimension(ScalableDimension::from(DIMENSION))
+        .min_capacity(scaling.min)
+        .max_capacity(scaling.max)
+        .send()
+        .await
+        .map_err(|e| {
+            ctx.explain(
+                &Call::new(Service::AutoScaling, "RegisterScalableTarget").on(id),
+                &e,
+            )
+        })?;
+    for policy in &scaling.policies {
+        let metric = PredefinedMetricSpecification::builder()
+            .predefined_metric_type(MetricType::from(policy.metric))
+            .set_resource_label(policy.resource_label.clone())
+            .build()
+            .map_err(|e| Error::failed(format!("scaling policy {}: {e}", policy.name)))?;
+        let configuration = TargetTrackingScalingPolicyConfiguration::builder()
+            .target_value(policy.target)
+            .predefined_metric_specification(metric)
+            .build()
+            .map_err(|e| Error::failed(format!("scaling policy {}: {e}", policy.name)))?;
+        client
+            .put_scaling_policy()
+            .policy_name(&policy.name)
+            .service_namespace(ServiceNamespace::Ecs)
+            .resource_id(id)
+            .scalable_dimension(ScalableDimension::from(DIMENSION))
+            .policy_type(PolicyType::TargetTrackingScaling)
+            .target_tracking_scaling_policy_configuration(configuration)
+            .send()
+            .await
+            .map_err(|e| {
+                ctx.explain(
+                    &Call::new(Service::AutoScaling, "PutScalingPolicy").on(&policy.name),
+                    &e,
+                )
+            })?;
+    }
+    Ok(())
+}
+
+/// The registered range of `resource_id` (`None`: not registered).
+pub(crate) async fn range(ctx: &AwsContext, resource_id: &str) -> Result<Option<(i32, i32)>> {
+    let out = ctx
+        .autoscaling()
+        .describe_scalable_targets()
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_ids(resource_id)
+        .scalable_dimension(ScalableDimension::from(DIMENSION))
+        .send()
+        .await
+        .map_err(|e| {
+            ctx.explain(
+                &Call::new(Service::AutoScaling, "DescribeScalableTargets").on(resource_id),
+                &e,
+            )
+        })?;
+    Ok(out
+        .scalable_targets()
+        .first()
+        .map(|t| (t.min_capacity(), t.max_capacity())))
+}
