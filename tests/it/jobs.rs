@@ -96,9 +96,10 @@ registry = "{host}"
         for (key, value) in self.fixture.aws_env() {
             cmd.env(key, value);
         }
-        Run {
-            output: cmd.output().expect("run parity"),
-        }
+        // TODO(jobs owner): these tests landed minutes before the Run check; assert
+        // each run's streams and drop this.
+        Run::new(cmd.output().expect("run parity"))
+            .output_unchecked("jobs tests predate the Run check; not yet audited")
     }
 
     fn change_code(&self, version: &str) {
@@ -397,16 +398,18 @@ services:
         image = demo_image()
     );
     let test = Test::new().compose(&compose);
-    let run = |args: &[&str]| Run {
-        output: test
-            .command()
-            .args(["-p", stack.name()])
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .output()
-            .expect("run parity"),
+    let run = |args: &[&str]| {
+        Run::new(
+            test.command()
+                .args(["-p", stack.name()])
+                .args(args)
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .output()
+                .expect("run parity"),
+        )
+        .output_unchecked("jobs tests predate the Run check; not yet audited")
     };
     let up = run(&["up", "--wait"]).status(0);
     assert!(!up.stderr().contains("nightly"), "{}", up.stderr());
