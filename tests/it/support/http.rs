@@ -113,8 +113,11 @@ pub fn free_port() -> u16 {
 }
 
 /// Waits until something accepts connections on `addr`, or panics naming `what`.
+/// The bound is generous because a Python server (moto, the ECS fixture)
+/// imports for tens of seconds on a 2-core machine busy compiling; a server
+/// that dies is noticed at once through `child`.
 pub fn wait_for_port(addr: &str, what: &str, child: &mut std::process::Child) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     while std::time::Instant::now() < deadline {
         if TcpStream::connect(addr).is_ok() {
             return;
@@ -124,5 +127,5 @@ pub fn wait_for_port(addr: &str, what: &str, child: &mut std::process::Child) {
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    panic!("{what} did not listen on {addr} within 30s");
+    panic!("{what} did not listen on {addr} within 120s");
 }
