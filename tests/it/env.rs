@@ -695,10 +695,14 @@ fn apply_after_destroy_adopts_the_retained_repositories_and_log_group() {
     let fixture = EcsFixture::shared();
     let test = project("envagain", fixture);
     let name = "parity-envagain-staging";
-    test.parity(&["env", "apply", "staging", "--yes"]).status(0);
+    test.parity(&["env", "apply", "staging", "--yes"])
+        .status(0)
+        .stdout_contains("(create,")
+        .stderr_contains("CREATE_COMPLETE");
     test.parity(&["env", "destroy", "staging", "--yes"])
         .status(0)
-        .stdout_contains("AWS::Logs::LogGroup");
+        .stdout_contains("AWS::Logs::LogGroup")
+        .stderr_contains("DELETE_COMPLETE");
     assert!(stack(fixture, name).is_none());
 
     let run = test.parity(&["env", "apply", "staging", "--yes"]).status(0);
@@ -733,7 +737,10 @@ fn a_public_service_added_in_front_keeps_every_rule_priority() {
     );
     std::fs::write(test.dir().join("parity.toml"), toml).unwrap();
     std::fs::write(test.dir().join("compose.yaml"), COMPOSE_WITH_API).unwrap();
-    test.parity(&["env", "apply", "staging", "--yes"]).status(0);
+    test.parity(&["env", "apply", "staging", "--yes"])
+        .status(0)
+        .stdout_contains("(create,")
+        .stderr_contains("CREATE_COMPLETE");
     let rules = |stack: &Value| -> Vec<(String, String)> {
         let listener = fixture
             .boto(
@@ -780,6 +787,7 @@ fn a_public_service_added_in_front_keeps_every_rule_priority() {
     std::fs::write(test.dir().join("compose.yaml"), in_front).unwrap();
     test.parity(&["env", "apply", "staging", "--yes"])
         .status(0)
+        .stdout_contains("(update,")
         .stderr_contains("UPDATE_COMPLETE");
     let after = rules(&stack(fixture, "parity-envorder-staging").unwrap());
     assert_eq!(after.len(), 3, "{after:?}");
@@ -833,6 +841,7 @@ fn apply_and_destroy_take_the_environments_deploy_lock() {
         .unwrap();
     test.parity(&["env", "apply", "staging", "--yes"])
         .status(1)
+        .stdout_empty()
         .stderr_contains("someone@elsewhere")
         .stderr_contains("--break-lock");
     assert!(
@@ -841,6 +850,7 @@ fn apply_and_destroy_take_the_environments_deploy_lock() {
     );
     test.parity(&["env", "apply", "staging", "--yes", "--break-lock"])
         .status(0)
+        .stdout_contains("(create,")
         .stderr_contains("broke the staging deploy lock held by someone@elsewhere");
     // Released afterwards: the lock parameter is gone.
     assert!(
@@ -854,5 +864,6 @@ fn apply_and_destroy_take_the_environments_deploy_lock() {
     );
     test.parity(&["env", "destroy", "staging", "--yes"])
         .status(0)
-        .stdout_contains("parity-envlock-staging deleted");
+        .stdout_contains("parity-envlock-staging deleted")
+        .stderr_contains("DELETE_COMPLETE");
 }
