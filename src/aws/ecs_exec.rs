@@ -1,8 +1,6 @@
 //! The ECS calls behind `parity exec --env`: the service's running tasks
-//! (ListTasks by service; DescribeTasks through `ecs_tasks`) and ExecuteCommand, which returns the Session
+//! (ListTasks and DescribeTasks through `ecs_tasks`) and ExecuteCommand, which returns the Session
 //! Manager session the plugin connects to.
-
-use aws_sdk_ecs::types::DesiredStatus;
 
 use super::config::{AwsContext, Service};
 use super::explain::Call;
@@ -15,25 +13,7 @@ pub(crate) async fn service_tasks(
     cluster: &str,
     service: &str,
 ) -> Result<Vec<ServiceTask>> {
-    let mut arns = Vec::new();
-    let mut next: Option<String> = None;
-    loop {
-        let out = ctx
-            .ecs()
-            .list_tasks()
-            .cluster(cluster)
-            .service_name(service)
-            .desired_status(DesiredStatus::Running)
-            .set_next_token(next.take())
-            .send()
-            .await
-            .map_err(|e| ctx.explain(&Call::new(Service::Ecs, "ListTasks").on(service), &e))?;
-        arns.extend(out.task_arns().iter().cloned());
-        match out.next_token() {
-            Some(token) => next = Some(token.to_owned()),
-            None => break,
-        }
-    }
+    let arns = super::ecs_tasks::list_for_service(ctx, cluster, service, "RUNNING").await?;
     let tasks = super::ecs_tasks::describe(ctx, cluster, &arns).await?;
     Ok(tasks
         .into_iter()

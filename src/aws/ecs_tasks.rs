@@ -10,6 +10,26 @@ use crate::error::Result;
 /// The ARNs of the cluster's tasks whose desired status is `desired`
 /// (`RUNNING`, or `STOPPED`: those ECS still remembers, about an hour).
 pub(crate) async fn list(ctx: &AwsContext, cluster: &str, desired: &str) -> Result<Vec<String>> {
+    list_of(ctx, cluster, None, desired).await
+}
+
+/// The ARNs of one ECS service's tasks whose desired status is `desired`.
+pub(crate) async fn list_for_service(
+    ctx: &AwsContext,
+    cluster: &str,
+    service: &str,
+    desired: &str,
+) -> Result<Vec<String>> {
+    list_of(ctx, cluster, Some(service), desired).await
+}
+
+/// ListTasks, every page; `service` narrows it to one ECS service.
+async fn list_of(
+    ctx: &AwsContext,
+    cluster: &str,
+    service: Option<&str>,
+    desired: &str,
+) -> Result<Vec<String>> {
     let mut arns = Vec::new();
     let mut next: Option<String> = None;
     loop {
@@ -17,11 +37,15 @@ pub(crate) async fn list(ctx: &AwsContext, cluster: &str, desired: &str) -> Resu
             .ecs()
             .list_tasks()
             .cluster(cluster)
+            .set_service_name(service.map(str::to_owned))
             .desired_status(desired.into())
             .set_next_token(next.take())
             .send()
             .await
-            .map_err(|e| ctx.explain(&Call::new(Service::Ecs, "ListTasks").on(cluster), &e))?;
+            .map_err(|e| {
+                let on = service.unwrap_or(cluster);
+                ctx.explain(&Call::new(Service::Ecs, "ListTasks").on(on), &e)
+            })?;
         arns.extend(out.task_arns().iter().cloned());
         match out.next_token() {
             Some(token) => next = Some(token.to_owned()),
