@@ -71,7 +71,12 @@ mod tests {
     #[test]
     fn a_long_traceback_is_shown_from_its_head() {
         let frames: String = (0..15)
-            .map(|i| format!("  File \"/app/m{i}.py\", line {i}, in f{i}\n    f{}()\n    ^^^^^^^^^^\n", i + 1))
+            .map(|i| {
+                format!(
+                    "  File \"/app/m{i}.py\", line {i}, in f{i}\n    f{}()\n    ^^^^^^^^^^\n",
+                    i + 1
+                )
+            })
             .collect();
         let text = format!(
             "{}Traceback (most recent call last):\n{frames}ValueError: bad config\n",
@@ -80,7 +85,10 @@ mod tests {
         let lines = log(&text);
         let tail = explaining(&lines);
         assert_eq!(tail[0], "Traceback (most recent call last):");
-        assert_eq!(tail.last().map(String::as_str), Some("ValueError: bad config"));
+        assert_eq!(
+            tail.last().map(String::as_str),
+            Some("ValueError: bad config")
+        );
         assert!(tail.len() > AT_LEAST);
     }
 
@@ -100,11 +108,19 @@ mod tests {
 
     #[test]
     fn without_a_traceback_the_tail_starts_at_a_paragraph() {
-        let text = format!("{}\nerror: could not bind\n{}", noise(40), "  detail\n".repeat(25));
+        let text = format!(
+            "{}\nerror: could not bind\n{}",
+            noise(40),
+            "  detail\n".repeat(25)
+        );
         let lines = log(&text);
         assert_eq!(explaining(&lines)[0], "error: could not bind");
         let plain = log(&noise(40));
-        assert_eq!(explaining(&plain).len(), AT_LEAST, "no boundary: the last lines");
+        assert_eq!(
+            explaining(&plain).len(),
+            AT_LEAST,
+            "no boundary: the last lines"
+        );
         assert_eq!(explaining(&log(&noise(5))).len(), 5);
     }
 
@@ -112,6 +128,10 @@ mod tests {
     fn the_extension_is_bounded() {
         let text = format!("Traceback (most recent call last):\n{}", noise(500));
         let lines = log(&text);
-        assert_eq!(explaining(&lines).len(), AT_LEAST, "a head beyond the bound is not sought");
+        assert_eq!(
+            explaining(&lines).len(),
+            AT_LEAST,
+            "a head beyond the bound is not sought"
+        );
     }
 }

@@ -34,7 +34,11 @@ pub(crate) fn run(global: &GlobalArgs, args: &UpArgs) -> Result<ExitCode> {
     super::block_on(run_async(project, args, triggers))
 }
 
-async fn run_async(project: Project, args: &UpArgs, triggers: Option<Vec<Trigger>>) -> Result<ExitCode> {
+async fn run_async(
+    project: Project,
+    args: &UpArgs,
+    triggers: Option<Vec<Trigger>>,
+) -> Result<ExitCode> {
     // Installed first, so a Ctrl-C at any moment is ours to handle.
     let mut interrupt = Interrupt::install()?;
     let engine = Engine::connect().await?;

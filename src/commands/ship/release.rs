@@ -61,7 +61,7 @@ pub(crate) async fn run(
                     message.push_str(&format!("\nlast log lines of {container}:"));
                     for line in lines {
                         message.push_str("\n  ");
-                        message.push_str(&line);
+                        message.push_str(line);
                     }
                 }
                 return Err(Error::failed(message));

@@ -131,20 +131,32 @@ impl Session {
         paths.dedup();
         let mut watched = 0;
         for path in &paths {
-            if !path.exists() {
-                self.progress
-                    .warn(&format!("watch path {} does not exist; not watched", path.display()));
+            // A file (or a path still to be made) is watched through its directory:
+            // editors and builds replace files by renaming, which a watch on the file loses.
+            let (watch, mode) = if path.is_dir() {
+                (*path, RecursiveMode::Recursive)
+            } else {
+                (path.parent().unwrap_or(path), RecursiveMode::NonRecursive)
+            };
+            if !watch.is_dir() {
+                self.progress.warn(&format!(
+                    "watch path {} does not exist; not watched",
+                    path.display()
+                ));
                 continue;
             }
             watcher
-                .watch(path, RecursiveMode::Recursive)
+                .watch(watch, mode)
                 .map_err(|e| Error::failed(format!("cannot watch {}: {e}", path.display())))?;
             watched += 1;
         }
         self.initial_sync().await;
         self.progress.watched(
             "watch",
-            &format!("watching {watched} path(s) of {} (Ctrl-C stops)", self.services().join(", ")),
+            &format!(
+                "watching {watched} path(s) of {} (Ctrl-C stops)",
+                self.services().join(", ")
+            ),
         );
         let mut batch = Debounce::new(quiet_window(), debounce::LONGEST);
         loop {
@@ -189,7 +201,11 @@ impl Session {
     /// `initial_sync: true`: the rule's whole path (what its ignores let through) once, at start.
     async fn initial_sync(&self) {
         let mut work: BTreeMap<String, ServiceWork> = BTreeMap::new();
-        for trigger in self.triggers.iter().filter(|t| t.initial_sync && t.kind.syncs()) {
+        for trigger in self
+            .triggers
+            .iter()
+            .filter(|t| t.initial_sync && t.kind.syncs())
+        {
             let mut files = Vec::new();
             walk(&trigger.path, &mut files);
             let entry = work.entry(trigger.service.clone()).or_default();
@@ -216,14 +232,16 @@ impl Session {
                     &format!(
                         "rebuilt in {:.1} s{}",
                         started.elapsed().as_secs_f64(),
-                        if replaced { "" } else { " (image unchanged, container kept)" }
+                        if replaced {
+                            ""
+                        } else {
+                            " (image unchanged, container kept)"
+                        }
                     ),
                 ),
                 Err(error) => {
-                    self.progress.failed(
-                        service,
-                        "rebuild failed; the old container keeps running",
-                    );
+                    self.progress
+                        .failed(service, "rebuild failed; the old container keeps running");
                     crate::output::report(&error);
                     return;
                 }
@@ -243,13 +261,20 @@ impl Session {
             let started = Instant::now();
             match sync::sync(&self.engine, service, &id, &work.files).await {
                 Ok(done) => {
-                    let mut what = format!("synced {} file(s)", done.copied);
+                    let mut what = Vec::new();
+                    if done.copied > 0 || done.deleted == 0 {
+                        what.push(format!("synced {} file(s)", done.copied));
+                    }
                     if done.deleted > 0 {
-                        what = format!("{what}, removed {}", done.deleted);
+                        what.push(format!("removed {}", done.deleted));
                     }
                     self.progress.watched(
                         service,
-                        &format!("{what} in {} ms", started.elapsed().as_millis()),
+                        &format!(
+                            "{} in {} ms",
+                            what.join(", "),
+                            started.elapsed().as_millis()
+                        ),
                     );
                 }
                 Err(error) => {
@@ -310,7 +335,15 @@ impl Session {
         let quiet = self.progress.quiet();
         let lookup = |key: &str| std::env::var(key).ok();
         let definition = &self.project.services[service];
-        images::ensure(&self.engine, &self.project, &[definition], true, &lookup, &quiet).await?;
+        images::ensure(
+            &self.engine,
+            &self.project,
+            &[definition],
+            true,
+            &lookup,
+            &quiet,
+        )
+        .await?;
         let before = self.running(service).await;
         self.forget(service);
         let options = UpOptions {
@@ -328,13 +361,11 @@ impl Session {
         let replaced = before != after;
         if replaced {
             for (name, dependant) in &self.project.services {
-                let restart = dependant
-                    .depends_on
-                    .get(service)
-                    .is_some_and(|d| d.restart);
+                let restart = dependant.depends_on.get(service).is_some_and(|d| d.restart);
                 if let (true, Some(id)) = (restart, self.running(name).await) {
                     self.restart(name, &id).await?;
-                    self.progress.watched(name, &format!("restarted ({service} was rebuilt)"));
+                    self.progress
+                        .watched(name, &format!("restarted ({service} was rebuilt)"));
                 }
             }
         }

@@ -79,8 +79,7 @@ impl Trigger {
                 .with_help("use sync, rebuild, restart, sync+restart or sync+exec")
         })?;
         let patterns = |list: &[String], key: &str| {
-            Ignore::parse(&list.join("\n"))
-                .map_err(|e| Error::input(format!("{at}.{key}: {e}")))
+            Ignore::parse(&list.join("\n")).map_err(|e| Error::input(format!("{at}.{key}: {e}")))
         };
         let ignore = patterns(&rule.ignore, "ignore")?;
         let include = match strings(rule.other.get("include")) {
@@ -106,10 +105,11 @@ impl Trigger {
             .with_help("add e.g. `target: /app` to the rule"));
         }
         if kind == Kind::SyncExec && exec.is_empty() {
-            return Err(Error::input(format!(
-                "{at}: action `sync+exec` needs `exec.command`"
-            ))
-            .with_help("add e.g. `exec: {command: [\"kill\", \"-HUP\", \"1\"]}` to the rule"));
+            return Err(
+                Error::input(format!("{at}: action `sync+exec` needs `exec.command`")).with_help(
+                    "add e.g. `exec: {command: [\"kill\", \"-HUP\", \"1\"]}` to the rule",
+                ),
+            );
         }
         if kind == Kind::Rebuild && service.build.is_none() {
             return Err(Error::input(format!(
@@ -199,9 +199,9 @@ fn slash_relative(base: &Path, path: &Path) -> Option<String> {
 /// `.git/` and editors' temporary files (vim, emacs, JetBrains, kate), as
 /// Compose's `EphemeralPathMatcher` and its hard-coded `.git/` ignore.
 pub(crate) fn ignored_by_default(path: &Path) -> bool {
-    let in_ignored_dir = path.components().any(|c| {
-        matches!(c, Component::Normal(name) if name == ".git" || name == ".idea")
-    });
+    let in_ignored_dir = path
+        .components()
+        .any(|c| matches!(c, Component::Normal(name) if name == ".git" || name == ".idea"));
     let Some(name) = path.file_name().map(|n| n.to_string_lossy()) else {
         return in_ignored_dir;
     };
@@ -293,10 +293,24 @@ mod tests {
 
     #[test]
     fn paths_map_under_the_target() {
-        let t = compile(&service("web", true), &rule("sync", "/p/web/src", Some("/app/src/")), None);
-        assert_eq!(t.route(Path::new("/p/web/src/a/b.py")).as_deref(), Some("/app/src/a/b.py"));
-        assert_eq!(t.route(Path::new("/p/web/src")).as_deref(), Some("/app/src/"));
-        assert_eq!(t.route(Path::new("/p/web/srcx/a.py")), None, "a sibling is not inside");
+        let t = compile(
+            &service("web", true),
+            &rule("sync", "/p/web/src", Some("/app/src/")),
+            None,
+        );
+        assert_eq!(
+            t.route(Path::new("/p/web/src/a/b.py")).as_deref(),
+            Some("/app/src/a/b.py")
+        );
+        assert_eq!(
+            t.route(Path::new("/p/web/src")).as_deref(),
+            Some("/app/src/")
+        );
+        assert_eq!(
+            t.route(Path::new("/p/web/srcx/a.py")),
+            None,
+            "a sibling is not inside"
+        );
         assert_eq!(t.route(Path::new("/p/other/a.py")), None);
     }
 
@@ -304,20 +318,42 @@ mod tests {
     fn ignore_include_dockerignore_and_defaults_leave_paths_out() {
         let mut r = rule("sync", "/p/web", Some("/app"));
         r.ignore = vec!["node_modules/".into(), "*.log".into()];
-        r.other.insert("include".into(), serde_json::json!(["*.py", "*.log", "node_modules"]));
+        r.other.insert(
+            "include".into(),
+            serde_json::json!(["*.py", "*.log", "node_modules"]),
+        );
         let t = compile(&service("web", true), &r, Some("secret.py\n"));
         assert!(t.route(Path::new("/p/web/app.py")).is_some());
-        assert!(t.route(Path::new("/p/web/README.md")).is_none(), "not included");
+        assert!(
+            t.route(Path::new("/p/web/README.md")).is_none(),
+            "not included"
+        );
         assert!(t.route(Path::new("/p/web/x.log")).is_none(), "ignored");
-        assert!(t.route(Path::new("/p/web/node_modules/m/i.py")).is_none(), "ignored dir");
-        assert!(t.route(Path::new("/p/web/secret.py")).is_none(), ".dockerignore");
+        assert!(
+            t.route(Path::new("/p/web/node_modules/m/i.py")).is_none(),
+            "ignored dir"
+        );
+        assert!(
+            t.route(Path::new("/p/web/secret.py")).is_none(),
+            ".dockerignore"
+        );
         assert!(t.route(Path::new("/p/web/.git/HEAD.py")).is_none(), ".git");
-        assert!(t.route(Path::new("/p/web/.app.py.swp")).is_none(), "vim swap");
+        assert!(
+            t.route(Path::new("/p/web/.app.py.swp")).is_none(),
+            "vim swap"
+        );
     }
 
     #[test]
     fn editor_temporary_files_are_ignored() {
-        for name in ["4913", "a.py~", ".#a.py", "#a.py#", ".a.py.swx", "a.py___jb_tmp___"] {
+        for name in [
+            "4913",
+            "a.py~",
+            ".#a.py",
+            "#a.py#",
+            ".a.py.swx",
+            "a.py___jb_tmp___",
+        ] {
             assert!(ignored_by_default(&Path::new("/p").join(name)), "{name}");
         }
         for name in ["a.py", "swp", "#", "a.swp"] {
@@ -329,23 +365,45 @@ mod tests {
     fn a_batch_becomes_one_piece_of_work_per_service() {
         let web = service("web", true);
         let mut exec = rule("sync+exec", "/p/web/conf", Some("/etc/app"));
-        exec.other.insert("exec".into(), serde_json::json!({"command": ["reload"]}));
+        exec.other
+            .insert("exec".into(), serde_json::json!({"command": ["reload"]}));
         let triggers = vec![
             compile(&web, &rule("sync", "/p/web/src", Some("/app")), None),
             compile(&web, &exec, None),
-            compile(&web, &rule("rebuild", "/p/web/requirements.txt", None), None),
-            compile(&service("api", false), &rule("restart", "/p/shared", None), None),
+            compile(
+                &web,
+                &rule("rebuild", "/p/web/requirements.txt", None),
+                None,
+            ),
+            compile(
+                &service("api", false),
+                &rule("restart", "/p/shared", None),
+                None,
+            ),
         ];
-        let changed: Vec<PathBuf> = ["/p/web/src/a.py", "/p/web/src/a.py", "/p/web/conf/x", "/p/web/conf/y", "/p/shared/z"]
-            .iter()
-            .map(PathBuf::from)
-            .collect();
+        let changed: Vec<PathBuf> = [
+            "/p/web/src/a.py",
+            "/p/web/src/a.py",
+            "/p/web/conf/x",
+            "/p/web/conf/y",
+            "/p/shared/z",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
         let work = plan(&triggers, &changed);
         assert_eq!(work.keys().collect::<Vec<_>>(), ["api", "web"]);
         let web_work = &work["web"];
         assert_eq!(web_work.files.len(), 3);
-        assert_eq!(web_work.files["/app/a.py"], PathBuf::from("/p/web/src/a.py"));
-        assert_eq!(web_work.exec, vec![vec!["reload".to_string()]], "once per batch");
+        assert_eq!(
+            web_work.files["/app/a.py"],
+            PathBuf::from("/p/web/src/a.py")
+        );
+        assert_eq!(
+            web_work.exec,
+            vec![vec!["reload".to_string()]],
+            "once per batch"
+        );
         assert!(!web_work.rebuild && !web_work.restart);
         assert!(work["api"].restart && work["api"].files.is_empty());
         let rebuilt = plan(&triggers, &[PathBuf::from("/p/web/requirements.txt")]);
@@ -356,11 +414,18 @@ mod tests {
     fn bad_rules_say_which_rule_and_what_to_add() {
         let web = service("web", false);
         let no_target = Trigger::compile(&web, 2, &rule("sync", "/p", None), None).unwrap_err();
-        assert!(no_target.message().contains("services.web.develop.watch[2]"), "{}", no_target.message());
+        assert!(
+            no_target
+                .message()
+                .contains("services.web.develop.watch[2]"),
+            "{}",
+            no_target.message()
+        );
         assert!(no_target.message().contains("target"));
         let no_build = Trigger::compile(&web, 0, &rule("rebuild", "/p", None), None).unwrap_err();
         assert!(no_build.message().contains("build"));
-        let no_exec = Trigger::compile(&web, 0, &rule("sync+exec", "/p", Some("/a")), None).unwrap_err();
+        let no_exec =
+            Trigger::compile(&web, 0, &rule("sync+exec", "/p", Some("/a")), None).unwrap_err();
         assert!(no_exec.message().contains("exec.command"));
     }
 }

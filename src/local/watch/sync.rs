@@ -97,7 +97,9 @@ fn pack(files: &BTreeMap<String, PathBuf>) -> Result<(Vec<u8>, usize, Vec<String
             Err(e) => return Err(read_error(host, e)),
         }
     }
-    let tar = builder.into_inner().map_err(|e| read_error(Path::new("."), e))?;
+    let tar = builder
+        .into_inner()
+        .map_err(|e| read_error(Path::new("."), e))?;
     Ok((tar, copied, deleted))
 }
 
