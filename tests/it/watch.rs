@@ -129,8 +129,8 @@ fn edit_until_synced(stack: &Stack, host: &Path, container_path: &str, text: &st
     }
 }
 
-#[track_caller]
-fn up_detached(test: &Test, stack: &Stack) {
+/// `parity -p STACK up --wait`, run to completion.
+fn up_wait(test: &Test, stack: &Stack) -> Run {
     let output = test
         .command()
         .args(["-p", stack.name(), "up", "--wait"])
@@ -140,6 +140,11 @@ fn up_detached(test: &Test, stack: &Stack) {
         .output()
         .expect("run parity up");
     Run::new(output)
+}
+
+#[track_caller]
+fn up_detached(test: &Test, stack: &Stack) {
+    up_wait(test, stack)
         .status(0)
         .stdout_contains("web")
         .stderr_contains("✔ web");
@@ -369,15 +374,7 @@ fn a_failing_release_shows_its_whole_traceback_with_lines_unwrapped() {
         serde_json::json!(["exit", "1", "--say", story])
     );
     let test = Test::new().compose(&yaml);
-    let output = test
-        .command()
-        .args(["-p", stack.name(), "up", "--wait"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .output()
-        .expect("run parity up");
-    let run = Run::new(output)
+    let run = up_wait(&test, &stack)
         .status(1)
         .stdout_empty()
         .stderr_contains("Traceback (most recent call last):")

@@ -11,7 +11,7 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::compose::model::{Service, WatchRule};
 use crate::error::Error;
-use crate::local::context::Ignore;
+use crate::local::context::{Ignore, relative_inside};
 
 /// What a rule does with a change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,7 +142,7 @@ impl Trigger {
     /// (the container path, or "" for a rule without target) or `None` when
     /// the rule does not apply to it or ignores it.
     pub(crate) fn route(&self, path: &Path) -> Option<String> {
-        let rel = slash_relative(&self.path, path)?;
+        let rel = relative_inside(&self.path, path)?;
         if !rel.is_empty() {
             if self.include.as_ref().is_some_and(|i| !i.excludes(&rel)) {
                 return None;
@@ -155,7 +155,7 @@ impl Trigger {
             return None;
         }
         if let Some((context, ignore)) = &self.dockerignore
-            && let Some(in_context) = slash_relative(context, path)
+            && let Some(in_context) = relative_inside(context, path)
             && !in_context.is_empty()
             && ignore.excludes(&in_context)
         {
@@ -180,20 +180,6 @@ fn strings(value: Option<&serde_json::Value>) -> Vec<String> {
             .collect(),
         _ => Vec::new(),
     }
-}
-
-/// `path` relative to `base` with `/` separators ("" for `base` itself), when inside it.
-fn slash_relative(base: &Path, path: &Path) -> Option<String> {
-    let rel = path.strip_prefix(base).ok()?;
-    let mut parts = Vec::new();
-    for component in rel.components() {
-        match component {
-            Component::Normal(p) => parts.push(p.to_string_lossy().into_owned()),
-            Component::CurDir => {}
-            _ => return None,
-        }
-    }
-    Some(parts.join("/"))
 }
 
 /// `.git/` and editors' temporary files (vim, emacs, JetBrains, kate), as
