@@ -1,7 +1,7 @@
 //! `parity watch` and `parity up --watch` against the real Docker Engine:
 //! edits synced into the running container (deletions removed, ignored files
 //! left out), a rebuild that replaces the container, a failing rebuild that
-//! keeps the old one, restart and sync+exec; and the failure report that
+//! keeps the old one, restart, sync+exec and initial_sync; and the failure report that
 //! shows a whole Python traceback with its lines unwrapped. Each test has its
 //! own project; files are read back through the engine (`docker cp`).
 
@@ -294,7 +294,7 @@ services:
 }
 
 #[test]
-fn restart_and_sync_exec_actions_act_on_the_running_container() {
+fn restart_sync_exec_and_initial_sync_act_on_the_running_container() {
     let stack = Stack::new("wrestart");
     let yaml = format!(
         r#"
@@ -313,18 +313,29 @@ services:
           target: /srv/hooks
           exec:
             command: ["/app", "exit", "0", "--say", "reloaded"]
+        - action: sync
+          path: ./seed
+          target: /srv/seed
+          initial_sync: true
 "#,
         demo_image()
     );
     let test = Test::new()
         .compose(&yaml)
         .file("conf/app.conf", "a\n")
-        .file("hooks/h.txt", "a\n");
+        .file("hooks/h.txt", "a\n")
+        .file("seed/s.txt", "seeded\n");
     up_detached(&test, &stack);
     let id = stack.container_id("web").expect("web runs");
     let started = stack.inspect("web")["State"]["StartedAt"].clone();
+    assert_eq!(in_container(&stack, "web", "/srv/seed/s.txt"), None);
     let watching = Watching::start(&test, &["-p", stack.name(), "watch"]);
     watching.wait_for("⟳ watch");
+    // initial_sync: the rule's files are copied when watching starts, unedited.
+    assert_eq!(
+        in_container(&stack, "web", "/srv/seed/s.txt").map(|t| t.contains("seeded")),
+        Some(true)
+    );
     std::fs::write(test.dir().join("conf/app.conf"), "b\n").unwrap();
     watching.wait_for("⟳ web       restarted in ");
     assert_eq!(
