@@ -109,6 +109,12 @@ fn quiet_window() -> Duration {
         .map_or(debounce::QUIET, Duration::from_millis)
 }
 
+/// Why a rebuild stopped: before anything changed, or after the old container went.
+enum Rebuild {
+    Build(Error),
+    Start(Error),
+}
+
 /// One watch session.
 pub(crate) struct Session {
     pub(crate) engine: Engine,
@@ -239,9 +245,15 @@ impl Session {
                         }
                     ),
                 ),
-                Err(error) => {
+                Err(Rebuild::Build(error)) => {
                     self.progress
                         .failed(service, "rebuild failed; the old container keeps running");
+                    crate::output::report(&error);
+                    return;
+                }
+                Err(Rebuild::Start(error)) => {
+                    self.progress
+                        .failed(service, "rebuilt, but the new container did not start");
                     crate::output::report(&error);
                     return;
                 }
@@ -331,7 +343,7 @@ impl Session {
     /// Builds the service's image; only when that worked, `up` of the service
     /// (recreated when its image changed) and a restart of the dependants that
     /// ask for it (`depends_on: {<service>: {restart: true}}`). Whether the container was replaced.
-    async fn rebuild(&self, service: &str) -> Result<bool, Error> {
+    async fn rebuild(&self, service: &str) -> Result<bool, Rebuild> {
         let quiet = self.progress.quiet();
         let lookup = |key: &str| std::env::var(key).ok();
         let definition = &self.project.services[service];
@@ -343,7 +355,8 @@ impl Session {
             &lookup,
             &quiet,
         )
-        .await?;
+        .await
+        .map_err(Rebuild::Build)?;
         let before = self.running(service).await;
         self.forget(service);
         let options = UpOptions {
@@ -357,13 +370,13 @@ impl Session {
         if let Some(id) = &after {
             self.follow(service, id, before.as_ref() != Some(id));
         }
-        outcome?;
+        outcome.map_err(Rebuild::Start)?;
         let replaced = before != after;
         if replaced {
             for (name, dependant) in &self.project.services {
                 let restart = dependant.depends_on.get(service).is_some_and(|d| d.restart);
                 if let (true, Some(id)) = (restart, self.running(name).await) {
-                    self.restart(name, &id).await?;
+                    self.restart(name, &id).await.map_err(Rebuild::Start)?;
                     self.progress
                         .watched(name, &format!("restarted ({service} was rebuilt)"));
                 }
