@@ -228,10 +228,7 @@ services:
         "parity watch prints nothing on stdout: {stdout}"
     );
     assert!(stderr.contains("⟳ watch"), "{stderr}");
-    assert!(
-        stderr.contains("⟳ web       synced 1 file(s) in "),
-        "{stderr}"
-    );
+    assert!(stderr.contains("⟳ web       synced 1 file in "), "{stderr}");
     assert!(stderr.contains("removed 1"), "{stderr}");
     assert_eq!(stack.running().len(), 1, "watch never stops the project");
 }
@@ -240,7 +237,8 @@ services:
 fn up_watch_rebuilds_into_a_new_container_and_a_failing_rebuild_keeps_the_old_one() {
     let stack = Stack::new("wrebuild");
     let dockerfile = format!("FROM {}\nCOPY version.txt /version.txt\n", demo_image());
-    let yaml = r#"
+    let yaml = format!(
+        r#"
 services:
   web:
     build: ./app
@@ -251,17 +249,33 @@ services:
       watch:
         - action: rebuild
           path: ./app
-"#;
+  worker:
+    image: {image}
+    command: ["sleep"]
+    init: true
+    stop_grace_period: 2s
+    depends_on:
+      web: {{ condition: service_started, restart: true }}
+"#,
+        image = demo_image()
+    );
     let test = Test::new()
-        .compose(yaml)
+        .compose(&yaml)
         .file("app/Dockerfile", &dockerfile)
         .file("app/version.txt", "one\n");
     let watching = Watching::start(&test, &["-p", stack.name(), "up", "--watch"]);
     watching.wait_for("⟳ watch");
     let first = stack.container_id("web").expect("web runs");
     let first_image = stack.inspect("web")["Image"].clone();
+    let worker_started = stack.inspect("worker")["State"]["StartedAt"].clone();
     std::fs::write(test.dir().join("app/version.txt"), "two\n").unwrap();
     watching.wait_for("⟳ web       rebuilt in ");
+    watching.wait_for("⟳ worker    restarted (web was rebuilt)");
+    assert_ne!(
+        stack.inspect("worker")["State"]["StartedAt"],
+        worker_started,
+        "depends_on restart: true restarts the dependant"
+    );
     let second = stack.container_id("web").expect("web runs again");
     assert_ne!(first, second, "the container was recreated");
     assert_ne!(
@@ -282,7 +296,7 @@ services:
     watching.wait_for("rebuild failed; the old container keeps running");
     watching.wait_for("COPY no-such-file /x");
     assert_eq!(stack.container_id("web").as_deref(), Some(second.as_str()));
-    assert_eq!(stack.running().len(), 1);
+    assert_eq!(stack.running().len(), 2);
     let (code, stdout, stderr) = watching.stop();
     assert_eq!(code, Some(130), "{stderr}");
     assert!(stdout.contains("web"), "the attached logs: {stdout}");
@@ -357,7 +371,7 @@ services:
     let (code, stdout, stderr) = watching.stop();
     assert_eq!(code, Some(0), "{stderr}");
     assert!(stdout.is_empty(), "{stdout}");
-    assert!(stderr.contains("synced 1 file(s)"), "{stderr}");
+    assert!(stderr.contains("synced 1 file in "), "{stderr}");
 }
 
 #[test]

@@ -160,7 +160,8 @@ impl Session {
         self.progress.watched(
             "watch",
             &format!(
-                "watching {watched} path(s) of {} (Ctrl-C stops)",
+                "watching {} of {} (Ctrl-C stops)",
+                count(watched, "path"),
                 self.services().join(", ")
             ),
         );
@@ -264,8 +265,8 @@ impl Session {
         }
         let Some(id) = self.running(service).await else {
             self.progress.warn(&format!(
-                "{service}: not running; {} change(s) not applied",
-                work.files.len().max(1)
+                "{service}: not running; {} not applied",
+                count(work.files.len().max(1), "change")
             ));
             return;
         };
@@ -275,7 +276,7 @@ impl Session {
                 Ok(done) => {
                     let mut what = Vec::new();
                     if done.copied > 0 || done.deleted == 0 {
-                        what.push(format!("synced {} file(s)", done.copied));
+                        what.push(format!("synced {}", count(done.copied, "file")));
                     }
                     if done.deleted > 0 {
                         what.push(format!("removed {}", done.deleted));
@@ -436,6 +437,15 @@ impl Session {
             true,
             filter,
         ));
+    }
+}
+
+/// `1 file`, `3 files`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 
