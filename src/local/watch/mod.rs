@@ -132,36 +132,42 @@ impl Session {
             let _ = sender.send(event);
         })
         .map_err(|e| Error::failed(format!("cannot watch files: {e}")))?;
-        let mut paths: Vec<&Path> = self.triggers.iter().map(|t| t.path.as_path()).collect();
-        paths.sort();
-        paths.dedup();
-        let mut watched = 0;
-        for path in &paths {
-            // A file (or a path still to be made) is watched through its directory:
-            // editors and builds replace files by renaming, which a watch on the file loses.
-            let (watch, mode) = if path.is_dir() {
-                (*path, RecursiveMode::Recursive)
+        // A file (or a path still to be made) is watched through its directory:
+        // editors and builds replace files by renaming, which a watch on the file
+        // loses. One watch per directory, recursive when any rule needs it.
+        let mut dirs: BTreeMap<&Path, bool> = BTreeMap::new();
+        for path in self.triggers.iter().map(|t| t.path.as_path()) {
+            let (dir, recursive) = if path.is_dir() {
+                (path, true)
             } else {
-                (path.parent().unwrap_or(path), RecursiveMode::NonRecursive)
+                (path.parent().unwrap_or(path), false)
             };
-            if !watch.is_dir() {
+            if !dir.is_dir() {
                 self.progress.warn(&format!(
                     "watch path {} does not exist; not watched",
                     path.display()
                 ));
                 continue;
             }
-            watcher
-                .watch(watch, mode)
-                .map_err(|e| Error::failed(format!("cannot watch {}: {e}", path.display())))?;
-            watched += 1;
+            *dirs.entry(dir).or_default() |= recursive;
         }
+        for (dir, recursive) in &dirs {
+            let mode = if *recursive {
+                RecursiveMode::Recursive
+            } else {
+                RecursiveMode::NonRecursive
+            };
+            watcher
+                .watch(dir, mode)
+                .map_err(|e| Error::failed(format!("cannot watch {}: {e}", dir.display())))?;
+        }
+        let watched = self.triggers.len();
         self.initial_sync().await;
         self.progress.watched(
             "watch",
             &format!(
-                "watching {} of {} (Ctrl-C stops)",
-                count(watched, "path"),
+                "{} for {} (Ctrl-C stops)",
+                count(watched, "rule"),
                 self.services().join(", ")
             ),
         );
