@@ -199,21 +199,14 @@ fn build(node: &Node, field: &str, ctx: &Context<'_>) -> Result<Build> {
             ..Build::default()
         });
     }
-    let map = read::mapping(node, field)?;
-    read::check_keys(map, keys::BUILD, &format!("`{field}`"))?;
     let mut build = Build {
         context: context_of("."),
         dockerfile: "Dockerfile".into(),
         ..Build::default()
     };
-    for (key, entry) in map {
-        let value = &entry.node;
-        let field = format!("{field}.{key}");
+    for (key, value, field) in read::block(node, field, keys::BUILD)? {
         let field = field.as_str();
-        if value.is_null() {
-            continue;
-        }
-        match key.as_str() {
+        match key {
             "context" => build.context = context_of(&read::string(value, field)?),
             "dockerfile" => build.dockerfile = read::string(value, field)?,
             // A valueless arg takes the environment's value; unset, it is
@@ -235,7 +228,7 @@ fn build(node: &Node, field: &str, ctx: &Context<'_>) -> Result<Build> {
             "shm_size" => {
                 let text = read::string(value, field)?;
                 let bytes = super::syntax::parse_bytes(&text).map_err(|m| value.pos.error(m))?;
-                build.other.insert(key.clone(), bytes.to_string().into());
+                build.other.insert(key.to_owned(), bytes.to_string().into());
             }
             // A list of `id` or `id=path`, as compose prints it.
             "ssh" => {
@@ -246,7 +239,7 @@ fn build(node: &Node, field: &str, ctx: &Context<'_>) -> Result<Build> {
                         None => id,
                     })
                     .collect();
-                build.other.insert(key.clone(), keys.into());
+                build.other.insert(key.to_owned(), keys.into());
             }
             // A context that is a local directory is made absolute; images
             // (`docker-image://`), URLs and `service:`/`target:` references are not.
@@ -268,23 +261,25 @@ fn build(node: &Node, field: &str, ctx: &Context<'_>) -> Result<Build> {
                         (name, context)
                     })
                     .collect();
-                build
-                    .other
-                    .insert(key.clone(), serde_json::to_value(map).unwrap_or_default());
+                build.other.insert(
+                    key.to_owned(),
+                    serde_json::to_value(map).unwrap_or_default(),
+                );
             }
             // Modes read as file modes (`0440` is octal), as for service secrets.
             "secrets" => {
                 let refs = file_refs(value, field)?;
-                build
-                    .other
-                    .insert(key.clone(), serde_json::to_value(refs).unwrap_or_default());
+                build.other.insert(
+                    key.to_owned(),
+                    serde_json::to_value(refs).unwrap_or_default(),
+                );
             }
             other => {
                 build.other.insert(other.to_owned(), read::json(value));
             }
         }
     }
-    if map.contains_key("dockerfile_inline") && !map.contains_key("dockerfile") {
+    if node.get("dockerfile_inline").is_some() && node.get("dockerfile").is_none() {
         build.dockerfile = String::new();
     }
     Ok(build)
