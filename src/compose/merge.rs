@@ -117,11 +117,7 @@ fn merge_mapping_with(
     over: Node,
     merge_value: &dyn Fn(&str, Node, Node) -> Node,
 ) -> Node {
-    let map_of = |value| match value {
-        Value::Map(map) => Ok(map),
-        other => Err(other),
-    };
-    let (mut base_map, over_map, over_pos) = match both(base, over, map_of) {
+    let (mut base_map, over_map, over_pos) = match both(base, over, Value::into_map) {
         Ok(parts) => parts,
         Err(winner) => return winner,
     };
@@ -275,11 +271,7 @@ fn merge_unique(base: Node, over: Node) -> Node {
 
 /// Appends, replacing base items whose key equals an over item's key.
 fn merge_keyed(base: Node, over: Node, key_of: &dyn Fn(&Node) -> Option<String>) -> Node {
-    let seq_of = |value| match value {
-        Value::Seq(items) => Ok(items),
-        other => Err(other),
-    };
-    let (mut items, more, over_pos) = match both(base, over, seq_of) {
+    let (mut items, more, over_pos) = match both(base, over, Value::into_seq) {
         Ok(parts) => parts,
         Err(winner) => return winner,
     };
