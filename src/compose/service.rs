@@ -18,7 +18,7 @@ use super::spans::Spans;
 use super::x_parity::{self, XParity};
 use super::yaml::{Node, Pos, Value};
 use super::{dotenv, keys, paths, read, service_blocks as blocks, service_ports_volumes as pv};
-use crate::error::Result;
+use crate::error::{Location, Result};
 
 /// What service normalization needs from the project.
 pub(crate) struct Context<'a> {
@@ -69,7 +69,7 @@ pub(crate) fn service(name: &str, at: &Pos, node: &Node, ctx: &Context<'_>) -> R
                 // A range item (`8000-8001:80`) is several ports: index by the model.
                 service.spans.forget_under("ports");
                 for (index, (port, pos)) in pv::ports(value, field)?.into_iter().enumerate() {
-                    service.spans.set(format!("ports.{index}"), &pos);
+                    service.spans.set(format!("ports.{index}"), pos.location());
                     service.ports.push(port);
                 }
             }
@@ -136,9 +136,10 @@ pub(crate) fn service(name: &str, at: &Pos, node: &Node, ctx: &Context<'_>) -> R
     // the project environment's value, as compose-go does.
     let mut combined: IndexMap<String, Option<String>> = IndexMap::new();
     for (file, node) in &env_files {
-        for (key, value) in read_env_file(file, node, ctx)? {
-            if !service.spans.has(&format!("environment.{key}")) {
-                service.spans.set(format!("environment.{key}"), &node.pos);
+        for (key, (value, at)) in read_env_file(file, node, ctx)? {
+            // `environment` wins, so it keeps its position too; a later file wins.
+            if !environment.contains_key(&key) {
+                service.spans.set(format!("environment.{key}"), at);
             }
             combined.insert(key, Some(value));
         }
@@ -314,15 +315,14 @@ fn env_file_list(node: &Node, field: &str, ctx: &Context<'_>) -> Result<Vec<(Env
 }
 
 /// Reads one `env_file`; a missing required file is an error at its mention.
+/// The file's variables, each with where it is written.
 fn read_env_file(
     file: &EnvFile,
     node: &Node,
     ctx: &Context<'_>,
-) -> Result<IndexMap<String, String>> {
+) -> Result<IndexMap<String, (String, Location)>> {
     match std::fs::read_to_string(&file.path) {
-        Ok(text) => {
-            dotenv::parse_with_lookup(&text, &file.path, &|name| ctx.env.get(name).cloned())
-        }
+        Ok(text) => dotenv::parse_located(&text, &file.path, &|name| ctx.env.get(name).cloned()),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound && !file.required => {
             Ok(IndexMap::new())
         }

@@ -751,4 +751,18 @@ fn refusals_point_at_the_file_and_place_that_set_the_value() {
         .stderr_says("service `web.v2`: the task definition family would be")
         .stderr_contains("/compose.yaml:4:3]")
         .stdout_empty();
+    Test::new()
+        .compose("services:\n  web:\n    image: acme/web:1\n    env_file: [web.env]\n")
+        .file(
+            "web.env",
+            "# web's variables\nPORT=3000\nexport DB_PASSWORD=hunter2\n",
+        )
+        .toml(toml)
+        .args(["plan", "staging", "--offline"])
+        .run()
+        .status(2)
+        .stderr_says("service `web`: variable DB_PASSWORD would reach the cloud as plain text")
+        .stderr_contains("/web.env:3:8]")
+        .never_prints("hunter2")
+        .stdout_empty();
 }
