@@ -139,7 +139,12 @@ pub(crate) fn translate(
             ))
             .with_help("give one of them another name (for a compose secret, its `target`)"));
         }
-        if out.environment.iter().any(|v| v["name"] == json!(secret)) {
+        if let Some(plain) = out.environment.iter().find(|v| v["name"] == json!(secret)) {
+            // The snippet shows the line that sets it: a value named like a
+            // secret is treated as one.
+            if let Some(value) = plain["value"].as_str() {
+                crate::redact::secret_value(secret, value);
+            }
             return Err(service.error_at(&format!("environment.{secret}"), format!(
                 "service `{name}`: {secret} is both a secret ({from}) and a plain variable; ECS refuses the pair"
             ))
