@@ -32,21 +32,21 @@ pub(crate) fn parse_with_lookup(
     parse_lines(text, file, lookup).map(|(vars, _)| vars)
 }
 
-/// [`parse_with_lookup`], with where each variable is written (its line's
-/// name), so a later refusal of a value an `env_file` gave can point there.
+/// [`parse_with_lookup`], with where each variable is written (its name),
+/// so a later refusal of a value an `env_file` gave can point there. Like
+/// this module's own errors, the location carries no text: a dotenv line (or
+/// the lines around it) may hold a secret, so it is never shown.
 pub(crate) fn parse_located(
     text: &str,
     file: &Path,
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Result<IndexMap<String, (String, Location)>> {
     let (vars, positions) = parse_lines(text, file, lookup)?;
-    let source: std::sync::Arc<str> = text.into();
     Ok(vars
         .into_iter()
         .map(|(key, value)| {
             let (line, column) = positions.get(&key).copied().unwrap_or((1, 1));
-            let at = Location::new(file, line, column).with_source(source.clone());
-            (key, (value, at))
+            (key, (value, Location::new(file, line, column)))
         })
         .collect())
 }

@@ -767,7 +767,7 @@ fn refusals_point_at_the_file_and_place_that_set_the_value() {
         .run()
         .status(2)
         .stderr_says("service `web`: variable DB_PASSWORD would reach the cloud as plain text")
-        .stderr_contains("/web.env:3:8]")
+        .stderr_says("/web.env:3:8: service `web`: variable DB_PASSWORD")
         .never_prints("hunter2")
         .stdout_empty();
 }
