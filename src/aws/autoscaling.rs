@@ -83,3 +83,72 @@ pub(crate) async fn range(ctx: &AwsContext, resource_id: &str) -> Result<Option<
         .first()
         .map(|t| (t.min_capacity(), t.max_capacity())))
 }
+
+/// The names of the scaling policies on `resource_id`.
+pub(crate) async fn policy_names(ctx: &AwsContext, resource_id: &str) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    let mut token = None;
+    loop {
+        let out = ctx
+            .autoscaling()
+            .describe_scaling_policies()
+            .service_namespace(ServiceNamespace::Ecs)
+            .resource_id(resource_id)
+            .scalable_dimension(ScalableDimension::from(DIMENSION))
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| {
+                ctx.explain(
+                    &Call::new(Service::AutoScaling, "DescribeScalingPolicies").on(resource_id),
+                    &e,
+                )
+            })?;
+        names.extend(
+            out.scaling_policies()
+                .iter()
+                .map(|p| p.policy_name().to_owned()),
+        );
+        token = out.next_token().map(str::to_owned);
+        if token.is_none() {
+            return Ok(names);
+        }
+    }
+}
+
+/// Deletes the policy `name` on `resource_id`.
+pub(crate) async fn delete_policy(ctx: &AwsContext, resource_id: &str, name: &str) -> Result<()> {
+    ctx.autoscaling()
+        .delete_scaling_policy()
+        .policy_name(name)
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_id(resource_id)
+        .scalable_dimension(ScalableDimension::from(DIMENSION))
+        .send()
+        .await
+        .map_err(|e| {
+            ctx.explain(
+                &Call::new(Service::AutoScaling, "DeleteScalingPolicy").on(name),
+                &e,
+            )
+        })?;
+    Ok(())
+}
+
+/// Deregisters the scalable target `resource_id` (its policies go with it).
+pub(crate) async fn deregister(ctx: &AwsContext, resource_id: &str) -> Result<()> {
+    ctx.autoscaling()
+        .deregister_scalable_target()
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_id(resource_id)
+        .scalable_dimension(ScalableDimension::from(DIMENSION))
+        .send()
+        .await
+        .map_err(|e| {
+            ctx.explain(
+                &Call::new(Service::AutoScaling, "DeregisterScalableTarget").on(resource_id),
+                &e,
+            )
+        })?;
+    Ok(())
+}

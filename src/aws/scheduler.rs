@@ -133,3 +133,56 @@ pub(crate) async fn put(
     }
     Ok(())
 }
+
+/// The names of every schedule whose name starts with `prefix` (all pages).
+pub(crate) async fn names_with_prefix(ctx: &AwsContext, prefix: &str) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    let mut token = None;
+    loop {
+        let out = ctx
+            .scheduler()
+            .list_schedules()
+            .name_prefix(prefix)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| {
+                ctx.explain(
+                    &Call::new(Service::Scheduler, "ListSchedules").on(prefix),
+                    &e,
+                )
+            })?;
+        names.extend(
+            out.schedules()
+                .iter()
+                .filter_map(|s| s.name().map(str::to_owned)),
+        );
+        token = out.next_token().map(str::to_owned);
+        if token.is_none() {
+            return Ok(names);
+        }
+    }
+}
+
+/// The target (cluster ARN) and role ARN of the schedule `name`, if it exists.
+pub(crate) async fn target(ctx: &AwsContext, name: &str) -> Result<Option<(String, String)>> {
+    match ctx.scheduler().get_schedule().name(name).send().await {
+        Ok(out) => Ok(out
+            .target()
+            .map(|t| (t.arn().to_owned(), t.role_arn().to_owned()))),
+        Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(None),
+        Err(e) => Err(ctx.explain(&Call::new(Service::Scheduler, "GetSchedule").on(name), &e)),
+    }
+}
+
+/// Deletes the schedule `name` (gone already is fine).
+pub(crate) async fn delete(ctx: &AwsContext, name: &str) -> Result<()> {
+    match ctx.scheduler().delete_schedule().name(name).send().await {
+        Ok(_) => Ok(()),
+        Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(()),
+        Err(e) => Err(ctx.explain(
+            &Call::new(Service::Scheduler, "DeleteSchedule").on(name),
+            &e,
+        )),
+    }
+}
