@@ -425,3 +425,59 @@ fn exec_env_bad_input_is_exit_2_before_any_aws_call() {
     let run = Run::new(output).status(2).stdout_empty();
     assert!(run.stderr().contains("prdo"), "{}", run.stderr());
 }
+
+#[test]
+fn ctrl_c_during_an_exec_without_a_terminal_exits_130_and_says_the_command_may_run_on() {
+    let stack = Stack::new("exec-int");
+    let test = Test::new().compose(&compose());
+    parity(&test, &stack, &["up", "-d", "app"], None)
+        .status(0)
+        .stdout_contains("app")
+        .stderr_contains("app");
+    let child = test
+        .command()
+        .args([
+            "-p",
+            stack.name(),
+            "exec",
+            "-T",
+            "app",
+            "--",
+            "/app",
+            "sleep",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn parity exec");
+    // Until the engine runs the command (the container's processes list it twice).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let top = std::process::Command::new("docker")
+            .args(["top", &stack.container_id("app").expect("app")])
+            .output()
+            .expect("docker top");
+        let listed = String::from_utf8_lossy(&top.stdout)
+            .matches("/app sleep")
+            .count();
+        if listed >= 2 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the exec never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(sent.success());
+    Run::new(child.wait_with_output().expect("wait for parity exec"))
+        .status(130)
+        .stdout_empty()
+        .stderr_says("interrupted")
+        .stderr_says("`/app sleep` may still be running in `app`'s container");
+}
