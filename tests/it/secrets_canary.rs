@@ -347,14 +347,14 @@ fn canaries_never_reach_a_webhook_payload_or_an_online_plan_in_either_store() {
             .boto(
                 "secretsmanager",
                 "create_secret",
-                serde_json::json!({"Name": "rds!db-canary", "SecretString": r#"{"username":"admin","password":"CANARY-rds-master-pw-55aa"}"#}),
+                serde_json::json!({"Name": "rds!db-canary", "SecretString": r#"{"username":"admin","password":"CANARY-rds-master-pw-55aa"}"#, "KmsKeyId": "alias/team-rds"}),
             )
             .expect("create_secret");
         fixture
             .boto(
                 "ssm",
                 "put_parameter",
-                serde_json::json!({"Name": "/shared/stripe/key", "Value": "CANARY-stripe-key-99cc", "Type": "SecureString"}),
+                serde_json::json!({"Name": "/shared/stripe/key", "Value": "CANARY-stripe-key-99cc", "Type": "SecureString", "KeyId": "alias/team-stripe"}),
             )
             .expect("put_parameter");
         let test = deployable(&fixture, &registry, &hook, store);
@@ -369,7 +369,11 @@ fn canaries_never_reach_a_webhook_payload_or_an_online_plan_in_either_store() {
         parity(&["-vvv", "secrets", "sync", "staging"], 0).stdout_contains("API_KEY");
         parity(&["-vvv", "plan", "staging"], 0).stdout_contains("shop-staging-web");
         parity(&["-vvv", "plan", "staging", "--format", "json"], 0).stdout_contains("valueFrom");
-        parity(&["-vvv", "deploy", "staging"], 0).stdout_contains("to staging");
+        // References under customer-managed keys the stack grants nothing on: named, with the key.
+        parity(&["-vvv", "deploy", "staging"], 0)
+            .stdout_contains("to staging")
+            .stderr_says("warning: DB_PASSWORD (secretsmanager:rds!db-canary:password) is encrypted with the KMS key alias/team-rds")
+            .stderr_says("warning: STRIPE_KEY (ssm:/shared/stripe/key) is encrypted with the KMS key alias/team-stripe; the execution role may decrypt only with the AWS-managed keys, so that key's policy must allow it kms:Decrypt");
         // A rollout the circuit breaker rolls back: the failure is announced too.
         fixture.scenario(serde_json::json!({"rollout": "rollback", "steps": 1}));
         std::fs::write(test.dir().join("version.txt"), "v2\n").expect("write");
