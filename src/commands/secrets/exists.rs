@@ -118,6 +118,11 @@ fn needs_its_own_grant(key: &str, environment_key: Option<&str>) -> bool {
     !aws_managed && !environments
 }
 
+/// The name or ARN a reference is looked up by (never with its JSON key).
+fn reference_id(reference: &SecretRef) -> String {
+    reference.secret_name().to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::needs_its_own_grant;
@@ -140,9 +145,4 @@ mod tests {
             Some("alias/team")
         ));
     }
-}
-
-/// The name or ARN a reference is looked up by (never with its JSON key).
-fn reference_id(reference: &SecretRef) -> String {
-    reference.secret_name().to_owned()
 }
