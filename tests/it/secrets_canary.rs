@@ -374,6 +374,19 @@ fn canaries_never_reach_a_webhook_payload_or_an_online_plan_in_either_store() {
             .stdout_contains("to staging")
             .stderr_says("warning: DB_PASSWORD (secretsmanager:rds!db-canary:password) is encrypted with the KMS key alias/team-rds")
             .stderr_says("warning: STRIPE_KEY (ssm:/shared/stripe/key) is encrypted with the KMS key alias/team-stripe; the execution role may decrypt only with the AWS-managed keys, so that key's policy must allow it kms:Decrypt");
+        // The operating verbs against what runs now.
+        parity(&["-vvv", "status", "staging"], 0).stdout_contains("shop-staging-web:1");
+        parity(&["-vvv", "status", "staging", "--format", "json"], 0).stdout_contains("\"web\"");
+        parity(&["-vvv", "ps", "--env", "staging"], 0).stdout_contains("SERVICE   TASK   REVISION");
+        parity(&["-vvv", "logs", "--env", "staging", "--since", "1h"], 0)
+            .stdout_unchecked("the fixture's tasks may or may not have logged yet");
+        parity(
+            &[
+                "-vvv", "run", "--env", "staging", "--detach", "web", "--", "/app", "report",
+            ],
+            0,
+        )
+        .stderr_says("parity logs");
         // A rollout the circuit breaker rolls back: the failure is announced too.
         fixture.scenario(serde_json::json!({"rollout": "rollback", "steps": 1}));
         std::fs::write(test.dir().join("version.txt"), "v2\n").expect("write");
