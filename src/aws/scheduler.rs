@@ -20,6 +20,9 @@ pub(crate) struct Current {
     /// The task definition (revision ARN) its target runs.
     pub(crate) task_definition: String,
     pub(crate) state: String,
+    /// The target's ARN (a job's: its cluster) and the role it runs with.
+    pub(crate) target_arn: String,
+    pub(crate) role_arn: String,
 }
 
 /// The schedule `name` (`None`: it does not exist).
@@ -35,6 +38,11 @@ pub(crate) async fn get(ctx: &AwsContext, name: &str) -> Result<Option<Current>>
             state: out
                 .state()
                 .map(|s| s.as_str().to_owned())
+                .unwrap_or_default(),
+            target_arn: out.target().map(|t| t.arn().to_owned()).unwrap_or_default(),
+            role_arn: out
+                .target()
+                .map(|t| t.role_arn().to_owned())
                 .unwrap_or_default(),
         })),
         Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(None),
@@ -161,17 +169,6 @@ pub(crate) async fn names_with_prefix(ctx: &AwsContext, prefix: &str) -> Result<
         if token.is_none() {
             return Ok(names);
         }
-    }
-}
-
-/// The target (cluster ARN) and role ARN of the schedule `name`, if it exists.
-pub(crate) async fn target(ctx: &AwsContext, name: &str) -> Result<Option<(String, String)>> {
-    match ctx.scheduler().get_schedule().name(name).send().await {
-        Ok(out) => Ok(out
-            .target()
-            .map(|t| (t.arn().to_owned(), t.role_arn().to_owned()))),
-        Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(None),
-        Err(e) => Err(ctx.explain(&Call::new(Service::Scheduler, "GetSchedule").on(name), &e)),
     }
 }
 

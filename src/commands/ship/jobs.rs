@@ -91,10 +91,10 @@ async fn remove_stale_schedules(ctx: &AwsContext, plan: &Plan) -> Result<()> {
         if plan.jobs.iter().any(|j| j.schedule_name == name) {
             continue;
         }
-        let Some((target, role)) = scheduler::target(ctx, &name).await? else {
+        let Some(current) = scheduler::get(ctx, &name).await? else {
             continue;
         };
-        if owner.is_stale(&name, &plan.jobs, &target, &role) {
+        if owner.is_stale(&name, &plan.jobs, &current.target_arn, &current.role_arn) {
             scheduler::delete(ctx, &name).await?;
             eprintln!("schedule {name}: removed (its job is no longer in the compose file)");
         }
