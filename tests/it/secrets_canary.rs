@@ -296,6 +296,19 @@ execution_role_arn = "arn:aws:iam::123456789012:role/exec"
 registry = "{registry}"
 secrets_store = "{store}"
 notify_webhook = "{hook}"
+
+[environments.prod]
+region = "eu-west-1"
+account_id = "123456789012"
+endpoint = "{endpoint}"
+cluster = "shop-prod"
+subnets = ["{subnet}"]
+security_groups = ["{group}"]
+execution_role_arn = "arn:aws:iam::123456789012:role/exec"
+registry = "{registry}"
+secrets_store = "{store}"
+notify_webhook = "{hook}"
+promotes_from = "staging"
 "#,
         endpoint = fixture.endpoint(),
         subnet = subnets[0],
@@ -325,6 +338,7 @@ services:
         )
         .file("version.txt", "v1\n")
         .file(".env.staging", "API_KEY=CANARY-env-api-key-3c4d\n")
+        .file(".env.prod", "API_KEY=CANARY-env-prod-api-key-5e6f\n")
         .env_remove("AWS_PROFILE")
         .env("LOG_SIGNABLE_BODY", "true");
     for (key, value) in fixture.aws_env() {
@@ -339,10 +353,9 @@ fn canaries_never_reach_a_webhook_payload_or_an_online_plan_in_either_store() {
         let fixture = EcsFixture::start();
         let registry = Registry::start();
         let hook = Webhook::start();
-        fixture.ecs(
-            "CreateCluster",
-            serde_json::json!({"clusterName": "shop-staging"}),
-        );
+        for cluster in ["shop-staging", "shop-prod"] {
+            fixture.ecs("CreateCluster", serde_json::json!({"clusterName": cluster}));
+        }
         fixture
             .boto(
                 "secretsmanager",
@@ -387,17 +400,26 @@ fn canaries_never_reach_a_webhook_payload_or_an_online_plan_in_either_store() {
             0,
         )
         .stderr_says("parity logs");
+        parity(&["-vvv", "secrets", "sync", "prod"], 0).stdout_contains("API_KEY");
+        parity(&["-vvv", "promote"], 0)
+            .stdout_contains("prod runs the identical digests staging runs");
         // A rollout the circuit breaker rolls back: the failure is announced too.
         fixture.scenario(serde_json::json!({"rollout": "rollback", "steps": 1}));
         std::fs::write(test.dir().join("version.txt"), "v2\n").expect("write");
         parity(&["-vvv", "deploy", "staging"], 1).stderr_says("rolled back");
+        parity(&["-vvv", "rollback", "prod"], 1)
+            .stderr_says("shop-prod-web: no earlier revision than 1 ever completed a rollout");
+        parity(&["-vvv", "exec", "--env", "staging", "web"], 1)
+            .stderr_says("the Session Manager plugin (`session-manager-plugin`) is not installed");
+        parity(&["-vvv", "env", "show", "staging"], 1)
+            .stderr_says("environment `staging` has no stack parity-shop-staging yet");
         let texts = hook.texts();
         assert_eq!(
             texts.len(),
-            4,
-            "{store}: start and end of two deploys: {texts:?}"
+            6,
+            "{store}: start and end of two deploys and a promote: {texts:?}"
         );
-        assert!(texts[3].contains("FAILED"), "{store}: {texts:?}");
+        assert!(texts[5].contains("FAILED"), "{store}: {texts:?}");
         for text in &texts {
             for form in leaked_forms(MARK) {
                 assert!(
