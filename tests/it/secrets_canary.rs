@@ -411,6 +411,8 @@ fn canaries_never_reach_a_webhook_payload_or_an_online_plan_in_either_store() {
             .stderr_says("shop-prod-web: no earlier revision than 1 ever completed a rollout");
         parity(&["-vvv", "exec", "--env", "staging", "web"], 1)
             .stderr_says("the Session Manager plugin (`session-manager-plugin`) is not installed");
+        parity(&["-vvv", "env", "apply", "staging", "--dry-run"], 0)
+            .stdout_contains("Change set for stack parity-shop-staging (create,");
         parity(&["-vvv", "env", "show", "staging"], 1)
             .stderr_says("environment `staging` has no stack parity-shop-staging yet");
         let texts = hook.texts();
