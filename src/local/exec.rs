@@ -92,7 +92,7 @@ pub(crate) async fn exec(
             "{service}: the engine started the exec detached"
         )));
     };
-    let resizes = if request.tty {
+    let resizes = request.tty.then(|| {
         let docker = engine.docker.clone();
         let id = created.id.clone();
         session::follow_resizes(move |rows, columns| {
@@ -105,9 +105,7 @@ pub(crate) async fn exec(
                 let _ = docker.resize_exec(&id, size).await;
             }
         })
-    } else {
-        None
-    };
+    });
     let pumped = match interrupt.as_mut() {
         None => session::pump(Attached { output, input }, true).await,
         Some(interrupt) => tokio::select! {
