@@ -83,6 +83,8 @@ pub(crate) struct Plan {
     pub(crate) release: Option<Release>,
     /// Jobs (`x-parity.schedule`): a task definition and a schedule each, no ECS service.
     pub(crate) jobs: Vec<super::schedule::Job>,
+    /// Which schedules in the environment are parity's (deploy deletes those of removed jobs).
+    pub(crate) schedules: super::schedule::Owner,
     /// Application Auto Scaling of the services that have `x-parity.scale`.
     pub(crate) scaling: Vec<super::scaling::Scaling>,
     /// Deliberate differences from local (left out on purpose, mapped differently).
@@ -176,6 +178,7 @@ pub(crate) fn plan(
         .map(String::as_str)
         .collect();
     settings.check_service_names(cloud_services.iter().copied())?;
+    super::schedule::check_names(project, environment)?;
     let execution_role = environment.execution_role_arn.as_deref().ok_or_else(|| {
         Error::input(format!(
             "environment `{env_name}`: execution_role_arn is not set; Fargate needs it to pull images, write logs and read SSM secrets"
@@ -196,6 +199,7 @@ pub(crate) fn plan(
         services: Vec::new(),
         release: None,
         jobs: Vec::new(),
+        schedules: super::schedule::Owner::new(environment, &inputs.account_id),
         scaling: Vec::new(),
         notes: Vec::new(),
         warnings: Vec::new(),
@@ -239,11 +243,6 @@ pub(crate) fn plan(
                 network_configuration: network.clone(),
             });
         } else if let Some(expression) = &x.schedule {
-            names::ecs_name(
-                service,
-                "schedule name",
-                &super::schedule::schedule_name(environment, name),
-            )?;
             plan.jobs.push(super::schedule::Job::new(
                 environment,
                 &inputs.account_id,
