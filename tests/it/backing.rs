@@ -243,13 +243,20 @@ fn env_apply_creates_rds_and_the_composed_database_url_and_the_password_is_never
         .never_prints("CANARY-local-pw");
 
     // A second apply changes nothing: no change set run, no password, no secret written.
-    let second = parity(&test, &["env", "apply", "staging", "--yes"])
+    // At -vvv (the SDK's own trace logging too): the second apply reads the
+    // password to compare the composed URL, and prints it nowhere.
+    let second = parity(&test, &["-vvv", "env", "apply", "staging", "--yes"])
         .status(0)
         .stdout_contains("is up to date")
         .never_prints(&password)
         .never_prints("written to SSM")
         .never_prints("created the master password");
-    assert!(!second.stderr().contains("SSM"), "{}", second.stderr());
+    // The trace shows the calls: values were read, none written but the lock's.
+    assert!(
+        second.stderr().contains("ssm:GetParameter"),
+        "{}",
+        second.stderr()
+    );
     assert_eq!(parameter(fixture, url_name)["Version"], url_version);
     assert_eq!(
         parameter(fixture, password_name)["Value"],
@@ -272,6 +279,7 @@ fn env_apply_creates_rds_and_the_composed_database_url_and_the_password_is_never
     // Without --url: psql in a one-off task of the compose image, through ECS
     // Exec; the stand-in plugin records what it was handed and exits 7.
     client_session(fixture, &test, stack, &endpoint, &password);
+    client_interrupted(fixture, &test, &password);
 
     // Destroy deletes what parity made for the database, and only that: a
     // parameter without parity's tags (here the password, untagged by hand) stays.
@@ -556,6 +564,70 @@ fn a_locked_environment_gets_no_master_password() {
             .is_err(),
         "no password was created outside the lock"
     );
+}
+
+/// Ctrl-C on the terminal reaches parity and the session's plugin alike
+/// (one process group): parity outlives it, and when the plugin ends the
+/// client task is stopped.
+fn client_interrupted(fixture: &EcsFixture, test: &Test, password: &str) {
+    use std::os::unix::process::CommandExt;
+    let bin = test.dir().join("bin-interrupted");
+    std::fs::create_dir_all(&bin).unwrap();
+    let started = test.dir().join("plugin-started");
+    let plugin = bin.join("session-manager-plugin");
+    std::fs::write(
+        &plugin,
+        format!("#!/bin/sh\ntouch '{}'\nsleep 60\n", started.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let before = fixture.requests().len();
+    let child = test
+        .command()
+        .args(["db", "staging"])
+        .env("PATH", path)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .expect("spawn parity");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !started.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the plugin never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // As a terminal's Ctrl-C: SIGINT to the whole foreground process group.
+    let sent = std::process::Command::new("kill")
+        .args(["-s", "INT", "--", &format!("-{}", child.id())])
+        .status()
+        .expect("kill -INT");
+    assert!(sent.success());
+    let run = Run::new(child.wait_with_output().expect("wait for parity"))
+        .status(1)
+        .stdout_empty()
+        .stderr_contains("db: stopped task")
+        .never_prints(password);
+    drop(run);
+    let requests = fixture.requests().split_off(before);
+    let exec: Vec<&serde_json::Value> = requests
+        .iter()
+        .filter(|r| r["operation"] == "ExecuteCommand")
+        .collect();
+    let stopped: Vec<&serde_json::Value> = requests
+        .iter()
+        .filter(|r| r["operation"] == "StopTask")
+        .collect();
+    assert_eq!(exec.len(), 1, "{requests:#?}");
+    assert_eq!(stopped.len(), 1, "{requests:#?}");
+    assert_eq!(stopped[0]["body"]["task"], exec[0]["body"]["task"]);
 }
 
 /// The real-world compose files plan offline with every rewrite named, the

@@ -77,9 +77,15 @@ pub(super) fn run(
             "db: task {id} ({image}) started in {cluster}; opening {} when it runs",
             backing.engine.name
         );
-        let outcome = tokio::select! {
-            outcome = session(ctx, environment, backing, &task, &endpoint, &plugin) => outcome,
+        // Ctrl-C stops the wait; during the session it belongs to the client
+        // (the plugin sends it on: it cancels a query), and parity outlives it.
+        let opened = tokio::select! {
+            opened = open(ctx, environment, backing, &task, &endpoint) => opened,
             _ = interrupt.recv() => Err(Error::interrupted()),
+        };
+        let outcome = match opened {
+            Ok((session, target)) => run_plugin(ctx, &plugin, &session, &target).await,
+            Err(e) => Err(e),
         };
         let reason = match &outcome {
             Err(e) if e.exit_code() == 130 => "parity db interrupted (Ctrl-C)",
@@ -93,15 +99,15 @@ pub(super) fn run(
     })
 }
 
-/// Waits for the task to run, then opens the client in it.
-async fn session(
+/// Waits for the task to run, then opens the client in it: the session
+/// and the plugin's target.
+async fn open(
     ctx: &AwsContext,
     environment: &Environment,
     backing: &Backing,
     task: &str,
     endpoint: &str,
-    plugin: &std::path::Path,
-) -> Result<ExitCode> {
+) -> Result<(exec::Session, String)> {
     let cluster = environment.cluster();
     let container = backing.service.as_str();
     let started = Instant::now();
@@ -147,5 +153,5 @@ async fn session(
             Err(e) => return Err(e),
         }
     };
-    run_plugin(ctx, plugin, &session, &target).await
+    Ok((session, target))
 }
