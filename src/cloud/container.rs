@@ -85,7 +85,8 @@ pub(crate) fn translate(input: &Input<'_>) -> Result<Container> {
     }
     let mut ports = Vec::new();
     let mut mappings = Vec::new();
-    for port in &service.ports {
+    for (index, port) in service.ports.iter().enumerate() {
+        let at = format!("ports.{index}");
         if !unsupported::PORT_PROTOCOLS.contains(&port.protocol.as_str()) {
             continue; // refused, or left out on purpose: see unsupported::check
         }
@@ -109,12 +110,12 @@ pub(crate) fn translate(input: &Input<'_>) -> Result<Container> {
         mapping.insert("hostPort".into(), json!(port.target));
         mapping.insert("protocol".into(), json!(port.protocol));
         if let Some(port_name) = &port.name {
-            super::names::port_name(name, port_name)?;
+            super::names::port_name(service, &at, port_name)?;
             mapping.insert("name".into(), json!(port_name));
         }
         if let Some(protocol) = &port.app_protocol {
             if !APP_PROTOCOLS.contains(&protocol.as_str()) {
-                return Err(Error::input(format!(
+                return Err(service.error_at(&format!("{at}.app_protocol"), format!(
                     "service `{name}`: ports.app_protocol `{protocol}`: ECS accepts http, http2 or grpc"
                 )));
             }
@@ -177,7 +178,7 @@ pub(crate) fn translate(input: &Input<'_>) -> Result<Container> {
     let stop = match service.stop_grace_period {
         Some(grace) => {
             if !grace.as_millis().is_multiple_of(1000) {
-                return Err(Error::input(format!(
+                return Err(service.error_at("stop_grace_period", format!(
                     "service `{name}`: stop_grace_period is {grace}; ECS's stopTimeout takes whole seconds"
                 )));
             }
@@ -187,9 +188,13 @@ pub(crate) fn translate(input: &Input<'_>) -> Result<Container> {
     };
     if let Some(stop) = stop {
         if stop > FARGATE_MAX_STOP_TIMEOUT {
-            return Err(Error::input(format!(
+            let message = format!(
                 "service `{name}`: stop_grace_period is {stop}s; Fargate allows at most {FARGATE_MAX_STOP_TIMEOUT} s"
-            )));
+            );
+            return Err(match service.stop_grace_period {
+                Some(_) => service.error_at("stop_grace_period", message),
+                None => Error::input(message),
+            });
         }
         def.insert("stopTimeout".into(), json!(stop));
     }
@@ -219,7 +224,7 @@ pub(crate) fn translate(input: &Input<'_>) -> Result<Container> {
         sorted.sort_by(|a, b| a.0.cmp(b.0));
         for (limit, value) in sorted {
             if !ULIMITS.contains(&limit.as_str()) {
-                return Err(Error::input(format!(
+                return Err(service.error_at(&format!("ulimits.{limit}"), format!(
                     "service `{name}`: ulimits.{limit}: ECS knows no such ulimit (it accepts {})",
                     ULIMITS.join(", ")
                 )));
@@ -239,11 +244,7 @@ pub(crate) fn translate(input: &Input<'_>) -> Result<Container> {
             }
         }),
     );
-    let health = healthcheck::translate(
-        name,
-        service.healthcheck.as_ref(),
-        input.x.healthcheck.as_ref(),
-    )?;
+    let health = healthcheck::translate(service, input.x.healthcheck.as_ref())?;
     notes.extend(health.notes);
     if health.relies_on_image && input.image_has_healthcheck {
         warnings.push(format!(

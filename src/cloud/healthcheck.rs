@@ -13,9 +13,9 @@
 
 use serde_json::{Value, json};
 
-use crate::compose::model::{Duration, Healthcheck};
+use crate::compose::model::{Duration, Service};
 use crate::compose::x_parity::CloudHealthcheck;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Docker's defaults for fields compose leaves unset.
 const DOCKER_INTERVAL_MS: u64 = 30_000;
@@ -39,11 +39,9 @@ pub(crate) struct Translated {
 }
 
 /// Translates one service's health check.
-pub(crate) fn translate(
-    service: &str,
-    local: Option<&Healthcheck>,
-    cloud: Option<&CloudHealthcheck>,
-) -> Result<Translated> {
+pub(crate) fn translate(service: &Service, cloud: Option<&CloudHealthcheck>) -> Result<Translated> {
+    let name = &service.name;
+    let local = service.healthcheck.as_ref();
     let mut out = Translated {
         check: None,
         notes: Vec::new(),
@@ -63,16 +61,16 @@ pub(crate) fn translate(
         }
         Some("CMD" | "CMD-SHELL") if local.test.len() >= 2 => local.test.clone(),
         Some(_) => {
-            return Err(Error::input(format!(
-                "service `{service}`: healthcheck.test must start with CMD or CMD-SHELL and have a command"
+            return Err(service.error_at("healthcheck.test", format!(
+                "service `{name}`: healthcheck.test must start with CMD or CMD-SHELL and have a command"
             )));
         }
     };
     let cloud = cloud.cloned().unwrap_or_default();
     let chosen = |field: &str, value: Option<u64>, bounds: (u64, u64)| -> Result<Option<u64>> {
         match value {
-            Some(v) if !(bounds.0..=bounds.1).contains(&v) => Err(Error::input(format!(
-                "service `{service}`: x-parity.healthcheck.{field} is {v}; ECS allows {}-{}",
+            Some(v) if !(bounds.0..=bounds.1).contains(&v) => Err(service.error_at(&format!("x-parity.healthcheck.{field}"), format!(
+                "service `{name}`: x-parity.healthcheck.{field} is {v}; ECS allows {}-{}",
                 bounds.0, bounds.1
             ))
             .with_help("x-parity.healthcheck gives the cloud values as they are; choose one within ECS's bounds")),
@@ -113,7 +111,7 @@ pub(crate) fn translate(
         || (cloud_retries.is_none() && fitted_retries != retries);
     if refitted {
         out.notes.push(format!(
-            "service `{service}`: healthcheck: every {} × {retries} retries ({} to unhealthy) becomes every {interval}s × {fitted_retries} ({}s), within ECS's interval 5-300 s and retries 1-10; set x-parity.healthcheck to choose other values",
+            "service `{name}`: healthcheck: every {} × {retries} retries ({} to unhealthy) becomes every {interval}s × {fitted_retries} ({}s), within ECS's interval 5-300 s and retries 1-10; set x-parity.healthcheck to choose other values",
             Duration(interval_ms),
             Duration(interval_ms.saturating_mul(retries)),
             interval * fitted_retries
@@ -122,8 +120,8 @@ pub(crate) fn translate(
     let timeout_ms = local.timeout.map_or(DOCKER_TIMEOUT_MS, Duration::as_millis);
     let timeout = match cloud_timeout {
         Some(t) if t >= interval => {
-            return Err(Error::input(format!(
-                "service `{service}`: x-parity.healthcheck.timeout is {t}s; ECS wants it below the interval ({interval}s)"
+            return Err(service.error_at("x-parity.healthcheck.timeout", format!(
+                "service `{name}`: x-parity.healthcheck.timeout is {t}s; ECS wants it below the interval ({interval}s)"
             )));
         }
         Some(t) => t,
@@ -134,7 +132,7 @@ pub(crate) fn translate(
                 .min(interval - 1);
             if fitted * 1000 != timeout_ms {
                 out.notes.push(format!(
-                    "service `{service}`: healthcheck.timeout {} becomes {fitted}s: ECS takes whole seconds, 2-60 s and below the interval ({interval}s)",
+                    "service `{name}`: healthcheck.timeout {} becomes {fitted}s: ECS takes whole seconds, 2-60 s and below the interval ({interval}s)",
                     Duration(timeout_ms)
                 ));
             }
@@ -146,7 +144,7 @@ pub(crate) fn translate(
         let fitted = start_ms.div_ceil(1000).clamp(START_PERIOD.0, START_PERIOD.1);
         if fitted * 1000 != start_ms {
             out.notes.push(format!(
-                "service `{service}`: healthcheck.start_period {} becomes {fitted}s: ECS takes whole seconds, 0-300 s",
+                "service `{name}`: healthcheck.start_period {} becomes {fitted}s: ECS takes whole seconds, 0-300 s",
                 Duration(start_ms)
             ));
         }
@@ -154,7 +152,7 @@ pub(crate) fn translate(
     });
     if let Some(start_interval) = local.start_interval {
         out.notes.push(format!(
-            "service `{service}`: healthcheck.start_interval ({start_interval}) left out: ECS has no start interval"
+            "service `{name}`: healthcheck.start_interval ({start_interval}) left out: ECS has no start interval"
         ));
     }
     out.check = Some(json!({
@@ -200,7 +198,17 @@ fn fit(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::compose::model::Healthcheck;
     use crate::settings::Seconds;
+
+    /// Service `web` with health check `local`.
+    fn web(local: Option<&Healthcheck>) -> Service {
+        Service {
+            name: "web".into(),
+            healthcheck: local.cloned(),
+            ..Service::default()
+        }
+    }
 
     fn check(test: &[&str]) -> Healthcheck {
         Healthcheck {
@@ -211,7 +219,7 @@ mod tests {
 
     #[test]
     fn unset_fields_get_dockers_defaults_written_out() {
-        let t = translate("web", Some(&check(&["CMD", "/app", "health"])), None).unwrap();
+        let t = translate(&web(Some(&check(&["CMD", "/app", "health"]))), None).unwrap();
         assert_eq!(
             t.check.unwrap(),
             json!({"command": ["CMD", "/app", "health"], "interval": 30, "timeout": 29, "retries": 3, "startPeriod": 0})
@@ -222,9 +230,9 @@ mod tests {
     fn disabled_and_none_give_no_check() {
         let mut hc = check(&["CMD", "x"]);
         hc.disable = true;
-        assert!(translate("web", Some(&hc), None).unwrap().check.is_none());
+        assert!(translate(&web(Some(&hc)), None).unwrap().check.is_none());
         assert!(
-            translate("web", Some(&check(&["NONE"])), None)
+            translate(&web(Some(&check(&["NONE"]))), None)
                 .unwrap()
                 .check
                 .is_none()
@@ -248,7 +256,7 @@ mod tests {
         hc.interval = Some(Duration(500));
         hc.timeout = Some(Duration(2000));
         hc.retries = Some(20);
-        let t = translate("web", Some(&hc), None).unwrap();
+        let t = translate(&web(Some(&hc)), None).unwrap();
         assert_eq!(fields(&t), (5, 2, 2, 0));
         assert_eq!(t.notes.len(), 1, "{:?}", t.notes);
         assert!(
@@ -266,7 +274,7 @@ mod tests {
         hc.timeout = Some(Duration(3000));
         hc.retries = Some(20);
         assert_eq!(
-            fields(&translate("web", Some(&hc), None).unwrap()),
+            fields(&translate(&web(Some(&hc)), None).unwrap()),
             (10, 3, 10, 0)
         );
     }
@@ -278,7 +286,7 @@ mod tests {
         hc.retries = Some(3);
         hc.timeout = Some(Duration(1000));
         // 3 s to unhealthy cannot be had: 5 s × 1 is the closest.
-        let t = translate("web", Some(&hc), None).unwrap();
+        let t = translate(&web(Some(&hc)), None).unwrap();
         assert_eq!(fields(&t), (5, 2, 1, 0));
         assert_eq!(t.notes.len(), 2, "{:?}", t.notes);
     }
@@ -289,7 +297,7 @@ mod tests {
         hc.interval = Some(Duration(10_000));
         hc.timeout = Some(Duration(2500));
         hc.start_period = Some(Duration(1500));
-        let t = translate("web", Some(&hc), None).unwrap();
+        let t = translate(&web(Some(&hc)), None).unwrap();
         assert_eq!(fields(&t), (10, 3, 3, 2));
         assert_eq!(t.notes.len(), 2, "{:?}", t.notes);
     }
@@ -297,7 +305,7 @@ mod tests {
     #[test]
     fn the_timeout_stays_below_the_interval() {
         // Docker's defaults are 30 s and 30 s; ECS wants the timeout below the interval.
-        let t = translate("web", Some(&check(&["CMD", "x"])), None).unwrap();
+        let t = translate(&web(Some(&check(&["CMD", "x"]))), None).unwrap();
         assert_eq!(fields(&t), (30, 29, 3, 0));
         assert!(
             t.notes[0].contains("healthcheck.timeout 30s becomes 29s"),
@@ -315,7 +323,7 @@ mod tests {
             timeout: Some(Seconds(5)),
             ..CloudHealthcheck::default()
         };
-        let t = translate("web", Some(&hc), Some(&cloud)).unwrap();
+        let t = translate(&web(Some(&hc)), Some(&cloud)).unwrap();
         assert_eq!(fields(&t), (10, 5, 3, 0));
         assert!(t.notes.is_empty(), "{:?}", t.notes);
     }
@@ -339,7 +347,7 @@ mod tests {
                 ..none()
             },
         ] {
-            let Err(err) = translate("web", Some(&hc), Some(&cloud)) else {
+            let Err(err) = translate(&web(Some(&hc)), Some(&cloud)) else {
                 panic!("accepted {cloud:?}");
             };
             assert!(
@@ -353,6 +361,6 @@ mod tests {
 
     #[test]
     fn no_healthcheck_relies_on_the_image() {
-        assert!(translate("web", None, None).unwrap().relies_on_image);
+        assert!(translate(&web(None), None).unwrap().relies_on_image);
     }
 }

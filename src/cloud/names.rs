@@ -8,15 +8,17 @@
 //! lowercase, path components of `[a-z0-9]` separated by `.`, `_`, `-`, at
 //! most 256 characters.
 
-use crate::error::{Error, Result};
+use crate::compose::model::Service;
+use crate::error::Result;
 
 /// The longest family, container, service or cluster name ECS accepts.
 const MAX_ECS_NAME: usize = 255;
 /// The longest repository name ECR accepts.
 const MAX_REPOSITORY: usize = 256;
 
-/// `what` (e.g. "task definition family") `name`, built for compose service `service`.
-pub(crate) fn ecs_name(service: &str, what: &str, name: &str) -> Result<()> {
+/// `what` (e.g. "task definition family") `name`, built for compose service
+/// `service`; a refusal points at the service's name in the file.
+pub(crate) fn ecs_name(service: &Service, what: &str, name: &str) -> Result<()> {
     let valid = !name.is_empty()
         && name.len() <= MAX_ECS_NAME
         && name
@@ -25,8 +27,8 @@ pub(crate) fn ecs_name(service: &str, what: &str, name: &str) -> Result<()> {
     if valid {
         return Ok(());
     }
-    Err(Error::input(format!(
-        "service `{service}`: the {what} would be `{name}`, which ECS refuses: it allows letters, digits, `_` and `-`, at most {MAX_ECS_NAME} characters"
+    Err(service.error_at("", format!(
+        "service `{}`: the {what} would be `{name}`, which ECS refuses: it allows letters, digits, `_` and `-`, at most {MAX_ECS_NAME} characters", service.name
     ))
     .with_help("rename the compose service (ECS names are built from it), or set the name in parity.toml where it can be set"))
 }
@@ -34,8 +36,9 @@ pub(crate) fn ecs_name(service: &str, what: &str, name: &str) -> Result<()> {
 /// The longest port-mapping name ECS accepts.
 const MAX_PORT_NAME: usize = 64;
 
-/// A port's `name`, which ECS keeps as the port mapping's name.
-pub(crate) fn port_name(service: &str, name: &str) -> Result<()> {
+/// A port's `name` (the port at `at` of `service`), which ECS keeps as the
+/// port mapping's name.
+pub(crate) fn port_name(service: &Service, at: &str, name: &str) -> Result<()> {
     let valid = !name.is_empty()
         && name.len() <= MAX_PORT_NAME
         && !name.starts_with('-')
@@ -45,8 +48,9 @@ pub(crate) fn port_name(service: &str, name: &str) -> Result<()> {
     if valid {
         return Ok(());
     }
-    Err(Error::input(format!(
-        "service `{service}`: ports: name `{name}` is not a port-mapping name ECS accepts: lowercase letters, digits, `_` and `-`, not starting with `-`, at most {MAX_PORT_NAME}"
+    Err(service.error_at(&format!("{at}.name"), format!(
+        "service `{}`: ports: name `{name}` is not a port-mapping name ECS accepts: lowercase letters, digits, `_` and `-`, not starting with `-`, at most {MAX_PORT_NAME}",
+        service.name
     )))
 }
 
@@ -54,7 +58,7 @@ pub(crate) fn port_name(service: &str, name: &str) -> Result<()> {
 /// registry host, a tag or a digest may be anything Docker accepts). The
 /// repositories parity pushes `build:` images to are made lowercase by
 /// `image_build`.
-pub(crate) fn image(service: &str, reference: &str) -> Result<()> {
+pub(crate) fn image(service: &Service, reference: &str) -> Result<()> {
     let name = reference.split('@').next().unwrap_or(reference);
     let name = match name.rsplit_once(':') {
         Some((before, tag)) if !tag.contains('/') => before,
@@ -79,8 +83,9 @@ pub(crate) fn image(service: &str, reference: &str) -> Result<()> {
     if repository.len() <= MAX_REPOSITORY && parts.iter().all(component_ok) {
         return Ok(());
     }
-    Err(Error::input(format!(
-        "service `{service}`: image `{reference}`: the repository `{repository}` is not one registries accept: lowercase letters and digits separated by `.`, `_`, `-` or `/`"
+    Err(service.error_at("image", format!(
+        "service `{}`: image `{reference}`: the repository `{repository}` is not one registries accept: lowercase letters and digits separated by `.`, `_`, `-` or `/`",
+        service.name
     ))
     .with_help("write the image's repository in lowercase"))
 }
@@ -89,23 +94,30 @@ pub(crate) fn image(service: &str, reference: &str) -> Result<()> {
 mod tests {
     use super::*;
 
+    fn service(name: &str) -> Service {
+        Service {
+            name: name.into(),
+            ..Service::default()
+        }
+    }
+
     #[test]
     fn ecs_names_allow_letters_digits_underscore_and_dash() {
-        assert!(ecs_name("web", "family", "shop-staging-Web_2").is_ok());
+        assert!(ecs_name(&service("web"), "family", "shop-staging-Web_2").is_ok());
         for bad in ["shop-staging-web.api", "", "a b", "web/1"] {
-            assert!(ecs_name("x", "family", bad).is_err(), "{bad}");
+            assert!(ecs_name(&service("x"), "family", bad).is_err(), "{bad}");
         }
-        assert!(ecs_name("x", "family", &"a".repeat(255)).is_ok());
-        assert!(ecs_name("x", "family", &"a".repeat(256)).is_err());
+        assert!(ecs_name(&service("x"), "family", &"a".repeat(255)).is_ok());
+        assert!(ecs_name(&service("x"), "family", &"a".repeat(256)).is_err());
     }
 
     #[test]
     fn port_names_are_lowercase_and_short() {
-        assert!(port_name("web", "http-8080_a").is_ok());
+        assert!(port_name(&service("web"), "ports.0", "http-8080_a").is_ok());
         for bad in ["HTTP", "-http", "web.http", ""] {
-            assert!(port_name("web", bad).is_err(), "{bad}");
+            assert!(port_name(&service("web"), "ports.0", bad).is_err(), "{bad}");
         }
-        assert!(port_name("web", &"a".repeat(65)).is_err());
+        assert!(port_name(&service("web"), "ports.0", &"a".repeat(65)).is_err());
     }
 
     #[test]
@@ -116,10 +128,10 @@ mod tests {
             "Registry.Example.com:5000/acme/web:V1",
             "localhost/acme/web@sha256:abc",
         ] {
-            assert!(image("web", good).is_ok(), "{good}");
+            assert!(image(&service("web"), good).is_ok(), "{good}");
         }
         for bad in ["Acme/web:1", "shop/web..x", "shop//web", "shop/-web"] {
-            assert!(image("x", bad).is_err(), "{bad}");
+            assert!(image(&service("x"), bad).is_err(), "{bad}");
         }
     }
 }

@@ -228,7 +228,7 @@ pub(crate) fn plan(
             builds: &builds,
             wired: &wired,
         };
-        names::ecs_name(name, "ECS cluster", &environment.cluster())?;
+        names::ecs_name(service, "ECS cluster", &environment.cluster())?;
         let mut task = task_definition(&ctx, name, service, &mut plan)?;
         if x.release {
             plan.release = Some(Release {
@@ -239,7 +239,7 @@ pub(crate) fn plan(
             });
         } else if let Some(expression) = &x.schedule {
             names::ecs_name(
-                name,
+                service,
                 "schedule name",
                 &super::schedule::schedule_name(environment, name),
             )?;
@@ -251,8 +251,8 @@ pub(crate) fn plan(
                 expression,
             ));
         } else {
-            names::ecs_name(name, "ECS service name", &environment.service_name(name))?;
-            let mut ecs = ecs_service(environment, name, service, &task, &network)?;
+            names::ecs_name(service, "ECS service name", &environment.service_name(name))?;
+            let mut ecs = ecs_service(settings, environment, name, service, &task, &network)?;
             if let Some(namespace) = &environment.service_connect_namespace {
                 service_connect::name_ports(&mut task.request, name);
                 ecs.request["serviceConnectConfiguration"] =
@@ -334,7 +334,10 @@ impl Context<'_> {
             ));
         }
         service.image.clone().ok_or_else(|| {
-            Error::input(format!("service `{name}` has neither `image` nor `build`"))
+            service.error_at(
+                "",
+                format!("service `{name}` has neither `image` nor `build`"),
+            )
         })
     }
 
@@ -355,7 +358,7 @@ impl Context<'_> {
         match arch.as_str() {
             "amd64" | "x86_64" | "X86_64" => Ok("X86_64".into()),
             "arm64" | "aarch64" | "ARM64" => Ok("ARM64".into()),
-            other => Err(Error::input(format!(
+            other => Err(service.error_at("platform", format!(
                 "service `{name}`: platform architecture `{other}`: Fargate runs linux/amd64 or linux/arm64"
             ))),
         }
@@ -370,7 +373,7 @@ fn task_definition(
     plan: &mut Plan,
 ) -> Result<TaskDefinition> {
     let family = ctx.environment.family(name);
-    names::ecs_name(name, "task definition family", &family)?;
+    names::ecs_name(service, "task definition family", &family)?;
     let mut members: Vec<(&str, &Service, &XParity)> = vec![(name, service, &ctx.xs[name])];
     for (other, other_service) in &ctx.project.services {
         let x = &ctx.xs[other];
@@ -380,7 +383,7 @@ fn task_definition(
     }
     if members.len() > MAX_CONTAINERS {
         let names: Vec<&str> = members.iter().map(|(m, _, _)| *m).collect();
-        return Err(Error::input(format!(
+        return Err(service.error_at("", format!(
             "service `{name}`: its task would hold {} containers ({}); ECS allows at most {MAX_CONTAINERS} in one task definition",
             members.len(),
             names.join(", ")
@@ -393,9 +396,9 @@ fn task_definition(
     for (index, (member, member_service, x)) in members.iter().enumerate() {
         let mut named = (*member_service).clone();
         (*member).clone_into(&mut named.name);
-        names::ecs_name(member, "container name", member)?;
+        names::ecs_name(member_service, "container name", member)?;
         if let (None, Some(image)) = (&member_service.build, &member_service.image) {
-            names::image(member, image)?;
+            names::image(member_service, image)?;
         }
         let image_input = ctx.inputs.images.get(*member);
         let container = container::translate(&container::Input {
@@ -418,10 +421,15 @@ fn task_definition(
     }
     // Ports are shared by every container of an awsvpc task.
     let mut seen_ports: IndexMap<&(u16, String), &str> = IndexMap::new();
-    for (container, (member, _, _)) in containers.iter().zip(&members) {
+    for (container, (member, member_service, _)) in containers.iter().zip(&members) {
         for port in &container.ports {
             if let Some(first) = seen_ports.insert(port, member) {
-                return Err(Error::input(format!(
+                let at = member_service
+                    .ports
+                    .iter()
+                    .position(|p| (p.target, &p.protocol) == (port.0, &port.1))
+                    .map_or_else(|| "ports".to_owned(), |index| format!("ports.{index}"));
+                return Err(member_service.error_at(&at, format!(
                     "service `{member}`: ports: container port {}/{} is also used by `{first}`; containers of one awsvpc task share the network",
                     port.0, port.1
                 )));
@@ -441,7 +449,7 @@ fn task_definition(
                 resources::format_mib(memory_need)
             ),
         };
-        Error::input(format!("service `{name}`: {what}"))
+        service.error_at("deploy.resources", format!("service `{name}`: {what}"))
     })?;
     let architecture = ctx.architecture(name, service)?;
     let mut definitions = Vec::new();
@@ -505,7 +513,7 @@ fn task_definition(
     let request = Value::Object(request);
     let size = request.to_string().len();
     if size > MAX_TASK_DEFINITION_BYTES {
-        return Err(Error::input(format!(
+        return Err(service.error_at("", format!(
             "service `{name}`: its task definition would be {size} bytes; ECS accepts at most {MAX_TASK_DEFINITION_BYTES}"
         ))
         .with_help("move long values out of `environment`, `command` and `labels` (into the image, or SSM via x-parity.secrets)"));
@@ -587,7 +595,7 @@ fn depends_on(
                     Condition::Started => "START",
                     Condition::Healthy => {
                         if !containers[target_index].has_health_check {
-                            return Err(Error::input(format!(
+                            return Err(service.error_at(&format!("depends_on.{target}"), format!(
                                 "service `{member}`: depends_on.{target}: condition service_healthy needs a healthcheck on `{target}` in the cloud, and it has none"
                             )));
                         }
@@ -595,7 +603,7 @@ fn depends_on(
                     }
                     Condition::CompletedSuccessfully => {
                         if target_index == 0 {
-                            return Err(Error::input(format!(
+                            return Err(service.error_at(&format!("depends_on.{target}"), format!(
                                 "service `{member}`: depends_on.{target}: service_completed_successfully cannot wait for the task's essential container `{target}`"
                             )));
                         }
@@ -668,6 +676,7 @@ pub(crate) fn network_configuration(environment: &Environment) -> Value {
 
 /// The CreateService-shaped description of one ECS service.
 fn ecs_service(
+    settings: &Settings,
     environment: &Environment,
     name: &str,
     service: &Service,
@@ -699,7 +708,8 @@ fn ecs_service(
             return Err(Error::input(format!(
                 "environment `{}`: services.{name}.load_balancer.container_name: no container `{container}` in the task of `{name}`",
                 environment.name()
-            )));
+            ))
+            .at(settings.location(lb.container_port.span())));
         };
         let has_port = definition["portMappings"]
             .as_array()
@@ -708,7 +718,8 @@ fn ecs_service(
             return Err(Error::input(format!(
                 "environment `{}`: services.{name}.load_balancer.container_port: `{container}` does not expose port {port} (add it to the service's compose `ports`)",
                 environment.name()
-            )));
+            ))
+            .at(settings.location(lb.container_port.span())));
         }
         request.insert(
             "loadBalancers".into(),

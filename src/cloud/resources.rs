@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::fargate;
 use crate::compose::model::{ResourceAmounts, Service};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// The smallest container memory Docker (and so ECS) accepts.
 const MIN_CONTAINER_MIB: u64 = 6;
@@ -53,51 +53,71 @@ pub(crate) fn of(name: &str, service: &Service) -> Result<Asks> {
         Value::String(s) => Some(("cpus".to_owned(), s.clone())),
         _ => None,
     });
-    let cpu = match cpus(limits, "deploy.resources.limits.cpus")
+    let cpu_source = cpus(limits, "deploy.resources.limits.cpus")
         .or(service_cpus)
-        .or_else(|| cpus(reservations, "deploy.resources.reservations.cpus"))
-    {
-        Some((field, cpus)) => fargate::cpu_units(&cpus).ok_or_else(|| {
-            Error::input(format!(
-                "service `{name}`: {field} `{cpus}` is not a number of cores"
-            ))
+        .or_else(|| cpus(reservations, "deploy.resources.reservations.cpus"));
+    let cpu = match &cpu_source {
+        Some((field, cpus)) => fargate::cpu_units(cpus).ok_or_else(|| {
+            service.error_at(
+                field,
+                format!("service `{name}`: {field} `{cpus}` is not a number of cores"),
+            )
         })?,
         None => 0,
     };
-    let bytes = |amounts: Option<&ResourceAmounts>, key: &str| {
-        amounts
-            .and_then(|a| a.memory)
-            .or_else(|| service.other.get(key).and_then(whole_number))
-            .filter(|b| *b > 0)
-    };
-    let memory = bytes(limits, "mem_limit").map(fargate::mib);
-    let reservation = bytes(reservations, "mem_reservation").map(fargate::mib);
+    // Each amount with where it is written (`deploy.resources.limits.memory`).
+    let bytes =
+        |amounts: Option<&ResourceAmounts>, deploy_path: &'static str, key: &'static str| {
+            let from_deploy = amounts.and_then(|a| a.memory).map(|b| (b, deploy_path));
+            from_deploy
+                .or_else(|| {
+                    let bytes = service.other.get(key).and_then(whole_number)?;
+                    Some((bytes, key))
+                })
+                .filter(|(b, _)| *b > 0)
+        };
+    let memory_at = bytes(limits, "deploy.resources.limits.memory", "mem_limit");
+    let reservation_at = bytes(
+        reservations,
+        "deploy.resources.reservations.memory",
+        "mem_reservation",
+    );
+    let memory = memory_at.map(|(b, _)| fargate::mib(b));
+    let reservation = reservation_at.map(|(b, _)| fargate::mib(b));
     let shares = service.other.get("cpu_shares").and_then(whole_number);
     if cpu.max(shares.unwrap_or(0)) > fargate::MAX_CPU {
-        return Err(Error::input(format!(
+        let at = match (&cpu_source, shares) {
+            (Some((field, _)), _) => field.as_str(),
+            (None, _) => "cpu_shares",
+        };
+        return Err(service.error_at(at, format!(
             "service `{name}`: deploy.resources.cpus asks for {} vCPU; Fargate offers at most 16 vCPU",
             format_vcpu(cpu.max(shares.unwrap_or(0)))
         )));
     }
-    for (field, mib) in [("memory", memory), ("memory reservation", reservation)] {
-        let Some(mib) = mib else { continue };
+    for (field, asked) in [
+        ("memory", memory_at),
+        ("memory reservation", reservation_at),
+    ] {
+        let Some((bytes, at)) = asked else { continue };
+        let mib = fargate::mib(bytes);
         if mib > fargate::MAX_MEMORY_MIB {
-            return Err(Error::input(format!(
+            return Err(service.error_at(at, format!(
                 "service `{name}`: deploy.resources.{} asks for {}; Fargate offers at most 120 GiB",
                 field.replace(' ', "_"),
                 format_mib(mib)
             )));
         }
         if mib < MIN_CONTAINER_MIB {
-            return Err(Error::input(format!(
+            return Err(service.error_at(at, format!(
                 "service `{name}`: {field} of {mib} MiB; ECS needs at least {MIN_CONTAINER_MIB} MiB per container"
             )));
         }
     }
-    if let (Some(limit), Some(soft)) = (memory, reservation)
+    if let (Some(limit), Some(soft), Some((_, at))) = (memory, reservation, reservation_at)
         && soft > limit
     {
-        return Err(Error::input(format!(
+        return Err(service.error_at(at, format!(
             "service `{name}`: memory reservation ({}) is above the memory limit ({}); ECS needs the reservation below the limit",
             format_mib(soft),
             format_mib(limit)

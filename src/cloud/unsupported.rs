@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::fields::{self, Fate};
 use crate::compose::model::{Service, VolumeMount};
 use crate::compose::x_parity::XParity;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Port protocols an ECS port mapping takes.
 pub(crate) const PORT_PROTOCOLS: &[&str] = &["tcp", "udp"];
@@ -23,6 +23,8 @@ const FARGATE_CAPABILITY: &str = "SYS_PTRACE";
 /// One thing Fargate cannot do.
 struct Finding {
     field: String,
+    /// Where in the service it is written (`ports.1`), for the error's location.
+    at: String,
     reason: String,
 }
 
@@ -41,13 +43,17 @@ pub(crate) fn check(service: &Service, x: &XParity) -> Result<Vec<String>> {
     let name = &service.name;
     let mut findings: Vec<Finding> = Vec::new();
     let mut notes = Vec::new();
-    let mut push = |field: &str, reason: String| {
+    let mut push = |field: &str, at: String, reason: String| {
         findings.push(Finding {
             field: field.to_owned(),
+            at,
             reason,
         });
     };
-    for mount in service.volumes.iter().filter(|m| !is_anonymous_volume(m)) {
+    for (index, mount) in service.volumes.iter().enumerate() {
+        if is_anonymous_volume(mount) {
+            continue;
+        }
         let what = match mount.kind.as_str() {
             "bind" => format!(
                 "bind mount of `{}` at `{}`: Fargate tasks have no host paths",
@@ -68,11 +74,12 @@ pub(crate) fn check(service: &Service, x: &XParity) -> Result<Vec<String>> {
                 mount.target
             ),
         };
-        push("volumes", what);
+        push("volumes", format!("volumes.{index}"), what);
     }
     if !service.tmpfs.is_empty() {
         push(
             "tmpfs",
+            "tmpfs".into(),
             format!("tmpfs at {}: {}", service.tmpfs.join(", "), reason("tmpfs")),
         );
     }
@@ -85,7 +92,7 @@ pub(crate) fn check(service: &Service, x: &XParity) -> Result<Vec<String>> {
         (service.stop_signal.is_some(), "stop_signal"),
     ] {
         if set {
-            push(field, reason(field));
+            push(field, field.into(), reason(field));
         }
     }
     if let Some(mode) = &service.network_mode {
@@ -96,29 +103,34 @@ pub(crate) fn check(service: &Service, x: &XParity) -> Result<Vec<String>> {
         if !shares_with_task {
             push(
                 "network_mode",
+                "network_mode".into(),
                 format!("network_mode `{mode}`: Fargate tasks use awsvpc only"),
             );
         }
     }
-    let refused_caps: Vec<&str> = service
+    let refused_caps: Vec<(usize, &str)> = service
         .cap_add
         .iter()
         .map(|c| c.trim_start_matches("CAP_"))
-        .filter(|c| *c != FARGATE_CAPABILITY)
+        .enumerate()
+        .filter(|(_, c)| *c != FARGATE_CAPABILITY)
         .collect();
-    if !refused_caps.is_empty() {
+    if let Some((first, _)) = refused_caps.first() {
+        let refused_caps: Vec<&str> = refused_caps.iter().map(|(_, c)| *c).collect();
         push(
             "cap_add",
+            format!("cap_add.{first}"),
             format!(
                 "Fargate can only add {FARGATE_CAPABILITY}, not {}",
                 refused_caps.join(", ")
             ),
         );
     }
-    for port in &service.ports {
+    for (index, port) in service.ports.iter().enumerate() {
         if !PORT_PROTOCOLS.contains(&port.protocol.as_str()) {
             push(
                 "ports",
+                format!("ports.{index}"),
                 format!(
                     "port {}/{}: ECS port mappings are tcp or udp",
                     port.target, port.protocol
@@ -130,9 +142,10 @@ pub(crate) fn check(service: &Service, x: &XParity) -> Result<Vec<String>> {
         .into_keys()
         .filter(|k| !fargate_sysctl(k))
         .collect();
-    if !refused_sysctls.is_empty() {
+    if let Some(first) = refused_sysctls.first() {
         push(
             "sysctls",
+            format!("sysctls.{first}"),
             format!(
                 "Fargate sets only net.* kernel parameters, not {}",
                 refused_sysctls.join(", ")
@@ -148,7 +161,7 @@ pub(crate) fn check(service: &Service, x: &XParity) -> Result<Vec<String>> {
     deploy_findings(service, &mut push, &mut notes);
     for key in service.other.keys() {
         match fields::fate(key) {
-            Some(Fate::Refused(why)) => push(key, why.to_owned()),
+            Some(Fate::Refused(why)) => push(key, key.clone(), why.to_owned()),
             Some(Fate::Noted(why)) => {
                 notes.push(format!("service `{name}`: {key} left out: {why}"))
             }
@@ -165,10 +178,11 @@ pub(crate) fn check(service: &Service, x: &XParity) -> Result<Vec<String>> {
                 finding.field, finding.reason
             ));
         } else {
-            return Err(Error::input(format!(
-                "service `{name}`: {}: {}",
-                finding.field, finding.reason
-            ))
+            return Err(service
+                .error_at(
+                    &finding.at,
+                    format!("service `{name}`: {}: {}", finding.field, finding.reason),
+                )
             .with_help(format!(
                 "remove it for the cloud, or add `x-parity: {{ cloud_ignore: [{}] }}` to leave it out on purpose",
                 finding.field
@@ -181,7 +195,7 @@ pub(crate) fn check(service: &Service, x: &XParity) -> Result<Vec<String>> {
 /// `deploy.*`: a global service is refused; Swarm-only settings are noted.
 fn deploy_findings(
     service: &Service,
-    push: &mut impl FnMut(&str, String),
+    push: &mut impl FnMut(&str, String, String),
     notes: &mut Vec<String>,
 ) {
     let Some(deploy) = &service.deploy else {
@@ -199,6 +213,7 @@ fn deploy_findings(
         match (key.as_str(), fields::fate(&path)) {
             ("mode", _) if value.as_str() == Some("global") => push(
                 "deploy.mode",
+                path.clone(),
                 "mode global: Fargate has no DAEMON services (one task per host)".into(),
             ),
             (_, Some(Fate::Noted(_)) | None) => note(&path),
@@ -214,7 +229,7 @@ fn deploy_findings(
     if let Some(reservations) = &resources.reservations {
         for key in reservations.other.keys() {
             let path = format!("deploy.resources.reservations.{key}");
-            push(&path, reason(&path));
+            push(&path, path.clone(), reason(&path));
         }
     }
 }

@@ -114,11 +114,11 @@ pub(crate) fn translate(
         };
         if !x.plain.contains(key) {
             if looks_secret(key) {
-                return Err(secret_looking(name, key, "its name looks secret"));
+                return Err(secret_looking(service, key, "its name looks secret"));
             }
             if url_with_password(value) {
                 return Err(secret_looking(
-                    name,
+                    service,
                     key,
                     "its value is a URL with a password in it",
                 ));
@@ -130,15 +130,16 @@ pub(crate) fn translate(
     // variable that is both a secret and a plain value is one or the other
     // depending on the order ECS applies them.
     let mut secret_names: IndexMap<String, String> = IndexMap::new();
-    let mut claim = |secret: &str, from: String| -> Result<()> {
+    // `at`: where the claiming secret is written, for the error's location.
+    let mut claim = |secret: &str, from: String, at: String| -> Result<()> {
         if let Some(first) = secret_names.insert(secret.to_owned(), from.clone()) {
-            return Err(Error::input(format!(
+            return Err(service.error_at(&at, format!(
                 "service `{name}`: two secrets are named {secret} ({first} and {from}); ECS refuses a second secret with one name"
             ))
             .with_help("give one of them another name (for a compose secret, its `target`)"));
         }
         if out.environment.iter().any(|v| v["name"] == json!(secret)) {
-            return Err(Error::input(format!(
+            return Err(service.error_at(&format!("environment.{secret}"), format!(
                 "service `{name}`: {secret} is both a secret ({from}) and a plain variable; ECS refuses the pair"
             ))
             .with_help("remove the plain value (from `environment`, env_file or parity.toml), or name the secret differently"));
@@ -156,13 +157,25 @@ pub(crate) fn translate(
         })
         .collect();
     for key in x.secrets.names() {
-        claim(key, "x-parity.secrets".into())?;
+        claim(
+            key,
+            "x-parity.secrets".into(),
+            format!("x-parity.secrets.{key}"),
+        )?;
     }
     for (key, _) in &wired_secrets {
-        claim(key, "composed by parity for a managed service".into())?;
+        claim(
+            key,
+            "composed by parity for a managed service".into(),
+            String::new(),
+        )?;
     }
-    for (target, source) in &compose_secrets {
-        claim(target, format!("compose secret `{source}`"))?;
+    for (index, (target, source)) in compose_secrets.iter().enumerate() {
+        claim(
+            target,
+            format!("compose secret `{source}`"),
+            format!("secrets.{index}"),
+        )?;
     }
     for key in x.secrets.names() {
         let value_from = match x.secrets.source(key) {
@@ -199,10 +212,15 @@ pub(crate) fn translate(
     Ok(out)
 }
 
-fn secret_looking(service: &str, key: &str, why: &str) -> Error {
-    Error::input(format!(
-        "service `{service}`: variable {key} would reach the cloud as plain text, but {why}"
-    ))
+fn secret_looking(service: &Service, key: &str, why: &str) -> Error {
+    service
+        .error_at(
+            &format!("environment.{key}"),
+            format!(
+                "service `{}`: variable {key} would reach the cloud as plain text, but {why}",
+                service.name
+            ),
+        )
     .with_help(
         "list it in `x-parity.secrets` to read it from SSM, or in `x-parity.plain` if it is not a secret",
     )

@@ -26,6 +26,7 @@ mod secret_refs;
 mod service;
 mod service_blocks;
 mod service_ports_volumes;
+pub(crate) mod spans;
 mod syntax;
 pub(crate) mod x_parity;
 mod yaml;

@@ -143,6 +143,10 @@ pub(crate) struct Service {
         skip_serializing_if = "super::x_parity::XParity::is_absent"
     )]
     pub(crate) x_parity: super::x_parity::XParity,
+    /// Where each of the service's keys and list items is written, so a later
+    /// layer can point a refusal at it (`Service::error_at`).
+    #[serde(skip)]
+    pub(crate) spans: super::spans::Spans,
 }
 
 /// A compose duration, kept in milliseconds; printed the way Go prints

@@ -39,7 +39,7 @@ pub(crate) fn project<'a>(
             "services" => {
                 for (service_name, entry) in read::mapping(value, "services")? {
                     check_service_name(service_name, entry)?;
-                    let service = service::service(service_name, &entry.node, ctx)?;
+                    let service = service::service(service_name, &entry.key_pos, &entry.node, ctx)?;
                     project.services.insert(service_name.clone(), service);
                     service_nodes.insert(service_name.clone(), &entry.node);
                 }

@@ -14,8 +14,9 @@ use indexmap::IndexMap;
 use super::model::{
     Build, Condition, Dependency, EnvFile, Service, ServiceFileRef, ServiceNetwork,
 };
+use super::spans::Spans;
 use super::x_parity::{self, XParity};
-use super::yaml::{Node, Value};
+use super::yaml::{Node, Pos, Value};
 use super::{dotenv, keys, paths, read, service_blocks as blocks, service_ports_volumes as pv};
 use crate::error::Result;
 
@@ -25,12 +26,13 @@ pub(crate) struct Context<'a> {
     pub(crate) env: &'a IndexMap<String, String>,
 }
 
-/// Normalizes one service.
-pub(crate) fn service(name: &str, node: &Node, ctx: &Context<'_>) -> Result<Service> {
+/// Normalizes one service, whose name is written at `at`.
+pub(crate) fn service(name: &str, at: &Pos, node: &Node, ctx: &Context<'_>) -> Result<Service> {
     let map = read::mapping(node, &format!("services.{name}"))?;
     read::check_keys(map, keys::SERVICE, &format!("service `{name}`"))?;
     let mut service = Service {
         name: name.to_owned(),
+        spans: Spans::record(at, node),
         ..Service::default()
     };
     // x-parity first: once its secrets are declared, an error about any other
@@ -63,7 +65,14 @@ pub(crate) fn service(name: &str, node: &Node, ctx: &Context<'_>) -> Result<Serv
             "entrypoint" => service.entrypoint = read::command(value, field)?,
             "environment" => environment = read::list_or_dict(value, field, '=')?,
             "env_file" => env_files = env_file_list(value, field, ctx)?,
-            "ports" => service.ports = pv::ports(value, field)?,
+            "ports" => {
+                // A range item (`8000-8001:80`) is several ports: index by the model.
+                service.spans.forget_under("ports");
+                for (index, (port, pos)) in pv::ports(value, field)?.into_iter().enumerate() {
+                    service.spans.set(format!("ports.{index}"), &pos);
+                    service.ports.push(port);
+                }
+            }
             "volumes" => service.volumes = pv::volumes(value, field, ctx)?,
             "depends_on" => service.depends_on = depends_on(value, field)?,
             "healthcheck" => service.healthcheck = Some(blocks::healthcheck(value, field)?),
@@ -128,6 +137,9 @@ pub(crate) fn service(name: &str, node: &Node, ctx: &Context<'_>) -> Result<Serv
     let mut combined: IndexMap<String, Option<String>> = IndexMap::new();
     for (file, node) in &env_files {
         for (key, value) in read_env_file(file, node, ctx)? {
+            if !service.spans.has(&format!("environment.{key}")) {
+                service.spans.set(format!("environment.{key}"), &node.pos);
+            }
             combined.insert(key, Some(value));
         }
     }

@@ -5,21 +5,23 @@
 use super::model::{Port, VolumeMount};
 use super::service::Context;
 use super::syntax::{self, VolumeSpec};
-use super::yaml::{Node, Value};
+use super::yaml::{Node, Pos, Value};
 use super::{keys, paths, read};
 use crate::error::Result;
 
-pub(crate) fn ports(node: &Node, field: &str) -> Result<Vec<Port>> {
+/// Each port with where its item is written (a range item gives several).
+pub(crate) fn ports(node: &Node, field: &str) -> Result<Vec<(Port, Pos)>> {
     let mut out = Vec::new();
     for item in read::sequence(node, field)? {
         match &item.value {
             Value::Map(map) => {
                 read::check_keys(map, keys::PORT, &format!("`{field}`"))?;
-                out.push(long_port(item, field)?);
+                out.push((long_port(item, field)?, item.pos.clone()));
             }
             _ => {
                 let spec = read::string(item, field)?;
-                out.extend(syntax::parse_ports(&spec).map_err(|m| item.pos.error(m))?);
+                let ports = syntax::parse_ports(&spec).map_err(|m| item.pos.error(m))?;
+                out.extend(ports.into_iter().map(|port| (port, item.pos.clone())));
             }
         }
     }

@@ -25,8 +25,9 @@ use serde::{Deserialize, Serialize};
 use super::model::{Project, Service};
 use super::node_de;
 pub(crate) use super::secret_refs::{SecretRef, SecretSource, Secrets};
-use super::yaml::{Node, Value};
-use crate::error::{Error, Location, Result};
+use super::spans::Spans;
+use super::yaml::Node;
+use crate::error::{Error, Result};
 use crate::settings::Seconds;
 
 /// The parsed `x-parity` block of one service. Absent means all defaults.
@@ -111,7 +112,7 @@ pub(crate) struct Origin {
     path: String,
     /// Positions by key path relative to the block: `""` is the block itself,
     /// `healthcheck.interval` a key, `secrets[API_KEY]` a list item.
-    spans: IndexMap<String, Location>,
+    spans: Spans,
     /// The block as written (after interpolation); `None` when there is none.
     written: Option<serde_json::Value>,
 }
@@ -265,11 +266,9 @@ impl XParity {
             node_de::from_node(node, &path)?
         };
         parsed.cloud = parsed.placement == Placement::Task;
-        let mut spans = IndexMap::new();
-        record_spans(node, "", &mut spans);
         parsed.origin = Origin {
             path,
-            spans,
+            spans: Spans::record(&node.pos, node),
             written: Some(node.to_json()),
         };
         parsed.check_alone()?;
@@ -279,19 +278,6 @@ impl XParity {
     /// Whether the service has no block at all (nothing for `config` to print).
     pub(crate) fn is_absent(&self) -> bool {
         self.origin.written.is_none()
-    }
-
-    /// Where `key` (a path like `healthcheck.interval`) is written, else the block.
-    pub(crate) fn location(&self, key: &str) -> Option<&Location> {
-        self.origin
-            .spans
-            .get(key)
-            .or_else(|| {
-                self.origin
-                    .spans
-                    .get(key.split('.').next().unwrap_or_default())
-            })
-            .or_else(|| self.origin.spans.get(""))
     }
 
     /// A bad-input error about `key` of this block, named and located the one
@@ -309,7 +295,7 @@ impl XParity {
     ) -> Error {
         let list_item = format!("{key}[{item}]");
         let map_key = format!("{key}.{item}");
-        let span = if self.origin.spans.contains_key(&list_item) {
+        let span = if self.origin.spans.has(&list_item) {
             list_item
         } else {
             map_key
@@ -318,11 +304,9 @@ impl XParity {
     }
 
     fn located(&self, key: &str, span: &str, message: impl std::fmt::Display) -> Error {
-        let error = Error::input(format!("{}.{key}: {message}", self.origin.path));
-        match self.location(span) {
-            Some(location) => error.at(location.clone()),
-            None => error,
-        }
+        self.origin
+            .spans
+            .error(span, format!("{}.{key}: {message}", self.origin.path))
     }
 
     /// Checks that need only this block.
@@ -608,34 +592,6 @@ pub(crate) fn public_port(service: &Service) -> Option<u16> {
         .iter()
         .find(|p| p.protocol.is_empty() || p.protocol == "tcp")
         .map(|p| p.target)
-}
-
-/// Records where every key and scalar list item under `node` is written.
-fn record_spans(node: &Node, path: &str, spans: &mut IndexMap<String, Location>) {
-    if path.is_empty() {
-        spans.insert(String::new(), node.pos.location());
-    }
-    match &node.value {
-        Value::Map(map) => {
-            for (key, entry) in map {
-                let sub = if path.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{path}.{key}")
-                };
-                spans.insert(sub.clone(), entry.key_pos.location());
-                record_spans(&entry.node, &sub, spans);
-            }
-        }
-        Value::Seq(items) => {
-            for item in items {
-                if let Some(text) = item.as_scalar() {
-                    spans.insert(format!("{path}[{text}]"), item.pos.location());
-                }
-            }
-        }
-        Value::Scalar(..) => {}
-    }
 }
 
 /// A POSIX-ish environment variable name.
@@ -947,7 +903,7 @@ pub(crate) mod tests {
             (hc.interval.unwrap().get(), hc.timeout.unwrap().get()),
             (10, 5)
         );
-        assert!(x.location("healthcheck.interval").is_some());
+        assert!(x.error("healthcheck.interval", "m").location().is_some());
     }
 
     #[test]

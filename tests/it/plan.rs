@@ -32,7 +32,14 @@ fn project_from(case: &Path) -> Test {
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
             if path.is_dir() {
                 test = copy(test, root, &path);
-            } else if !["expected.json", "expected-error", "env"].contains(&name.as_str()) {
+            } else if ![
+                "expected.json",
+                "expected-error",
+                "expected-location",
+                "env",
+            ]
+            .contains(&name.as_str())
+            {
                 let relative = path
                     .strip_prefix(root)
                     .unwrap()
@@ -170,6 +177,9 @@ fn golden_plans_match_byte_for_byte_pass_the_ecs_model_and_round_trip_through_mo
     );
 }
 
+/// Each refusal names service and field, and points at the value it refuses:
+/// `expected-location` holds `file:line:col` relative to the fixture, which
+/// the rendered snippet's header must name.
 #[test]
 fn inputs_fargate_rejects_exit_2_naming_service_and_field() {
     let cases = cases("fixtures/plan-refused");
@@ -178,15 +188,24 @@ fn inputs_fargate_rejects_exit_2_naming_service_and_field() {
     for case in &cases {
         let name = case.file_name().unwrap().to_string_lossy().into_owned();
         let expected = std::fs::read_to_string(case.join("expected-error")).unwrap();
+        let location = std::fs::read_to_string(case.join("expected-location"))
+            .unwrap_or_else(|e| panic!("{name}: expected-location: {e}"));
+        let header = format!("/{}]", location.trim());
         let run = project_from(case)
             .args(["plan", "staging", "--format", "json", "--offline"])
             .run();
         let stderr = run.stderr_flat();
-        if run.code() != 2 || !stderr.contains(expected.trim()) || !run.stdout().is_empty() {
+        let located = run.stderr().contains(&header);
+        if run.code() != 2
+            || !stderr.contains(expected.trim())
+            || !located
+            || !run.stdout().is_empty()
+        {
             failures.push(format!(
-                "{name}: exit {}, expected 2 with `{}`\n--- stderr\n{}\n--- stdout\n{}",
+                "{name}: exit {}, expected 2 with `{}` at {}\n--- stderr\n{}\n--- stdout\n{}",
                 run.code(),
                 expected.trim(),
+                location.trim(),
                 run.stderr(),
                 run.stdout()
             ));
@@ -680,4 +699,56 @@ services:
     for kept in ["SYS_PTRACE", "net.core.somaxconn", "7000"] {
         assert!(request.contains(kept), "{kept} missing:\n{request}");
     }
+}
+
+/// A refused value points at the file and place that set it: an override
+/// file (`-f a -f b`) for what the override added, the `${VAR}` for an
+/// interpolated value, and the service's name for a name ECS refuses.
+#[test]
+fn refusals_point_at_the_file_and_place_that_set_the_value() {
+    let base = "services:\n  web:\n    image: acme/web:1\n    ports: [\"${PORT_SPEC}\"]\n";
+    let toml = TOML;
+    Test::new()
+        .compose(base)
+        .file(
+            "override.yaml",
+            "services:\n  web:\n    cap_add: [SYS_PTRACE, NET_ADMIN]\n",
+        )
+        .toml(toml)
+        .env("PORT_SPEC", "8080:8080")
+        .args([
+            "-f",
+            "compose.yaml",
+            "-f",
+            "override.yaml",
+            "plan",
+            "staging",
+            "--offline",
+        ])
+        .run()
+        .status(2)
+        .stderr_says("service `web`: cap_add: Fargate can only add SYS_PTRACE, not NET_ADMIN")
+        .stderr_contains("/override.yaml:3:27]")
+        .stderr_contains("cap_add: [SYS_PTRACE, NET_ADMIN]")
+        .stdout_empty();
+    Test::new()
+        .compose(base)
+        .toml(toml)
+        .env("PORT_SPEC", "53:53/sctp")
+        .args(["plan", "staging", "--offline"])
+        .run()
+        .status(2)
+        .stderr_says("service `web`: ports: port 53/sctp: ECS port mappings are tcp or udp")
+        .stderr_contains("/compose.yaml:4:13]")
+        .stderr_contains("ports: [\"${PORT_SPEC}\"]")
+        .stdout_empty();
+    Test::new()
+        .compose("services:\n  api:\n    image: acme/api:1\n  web.v2:\n    image: acme/web:1\n")
+        .toml(toml)
+        .args(["plan", "staging", "--offline"])
+        .run()
+        .status(2)
+        .stderr_says("service `web.v2`: the task definition family would be")
+        .stderr_contains("/compose.yaml:4:3]")
+        .stdout_empty();
 }

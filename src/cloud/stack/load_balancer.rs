@@ -110,7 +110,7 @@ pub(crate) fn load_balancer(
             (None, Some(domain)) => vec![format!("{}.{domain}", host_label(name))],
             (None, None) => {
                 if let Some(first) = without_host {
-                    return Err(second_without_host(environment, first, name));
+                    return Err(second_without_host(environment, first, service));
                 }
                 without_host = Some(name);
                 Vec::new()
@@ -139,7 +139,7 @@ pub(crate) fn load_balancer(
     if services.is_empty() {
         return Ok(None);
     }
-    check_hosts_distinct(&services)?;
+    check_hosts_distinct(project, &services)?;
     names::check_distinct(
         "services",
         services
@@ -222,8 +222,10 @@ fn host_label(service: &str) -> String {
     service.to_ascii_lowercase().replace('_', "-")
 }
 
-fn second_without_host(environment: &Environment, first: &str, name: &str) -> Error {
-    Error::input(format!(
+/// Located at the second service's ports, which make it public.
+fn second_without_host(environment: &Environment, first: &str, service: &Service) -> Error {
+    let name = &service.name;
+    service.error_at("ports", format!(
         "service `{name}` publishes a port, so it is public like `{first}`; without a domain the load balancer can route only one service without a host"
     ))
     .with_help(format!(
@@ -233,19 +235,25 @@ fn second_without_host(environment: &Environment, first: &str, name: &str) -> Er
     ))
 }
 
-/// Two services may not answer on one host.
-fn check_hosts_distinct(services: &[PublicService]) -> Result<()> {
+/// Two services may not answer on one host (located at the second one's
+/// `x-parity.host`, else its name).
+fn check_hosts_distinct(project: &Project, services: &[PublicService]) -> Result<()> {
     for (i, service) in services.iter().enumerate() {
         for host in &service.hosts {
             if let Some(other) = services[..i]
                 .iter()
                 .find(|s| s.hosts.iter().any(|h| h.name == host.name))
             {
-                return Err(Error::input(format!(
-                    "services `{}` and `{}` both answer on host `{}`",
-                    other.service, service.service, host.name
-                ))
-                .with_help("give one of them another `x-parity.host`"));
+                let at = &project.services[&service.service];
+                return Err(at
+                    .error_at(
+                        "x-parity.host",
+                        format!(
+                            "services `{}` and `{}` both answer on host `{}`",
+                            other.service, service.service, host.name
+                        ),
+                    )
+                    .with_help("give one of them another `x-parity.host`"));
             }
         }
     }
