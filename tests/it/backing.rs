@@ -316,23 +316,11 @@ fn env_apply_creates_rds_and_the_composed_database_url_and_the_password_is_never
 /// valueFrom, ECS Exec on), psql opened in it through the plugin, the task
 /// stopped after the session; the password in no request body or output.
 fn client_session(fixture: &EcsFixture, test: &Test, stack: &str, endpoint: &str, password: &str) {
-    let bin = test.dir().join("bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    let plugin = bin.join("session-manager-plugin");
     let recorded = test.dir().join("plugin-args");
-    std::fs::write(
-        &plugin,
-        format!(
-            "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\nexit 7\n",
-            recorded.display()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
+    let path = stand_in_plugin(
+        test,
+        "bin",
+        &format!("printf '%s\\n' \"$@\" > '{}'\nexit 7", recorded.display()),
     );
     let before = fixture.requests().len();
     let output = test
@@ -566,25 +554,31 @@ fn a_locked_environment_gets_no_master_password() {
     );
 }
 
+/// A stand-in `session-manager-plugin` running `script` (sh), in `dir`
+/// under the test's directory; the PATH that finds it first.
+fn stand_in_plugin(test: &Test, dir: &str, script: &str) -> String {
+    let bin = test.dir().join(dir);
+    std::fs::create_dir_all(&bin).unwrap();
+    let plugin = bin.join("session-manager-plugin");
+    std::fs::write(&plugin, format!("#!/bin/sh\n{script}\n")).unwrap();
+    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
 /// Ctrl-C on the terminal reaches parity and the session's plugin alike
 /// (one process group): parity outlives it, and when the plugin ends the
 /// client task is stopped.
 fn client_interrupted(fixture: &EcsFixture, test: &Test, password: &str) {
     use std::os::unix::process::CommandExt;
-    let bin = test.dir().join("bin-interrupted");
-    std::fs::create_dir_all(&bin).unwrap();
     let started = test.dir().join("plugin-started");
-    let plugin = bin.join("session-manager-plugin");
-    std::fs::write(
-        &plugin,
-        format!("#!/bin/sh\ntouch '{}'\nsleep 60\n", started.display()),
-    )
-    .unwrap();
-    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
+    let path = stand_in_plugin(
+        test,
+        "bin-interrupted",
+        &format!("touch '{}'\nsleep 60", started.display()),
     );
     let before = fixture.requests().len();
     let child = test

@@ -145,30 +145,53 @@ mod tests {
     use super::*;
     use crate::cloud::backing::backing_services;
 
-    fn services(compose: &str, toml: &str) -> (Vec<Backing>, crate::settings::Settings) {
-        let temp = tempfile::tempdir().unwrap();
-        let dir = temp.path().to_path_buf();
-        std::fs::write(dir.join("compose.yaml"), compose).unwrap();
-        let options = crate::compose::LoadOptions {
-            files: vec![dir.join("compose.yaml")],
-            project_name: Some("shop".into()),
-            project_directory: None,
-            env_files: Vec::new(),
-            profiles: Vec::new(),
-            services: Vec::new(),
-            environment: Default::default(),
-            cwd: dir.clone(),
-        };
-        let project = crate::compose::load(&options).unwrap();
+    /// A compose service: name, image, environment.
+    type Compose = (
+        &'static str,
+        &'static str,
+        &'static [(&'static str, &'static str)],
+    );
+
+    /// The managed services of `services`, for an environment parsed from `toml`.
+    fn services(services: &[Compose], toml: &str) -> (Vec<Backing>, crate::settings::Settings) {
+        let mut project = crate::compose::model::Project::default();
+        for (name, image, environment) in services {
+            let cloud = if image.starts_with("redis") {
+                "elasticache"
+            } else {
+                "rds"
+            };
+            let service = crate::compose::model::Service {
+                name: (*name).to_owned(),
+                image: Some((*image).to_owned()),
+                environment: environment
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), Some((*v).to_owned())))
+                    .collect(),
+                x_parity: crate::compose::x_parity::tests::from_json(
+                    name,
+                    &json!({"cloud": cloud}),
+                )
+                .unwrap(),
+                ..Default::default()
+            };
+            project.services.insert((*name).to_owned(), service);
+        }
         let settings = crate::settings::parse(toml, std::path::Path::new("parity.toml")).unwrap();
-        let mut backing =
-            backing_services(&project, settings.environment("staging").unwrap()).unwrap();
-        // The database first, then the cache.
-        backing.sort_by_key(|b| b.kind != "rds");
+        let backing = backing_services(&project, settings.environment("staging").unwrap()).unwrap();
         (backing, settings)
     }
 
-    const COMPOSE: &str = "services:\n  db:\n    image: postgres:16\n    environment: {POSTGRES_USER: app, POSTGRES_PASSWORD: CANARY, POSTGRES_DB: shop}\n    x-parity: {cloud: rds}\n  cache:\n    image: redis:7\n    x-parity: {cloud: elasticache}\n";
+    const POSTGRES: Compose = (
+        "db",
+        "postgres:16",
+        &[
+            ("POSTGRES_USER", "app"),
+            ("POSTGRES_PASSWORD", "CANARY"),
+            ("POSTGRES_DB", "shop"),
+        ],
+    );
+    const REDIS: Compose = ("cache", "redis:7", &[]);
 
     #[test]
     fn the_client_task_injects_the_password_by_value_from_and_runs_idle() {
@@ -185,7 +208,7 @@ mod tests {
             let toml = format!(
                 "app = \"shop\"\n[environments.staging]\nregion = \"eu-west-1\"\n{store}execution_role_arn = \"arn:aws:iam::123456789012:role/x\"\n"
             );
-            let (backing, settings) = services(COMPOSE, &toml);
+            let (backing, settings) = services(&[POSTGRES, REDIS], &toml);
             let environment = settings.environment("staging").unwrap();
             let request = task_definition(environment, &backing[0], "postgres:16", "123456789012");
             let container = &request["containerDefinitions"][0];
@@ -211,7 +234,7 @@ mod tests {
     #[test]
     fn the_session_runs_the_engines_client_without_the_password() {
         let toml = "app = \"shop\"\n[environments.staging]\nregion = \"eu-west-1\"\n";
-        let (backing, _) = services(COMPOSE, toml);
+        let (backing, _) = services(&[POSTGRES, REDIS], toml);
         assert_eq!(
             command(&backing[0], "db.x.rds.amazonaws.com"),
             [
@@ -236,8 +259,12 @@ mod tests {
                 "6379"
             ]
         );
-        let mysql = "services:\n  db:\n    image: mysql:8.0\n    environment: {MYSQL_USER: app, MYSQL_DATABASE: shop}\n    x-parity: {cloud: rds}\n";
-        let (backing, _) = services(mysql, toml);
+        let mysql: Compose = (
+            "db",
+            "mysql:8.0",
+            &[("MYSQL_USER", "app"), ("MYSQL_DATABASE", "shop")],
+        );
+        let (backing, _) = services(&[mysql], toml);
         assert_eq!(
             command(&backing[0], "h"),
             ["mysql", "-h", "h", "-P", "3306", "-u", "app", "shop"]
