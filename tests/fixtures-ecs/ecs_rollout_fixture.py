@@ -32,7 +32,8 @@ tasks through scripted sequences taken from ECS's documented behaviour:
 - RunTask with enableExecuteCommand (moto drops it): DescribeTasks reports
   it, and each running container's runtimeId and its ExecuteCommandAgent
   RUNNING, as ECS does for a task started with ECS Exec on; such a task
-  (`parity db`'s idle client task) runs until StopTask.
+  (`parity db`'s idle client task) runs until StopTask, after
+  `exec_pending` DescribeTasks calls that report it PENDING (default 0).
 - ExecuteCommand (moto lacks it): for a running RunTask task started with
   ECS Exec on, the session ECS returns (sessionId, streamUrl, tokenValue);
   otherwise ECS's InvalidParameterException ("... execute command was not
@@ -245,6 +246,11 @@ def describe_scripted(task, script, backend):
     stopped = script["stopped"]
     running = script["running"]
     task["enableExecuteCommand"] = script.get("exec", False)
+    if stopped is None and script["seen"] <= script.get("pending", 0):
+        task["lastStatus"] = "PENDING"
+        for c in task.get("containers", []):
+            c["lastStatus"] = "PENDING"
+        return
     if stopped is None and (running is None or script["seen"] <= running):
         task["lastStatus"] = "RUNNING"
         if script.get("health"):
@@ -287,7 +293,7 @@ def execute_command(request, region, start_response):
     task_arn = request.get("task", "")
     script = next((s for arn, s in TASKS.items()
                    if arn == task_arn or arn.rsplit("/", 1)[-1] == task_arn), None)
-    running = script is not None and script["stopped"] is None and (
+    running = script is not None and script["stopped"] is None and script["seen"] > script.get("pending", 0) and (
         script["running"] is None or script["seen"] <= script["running"])
     if not running or not script.get("exec"):
         return respond(start_response, "400 Bad Request", {
@@ -459,6 +465,7 @@ class Fixture:
                     "stopped": None,
                     "health": SCENARIO.get("task_health"),
                     "exec": bool(request.get("enableExecuteCommand", False)),
+                    "pending": SCENARIO.get("exec_pending", 0) if request.get("enableExecuteCommand") else 0,
                 }
                 write_release_log(region, task_def, task["taskArn"], SCENARIO["release_log"])
             return respond(start_response, "200 OK", payload)

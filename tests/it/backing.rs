@@ -280,6 +280,7 @@ fn env_apply_creates_rds_and_the_composed_database_url_and_the_password_is_never
     // Exec; the stand-in plugin records what it was handed and exits 7.
     client_session(fixture, &test, stack, &endpoint, &password);
     client_interrupted(fixture, &test, &password);
+    client_interrupted_while_waiting(fixture, &test, &password);
 
     // Destroy deletes what parity made for the database, and only that: a
     // parameter without parity's tags (here the password, untagged by hand) stays.
@@ -622,6 +623,99 @@ fn client_interrupted(fixture: &EcsFixture, test: &Test, password: &str) {
     assert_eq!(exec.len(), 1, "{requests:#?}");
     assert_eq!(stopped.len(), 1, "{requests:#?}");
     assert_eq!(stopped[0]["body"]["task"], exec[0]["body"]["task"]);
+}
+
+/// Ctrl-C while the client task is still PENDING: parity stops the task,
+/// opens no session and exits 130.
+fn client_interrupted_while_waiting(fixture: &EcsFixture, test: &Test, password: &str) {
+    let started = test.dir().join("plugin-never-started");
+    let path = stand_in_plugin(
+        test,
+        "bin-waiting",
+        &format!("touch '{}'", started.display()),
+    );
+    // Exec tasks stay PENDING (only `parity db` starts them on this fixture).
+    fixture.scenario(json!({"exec_pending": 100_000}));
+    let before = fixture.requests().len();
+    let child = test
+        .command()
+        .args(["db", "staging"])
+        .env("PATH", path)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn parity");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !fixture.requests()[before..]
+        .iter()
+        .any(|r| r["operation"] == "RunTask")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the client task never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let sent = std::process::Command::new("kill")
+        .args(["-s", "INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(sent.success());
+    let run = Run::new(child.wait_with_output().expect("wait for parity"));
+    fixture.scenario(json!({"exec_pending": 0}));
+    let run = run
+        .status(130)
+        .stdout_empty()
+        .stderr_contains("db: stopped task")
+        .never_prints(password);
+    drop(run);
+    let requests = fixture.requests().split_off(before);
+    let stopped: Vec<&serde_json::Value> = requests
+        .iter()
+        .filter(|r| r["operation"] == "StopTask")
+        .collect();
+    assert_eq!(stopped.len(), 1, "{requests:#?}");
+    assert_eq!(
+        stopped[0]["body"]["reason"],
+        "parity db interrupted (Ctrl-C)"
+    );
+    assert!(
+        !requests.iter().any(|r| r["operation"] == "ExecuteCommand"),
+        "no session: {requests:#?}"
+    );
+    assert!(!started.exists(), "the plugin never ran");
+}
+
+/// `parity db` refuses before any AWS call: without a managed service
+/// (exit 2), and without the Session Manager plugin (exit 1, how to install it).
+#[test]
+fn db_without_a_managed_service_or_the_plugin_says_so_before_any_aws_call() {
+    // Nothing listens on the discard port: an AWS call would fail differently.
+    let toml = "app = \"bkplain\"\n\n[environments.staging]\nregion = \"eu-west-1\"\nendpoint = \"http://127.0.0.1:9\"\n";
+    Test::new()
+        .compose("services:\n  web:\n    image: nginx:1.27\n")
+        .toml(toml)
+        .args(["db", "staging"])
+        .run()
+        .status(2)
+        .stdout_empty()
+        .stderr_says("no compose service is replaced by a managed service")
+        .stderr_says("x-parity: {cloud: rds}");
+    let test = Test::new().compose(COMPOSE).toml(toml);
+    let empty = test.dir().join("empty-path");
+    std::fs::create_dir_all(&empty).unwrap();
+    let output = test
+        .command()
+        .args(["db", "staging"])
+        .env("PATH", &empty)
+        .output()
+        .expect("run parity");
+    Run::new(output)
+        .status(1)
+        .stdout_empty()
+        .stderr_says("the Session Manager plugin (`session-manager-plugin`) is not installed")
+        .stderr_lacks("cannot reach");
 }
 
 /// The real-world compose files plan offline with every rewrite named, the
