@@ -27,11 +27,12 @@ pub(crate) fn run(global: &GlobalArgs, args: &DbArgs) -> Result<ExitCode> {
         backing_services(&inputs.project, environment)?,
         args.service.as_deref(),
     )?;
-    let image = inputs.project.services[&backing.service]
-        .image
-        .clone()
-        .unwrap_or_default();
     if !args.url {
+        // The compose service's own image has the engine's client.
+        let image = inputs.project.services[&backing.service]
+            .image
+            .clone()
+            .unwrap_or_default();
         return session::run(global, args, &backing, &image);
     }
     let inputs = Inputs::load_for(global, &[&args.env])?;
