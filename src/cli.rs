@@ -73,7 +73,7 @@ pub(crate) enum Command {
     Up(UpArgs),
     /// Stop and remove the project's containers and networks.
     Down(DownArgs),
-    /// List the project's containers.
+    /// List the project's containers, or (--env) its ECS tasks.
     Ps(PsArgs),
     /// Show service logs, locally or (--env) from CloudWatch Logs.
     Logs(LogsArgs),
@@ -85,7 +85,7 @@ pub(crate) enum Command {
     Plan(PlanArgs),
     /// Manage an environment's secrets in SSM Parameter Store or Secrets Manager.
     Secrets(SecretsArgs),
-    /// Build once, push, and deploy by digest to an environment.
+    /// Build once, push, and deploy by digest to an environment (release phase first).
     Deploy(DeployArgs),
     /// Deploy the exact image digests one environment runs to the next. No rebuild.
     Promote(PromoteArgs),
@@ -212,7 +212,8 @@ pub(crate) struct RunArgs {
     /// Environment from parity.toml: run as a one-off ECS Fargate task there. Default: the local engine.
     #[arg(long, value_name = "ENV")]
     pub(crate) env: Option<String>,
-    /// Set a variable in the container: KEY=VALUE (or KEY: its value in parity's environment). Repeatable.
+    /// Set a variable in the container: KEY=VALUE, or KEY alone to pass parity's own value of KEY.
+    /// Repeatable.
     #[arg(short = 'e', value_name = "KEY=VALUE")]
     pub(crate) variables: Vec<String>,
     /// Start it and return at once, printing its id (and, in the cloud, how to read its logs).
@@ -244,7 +245,7 @@ pub(crate) struct ExecArgs {
     /// No pseudo-TTY, even when stdin is a terminal (local only).
     #[arg(short = 'T', conflicts_with = "env")]
     pub(crate) no_tty: bool,
-    /// Set a variable for the command: KEY=VALUE (or KEY: its value in parity's environment).
+    /// Set a variable for the command: KEY=VALUE, or KEY alone to pass parity's own value of KEY.
     /// Repeatable; local only (ECS Exec takes no variables).
     #[arg(short = 'e', value_name = "KEY=VALUE", conflicts_with = "env")]
     pub(crate) variables: Vec<String>,
@@ -263,7 +264,8 @@ pub(crate) struct ExecArgs {
 pub(crate) struct PlanArgs {
     /// Environment from parity.toml (e.g. staging).
     pub(crate) env: String,
-    /// Output format; json is the RegisterTaskDefinition requests.
+    /// Output format; json is the requests as the AWS APIs take them: RegisterTaskDefinition,
+    /// CreateService, the release's RunTask, the jobs' schedules and the scaling policies.
     #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
     pub(crate) format: PlanFormat,
     /// Never call AWS (no diff against what runs).
@@ -295,7 +297,7 @@ pub(crate) struct SecretsSyncArgs {
     /// Print the plan, write nothing.
     #[arg(long)]
     pub(crate) dry_run: bool,
-    /// Remove parity-managed parameters that are not in the file.
+    /// Remove the parity-managed secrets (parameters, or Secrets Manager secrets) that are not in the file.
     #[arg(long)]
     pub(crate) prune: bool,
     /// Secrets Manager: days a pruned secret can still be restored (7-30).
@@ -319,7 +321,7 @@ pub(crate) struct SecretsListArgs {
 pub(crate) struct DeployArgs {
     /// Environment from parity.toml.
     pub(crate) env: String,
-    /// Image tag. Default: the git commit (with `-dirty` for a modified tree).
+    /// Image tag. Default: the git commit (with `-dirty` for a modified tree); outside git, a timestamp.
     #[arg(long)]
     pub(crate) tag: Option<String>,
     /// Deploy to an environment that `promote` normally feeds (e.g. prod).
@@ -333,10 +335,11 @@ pub(crate) struct DeployArgs {
 /// pipeline's, `commands::ship::pipeline`).
 #[derive(Debug, Args)]
 pub(crate) struct ChangeArgs {
-    /// Give up waiting for the rollout after this many seconds.
+    /// Give up after this many seconds. Default: the environment's deploy.wait_timeout
+    /// (600) for a rollout, an hour for a stack change (env apply, env destroy).
     #[arg(long, value_name = "S")]
     pub(crate) timeout: Option<u64>,
-    /// Break a stale deploy lock held by someone else.
+    /// Break a stale lock on the environment (deploys and stack changes share it) held by someone else.
     #[arg(long)]
     pub(crate) break_lock: bool,
 }
@@ -360,7 +363,8 @@ pub(crate) struct PromoteArgs {
 pub(crate) struct RollbackArgs {
     /// Environment from parity.toml.
     pub(crate) env: String,
-    /// Task definition revision to return to. Default: the last one that completed.
+    /// Task definition revision to return to. Default: the newest revision older than the one
+    /// running whose rollout completed.
     #[arg(long, value_name = "REVISION")]
     pub(crate) to: Option<u32>,
     #[command(flatten)]
@@ -422,7 +426,7 @@ pub(crate) struct EnvShowArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct EnvTemplateArgs {
-    /// Environment (a name under `[environments]` in parity.toml).
+    /// Environment from parity.toml.
     pub(crate) env: String,
 }
 

@@ -111,20 +111,12 @@ impl Service {
         }
     }
 
-    /// The host prefix of the service's regional AWS endpoint.
+    /// The host prefix of the service's regional AWS endpoint: its label,
+    /// but for ECR, whose API lives under `api.`.
     fn host_prefix(self) -> &'static str {
         match self {
-            Self::Ssm => "ssm",
-            Self::Ecs => "ecs",
             Self::Ecr => "api.ecr",
-            Self::Logs => "logs",
-            Self::Sts => "sts",
-            Self::CloudFormation => "cloudformation",
-            Self::Acm => "acm",
-            Self::Route53 => "route53",
-            Self::Scheduler => "scheduler",
-            Self::AutoScaling => "application-autoscaling",
-            Self::SecretsManager => "secretsmanager",
+            other => other.label(),
         }
     }
 }
@@ -410,6 +402,16 @@ fn check_endpoint_url(url: &str, environment: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn regional_hosts_are_the_service_label_but_ecr_under_api() {
+        assert_eq!(Service::Ecr.host_prefix(), "api.ecr");
+        assert_eq!(Service::Ssm.host_prefix(), "ssm");
+        assert_eq!(
+            Service::AutoScaling.host_prefix(),
+            "application-autoscaling"
+        );
+    }
 
     #[test]
     fn endpoint_must_be_an_http_url() {

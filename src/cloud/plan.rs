@@ -92,7 +92,8 @@ pub(crate) struct Plan {
 }
 
 impl Plan {
-    /// `{"environment", "taskDefinitions", "services"}` (+ `"release"` when there is one).
+    /// `{"environment", "taskDefinitions", "services"}`, with `"schedules"`,
+    /// `"scaling"` and `"release"` when the plan has them.
     pub(crate) fn to_json(&self) -> Value {
         let mut out = Map::new();
         out.insert("environment".into(), json!(self.environment));

@@ -123,20 +123,7 @@ mod tests {
         "services:\n  api-v2:\n    build: .\n    ports: [\"8080:8080\"]\n  worker:\n    build: .\n";
 
     fn inputs(extra: &str) -> (crate::compose::model::Project, crate::settings::Settings) {
-        let temp = tempfile::tempdir().unwrap();
-        let dir = temp.path().to_path_buf();
-        std::fs::write(dir.join("compose.yaml"), COMPOSE).unwrap();
-        let options = crate::compose::LoadOptions {
-            files: vec![dir.join("compose.yaml")],
-            project_name: Some("shop".into()),
-            project_directory: None,
-            env_files: Vec::new(),
-            profiles: Vec::new(),
-            services: Vec::new(),
-            environment: Default::default(),
-            cwd: dir.clone(),
-        };
-        let project = crate::compose::load(&options).unwrap();
+        let project = crate::compose::load_text(COMPOSE, "shop");
         let text =
             format!("app = \"shop\"\n[environments.staging]\nregion = \"eu-west-1\"\n{extra}");
         let settings = crate::settings::parse(&text, std::path::Path::new("parity.toml")).unwrap();

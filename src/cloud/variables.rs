@@ -114,12 +114,13 @@ pub(crate) fn translate(
         };
         if !x.plain.contains(key) {
             if looks_secret(key) {
-                return Err(secret_looking(service, key, "its name looks secret"));
+                return Err(secret_looking(service, key, value, "its name looks secret"));
             }
             if url_with_password(value) {
                 return Err(secret_looking(
                     service,
                     key,
+                    value,
                     "its value is a URL with a password in it",
                 ));
             }
@@ -138,7 +139,12 @@ pub(crate) fn translate(
             ))
             .with_help("give one of them another name (for a compose secret, its `target`)"));
         }
-        if out.environment.iter().any(|v| v["name"] == json!(secret)) {
+        if let Some(plain) = out.environment.iter().find(|v| v["name"] == json!(secret)) {
+            // The snippet shows the line that sets it: a value named like a
+            // secret is treated as one.
+            if let Some(value) = plain["value"].as_str() {
+                crate::redact::secret_value(secret, value);
+            }
             return Err(service.error_at(&format!("environment.{secret}"), format!(
                 "service `{name}`: {secret} is both a secret ({from}) and a plain variable; ECS refuses the pair"
             ))
@@ -212,7 +218,11 @@ pub(crate) fn translate(
     Ok(out)
 }
 
-fn secret_looking(service: &Service, key: &str, why: &str) -> Error {
+/// The refusal of a plain variable that looks secret. Its value is scrubbed
+/// from all output from here on: the error's snippet shows the line that
+/// sets it, and a value that looks secret is treated as one.
+fn secret_looking(service: &Service, key: &str, value: &str, why: &str) -> Error {
+    crate::redact::secret_value(key, value);
     service
         .error_at(
             &format!("environment.{key}"),

@@ -29,9 +29,36 @@ pub(crate) fn parse_with_lookup(
     file: &Path,
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Result<IndexMap<String, String>> {
+    parse_lines(text, file, lookup).map(|(vars, _)| vars)
+}
+
+/// [`parse_with_lookup`], with where each variable is written (its name),
+/// so a later refusal of a value an `env_file` gave can point there. Like
+/// this module's own errors, the location carries no text: a dotenv line (or
+/// the lines around it) may hold a secret, so it is never shown.
+pub(crate) fn parse_located(
+    text: &str,
+    file: &Path,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<IndexMap<String, (String, Location)>> {
+    let (vars, positions) = parse_lines(text, file, lookup)?;
+    Ok(vars
+        .into_iter()
+        .map(|(key, value)| {
+            let (line, column) = positions.get(&key).copied().unwrap_or((1, 1));
+            (key, (value, Location::new(file, line, column)))
+        })
+        .collect())
+}
+
+/// The values, and the 1-based line and column each key is written at.
+type Parsed = (IndexMap<String, String>, IndexMap<String, (usize, usize)>);
+
+fn parse_lines(text: &str, file: &Path, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Parsed> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let lines: Vec<&str> = text.split('\n').collect();
     let mut vars: IndexMap<String, String> = IndexMap::new();
+    let mut positions: IndexMap<String, (usize, usize)> = IndexMap::new();
     let mut index = 0;
     while index < lines.len() {
         let line_no = index + 1;
@@ -73,6 +100,7 @@ pub(crate) fn parse_with_lookup(
             // A bare name: taken from the environment when it is there.
             if let Some(value) = lookup(key) {
                 vars.insert(key.to_owned(), value);
+                positions.insert(key.to_owned(), (line_no, body_offset + 1));
             }
             continue;
         };
@@ -130,8 +158,9 @@ pub(crate) fn parse_with_lookup(
             expand(without_comment.trim(), &vars)?
         };
         vars.insert(key.to_owned(), value);
+        positions.insert(key.to_owned(), (line_no, body_offset + 1));
     }
-    Ok(vars)
+    Ok((vars, positions))
 }
 
 /// Index of the closing quote in `text`; a backslash escapes the next

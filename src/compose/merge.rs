@@ -15,7 +15,7 @@
 //! Owns: the merge rules. Must not interpret values beyond what a rule needs.
 
 use super::syntax;
-use super::yaml::{Entry, Mapping, MergeTag, Node, Style, Value};
+use super::yaml::{Entry, Mapping, MergeTag, Node, Pos, Style, Value};
 
 /// Merges a later top-level document onto an earlier one.
 pub(crate) fn merge_documents(base: Node, over: Node) -> Node {
@@ -88,6 +88,28 @@ fn merge_generic(base: Node, over: Node) -> Node {
     }
 }
 
+/// The contents of `base` and `over` when both are of the kind `unpack` takes
+/// (two mappings, two sequences), with `over`'s position; else the node that
+/// wins outright: `over`, as it is when it says `!override` or either side
+/// is of another kind.
+fn both<T>(
+    base: Node,
+    over: Node,
+    unpack: impl Fn(Value) -> Result<T, Value>,
+) -> Result<(T, T, Pos), Node> {
+    if over.tag == Some(MergeTag::Override) {
+        return Err(over);
+    }
+    let Ok(base) = unpack(base.value) else {
+        return Err(over);
+    };
+    let Node { value, pos, tag } = over;
+    match unpack(value) {
+        Ok(over) => Ok((base, over, pos)),
+        Err(value) => Err(Node { value, pos, tag }),
+    }
+}
+
 /// Key-by-key merge of two mappings; `merge_value` decides per key. Tags on
 /// the later value win: `!reset` drops the key, `!override` replaces it.
 fn merge_mapping_with(
@@ -95,19 +117,9 @@ fn merge_mapping_with(
     over: Node,
     merge_value: &dyn Fn(&str, Node, Node) -> Node,
 ) -> Node {
-    if over.tag == Some(MergeTag::Override) || base.as_map().is_none() {
-        return over;
-    }
-    let (over_map, over_pos) = match over {
-        Node {
-            value: Value::Map(map),
-            pos,
-            ..
-        } => (map, pos),
-        other => return other,
-    };
-    let Value::Map(mut base_map) = base.value else {
-        unreachable!("checked above: the base is a mapping")
+    let (mut base_map, over_map, over_pos) = match both(base, over, Value::into_map) {
+        Ok(parts) => parts,
+        Err(winner) => return winner,
     };
     for (key, entry) in over_map {
         match entry.node.tag {
@@ -259,19 +271,9 @@ fn merge_unique(base: Node, over: Node) -> Node {
 
 /// Appends, replacing base items whose key equals an over item's key.
 fn merge_keyed(base: Node, over: Node, key_of: &dyn Fn(&Node) -> Option<String>) -> Node {
-    if over.tag == Some(MergeTag::Override) || base.as_seq().is_none() {
-        return over;
-    }
-    let (more, over_pos) = match over {
-        Node {
-            value: Value::Seq(items),
-            pos,
-            ..
-        } => (items, pos),
-        other => return other,
-    };
-    let Value::Seq(mut items) = base.value else {
-        unreachable!("checked above: the base is a sequence")
+    let (mut items, more, over_pos) = match both(base, over, Value::into_seq) {
+        Ok(parts) => parts,
+        Err(winner) => return winner,
     };
     for item in more {
         let key = key_of(&item);

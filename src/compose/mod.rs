@@ -81,6 +81,22 @@ pub(crate) fn with_dependencies(project: &Project, names: &[String]) -> Result<I
     graph::with_dependencies(project, names)
 }
 
+/// Loads `compose` as the only file of project `name`, the way `-f` would
+/// (test set-up shared by the layers that need a real loaded project).
+#[cfg(test)]
+pub(crate) fn load_text(compose: &str, name: &str) -> Project {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let dir = temp.path().to_path_buf();
+    std::fs::write(dir.join("compose.yaml"), compose).expect("write compose.yaml");
+    let options = LoadOptions {
+        files: vec![dir.join("compose.yaml")],
+        project_name: Some(name.into()),
+        cwd: dir,
+        ..LoadOptions::default()
+    };
+    load(&options).expect("test compose file loads")
+}
+
 /// The error for a service name the project does not have.
 pub(crate) fn unknown_service(project: &Project, name: &str) -> crate::error::Error {
     graph::unknown_service(project, name)

@@ -79,6 +79,23 @@ pub(crate) fn mapping<'a>(node: &'a Node, field: &str) -> Result<&'a Mapping> {
         .ok_or_else(|| expected(node, "a mapping", field))
 }
 
+/// A block with known keys (`healthcheck`, `deploy`, `build`, ...): the
+/// mapping checked against `known`, then each set value (a null is "not set")
+/// with its key and dotted path (`healthcheck.interval`) for messages.
+pub(crate) fn block<'a>(
+    node: &'a Node,
+    field: &str,
+    known: &[&str],
+) -> Result<Vec<(&'a str, &'a Node, String)>> {
+    let map = mapping(node, field)?;
+    check_keys(map, known, &format!("`{field}`"))?;
+    Ok(map
+        .iter()
+        .filter(|(_, entry)| !entry.node.is_null())
+        .map(|(key, entry)| (key.as_str(), &entry.node, format!("{field}.{key}")))
+        .collect())
+}
+
 pub(crate) fn sequence<'a>(node: &'a Node, field: &str) -> Result<&'a [Node]> {
     node.as_seq()
         .ok_or_else(|| expected(node, "a sequence", field))

@@ -18,7 +18,7 @@ use super::spans::Spans;
 use super::x_parity::{self, XParity};
 use super::yaml::{Node, Pos, Value};
 use super::{dotenv, keys, paths, read, service_blocks as blocks, service_ports_volumes as pv};
-use crate::error::Result;
+use crate::error::{Location, Result};
 
 /// What service normalization needs from the project.
 pub(crate) struct Context<'a> {
@@ -69,7 +69,7 @@ pub(crate) fn service(name: &str, at: &Pos, node: &Node, ctx: &Context<'_>) -> R
                 // A range item (`8000-8001:80`) is several ports: index by the model.
                 service.spans.forget_under("ports");
                 for (index, (port, pos)) in pv::ports(value, field)?.into_iter().enumerate() {
-                    service.spans.set(format!("ports.{index}"), &pos);
+                    service.spans.set(format!("ports.{index}"), pos.location());
                     service.ports.push(port);
                 }
             }
@@ -136,9 +136,10 @@ pub(crate) fn service(name: &str, at: &Pos, node: &Node, ctx: &Context<'_>) -> R
     // the project environment's value, as compose-go does.
     let mut combined: IndexMap<String, Option<String>> = IndexMap::new();
     for (file, node) in &env_files {
-        for (key, value) in read_env_file(file, node, ctx)? {
-            if !service.spans.has(&format!("environment.{key}")) {
-                service.spans.set(format!("environment.{key}"), &node.pos);
+        for (key, (value, at)) in read_env_file(file, node, ctx)? {
+            // `environment` wins, so it keeps its position too; a later file wins.
+            if !environment.contains_key(&key) {
+                service.spans.set(format!("environment.{key}"), at);
             }
             combined.insert(key, Some(value));
         }
@@ -199,21 +200,14 @@ fn build(node: &Node, field: &str, ctx: &Context<'_>) -> Result<Build> {
             ..Build::default()
         });
     }
-    let map = read::mapping(node, field)?;
-    read::check_keys(map, keys::BUILD, &format!("`{field}`"))?;
     let mut build = Build {
         context: context_of("."),
         dockerfile: "Dockerfile".into(),
         ..Build::default()
     };
-    for (key, entry) in map {
-        let value = &entry.node;
-        let field = format!("{field}.{key}");
+    for (key, value, field) in read::block(node, field, keys::BUILD)? {
         let field = field.as_str();
-        if value.is_null() {
-            continue;
-        }
-        match key.as_str() {
+        match key {
             "context" => build.context = context_of(&read::string(value, field)?),
             "dockerfile" => build.dockerfile = read::string(value, field)?,
             // A valueless arg takes the environment's value; unset, it is
@@ -235,7 +229,7 @@ fn build(node: &Node, field: &str, ctx: &Context<'_>) -> Result<Build> {
             "shm_size" => {
                 let text = read::string(value, field)?;
                 let bytes = super::syntax::parse_bytes(&text).map_err(|m| value.pos.error(m))?;
-                build.other.insert(key.clone(), bytes.to_string().into());
+                build.other.insert(key.to_owned(), bytes.to_string().into());
             }
             // A list of `id` or `id=path`, as compose prints it.
             "ssh" => {
@@ -246,7 +240,7 @@ fn build(node: &Node, field: &str, ctx: &Context<'_>) -> Result<Build> {
                         None => id,
                     })
                     .collect();
-                build.other.insert(key.clone(), keys.into());
+                build.other.insert(key.to_owned(), keys.into());
             }
             // A context that is a local directory is made absolute; images
             // (`docker-image://`), URLs and `service:`/`target:` references are not.
@@ -268,23 +262,25 @@ fn build(node: &Node, field: &str, ctx: &Context<'_>) -> Result<Build> {
                         (name, context)
                     })
                     .collect();
-                build
-                    .other
-                    .insert(key.clone(), serde_json::to_value(map).unwrap_or_default());
+                build.other.insert(
+                    key.to_owned(),
+                    serde_json::to_value(map).unwrap_or_default(),
+                );
             }
             // Modes read as file modes (`0440` is octal), as for service secrets.
             "secrets" => {
                 let refs = file_refs(value, field)?;
-                build
-                    .other
-                    .insert(key.clone(), serde_json::to_value(refs).unwrap_or_default());
+                build.other.insert(
+                    key.to_owned(),
+                    serde_json::to_value(refs).unwrap_or_default(),
+                );
             }
             other => {
                 build.other.insert(other.to_owned(), read::json(value));
             }
         }
     }
-    if map.contains_key("dockerfile_inline") && !map.contains_key("dockerfile") {
+    if node.get("dockerfile_inline").is_some() && node.get("dockerfile").is_none() {
         build.dockerfile = String::new();
     }
     Ok(build)
@@ -319,15 +315,14 @@ fn env_file_list(node: &Node, field: &str, ctx: &Context<'_>) -> Result<Vec<(Env
 }
 
 /// Reads one `env_file`; a missing required file is an error at its mention.
+/// The file's variables, each with where it is written.
 fn read_env_file(
     file: &EnvFile,
     node: &Node,
     ctx: &Context<'_>,
-) -> Result<IndexMap<String, String>> {
+) -> Result<IndexMap<String, (String, Location)>> {
     match std::fs::read_to_string(&file.path) {
-        Ok(text) => {
-            dotenv::parse_with_lookup(&text, &file.path, &|name| ctx.env.get(name).cloned())
-        }
+        Ok(text) => dotenv::parse_located(&text, &file.path, &|name| ctx.env.get(name).cloned()),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound && !file.required => {
             Ok(IndexMap::new())
         }

@@ -25,16 +25,9 @@ pub(crate) fn duration(node: &Node, field: &str) -> Result<Duration> {
 }
 
 pub(crate) fn healthcheck(node: &Node, field: &str) -> Result<Healthcheck> {
-    let map = read::mapping(node, field)?;
-    read::check_keys(map, keys::HEALTHCHECK, &format!("`{field}`"))?;
     let mut check = Healthcheck::default();
-    for (key, entry) in map {
-        let value = &entry.node;
-        let sub = format!("{field}.{key}");
-        if value.is_null() {
-            continue;
-        }
-        match key.as_str() {
+    for (key, value, sub) in read::block(node, field, keys::HEALTHCHECK)? {
+        match key {
             "test" => {
                 check.test = match &value.value {
                     Value::Seq(_) => read::strings(value, &sub)?,
@@ -54,27 +47,21 @@ pub(crate) fn healthcheck(node: &Node, field: &str) -> Result<Healthcheck> {
 }
 
 pub(crate) fn deploy(node: &Node, field: &str) -> Result<Deploy> {
-    let map = read::mapping(node, field)?;
-    read::check_keys(map, keys::DEPLOY, &format!("`{field}`"))?;
     let mut deploy = Deploy::default();
-    for (key, entry) in map {
-        let value = &entry.node;
-        let sub = format!("{field}.{key}");
-        if value.is_null() {
-            continue;
-        }
-        match key.as_str() {
+    for (key, value, sub) in read::block(node, field, keys::DEPLOY)? {
+        match key {
             "replicas" => deploy.replicas = Some(read::unsigned(value, &sub)?),
             "resources" => deploy.resources = Some(resources(value, &sub)?),
             "labels" => {
-                deploy
-                    .other
-                    .insert(key.clone(), serde_json::json!(read::labels(value, &sub)?));
+                deploy.other.insert(
+                    key.to_owned(),
+                    serde_json::json!(read::labels(value, &sub)?),
+                );
             }
             // Durations printed as compose prints them (`1m0s`).
             "restart_policy" | "update_config" | "rollback_config" => {
                 let mut policy = read::json(value);
-                let duration_keys = match key.as_str() {
+                let duration_keys = match key {
                     "restart_policy" => ["delay", "window"],
                     _ => ["delay", "monitor"],
                 };
@@ -86,10 +73,10 @@ pub(crate) fn deploy(node: &Node, field: &str) -> Result<Deploy> {
                         object.insert(duration_key.into(), parsed.to_string().into());
                     }
                 }
-                deploy.other.insert(key.clone(), policy);
+                deploy.other.insert(key.to_owned(), policy);
             }
             _ => {
-                deploy.other.insert(key.clone(), read::json(value));
+                deploy.other.insert(key.to_owned(), read::json(value));
             }
         }
     }
@@ -114,16 +101,9 @@ fn resources(node: &Node, field: &str) -> Result<Resources> {
 }
 
 fn resource_amounts(node: &Node, field: &str) -> Result<ResourceAmounts> {
-    let map = read::mapping(node, field)?;
-    read::check_keys(map, keys::RESOURCE_AMOUNTS, &format!("`{field}`"))?;
     let mut amounts = ResourceAmounts::default();
-    for (key, entry) in map {
-        let value = &entry.node;
-        let sub = format!("{field}.{key}");
-        if value.is_null() {
-            continue;
-        }
-        match key.as_str() {
+    for (key, value, sub) in read::block(node, field, keys::RESOURCE_AMOUNTS)? {
+        match key {
             "cpus" => {
                 let cpus = read::number(value, &sub)?;
                 if cpus < 0.0 {
@@ -139,10 +119,10 @@ fn resource_amounts(node: &Node, field: &str) -> Result<ResourceAmounts> {
             "devices" => {
                 amounts
                     .other
-                    .insert(key.clone(), device_requests(read::json(value)));
+                    .insert(key.to_owned(), device_requests(read::json(value)));
             }
             _ => {
-                amounts.other.insert(key.clone(), read::json(value));
+                amounts.other.insert(key.to_owned(), read::json(value));
             }
         }
     }
@@ -225,7 +205,7 @@ pub(crate) fn develop(node: &Node, field: &str, ctx: &Context<'_>) -> Result<Dev
                         let words = read::command(command, &format!("{sub}.exec.command"))?;
                         map.insert("command".into(), serde_json::json!(words));
                     }
-                    watch_rule.other.insert(key.clone(), exec);
+                    watch_rule.other.insert(key.to_owned(), exec);
                 }
                 other => {
                     watch_rule

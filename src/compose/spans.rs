@@ -11,7 +11,8 @@
 //!
 //! Paths: `""` is the block itself, `healthcheck.interval` a key,
 //! `ports.0` a list item by index, `secrets[API_KEY]` a scalar list item by
-//! its text, `environment.FOO` a `FOO=bar` list item by its name.
+//! its text, `environment.FOO` a `FOO=bar` list item by its name (or, for a
+//! variable only an `env_file` gives, its line in that file).
 //!
 //! Owns: recording and looking up positions. Knows no key.
 
@@ -42,9 +43,9 @@ impl Spans {
         spans
     }
 
-    /// Points `path` at `pos`, replacing what was recorded there.
-    pub(crate) fn set(&mut self, path: String, pos: &Pos) {
-        self.0.insert(path, pos.location());
+    /// Points `path` at `location`, replacing what was recorded there.
+    pub(crate) fn set(&mut self, path: String, location: Location) {
+        self.0.insert(path, location);
     }
 
     /// Forgets every path under `prefix` (`ports` forgets `ports.0`, ...).

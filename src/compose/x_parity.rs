@@ -440,21 +440,14 @@ impl XParity {
                     ));
             }
         }
-        if let Some(host) = &self.host {
-            let label_ok = |label: &str| {
-                !label.is_empty()
-                    && label.len() <= 63
-                    && !label.starts_with('-')
-                    && !label.ends_with('-')
-                    && label
-                        .chars()
-                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-            };
-            if host.len() > 253 || !host.split('.').all(label_ok) {
-                return Err(self
-                    .error("host", format!("`{host}` is not a host name"))
-                    .with_help("a full name like `api.example.com`, or one label like `api` for api.<domain>"));
-            }
+        if let Some(host) = &self.host
+            && !crate::settings::is_host_name(host)
+        {
+            return Err(self
+                .error("host", format!("`{host}` is not a host name"))
+                .with_help(
+                    "a full name like `api.example.com`, or one label like `api` for api.<domain>",
+                ));
         }
         if let Some(path) = &self.health_check_path
             && (!path.starts_with('/') || path.len() > 1024 || path.contains(char::is_whitespace))

@@ -96,6 +96,26 @@ pub(crate) enum Value {
     Map(Mapping),
 }
 
+impl Value {
+    /// The mapping, or the value back when it is something else.
+    pub(crate) fn into_map(self) -> Result<Mapping, Self> {
+        if let Self::Map(map) = self {
+            Ok(map)
+        } else {
+            Err(self)
+        }
+    }
+
+    /// The sequence's items, or the value back when it is something else.
+    pub(crate) fn into_seq(self) -> Result<Vec<Node>, Self> {
+        if let Self::Seq(items) = self {
+            Ok(items)
+        } else {
+            Err(self)
+        }
+    }
+}
+
 impl Node {
     pub(crate) fn new(value: Value, pos: Pos) -> Self {
         Self {

@@ -78,28 +78,43 @@ async fn ensure_network(
     }
 }
 
+/// A network's or volume's labels: the file's, plus the ones that say parity
+/// made it, for which project, under which key (`kind`: the label and the key).
+fn owned_labels(
+    declared: &indexmap::IndexMap<String, String>,
+    project: &Project,
+    (kind, key): (&str, &str),
+) -> HashMap<String, String> {
+    let mut owned: HashMap<String, String> = declared.clone().into_iter().collect();
+    owned.insert(labels::PROJECT.into(), project.name.clone());
+    owned.insert(kind.into(), key.into());
+    owned.insert(labels::VERSION.into(), env!("CARGO_PKG_VERSION").into());
+    owned
+}
+
+/// `driver_opts` as Docker takes them: every value a string (`1000` too).
+fn driver_opts(
+    other: &indexmap::IndexMap<String, serde_json::Value>,
+) -> Option<HashMap<String, String>> {
+    let map = other.get("driver_opts")?.as_object()?;
+    Some(
+        map.iter()
+            .map(|(k, v)| {
+                let text = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+                (k.clone(), text)
+            })
+            .collect(),
+    )
+}
+
 fn network_request(
     project: &Project,
     key: &str,
     name: &str,
     net: &Network,
 ) -> NetworkCreateRequest {
-    let mut network_labels: HashMap<String, String> = net.labels.clone().into_iter().collect();
-    network_labels.insert(labels::PROJECT.into(), project.name.clone());
-    network_labels.insert(labels::NETWORK.into(), key.into());
-    network_labels.insert(labels::VERSION.into(), env!("CARGO_PKG_VERSION").into());
-    let options = net.other.get("driver_opts").and_then(|o| {
-        o.as_object().map(|m| {
-            m.iter()
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        v.as_str().map_or_else(|| v.to_string(), str::to_string),
-                    )
-                })
-                .collect()
-        })
-    });
+    let network_labels = owned_labels(&net.labels, project, (labels::NETWORK, key));
+    let options = driver_opts(&net.other);
     NetworkCreateRequest {
         name: name.to_string(),
         driver: net.driver.clone(),
@@ -137,22 +152,8 @@ async fn ensure_volume(
                 .with_help(format!("create it first: `docker volume create {name}`")),
         );
     }
-    let mut volume_labels: HashMap<String, String> = declared.labels.clone().into_iter().collect();
-    volume_labels.insert(labels::PROJECT.into(), project.name.clone());
-    volume_labels.insert(labels::VOLUME.into(), key.into());
-    volume_labels.insert(labels::VERSION.into(), env!("CARGO_PKG_VERSION").into());
-    let driver_opts = declared.other.get("driver_opts").and_then(|o| {
-        o.as_object().map(|m| {
-            m.iter()
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        v.as_str().map_or_else(|| v.to_string(), str::to_string),
-                    )
-                })
-                .collect()
-        })
-    });
+    let volume_labels = owned_labels(&declared.labels, project, (labels::VOLUME, key));
+    let driver_opts = driver_opts(&declared.other);
     engine
         .docker
         .create_volume(VolumeCreateRequest {
@@ -217,4 +218,39 @@ pub(crate) async fn remove(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_network_request_carries_the_files_labels_ours_and_string_driver_opts() {
+        let project = Project {
+            name: "shop".into(),
+            ..Project::default()
+        };
+        let net = Network {
+            labels: [("team".to_owned(), "web".to_owned())]
+                .into_iter()
+                .collect(),
+            other: [(
+                "driver_opts".to_owned(),
+                serde_json::json!({"mtu": 1400, "name": "br0"}),
+            )]
+            .into_iter()
+            .collect(),
+            ..Network::default()
+        };
+        let request = network_request(&project, "back", "shop_back", &net);
+        let labels = request.labels.unwrap();
+        assert_eq!(labels["team"], "web");
+        assert_eq!(labels[labels::PROJECT], "shop");
+        assert_eq!(labels[labels::NETWORK], "back");
+        assert_eq!(labels[labels::VERSION], env!("CARGO_PKG_VERSION"));
+        let options = request.options.unwrap();
+        assert_eq!(options["mtu"], "1400");
+        assert_eq!(options["name"], "br0");
+        assert!(driver_opts(&Network::default().other).is_none());
+    }
 }

@@ -26,7 +26,7 @@ pub(crate) use file::Settings;
 pub(crate) use load::{FILE_NAME, load, parse};
 pub(crate) use network::Network;
 pub(crate) use seconds::Seconds;
-pub(crate) use stack_keys::is_zone_id;
+pub(crate) use stack_keys::{is_host_name, is_zone_id};
 
 #[cfg(test)]
 mod tests;

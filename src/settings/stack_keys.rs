@@ -94,14 +94,11 @@ fn is_resource_id(text: &str, prefix: &str) -> bool {
     })
 }
 
-/// A host name of at least two labels: lowercase letters, digits and `-`.
-fn check_domain(domain: &str) -> std::result::Result<(), &'static str> {
-    if !domain.contains('.') {
-        return Err("has no dot: expected a full host name");
-    }
-    if domain.len() > 253 {
-        return Err("is longer than 253 characters");
-    }
+/// A DNS host name (one label or more, as Route 53 and the load balancer's
+/// host rules take it): at most 253 characters, labels of 1-63 lowercase
+/// letters, digits and `-` that neither start nor end with `-`. The one rule
+/// parity.toml's `domain` and `x-parity.host` share.
+pub(crate) fn is_host_name(name: &str) -> bool {
     let label_ok = |label: &str| {
         !label.is_empty()
             && label.len() <= 63
@@ -111,7 +108,18 @@ fn check_domain(domain: &str) -> std::result::Result<(), &'static str> {
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
     };
-    if domain.split('.').all(label_ok) {
+    name.len() <= 253 && name.split('.').all(label_ok)
+}
+
+/// A host name of at least two labels: lowercase letters, digits and `-`.
+fn check_domain(domain: &str) -> std::result::Result<(), &'static str> {
+    if !domain.contains('.') {
+        return Err("has no dot: expected a full host name");
+    }
+    if domain.len() > 253 {
+        return Err("is longer than 253 characters");
+    }
+    if is_host_name(domain) {
         Ok(())
     } else {
         Err(
@@ -235,6 +243,28 @@ mod tests {
             let err = staging(extra).map(|_| ()).unwrap_err();
             assert!(err.message().contains(message), "{extra}: {err}");
             assert_eq!(err.location().map(|l| l.line), Some(4), "{extra}");
+        }
+    }
+
+    #[test]
+    fn host_names_are_dns_labels_of_lowercase_letters_digits_and_dashes() {
+        use super::is_host_name;
+        for good in ["api", "api.example.com", "a-1.b2"] {
+            assert!(is_host_name(good), "{good}");
+        }
+        let long_label = "a".repeat(64);
+        let long_name = ["a"; 127].join(".") + ".b";
+        for bad in [
+            "",
+            "Api",
+            "-api",
+            "api-",
+            "a..b",
+            "a_b",
+            &long_label,
+            &long_name,
+        ] {
+            assert!(!is_host_name(bad), "{bad}");
         }
     }
 }

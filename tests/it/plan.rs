@@ -36,6 +36,7 @@ fn project_from(case: &Path) -> Test {
                 "expected.json",
                 "expected-error",
                 "expected-location",
+                "never-prints",
                 "env",
             ]
             .contains(&name.as_str())
@@ -179,7 +180,8 @@ fn golden_plans_match_byte_for_byte_pass_the_ecs_model_and_round_trip_through_mo
 
 /// Each refusal names service and field, and points at the value it refuses:
 /// `expected-location` holds `file:line:col` relative to the fixture, which
-/// the rendered snippet's header must name.
+/// the rendered snippet's header must name. A value refused for looking
+/// secret (`never-prints`, when there) stays out of the snippet.
 #[test]
 fn inputs_fargate_rejects_exit_2_naming_service_and_field() {
     let cases = cases("fixtures/plan-refused");
@@ -196,9 +198,12 @@ fn inputs_fargate_rejects_exit_2_naming_service_and_field() {
             .run();
         let stderr = run.stderr_flat();
         let located = run.stderr().contains(&header);
+        let leaked = std::fs::read_to_string(case.join("never-prints"))
+            .is_ok_and(|value| run.stderr().contains(value.trim()));
         if run.code() != 2
             || !stderr.contains(expected.trim())
             || !located
+            || leaked
             || !run.stdout().is_empty()
         {
             failures.push(format!(
@@ -750,5 +755,19 @@ fn refusals_point_at_the_file_and_place_that_set_the_value() {
         .status(2)
         .stderr_says("service `web.v2`: the task definition family would be")
         .stderr_contains("/compose.yaml:4:3]")
+        .stdout_empty();
+    Test::new()
+        .compose("services:\n  web:\n    image: acme/web:1\n    env_file: [web.env]\n")
+        .file(
+            "web.env",
+            "# web's variables\nPORT=3000\nexport DB_PASSWORD=hunter2\n",
+        )
+        .toml(toml)
+        .args(["plan", "staging", "--offline"])
+        .run()
+        .status(2)
+        .stderr_says("service `web`: variable DB_PASSWORD would reach the cloud as plain text")
+        .stderr_says("/web.env:3:8: service `web`: variable DB_PASSWORD")
+        .never_prints("hunter2")
         .stdout_empty();
 }

@@ -374,20 +374,7 @@ mod tests {
     use crate::cloud::backing::backing_services;
 
     fn load(compose: &str) -> (Project, crate::settings::Settings) {
-        let temp = tempfile::tempdir().unwrap();
-        let dir = temp.path().to_path_buf();
-        std::fs::write(dir.join("compose.yaml"), compose).unwrap();
-        let options = crate::compose::LoadOptions {
-            files: vec![dir.join("compose.yaml")],
-            project_name: Some("shop".into()),
-            project_directory: None,
-            env_files: Vec::new(),
-            profiles: Vec::new(),
-            services: Vec::new(),
-            environment: Default::default(),
-            cwd: dir.clone(),
-        };
-        let project = crate::compose::load(&options).unwrap();
+        let project = crate::compose::load_text(compose, "shop");
         let text = "app = \"shop\"\n[environments.staging]\nregion = \"eu-west-1\"\n[environments.staging.services.web.variables]\nOVERRIDDEN = \"db\"\n";
         let settings = crate::settings::parse(text, std::path::Path::new("parity.toml")).unwrap();
         (project, settings)

@@ -140,11 +140,12 @@ pub(crate) fn load_balancer(
         return Ok(None);
     }
     check_hosts_distinct(project, &services)?;
-    names::check_distinct(
+    names::check_distinct_at(
         "services",
         services
             .iter()
             .map(|s| (s.service.as_str(), s.target_group.clone())),
+        |name, message| project.services[name].error_at("", message),
     )?;
     let default = services
         .iter()

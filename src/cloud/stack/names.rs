@@ -36,13 +36,24 @@ pub(crate) fn check_distinct<'a>(
     what: &str,
     names: impl IntoIterator<Item = (&'a str, String)>,
 ) -> Result<()> {
+    check_distinct_at(what, names, |_, message| Error::input(message))
+}
+
+/// [`check_distinct`], the error made by `error(second name, message)`, so
+/// names written in a file (compose services) are refused where they stand.
+pub(crate) fn check_distinct_at<'a>(
+    what: &str,
+    names: impl IntoIterator<Item = (&'a str, String)>,
+    error: impl Fn(&str, String) -> Error,
+) -> Result<()> {
     let mut seen: Vec<(&str, String)> = Vec::new();
     for (name, id) in names {
         if let Some((other, _)) = seen.iter().find(|(_, i)| *i == id) {
-            return Err(Error::input(format!(
-                "{what} `{other}` and `{name}` both become the CloudFormation name `{id}`"
-            ))
-            .with_help("rename one of them: CloudFormation names keep only letters and digits"));
+            let message =
+                format!("{what} `{other}` and `{name}` both become the CloudFormation name `{id}`");
+            return Err(error(name, message).with_help(
+                "rename one of them: CloudFormation names keep only letters and digits",
+            ));
         }
         seen.push((name, id));
     }

@@ -42,16 +42,8 @@ fn x(block: &serde_json::Value) -> crate::compose::x_parity::XParity {
 
 fn project(services: Vec<(&str, Service)>) -> Project {
     Project {
-        name: "shop".into(),
         working_dir: "/app".into(),
-        services: services
-            .into_iter()
-            .map(|(n, mut s)| {
-                n.clone_into(&mut s.name);
-                (n.to_owned(), s)
-            })
-            .collect(),
-        ..Project::default()
+        ..crate::cloud::plan_tests::project(services)
     }
 }
 
