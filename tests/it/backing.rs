@@ -324,12 +324,7 @@ fn client_session(fixture: &EcsFixture, test: &Test, stack: &str, endpoint: &str
         &format!("printf '%s\\n' \"$@\" > '{}'\nexit 7", recorded.display()),
     );
     let before = fixture.requests().len();
-    let output = test
-        .command()
-        .args(["db", "staging"])
-        .env("PATH", path)
-        .output()
-        .expect("run parity");
+    let output = db_command(test, &path).output().expect("run parity");
     let run = Run::new(output)
         .status(7)
         .stdout_empty()
@@ -339,14 +334,8 @@ fn client_session(fixture: &EcsFixture, test: &Test, stack: &str, endpoint: &str
         .never_prints(password);
     drop(run);
 
-    let requests: Vec<serde_json::Value> = fixture.requests().split_off(before);
-    let of = |operation: &str| -> Vec<serde_json::Value> {
-        requests
-            .iter()
-            .filter(|r| r["operation"] == operation)
-            .map(|r| r["body"].clone())
-            .collect()
-    };
+    let requests: Vec<Value> = fixture.requests().split_off(before);
+    let of = |operation: &str| sent_since(fixture, before, operation);
     let run_task = of("RunTask");
     let run_task = run_task
         .iter()
@@ -555,6 +544,47 @@ fn a_locked_environment_gets_no_master_password() {
     );
 }
 
+/// `parity db staging` with `path` as PATH, its streams piped.
+fn db_command(test: &Test, path: &str) -> std::process::Command {
+    let mut command = test.command();
+    command
+        .args(["db", "staging"])
+        .env("PATH", path)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    command
+}
+
+/// The bodies of the fixture's `operation` requests after the first `before`.
+fn sent_since(fixture: &EcsFixture, before: usize, operation: &str) -> Vec<Value> {
+    fixture.requests()[before..]
+        .iter()
+        .filter(|r| r["operation"] == operation)
+        .map(|r| r["body"].clone())
+        .collect()
+}
+
+/// Waits up to a minute for `done`.
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what} never happened"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// Sends SIGINT to `target` (a pid, or `-pgid` for a process group).
+fn interrupt(target: &str) {
+    let sent = std::process::Command::new("kill")
+        .args(["-s", "INT", "--", target])
+        .status()
+        .expect("kill -INT");
+    assert!(sent.success());
+}
+
 /// A stand-in `session-manager-plugin` running `script` (sh), in `dir`
 /// under the test's directory; the PATH that finds it first.
 fn stand_in_plugin(test: &Test, dir: &str, script: &str) -> String {
@@ -582,47 +612,23 @@ fn client_interrupted(fixture: &EcsFixture, test: &Test, password: &str) {
         &format!("touch '{}'\nsleep 60", started.display()),
     );
     let before = fixture.requests().len();
-    let child = test
-        .command()
-        .args(["db", "staging"])
-        .env("PATH", path)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
+    let child = db_command(test, &path)
         .process_group(0)
         .spawn()
         .expect("spawn parity");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while !started.exists() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the plugin never started"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    wait_for("the plugin's start", || started.exists());
     // As a terminal's Ctrl-C: SIGINT to the whole foreground process group.
-    let sent = std::process::Command::new("kill")
-        .args(["-s", "INT", "--", &format!("-{}", child.id())])
-        .status()
-        .expect("kill -INT");
-    assert!(sent.success());
+    interrupt(&format!("-{}", child.id()));
     let run = Run::new(child.wait_with_output().expect("wait for parity"))
         .status(1)
         .stdout_empty()
         .stderr_contains("db: stopped task")
         .never_prints(password);
     drop(run);
-    let requests = fixture.requests().split_off(before);
-    let exec: Vec<&serde_json::Value> = requests
-        .iter()
-        .filter(|r| r["operation"] == "ExecuteCommand")
-        .collect();
-    let stopped: Vec<&serde_json::Value> = requests
-        .iter()
-        .filter(|r| r["operation"] == "StopTask")
-        .collect();
-    assert_eq!(exec.len(), 1, "{requests:#?}");
-    assert_eq!(stopped.len(), 1, "{requests:#?}");
-    assert_eq!(stopped[0]["body"]["task"], exec[0]["body"]["task"]);
+    let exec = sent_since(fixture, before, "ExecuteCommand");
+    let stopped = sent_since(fixture, before, "StopTask");
+    assert_eq!((exec.len(), stopped.len()), (1, 1));
+    assert_eq!(stopped[0]["task"], exec[0]["task"]);
 }
 
 /// Ctrl-C while the client task is still PENDING: parity stops the task,
@@ -637,31 +643,12 @@ fn client_interrupted_while_waiting(fixture: &EcsFixture, test: &Test, password:
     // Exec tasks stay PENDING (only `parity db` starts them on this fixture).
     fixture.scenario(json!({"exec_pending": 100_000}));
     let before = fixture.requests().len();
-    let child = test
-        .command()
-        .args(["db", "staging"])
-        .env("PATH", path)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn parity");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while !fixture.requests()[before..]
-        .iter()
-        .any(|r| r["operation"] == "RunTask")
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the client task never started"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    let child = db_command(test, &path).spawn().expect("spawn parity");
+    wait_for("the client task's RunTask", || {
+        !sent_since(fixture, before, "RunTask").is_empty()
+    });
     std::thread::sleep(std::time::Duration::from_millis(500));
-    let sent = std::process::Command::new("kill")
-        .args(["-s", "INT", &child.id().to_string()])
-        .status()
-        .expect("kill -INT");
-    assert!(sent.success());
+    interrupt(&child.id().to_string());
     let run = Run::new(child.wait_with_output().expect("wait for parity"));
     fixture.scenario(json!({"exec_pending": 0}));
     let run = run
@@ -670,19 +657,12 @@ fn client_interrupted_while_waiting(fixture: &EcsFixture, test: &Test, password:
         .stderr_contains("db: stopped task")
         .never_prints(password);
     drop(run);
-    let requests = fixture.requests().split_off(before);
-    let stopped: Vec<&serde_json::Value> = requests
-        .iter()
-        .filter(|r| r["operation"] == "StopTask")
-        .collect();
-    assert_eq!(stopped.len(), 1, "{requests:#?}");
-    assert_eq!(
-        stopped[0]["body"]["reason"],
-        "parity db interrupted (Ctrl-C)"
-    );
+    let stopped = sent_since(fixture, before, "StopTask");
+    assert_eq!(stopped.len(), 1);
+    assert_eq!(stopped[0]["reason"], "parity db interrupted (Ctrl-C)");
     assert!(
-        !requests.iter().any(|r| r["operation"] == "ExecuteCommand"),
-        "no session: {requests:#?}"
+        sent_since(fixture, before, "ExecuteCommand").is_empty(),
+        "no session"
     );
     assert!(!started.exists(), "the plugin never ran");
 }
