@@ -150,7 +150,13 @@ async fn open(
             Err(e) if e.message().contains("agent") && started.elapsed() < AGENT_TIMEOUT => {
                 tokio::time::sleep(POLL).await;
             }
-            Err(e) => return Err(e),
+            Err(e) => {
+                return Err(e.with_help(format!(
+                    "the task's ECS Exec agent reaches AWS through the task role's ssmmessages \
+                     permissions, which `parity env apply {}` gives it when a managed service exists",
+                    environment.name()
+                )));
+            }
         }
     };
     Ok((session, target))
