@@ -95,7 +95,7 @@ pub(crate) enum Command {
     Status(StatusArgs),
     /// The environment itself (network, cluster, roles, registry, load balancer) as a CloudFormation stack.
     Env(EnvArgs),
-    /// An environment's managed database or cache (`x-parity: {cloud: rds}`): its connection string.
+    /// An environment's managed database or cache (`x-parity: {cloud: rds}`): its client, or its connection string.
     Db(DbArgs),
 }
 

@@ -139,12 +139,16 @@ fn kms_grant(key: &str) -> KmsGrant {
 
 /// Whether the task role gets the `ssmmessages` channels ECS Exec sessions run
 /// over: when a cloud service of the environment has ECS Exec on
-/// (`crate::cloud::exec::enabled`). Without it the role keeps no permissions.
+/// (`crate::cloud::exec::enabled`), or a compose service is replaced by a
+/// managed one (`parity db` opens its client in a task with this role
+/// through ECS Exec). Without either the role keeps no permissions. The
+/// channels alone open nothing: a session also needs a task started with
+/// ECS Exec on and a caller allowed `ecs:ExecuteCommand`.
 pub(crate) fn task_exec(project: &Project, environment: &Environment) -> bool {
-    project
-        .services
-        .values()
-        .any(|s| s.x_parity.cloud && crate::cloud::exec::enabled(environment, s))
+    project.services.values().any(|s| {
+        (s.x_parity.cloud && crate::cloud::exec::enabled(environment, s))
+            || s.x_parity.placement.is_managed()
+    })
 }
 
 /// What the scheduler's role may do: run exactly the jobs' task definitions
