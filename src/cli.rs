@@ -73,6 +73,8 @@ pub(crate) enum Command {
     Up(UpArgs),
     /// Stop and remove the project's containers and networks.
     Down(DownArgs),
+    /// Apply the services' `develop.watch` rules to the running project as files change.
+    Watch(WatchArgs),
     /// List the project's containers, or (--env) its ECS tasks.
     Ps(PsArgs),
     /// Show service logs, locally or (--env) from CloudWatch Logs.
@@ -145,6 +147,10 @@ pub(crate) struct UpArgs {
     /// Run in the background; like --wait.
     #[arg(short = 'd', long)]
     pub(crate) detach: bool,
+    /// Stay attached and apply the services' `develop.watch` rules as files change
+    /// (sync, rebuild, restart, exec), as `parity watch` does.
+    #[arg(long, conflicts_with_all = ["detach", "wait"])]
+    pub(crate) watch: bool,
     /// Give the services' `x-parity.secrets` the values environment ENV has:
     /// from its dotenv file `.env.<ENV>` (or, with --secrets-from-aws, its stores).
     #[arg(long, value_name = "ENV")]
@@ -153,6 +159,12 @@ pub(crate) struct UpArgs {
     /// (SSM, Secrets Manager) instead of its dotenv file. Never printed.
     #[arg(long, requires = "like")]
     pub(crate) secrets_from_aws: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct WatchArgs {
+    /// Services whose rules to apply. Default: every service with `develop.watch`.
+    pub(crate) services: Vec<String>,
 }
 
 #[derive(Debug, Args)]

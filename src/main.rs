@@ -14,6 +14,7 @@ mod commands;
 mod compose;
 mod error;
 mod local;
+mod log_tail;
 mod redact;
 mod registry;
 mod settings;

@@ -160,10 +160,38 @@ pub(crate) fn render(err: &Error, color: bool) -> String {
     } else {
         miette::GraphicalTheme::unicode_nocolor()
     };
-    let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(100);
+    // Lines are never wrapped: a log line in a failure report stays whole, so
+    // a traceback's `^^^^` markers stay under the code they point at.
+    let handler = miette::GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_wrap_lines(false);
     let mut out = String::new();
     if handler.render_report(&mut out, err).is_err() {
         out = format!("error: {err}\n");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_lines_are_never_wrapped() {
+        let code = format!("    result = compute({})", "argument, ".repeat(12));
+        let marker = format!("             {}", "^".repeat(100));
+        let err = Error::failed(format!("`web` exited (1)\n{code}\n{marker}"));
+        let out = render(&err, false);
+        let line_of = |text: &str| {
+            out.lines()
+                .find(|l| l.ends_with(text.trim_end()))
+                .unwrap_or_else(|| panic!("{text:?} is not one whole line in:\n{out}"))
+        };
+        let (code_line, marker_line) = (line_of(&code), line_of(&marker));
+        assert_eq!(
+            code_line.chars().count() - code.chars().count(),
+            marker_line.chars().count() - marker.chars().count(),
+            "both lines carry the same prefix, so the markers stay under their code:\n{out}"
+        );
+    }
 }

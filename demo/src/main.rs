@@ -11,6 +11,9 @@
 //! - `env`     prints `NAME=value` (or `NAME unset`) for each name given (tests: `run -e`, `exec -e`)
 //! - `cat`     copies stdin to stdout (tests: stdin reaches `run` and `exec`)
 //! - `tty`     says whether stdin is a terminal (tests: `run` allocates a TTY for a terminal)
+//!
+//! Run as `rm` (the image holds a copy at /bin/rm), it removes its arguments as
+//! `rm -rf` does: `develop.watch` deletes files in a container with `rm -rf`.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -21,6 +24,10 @@ use std::time::Duration;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let program = std::env::args().next().unwrap_or_default();
+    if program.rsplit('/').next() == Some("rm") {
+        return remove(&args);
+    }
     let role = args.first().map(String::as_str).unwrap_or("");
     let rest = &args[args.len().min(1)..];
     let result = match role {
@@ -35,6 +42,7 @@ fn main() -> ExitCode {
         "web" => web(
             &flag(rest, "--port").unwrap_or_else(|| "8080".into()),
             &db_addr(rest),
+            flag(rest, "--files"),
         ),
         "worker" => worker(&db_addr(rest)),
         "health" => return health(rest),
@@ -165,22 +173,55 @@ fn migrate(db: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Serves the demo page on every path; `/health` answers `ok`.
-fn web(port: &str, db: &str) -> Result<(), String> {
+/// `rm [-rf] PATH...`: removes files and directories; a missing one is no error.
+fn remove(args: &[String]) -> ExitCode {
+    let mut code = ExitCode::SUCCESS;
+    for path in args.iter().filter(|a| !a.starts_with('-')) {
+        let path = std::path::Path::new(path);
+        let result = match std::fs::symlink_metadata(path) {
+            Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(path),
+            Ok(_) => std::fs::remove_file(path),
+            Err(_) => Ok(()),
+        };
+        if let Err(e) = result {
+            eprintln!("rm: {}: {e}", path.display());
+            code = ExitCode::from(1);
+        }
+    }
+    code
+}
+
+/// Serves the demo page on every path; `/health` answers `ok`; with
+/// `--files DIR`, `/files/NAME` is the file DIR/NAME as it is on disk now.
+fn web(port: &str, db: &str, files: Option<String>) -> Result<(), String> {
     let listener = TcpListener::bind(format!("0.0.0.0:{port}")).map_err(|e| e.to_string())?;
     println!("web: listening on :{port}");
     for stream in listener.incoming().flatten() {
         let db = db.to_string();
-        std::thread::spawn(move || serve_page(stream, &db));
+        let files = files.clone();
+        std::thread::spawn(move || serve_page(stream, &db, files.as_deref()));
     }
     Ok(())
 }
 
-fn serve_page(mut stream: TcpStream, db: &str) {
+fn serve_page(mut stream: TcpStream, db: &str, files: Option<&str>) {
     let mut request = [0u8; 1024];
     let read = stream.read(&mut request).unwrap_or(0);
     let request = String::from_utf8_lossy(&request[..read]);
     let path = request.split_whitespace().nth(1).unwrap_or("/");
+    if let (Some(dir), Some(name)) = (files, path.strip_prefix("/files/")) {
+        let (status, body) = match std::fs::read(format!("{dir}/{name}")) {
+            Ok(body) if !name.contains("..") => ("200 OK", body),
+            _ => ("404 Not Found", b"not found\n".to_vec()),
+        };
+        let _ = write!(
+            stream,
+            "HTTP/1.1 {status}\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+            body.len()
+        );
+        let _ = stream.write_all(&body);
+        return;
+    }
     let body = if path == "/health" {
         "ok\n".to_string()
     } else {

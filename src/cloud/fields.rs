@@ -185,7 +185,7 @@ pub(crate) const FIELDS: &[Field] = &[
     ),
     row(
         "develop",
-        Local("watch rules (`develop.watch`); parity has no watch mode yet"),
+        Local("watch rules (`develop.watch`), applied by `parity up --watch` and `parity watch`"),
     ),
     row(
         "device_cgroup_rules",

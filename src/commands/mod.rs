@@ -19,6 +19,7 @@ mod ship;
 mod status;
 mod up;
 mod variables;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -32,6 +33,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Config(args) => config::run(global, args),
         Command::Up(args) => up::run(global, args),
         Command::Down(args) => down::run(global, args),
+        Command::Watch(args) => watch::run(global, args),
         Command::Ps(args) => ps::run(global, args),
         Command::Logs(args) => logs::run(global, args),
         Command::Exec(args) => exec::run(global, args),

@@ -17,6 +17,7 @@ use crate::local::engine::Engine;
 use crate::local::progress::Progress;
 use crate::local::summary;
 use crate::local::up::{self, UpOptions};
+use crate::local::watch::{self, Session, rules::Trigger};
 
 /// Runs `parity up`.
 pub(crate) fn run(global: &GlobalArgs, args: &UpArgs) -> Result<ExitCode> {
@@ -24,10 +25,20 @@ pub(crate) fn run(global: &GlobalArgs, args: &UpArgs) -> Result<ExitCode> {
     if let Some(environment) = &args.like {
         super::secrets::resolve_like(global, &mut project, environment, args.secrets_from_aws)?;
     }
-    super::block_on(run_async(project, args))
+    // Bad rules are refused before anything starts.
+    let triggers = if args.watch {
+        Some(watch::triggers(&project, &args.services)?)
+    } else {
+        None
+    };
+    super::block_on(run_async(project, args, triggers))
 }
 
-async fn run_async(project: Project, args: &UpArgs) -> Result<ExitCode> {
+async fn run_async(
+    project: Project,
+    args: &UpArgs,
+    triggers: Option<Vec<Trigger>>,
+) -> Result<ExitCode> {
     // Installed first, so a Ctrl-C at any moment is ours to handle.
     let mut interrupt = Interrupt::install()?;
     let engine = Engine::connect().await?;
@@ -66,6 +77,26 @@ async fn run_async(project: Project, args: &UpArgs) -> Result<ExitCode> {
         &format!("to {} (Ctrl-C stops them)", names.join(", ")),
     );
     let logs = futures_util::future::join_all(std::mem::take(&mut started.logs));
+    if let Some(triggers) = triggers {
+        let session = Session {
+            engine: engine.clone(),
+            project: project.clone(),
+            triggers,
+            progress: progress.clone(),
+            attached: Some(watch::Attached {
+                prefixes: started.prefixes.clone(),
+                observer: std::sync::Arc::clone(&started.observer),
+            }),
+        };
+        // Watching goes on while containers come and go (a rebuild replaces one).
+        tokio::select! {
+            result = session.run() => result?,
+            () = interrupt.next() => {}
+        }
+        started.reporter = None;
+        drop(logs);
+        return stop_on_interrupt(&engine, &project, &selected, &progress, &mut interrupt).await;
+    }
     tokio::select! {
         _ = logs => {
             progress.done("exited", "every container has stopped");

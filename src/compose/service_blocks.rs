@@ -187,7 +187,7 @@ pub(crate) fn develop(node: &Node, field: &str, ctx: &Context<'_>) -> Result<Dev
             .ok_or_else(|| rule.pos.error(format!("`{sub}` rules need a `path`")))?;
         let path = read::string(path_node, &format!("{sub}.path"))?;
         let mut watch_rule = WatchRule {
-            action,
+            action: action.clone(),
             path: paths::absolute_string(&path_node.pos.source.base_dir, &path, ctx.env),
             ..WatchRule::default()
         };
@@ -213,6 +213,24 @@ pub(crate) fn develop(node: &Node, field: &str, ctx: &Context<'_>) -> Result<Dev
                         .insert(other.to_owned(), read::json(&entry.node));
                 }
             }
+        }
+        // Checked here, where the rule's position is known (Compose refuses these at load too).
+        if matches!(action.as_str(), "sync" | "sync+restart" | "sync+exec")
+            && watch_rule.target.is_none()
+        {
+            return Err(action_node
+                .pos
+                .error(format!("`{sub}` action `{action}` needs a `target`"))
+                .with_help("add where `path` lands in the container, e.g. `target: /app`"));
+        }
+        let exec_command = watch_rule.other.get("exec").and_then(|e| e.get("command"));
+        if action == "sync+exec"
+            && exec_command.is_none_or(|c| c.as_array().is_none_or(Vec::is_empty))
+        {
+            return Err(action_node
+                .pos
+                .error(format!("`{sub}` action `sync+exec` needs `exec.command`"))
+                .with_help("add the command to run after a sync, e.g. `exec: {command: [\"kill\", \"-HUP\", \"1\"]}`"));
         }
         develop.watch.push(watch_rule);
     }

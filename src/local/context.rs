@@ -161,8 +161,8 @@ pub(crate) fn tar_context(dir: &Path, dockerfile: &str) -> Result<Context, Error
     Ok(Context { tar, dockerfile })
 }
 
-/// `path` relative to `dir` with `/` separators, when it lies inside it.
-fn relative_inside(dir: &Path, path: &Path) -> Option<String> {
+/// `path` relative to `dir` with `/` separators ("" for `dir` itself), when it lies inside it.
+pub(crate) fn relative_inside(dir: &Path, path: &Path) -> Option<String> {
     let rel = path.strip_prefix(dir).ok()?;
     let mut parts = Vec::new();
     for component in rel.components() {

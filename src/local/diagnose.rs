@@ -1,6 +1,7 @@
 //! Why a service failed, in the words of the engine: its last health-check
-//! output (`State.Health.Log`), exit code, and last log lines. Printed when an
-//! `up` fails so nobody has to go digging with `docker inspect`.
+//! output (`State.Health.Log`), exit code, and the part of its log that
+//! explains it (`log_tail`: a whole Python traceback, lines kept whole).
+//! Printed when an `up` fails so nobody has to go digging with `docker inspect`.
 //!
 //! Reads from the engine; never changes anything.
 
@@ -8,9 +9,6 @@ use std::fmt::Write;
 
 use super::engine::Engine;
 use super::logs::last_lines;
-
-/// How many log lines a failure report shows.
-const LOG_LINES: u64 = 20;
 
 /// A multi-line report on one container.
 pub(crate) async fn report(engine: &Engine, service: &str, id: &str) -> String {
@@ -39,7 +37,8 @@ pub(crate) async fn report(engine: &Engine, service: &str, id: &str) -> String {
             let _ = writeln!(text, "--- {service}: engine error: {error} ---");
         }
     }
-    let lines = last_lines(engine, id, LOG_LINES).await;
+    let read = last_lines(engine, id, crate::log_tail::AT_MOST as u64).await;
+    let lines = crate::log_tail::explaining(&read);
     if lines.is_empty() {
         let _ = writeln!(text, "--- {service}: no log output ---");
     } else {

@@ -23,3 +23,4 @@ pub(crate) mod session;
 pub(crate) mod spec;
 pub(crate) mod summary;
 pub(crate) mod up;
+pub(crate) mod watch;

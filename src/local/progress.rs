@@ -30,6 +30,8 @@ pub(crate) struct Progress {
     color: bool,
     started: Instant,
     width: usize,
+    /// Steps (`✔`, `…`) are not printed; failures and warnings still are.
+    quiet: bool,
 }
 
 impl Progress {
@@ -39,6 +41,16 @@ impl Progress {
             color: crate::output::stderr_color(),
             started: Instant::now(),
             width,
+            quiet: false,
+        }
+    }
+
+    /// The same output without the step lines: for work that reports itself
+    /// in one line of its own (a `watch` rebuild runs a whole `up`).
+    pub(crate) fn quiet(&self) -> Self {
+        Self {
+            quiet: true,
+            ..self.clone()
         }
     }
 
@@ -55,6 +67,15 @@ impl Progress {
     /// `… subject  what` for a step that is under way.
     pub(crate) fn working(&self, subject: &str, what: &str) {
         self.line("…", AnsiColor::BrightBlack, subject, what);
+    }
+
+    /// `⟳ subject  what`: what `watch` did with a batch of changes (always printed).
+    pub(crate) fn watched(&self, subject: &str, what: &str) {
+        Self {
+            quiet: false,
+            ..self.clone()
+        }
+        .line("⟳", AnsiColor::Cyan, subject, what);
     }
 
     /// `✘ subject  what`.
@@ -74,6 +95,9 @@ impl Progress {
     }
 
     fn line(&self, mark: &str, color: AnsiColor, subject: &str, what: &str) {
+        if self.quiet && mark != "✘" {
+            return;
+        }
         let width = self.width;
         let text = if self.color {
             let style = Style::new().fg_color(Some(color.into()));

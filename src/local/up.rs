@@ -57,7 +57,9 @@ pub(crate) struct Started {
     /// Attached mode: the log streams, which end when their containers stop.
     pub(crate) logs: Vec<JoinHandle<()>>,
     /// Keeps the events stream open while attached.
-    pub(crate) _observer: Arc<Observer>,
+    pub(crate) observer: Arc<Observer>,
+    /// Each service's log prefix (`up --watch` follows replaced containers with it).
+    pub(crate) prefixes: HashMap<String, Prefix>,
     /// Keeps the transition reporter running while attached.
     pub(crate) reporter: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -249,7 +251,8 @@ pub(crate) async fn up(
     Ok(Started {
         services,
         logs,
-        _observer: observer,
+        observer,
+        prefixes: run.prefixes.clone(),
         reporter: finish,
     })
 }

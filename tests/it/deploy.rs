@@ -783,6 +783,8 @@ fn the_example_stack_deploys_with_no_cloud_only_edits() {
     )
     .unwrap();
     std::fs::write(dir.join("demo/bin/app"), "stand-in for the demo binary\n").unwrap();
+    std::fs::create_dir_all(dir.join("demo/files")).unwrap();
+    std::fs::write(dir.join("demo/files/hello.txt"), "served at /files/\n").unwrap();
     p.succeeds(&["deploy", "staging"], "to staging");
     let web = p
         .running_task_definition("staging")

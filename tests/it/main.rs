@@ -24,3 +24,4 @@ mod secrets;
 mod secrets_canary;
 mod secrets_manager;
 mod up;
+mod watch;

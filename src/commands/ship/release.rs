@@ -10,8 +10,8 @@ use crate::aws::{AwsContext, ecs, logs};
 use crate::cloud::release::{self, ReleaseOutcome};
 use crate::error::{Error, Result};
 
-/// How many log lines a failed release shows.
-const LOG_LINES: i32 = 30;
+/// How many log lines are read to find the part that explains a failed release.
+const LOG_LINES: i32 = crate::log_tail::AT_MOST as i32;
 
 /// Runs the release task (`task_definition` is the registered ARN) and waits for it.
 pub(crate) async fn run(
@@ -51,7 +51,8 @@ pub(crate) async fn run(
                 return Ok(());
             }
             ReleaseOutcome::Failed(reason) => {
-                let lines = task_log(ctx, task_request, container, &task).await;
+                let read = task_log(ctx, task_request, container, &task).await;
+                let lines = crate::log_tail::explaining(&read);
                 let mut message =
                     format!("the release phase failed: {reason}; no service was touched");
                 if lines.is_empty() {
@@ -60,7 +61,7 @@ pub(crate) async fn run(
                     message.push_str(&format!("\nlast log lines of {container}:"));
                     for line in lines {
                         message.push_str("\n  ");
-                        message.push_str(&line);
+                        message.push_str(line);
                     }
                 }
                 return Err(Error::failed(message));
