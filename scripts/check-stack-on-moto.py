@@ -20,8 +20,8 @@ CAPABILITY_IAM, then check through the AWS APIs:
   sits in the stack's DB subnet group over the task subnets; its security
   group (read through EC2) admits only the tasks' group on the engine port;
   the master password the instance holds is the template's
-  `{{resolve:ssm-secure:...}}` reference (moto does not resolve it), so no
-  password is in the template.
+  `{{resolve:ssm-secure:...}}` or `{{resolve:secretsmanager:...}}` reference
+  (moto does not resolve it), so no password is in the template.
 
 moto's CloudFormation skips AWS::ElastiCache::* (and an output naming a
 skipped resource fails the stack), so those resources and their outputs are
@@ -154,7 +154,7 @@ def check_databases(endpoint, name, template, outputs):
         subnets = {s["SubnetIdentifier"] for s in group.get("Subnets", [])}
         if subnets != task_subnets:
             problems.append(f"{name}: {logical}: subnet group {group.get('DBSubnetGroupName')} over {sorted(subnets)}, tasks run in {sorted(task_subnets)}")
-        if not str(props["MasterUserPassword"]).startswith("{{resolve:ssm-secure:"):
+        if not str(props["MasterUserPassword"]).startswith(("{{resolve:ssm-secure:", "{{resolve:secretsmanager:")):
             problems.append(f"{name}: {logical}: the master password is not a dynamic reference")
         port = int(props["Port"])
         group_ref = props["VPCSecurityGroups"][0]["GetAtt"].split(".")[0]

@@ -97,7 +97,7 @@ pub(crate) enum Command {
     Status(StatusArgs),
     /// The environment itself (network, cluster, roles, registry, load balancer) as a CloudFormation stack.
     Env(EnvArgs),
-    /// An environment's managed database or cache (`x-parity: {cloud: rds}`): its connection string.
+    /// An environment's managed database or cache (`x-parity: {cloud: rds}`): its client, or its connection string.
     Db(DbArgs),
 }
 
@@ -251,7 +251,8 @@ pub(crate) struct ExecArgs {
     /// (needs the Session Manager plugin). Default: the service's local container.
     #[arg(long, value_name = "ENV")]
     pub(crate) env: Option<String>,
-    /// The task to exec into: its id (or a unique prefix) or ARN. Default: the newest healthy one.
+    /// The task to exec into: its id (or a unique prefix) or ARN. Default: the newest healthy
+    /// running one (or, when the service has no health check, the newest running one).
     #[arg(long, value_name = "ID", requires = "env")]
     pub(crate) task: Option<String>,
     /// No pseudo-TTY, even when stdin is a terminal (local only).

@@ -130,15 +130,21 @@ pub(crate) fn install_panic_hook() {
             .map(|s| (*s).to_owned())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_default();
-        let location = info
-            .location()
-            .map(|l| format!(" at {}:{}", l.file(), l.line()))
-            .unwrap_or_default();
-        eprintln!(
-            "parity crashed{location}: {}\nThis is a bug in parity; please report it (secret values are never included above).",
-            scrub(&payload)
-        );
+        let location = info.location().map(|l| (l.file(), l.line()));
+        eprintln!("{}", crash_report(&payload, location));
     }));
+}
+
+/// What the panic hook prints: where, and the payload with every secret value
+/// replaced by its variable's name.
+fn crash_report(payload: &str, location: Option<(&str, u32)>) -> String {
+    let location = location
+        .map(|(file, line)| format!(" at {file}:{line}"))
+        .unwrap_or_default();
+    format!(
+        "parity crashed{location}: {}\nThis is a bug in parity; please report it (secret values are never included above).",
+        scrub(payload)
+    )
 }
 
 /// A `tracing` writer that scrubs each formatted event before it reaches stderr.
@@ -178,5 +184,57 @@ mod tests {
         assert_eq!(find("nothing secret"), None);
         secret_value("REDACT_TEST_SHORT", "abc");
         assert_eq!(scrub("abc"), "abc");
+    }
+
+    #[test]
+    fn a_crash_report_names_the_variable_never_the_value() {
+        secret_value("REDACT_TEST_CRASH", "canary-crash-value");
+        assert_eq!(
+            crash_report(
+                "called `Result::unwrap()` on an `Err` value: \"canary-crash-value\"",
+                Some(("src/x.rs", 7))
+            ),
+            "parity crashed at src/x.rs:7: called `Result::unwrap()` on an `Err` value: \"<secret REDACT_TEST_CRASH>\"\n\
+             This is a bug in parity; please report it (secret values are never included above)."
+        );
+    }
+
+    /// The hook itself, in a real panic: this test runs its own binary again
+    /// (the variable below makes that run the panicking half), as parity's
+    /// `main` installs it, and reads what the panic printed on stderr.
+    #[test]
+    fn a_real_panic_prints_the_variable_never_the_value() {
+        const CHILD: &str = "PARITY_TEST_PANIC_HOOK_CHILD";
+        if std::env::var_os(CHILD).is_some() {
+            secret_value("REDACT_TEST_PANIC", "canary-panic-value");
+            install_panic_hook();
+            let value: Result<(), String> =
+                std::hint::black_box(Err("token canary-panic-value rejected".into()));
+            value.expect("a value in a panic");
+            return;
+        }
+        let output = std::process::Command::new(std::env::current_exe().expect("test binary"))
+            .args([
+                "--exact",
+                "redact::tests::a_real_panic_prints_the_variable_never_the_value",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD, "1")
+            .output()
+            .expect("run the test binary");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "the child panicked: {stderr}");
+        assert!(
+            stderr.contains("parity crashed at src/redact.rs:")
+                && stderr
+                    .contains("a value in a panic: \"token <secret REDACT_TEST_PANIC> rejected\""),
+            "{stderr}"
+        );
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            !stderr.contains("canary-panic-value") && !stdout.contains("canary-panic-value"),
+            "{stderr}{stdout}"
+        );
     }
 }

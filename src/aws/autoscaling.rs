@@ -1,13 +1,14 @@
 //! Application Auto Scaling: the scalable target and target-tracking policies
 //! of a service with `x-parity.scale` (`cloud::scaling`). Adapter only.
 
+use aws_sdk_applicationautoscaling::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_applicationautoscaling::types::{
     MetricType, PolicyType, PredefinedMetricSpecification, ScalableDimension, ServiceNamespace,
     TargetTrackingScalingPolicyConfiguration,
 };
 
 use super::config::{AwsContext, Service};
-use super::explain::Call;
+use super::explain::{Call, HttpStatus};
 use crate::cloud::scaling::{DIMENSION, Scaling};
 use crate::error::{Error, Result};
 
@@ -25,12 +26,7 @@ pub(crate) async fn apply(ctx: &AwsContext, scaling: &Scaling) -> Result<()> {
         .max_capacity(scaling.max)
         .send()
         .await
-        .map_err(|e| {
-            ctx.explain(
-                &Call::new(Service::AutoScaling, "RegisterScalableTarget").on(id),
-                &e,
-            )
-        })?;
+        .map_err(failed(ctx, "RegisterScalableTarget", id))?;
     for policy in &scaling.policies {
         let metric = PredefinedMetricSpecification::builder()
             .predefined_metric_type(MetricType::from(policy.metric))
@@ -52,12 +48,7 @@ pub(crate) async fn apply(ctx: &AwsContext, scaling: &Scaling) -> Result<()> {
             .target_tracking_scaling_policy_configuration(configuration)
             .send()
             .await
-            .map_err(|e| {
-                ctx.explain(
-                    &Call::new(Service::AutoScaling, "PutScalingPolicy").on(&policy.name),
-                    &e,
-                )
-            })?;
+            .map_err(failed(ctx, "PutScalingPolicy", &policy.name))?;
     }
     Ok(())
 }
@@ -72,14 +63,77 @@ pub(crate) async fn range(ctx: &AwsContext, resource_id: &str) -> Result<Option<
         .scalable_dimension(ScalableDimension::from(DIMENSION))
         .send()
         .await
-        .map_err(|e| {
-            ctx.explain(
-                &Call::new(Service::AutoScaling, "DescribeScalableTargets").on(resource_id),
-                &e,
-            )
-        })?;
+        .map_err(failed(ctx, "DescribeScalableTargets", resource_id))?;
     Ok(out
         .scalable_targets()
         .first()
         .map(|t| (t.min_capacity(), t.max_capacity())))
+}
+
+/// The names of the scaling policies on `resource_id`.
+pub(crate) async fn policy_names(ctx: &AwsContext, resource_id: &str) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    let mut token = None;
+    loop {
+        let out = ctx
+            .autoscaling()
+            .describe_scaling_policies()
+            .service_namespace(ServiceNamespace::Ecs)
+            .resource_id(resource_id)
+            .scalable_dimension(ScalableDimension::from(DIMENSION))
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(failed(ctx, "DescribeScalingPolicies", resource_id))?;
+        names.extend(
+            out.scaling_policies()
+                .iter()
+                .map(|p| p.policy_name().to_owned()),
+        );
+        token = out.next_token().map(str::to_owned);
+        if token.is_none() {
+            return Ok(names);
+        }
+    }
+}
+
+/// Deletes the policy `name` on `resource_id`.
+pub(crate) async fn delete_policy(ctx: &AwsContext, resource_id: &str, name: &str) -> Result<()> {
+    ctx.autoscaling()
+        .delete_scaling_policy()
+        .policy_name(name)
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_id(resource_id)
+        .scalable_dimension(ScalableDimension::from(DIMENSION))
+        .send()
+        .await
+        .map_err(failed(ctx, "DeleteScalingPolicy", name))?;
+    Ok(())
+}
+
+/// Deregisters the scalable target `resource_id` (its policies go with it).
+pub(crate) async fn deregister(ctx: &AwsContext, resource_id: &str) -> Result<()> {
+    ctx.autoscaling()
+        .deregister_scalable_target()
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_id(resource_id)
+        .scalable_dimension(ScalableDimension::from(DIMENSION))
+        .send()
+        .await
+        .map_err(failed(ctx, "DeregisterScalableTarget", resource_id))?;
+    Ok(())
+}
+
+/// How a failed Application Auto Scaling `operation` on `on` is reported:
+/// explained in one line (`aws::explain`), never the SDK's own text.
+fn failed<'a, E, R>(
+    ctx: &'a AwsContext,
+    operation: &'static str,
+    on: &'a str,
+) -> impl FnOnce(SdkError<E, R>) -> Error + 'a
+where
+    E: ProvideErrorMetadata,
+    R: HttpStatus,
+{
+    move |e| ctx.explain(&Call::new(Service::AutoScaling, operation).on(on), &e)
 }

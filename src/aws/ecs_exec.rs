@@ -1,4 +1,4 @@
-//! The ECS calls behind `parity exec --env`: the service's running tasks
+//! The ECS calls behind `parity exec --env` (and `parity db`'s session): the service's running tasks
 //! (ListTasks and DescribeTasks through `ecs_tasks`) and ExecuteCommand, which returns the Session
 //! Manager session the plugin connects to.
 
@@ -14,7 +14,16 @@ pub(crate) async fn service_tasks(
     service: &str,
 ) -> Result<Vec<ServiceTask>> {
     let arns = super::ecs_tasks::list_for_service(ctx, cluster, service, "RUNNING").await?;
-    let tasks = super::ecs_tasks::describe(ctx, cluster, &arns).await?;
+    tasks(ctx, cluster, &arns).await
+}
+
+/// The tasks `arns`, with what a session needs (`parity db`'s one-off task).
+pub(crate) async fn tasks(
+    ctx: &AwsContext,
+    cluster: &str,
+    arns: &[String],
+) -> Result<Vec<ServiceTask>> {
+    let tasks = super::ecs_tasks::describe(ctx, cluster, arns).await?;
     Ok(tasks
         .into_iter()
         .map(|t| ServiceTask {

@@ -1,16 +1,18 @@
-//! The master passwords of the environment's RDS instances, in SSM Parameter
-//! Store as SecureStrings at [`crate::cloud::backing::Backing::password_parameter`]
-//! (the stack's `{{resolve:ssm-secure:...}}` reference reads them).
+//! The master passwords of the environment's RDS instances, in the
+//! environment's store at [`crate::cloud::backing::Backing::password_secret`]
+//! (an SSM SecureString or a Secrets Manager secret; the stack's
+//! `{{resolve:ssm-secure:...}}` or `{{resolve:secretsmanager:...}}` reference
+//! reads it).
 //!
 //! A password is generated once, when its parameter does not exist, and never
-//! rotated here: rotating it in SSM alone would leave the instance with the
+//! rotated here: rotating it in the store alone would leave the instance with the
 //! old one. The value never leaves this module except to SSM and to the one
 //! caller that composes connection strings ([`read`]); nothing here prints.
 
 use super::config::AwsContext;
-use super::ssm::{ParameterStore, SecretValue, TAG_APP, TAG_ENVIRONMENT, Write};
+use super::parity_secrets::ParitySecrets;
+use super::ssm::SecretValue;
 use crate::cloud::backing::Backing;
-use crate::cloud::secrets_plan::Tier;
 use crate::error::{Error, Result};
 use crate::settings::Environment;
 
@@ -40,8 +42,8 @@ pub(crate) fn generate() -> Result<SecretValue> {
     Ok(SecretValue::new(out))
 }
 
-/// Creates the master password of every RDS service whose parameter does not
-/// exist yet; returns the names of the parameters created (names only).
+/// Creates the master password of every RDS service whose secret does not
+/// exist yet; returns the names created (names only).
 pub(crate) async fn ensure(
     ctx: &AwsContext,
     environment: &Environment,
@@ -49,46 +51,32 @@ pub(crate) async fn ensure(
 ) -> Result<Vec<String>> {
     let names: Vec<String> = backing
         .iter()
-        .filter_map(|b| b.password_parameter.clone())
+        .filter_map(|b| b.password_secret.clone())
         .collect();
     if names.is_empty() {
         return Ok(Vec::new());
     }
-    let existing = super::parameters::existing(ctx, &names).await?;
-    let store = ParameterStore::new(ctx);
-    let tags = [
-        (TAG_APP, environment.app.as_str()),
-        (TAG_ENVIRONMENT, environment.name()),
-    ];
+    let store = ParitySecrets::new(ctx, environment);
+    let existing = store.existing(&names).await?;
     let mut created = Vec::new();
     for name in names.iter().filter(|n| !existing.contains(*n)) {
-        let value = generate()?;
-        store
-            .put(&Write {
-                name,
-                value: &value,
-                key_id: environment.kms_key_id(),
-                tier: Tier::Standard,
-                // Never overwrite: SSM refuses if someone created it meanwhile.
-                overwrite: false,
-                tags: &tags,
-            })
-            .await?;
+        // Never overwritten: the store refuses if someone created it meanwhile.
+        store.write(name, &generate()?, false).await?;
         created.push(name.clone());
     }
     Ok(created)
 }
 
 /// The master password of `backing`, if it exists.
-pub(crate) async fn read(ctx: &AwsContext, backing: &Backing) -> Result<Option<SecretValue>> {
-    let Some(name) = &backing.password_parameter else {
-        return Ok(None);
-    };
-    let parent = name.rsplit_once('/').map_or("/", |(parent, _)| parent);
-    let mut values = ParameterStore::new(ctx)
-        .values(&format!("{parent}/"))
-        .await?;
-    Ok(values.remove(name))
+pub(crate) async fn read(
+    ctx: &AwsContext,
+    environment: &Environment,
+    backing: &Backing,
+) -> Result<Option<SecretValue>> {
+    match &backing.password_secret {
+        Some(name) => ParitySecrets::new(ctx, environment).read(name).await,
+        None => Ok(None),
+    }
 }
 
 #[cfg(test)]

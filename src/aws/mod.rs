@@ -22,6 +22,7 @@ pub(crate) mod explain;
 pub(crate) mod logs;
 pub(crate) mod master_password;
 pub(crate) mod parameters;
+pub(crate) mod parity_secrets;
 #[cfg(test)]
 pub(crate) mod request_shapes;
 pub(crate) mod route53;

@@ -1,7 +1,7 @@
 //! Which SSM parameters exist, by name only: DescribeParameters returns
 //! metadata, never values, so deploy's preflight cannot see a secret.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_ssm::types::ParameterStringFilter;
 
@@ -11,7 +11,16 @@ use crate::error::{Error, Result};
 
 /// The subset of `names` that exist.
 pub(crate) async fn existing(ctx: &AwsContext, names: &[String]) -> Result<BTreeSet<String>> {
-    let mut found = BTreeSet::new();
+    Ok(key_ids(ctx, names).await?.into_keys().collect())
+}
+
+/// Each of `names` that exists, with the KMS key a SecureString is encrypted
+/// with (`alias/aws/ssm` for the account's default; `None` for plain strings).
+pub(crate) async fn key_ids(
+    ctx: &AwsContext,
+    names: &[String],
+) -> Result<BTreeMap<String, Option<String>>> {
+    let mut found = BTreeMap::new();
     for chunk in names.chunks(50) {
         let filter = ParameterStringFilter::builder()
             .key("Name")
@@ -32,7 +41,7 @@ pub(crate) async fn existing(ctx: &AwsContext, names: &[String]) -> Result<BTree
             found.extend(
                 out.parameters()
                     .iter()
-                    .filter_map(|p| p.name().map(str::to_owned)),
+                    .filter_map(|p| Some((p.name()?.to_owned(), p.key_id().map(str::to_owned)))),
             );
             match out.next_token() {
                 Some(token) => next = Some(token.to_owned()),

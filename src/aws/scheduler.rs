@@ -20,6 +20,9 @@ pub(crate) struct Current {
     /// The task definition (revision ARN) its target runs.
     pub(crate) task_definition: String,
     pub(crate) state: String,
+    /// The target's ARN (a job's: its cluster) and the role it runs with.
+    pub(crate) target_arn: String,
+    pub(crate) role_arn: String,
 }
 
 /// The schedule `name` (`None`: it does not exist).
@@ -35,6 +38,11 @@ pub(crate) async fn get(ctx: &AwsContext, name: &str) -> Result<Option<Current>>
             state: out
                 .state()
                 .map(|s| s.as_str().to_owned())
+                .unwrap_or_default(),
+            target_arn: out.target().map(|t| t.arn().to_owned()).unwrap_or_default(),
+            role_arn: out
+                .target()
+                .map(|t| t.role_arn().to_owned())
                 .unwrap_or_default(),
         })),
         Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(None),
@@ -132,4 +140,46 @@ pub(crate) async fn put(
             })?;
     }
     Ok(())
+}
+
+/// The names of every schedule whose name starts with `prefix` (all pages).
+pub(crate) async fn names_with_prefix(ctx: &AwsContext, prefix: &str) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    let mut token = None;
+    loop {
+        let out = ctx
+            .scheduler()
+            .list_schedules()
+            .name_prefix(prefix)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| {
+                ctx.explain(
+                    &Call::new(Service::Scheduler, "ListSchedules").on(prefix),
+                    &e,
+                )
+            })?;
+        names.extend(
+            out.schedules()
+                .iter()
+                .filter_map(|s| s.name().map(str::to_owned)),
+        );
+        token = out.next_token().map(str::to_owned);
+        if token.is_none() {
+            return Ok(names);
+        }
+    }
+}
+
+/// Deletes the schedule `name` (gone already is fine).
+pub(crate) async fn delete(ctx: &AwsContext, name: &str) -> Result<()> {
+    match ctx.scheduler().delete_schedule().name(name).send().await {
+        Ok(_) => Ok(()),
+        Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(()),
+        Err(e) => Err(ctx.explain(
+            &Call::new(Service::Scheduler, "DeleteSchedule").on(name),
+            &e,
+        )),
+    }
 }

@@ -170,12 +170,18 @@ impl<'a> SecretsManager<'a> {
     /// Which of `ids` (names or ARNs) exist and are not scheduled for
     /// deletion. DescribeSecret returns metadata only: no value is read.
     pub(crate) async fn existing(&self, ids: &[String]) -> Result<BTreeSet<String>> {
-        let mut found = BTreeSet::new();
+        Ok(self.key_ids(ids).await?.into_keys().collect())
+    }
+
+    /// Like [`Self::existing`], with the customer-managed KMS key each is
+    /// encrypted with (`None`: the account's default, `aws/secretsmanager`).
+    pub(crate) async fn key_ids(&self, ids: &[String]) -> Result<BTreeMap<String, Option<String>>> {
+        let mut found = BTreeMap::new();
         for id in ids {
             match self.client.describe_secret().secret_id(id).send().await {
                 Ok(out) => {
                     if out.deleted_date().is_none() {
-                        found.insert(id.clone());
+                        found.insert(id.clone(), out.kms_key_id().map(str::to_owned));
                     }
                 }
                 Err(err)

@@ -1,5 +1,5 @@
-//! `parity run --env`: the RunTask request of a one-off task, and what its
-//! stopped task means for parity's exit code.
+//! `parity run --env` (and `parity db`'s client task): the RunTask request
+//! of a one-off task, and what its stopped task means for parity's exit code.
 //!
 //! Pure. The task runs the task definition revision the service runs now
 //! (so the same image digest, variables and secrets), in the environment's
@@ -29,6 +29,8 @@ pub(crate) struct OneOff<'a> {
     pub(crate) command: &'a [String],
     /// `-e KEY=VALUE`, in the order given (a later one wins in ECS too).
     pub(crate) variables: &'a [(String, String)],
+    /// ECS Exec on the task (`parity db`'s client task opens a session in it).
+    pub(crate) exec: bool,
 }
 
 /// The RunTask request (the API's JSON shape); `network` is the
@@ -47,7 +49,7 @@ pub(crate) fn run_task_request(one_off: &OneOff<'_>, network: &Value) -> Value {
                 .collect(),
         );
     }
-    json!({
+    let mut request = json!({
         "cluster": one_off.cluster,
         "taskDefinition": one_off.task_definition,
         "count": 1,
@@ -61,7 +63,11 @@ pub(crate) fn run_task_request(one_off: &OneOff<'_>, network: &Value) -> Value {
             {"key": tags::SERVICE, "value": one_off.service},
             {"key": tags::RUN, "value": "true"},
         ],
-    })
+    });
+    if one_off.exec {
+        request["enableExecuteCommand"] = json!(true);
+    }
+    request
 }
 
 /// Where a one-off task is.
@@ -122,6 +128,7 @@ mod tests {
             task_definition: "arn:aws:ecs:eu-west-1:1:task-definition/shop-staging-web:3",
             command,
             variables,
+            exec: false,
         }
     }
 
@@ -154,6 +161,15 @@ mod tests {
             request["overrides"],
             json!({"containerOverrides": [{"name": "web"}]})
         );
+        assert!(request.get("enableExecuteCommand").is_none());
+        let exec = run_task_request(
+            &OneOff {
+                exec: true,
+                ..one_off(&[], &[])
+            },
+            &json!({}),
+        );
+        assert_eq!(exec["enableExecuteCommand"], true);
     }
 
     fn task(status: &str, exit: Option<i32>, reason: Option<&str>) -> TaskState {

@@ -83,6 +83,8 @@ pub(crate) struct Plan {
     pub(crate) release: Option<Release>,
     /// Jobs (`x-parity.schedule`): a task definition and a schedule each, no ECS service.
     pub(crate) jobs: Vec<super::schedule::Job>,
+    /// Which schedules in the environment are parity's (deploy deletes those of removed jobs).
+    pub(crate) schedules: super::schedule::Owner,
     /// Application Auto Scaling of the services that have `x-parity.scale`.
     pub(crate) scaling: Vec<super::scaling::Scaling>,
     /// Deliberate differences from local (left out on purpose, mapped differently).
@@ -176,6 +178,7 @@ pub(crate) fn plan(
         .map(String::as_str)
         .collect();
     settings.check_service_names(cloud_services.iter().copied())?;
+    super::schedule::check_names(project, environment)?;
     let execution_role = environment.execution_role_arn.as_deref().ok_or_else(|| {
         Error::input(format!(
             "environment `{env_name}`: execution_role_arn is not set; Fargate needs it to pull images, write logs and read SSM secrets"
@@ -196,6 +199,7 @@ pub(crate) fn plan(
         services: Vec::new(),
         release: None,
         jobs: Vec::new(),
+        schedules: super::schedule::Owner::new(environment, &inputs.account_id),
         scaling: Vec::new(),
         notes: Vec::new(),
         warnings: Vec::new(),
@@ -239,11 +243,6 @@ pub(crate) fn plan(
                 network_configuration: network.clone(),
             });
         } else if let Some(expression) = &x.schedule {
-            names::ecs_name(
-                service,
-                "schedule name",
-                &super::schedule::schedule_name(environment, name),
-            )?;
             plan.jobs.push(super::schedule::Job::new(
                 environment,
                 &inputs.account_id,
@@ -267,26 +266,74 @@ pub(crate) fn plan(
         plan.task_definitions.push(task);
     }
     check_settings_references(environment, &xs, &mut plan);
-    check_no_secret_values(&plan)?;
+    check_no_secret_values(project, &plan)?;
     Ok(plan)
 }
 
 /// A secret's value interpolated into a plain field (a command, a label, a
 /// plain variable) would sit in the task definition for anyone with
 /// `ecs:DescribeTaskDefinition` to read, and in the plan's output: refused,
-/// naming the variable.
-fn check_no_secret_values(plan: &Plan) -> Result<()> {
+/// naming the variable, at the compose field that carries it when it is a
+/// container's.
+fn check_no_secret_values(project: &Project, plan: &Plan) -> Result<()> {
     let text = plan.to_json().to_string();
     let notes = plan.notes.join("\n") + &plan.warnings.join("\n");
-    match crate::redact::find(&text).or_else(|| crate::redact::find(&notes)) {
-        Some(variable) => Err(Error::input(format!(
-            "the plan would carry the value of secret {variable} in plain text (it is interpolated into a field that is not a secret)"
-        ))
+    let Some(variable) = crate::redact::find(&text).or_else(|| crate::redact::find(&notes)) else {
+        return Ok(());
+    };
+    let message = format!(
+        "the plan would carry the value of secret {variable} in plain text (it is interpolated into a field that is not a secret)"
+    );
+    let mut containers = plan
+        .task_definitions
+        .iter()
+        .filter_map(|t| t.request["containerDefinitions"].as_array())
+        .flatten();
+    let carrier = containers.find_map(|container| {
+        let service = project.services.get(container["name"].as_str()?)?;
+        Some((service, leaking_field(container)?))
+    });
+    let error = match carrier {
+        Some((service, path)) => service.error_at(&path, message),
+        None => Error::input(message),
+    };
+    Err(error
         .with_help(format!(
             "read {variable} as a variable in the container instead of interpolating `${{{variable}}}` into the compose file"
-        ))),
-        None => Ok(()),
+        )))
+}
+
+/// The compose field (a spans path) of the first part of a container
+/// definition that holds a secret's value, if one does.
+fn leaking_field(container: &Value) -> Option<String> {
+    let holds = |value: &Value| crate::redact::find(&value.to_string()).is_some();
+    if let Some(variable) = container["environment"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|v| holds(&v["value"]))
+    {
+        return Some(format!("environment.{}", variable["name"].as_str()?));
     }
+    const FIELDS: &[(&str, &str)] = &[
+        ("command", "command"),
+        ("entryPoint", "entrypoint"),
+        ("dockerLabels", "labels"),
+        ("healthCheck", "healthcheck"),
+        ("user", "user"),
+        ("workingDirectory", "working_dir"),
+        ("image", "image"),
+    ];
+    let Some((key, path)) = FIELDS.iter().find(|(key, _)| holds(&container[*key])) else {
+        return holds(container).then(String::new);
+    };
+    // The item of a list (`command.2`) or the key of a map (`labels.TEAM`).
+    let part = match &container[*key] {
+        Value::Array(items) => items.iter().position(holds).map(|i| i.to_string()),
+        Value::Object(map) => map.iter().find(|(_, v)| holds(v)).map(|(k, _)| k.clone()),
+        _ => None,
+    };
+    Some(part.map_or_else(|| (*path).to_owned(), |part| format!("{path}.{part}")))
 }
 
 /// One note per image that several services share, naming them and where it goes.

@@ -97,6 +97,31 @@ pub(crate) fn scaling(
     )
 }
 
+/// The metrics parity makes policies for, by the suffix of the policy's name.
+const POLICY_SUFFIXES: [&str; 3] = ["cpu", "memory", "requests"];
+
+/// The policies on `resource_id` (`service/<cluster>/<ecs service>`) that
+/// parity made (`<ecs service>-cpu|memory|requests`) and `wanted` no longer
+/// has: a metric removed from `x-parity.scale`, or the whole block
+/// (`wanted` is `None`). Policies with other names are someone else's.
+pub(crate) fn stale_policies(
+    resource_id: &str,
+    existing: &[String],
+    wanted: Option<&Scaling>,
+) -> Vec<String> {
+    let ecs_service = resource_id.rsplit('/').next().unwrap_or_default();
+    existing
+        .iter()
+        .filter(|name| {
+            POLICY_SUFFIXES
+                .iter()
+                .any(|suffix| **name == format!("{ecs_service}-{suffix}"))
+        })
+        .filter(|name| wanted.is_none_or(|w| !w.policies.iter().any(|p| p.name == **name)))
+        .cloned()
+        .collect()
+}
+
 /// `service/<cluster>/<ecs service>`: how Application Auto Scaling names the service.
 pub(crate) fn resource_id(environment: &Environment, service: &str) -> String {
     format!(
@@ -126,6 +151,40 @@ pub(crate) fn clamp_desired(desired: u64, scale: &Scale) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stale_policies_are_parity_named_ones_the_scale_block_no_longer_has() {
+        let id = "service/shop-staging/shop-web";
+        let existing: Vec<String> = [
+            "shop-web-cpu",
+            "shop-web-memory",
+            "shop-web-requests",
+            "team-custom",
+        ]
+        .map(String::from)
+        .to_vec();
+        let wanted = Scaling {
+            service: "web".into(),
+            resource_id: id.into(),
+            min: 1,
+            max: 2,
+            policies: vec![Policy {
+                name: "shop-web-cpu".into(),
+                metric: "ECSServiceAverageCPUUtilization",
+                target: 50.0,
+                resource_label: None,
+            }],
+        };
+        assert_eq!(
+            stale_policies(id, &existing, Some(&wanted)),
+            ["shop-web-memory", "shop-web-requests"]
+        );
+        assert_eq!(
+            stale_policies(id, &existing, None),
+            ["shop-web-cpu", "shop-web-memory", "shop-web-requests"]
+        );
+        assert!(stale_policies(id, &["team-custom".into()], None).is_empty());
+    }
 
     #[test]
     fn the_request_label_joins_the_load_balancer_and_the_target_group() {

@@ -51,6 +51,100 @@ pub(crate) fn schedule_name(environment: &Environment, service: &str) -> String 
     )
 }
 
+/// `arn:aws:ecs:<region>:<account>:cluster/<cluster>`: every schedule's target.
+fn cluster_arn(environment: &Environment, account_id: &str) -> String {
+    format!(
+        "arn:aws:ecs:{}:{account_id}:cluster/{}",
+        environment.region(),
+        environment.cluster()
+    )
+}
+
+/// How deploy recognises the schedules parity made in an environment, so it
+/// can delete those of jobs the compose file no longer names and nothing else.
+/// EventBridge Scheduler keeps no tags on a schedule, so the mark is the name
+/// (`parity-<app>-<env>-`) together with the target: this environment's
+/// cluster, run with this environment's scheduler role (a name alone could
+/// belong to an environment whose name extends this one's, `staging-eu`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Owner {
+    /// `parity-<app>-<env>-`.
+    pub(crate) prefix: String,
+    pub(crate) cluster_arn: String,
+    pub(crate) role_arn: Option<String>,
+}
+
+impl Owner {
+    pub(crate) fn new(environment: &Environment, account_id: &str) -> Self {
+        Self {
+            prefix: schedule_name(environment, ""),
+            cluster_arn: cluster_arn(environment, account_id),
+            role_arn: environment.scheduler_role_arn.clone(),
+        }
+    }
+
+    /// Whether the schedule `name`, whose target runs on `target_arn` with
+    /// `role_arn`, is one parity made here for a job that `jobs` no longer has.
+    pub(crate) fn is_stale(
+        &self,
+        name: &str,
+        jobs: &[Job],
+        target_arn: &str,
+        role_arn: &str,
+    ) -> bool {
+        name.strip_prefix(&self.prefix)
+            .is_some_and(|s| !s.is_empty())
+            && !jobs.iter().any(|j| j.schedule_name == name)
+            && target_arn == self.cluster_arn
+            && self.role_arn.as_deref().is_none_or(|r| r == role_arn)
+    }
+}
+
+/// The longest schedule name EventBridge Scheduler accepts.
+pub(crate) const MAX_NAME: usize = 64;
+
+/// Why EventBridge Scheduler would refuse `name` (`[0-9a-zA-Z-_.]`, 1 to
+/// [`MAX_NAME`] characters), if it would.
+fn name_refusal(name: &str) -> Option<String> {
+    let chars_ok = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if name.is_empty() || !chars_ok {
+        Some(format!(
+            "the schedule name would be `{name}`, and EventBridge Scheduler allows only letters, digits, `-`, `_` and `.`"
+        ))
+    } else if name.len() > MAX_NAME {
+        Some(format!(
+            "the schedule name would be `{name}`, {} characters, and EventBridge Scheduler allows at most {MAX_NAME}",
+            name.len()
+        ))
+    } else {
+        None
+    }
+}
+
+/// Every job of `project` has a schedule name EventBridge Scheduler accepts in
+/// `environment`: refused before any AWS call, at the job's `schedule` key
+/// (the name is `parity-<app>-<env>-<service>`, so only a shorter name fixes it).
+pub(crate) fn check_names(
+    project: &crate::compose::model::Project,
+    environment: &Environment,
+) -> crate::error::Result<()> {
+    for (service, definition) in &project.services {
+        let x = &definition.x_parity;
+        if x.schedule.is_none() || !x.cloud {
+            continue;
+        }
+        if let Some(why) = name_refusal(&schedule_name(environment, service)) {
+            return Err(x.error("schedule", format!("in environment `{}`: {why}", environment.name()))
+                .with_help(format!(
+                    "the name is parity-<app>-<environment>-<service>: rename the compose service `{service}` (or shorten the app or environment name) so that it fits"
+                )));
+        }
+    }
+    Ok(())
+}
+
 impl Job {
     pub(crate) fn new(
         environment: &Environment,
@@ -64,11 +158,7 @@ impl Job {
             family: family.to_owned(),
             schedule_name: schedule_name(environment, service),
             expression: expression.to_owned(),
-            cluster_arn: format!(
-                "arn:aws:ecs:{}:{account_id}:cluster/{}",
-                environment.region(),
-                environment.cluster()
-            ),
+            cluster_arn: cluster_arn(environment, account_id),
             subnets: environment.subnets.clone(),
             security_groups: environment.security_groups.clone(),
             assign_public_ip: environment.assign_public_ip,
@@ -110,6 +200,61 @@ impl Job {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_this_environments_schedules_of_removed_jobs_are_stale() {
+        let owner = Owner {
+            prefix: "parity-shop-staging-".into(),
+            cluster_arn: "arn:aws:ecs:eu-west-1:1:cluster/shop-staging".into(),
+            role_arn: Some("arn:aws:iam::1:role/s".into()),
+        };
+        let kept = Job {
+            service: "nightly".into(),
+            family: "shop-staging-nightly".into(),
+            schedule_name: "parity-shop-staging-nightly".into(),
+            expression: "rate(1 day)".into(),
+            cluster_arn: owner.cluster_arn.clone(),
+            subnets: vec![],
+            security_groups: vec![],
+            assign_public_ip: false,
+            role_arn: owner.role_arn.clone(),
+        };
+        let jobs = [kept];
+        let (cluster, role) = (
+            "arn:aws:ecs:eu-west-1:1:cluster/shop-staging",
+            "arn:aws:iam::1:role/s",
+        );
+        assert!(owner.is_stale("parity-shop-staging-weekly", &jobs, cluster, role));
+        assert!(!owner.is_stale("parity-shop-staging-nightly", &jobs, cluster, role));
+        assert!(!owner.is_stale("parity-shop-staging-", &jobs, cluster, role));
+        assert!(!owner.is_stale("parity-shop-prod-weekly", &jobs, cluster, role));
+        // `staging-eu`'s schedule shares the prefix, not the cluster or the role.
+        assert!(!owner.is_stale(
+            "parity-shop-staging-eu-weekly",
+            &jobs,
+            "arn:aws:ecs:eu-west-1:1:cluster/shop-staging-eu",
+            role
+        ));
+        assert!(!owner.is_stale(
+            "parity-shop-staging-weekly",
+            &jobs,
+            cluster,
+            "arn:aws:iam::1:role/other"
+        ));
+    }
+
+    #[test]
+    fn a_schedule_name_is_at_most_64_letters_digits_dashes_underscores_and_dots() {
+        assert_eq!(name_refusal("parity-shop-staging-nightly"), None);
+        assert_eq!(name_refusal(&format!("parity-{}", "a".repeat(57))), None);
+        let long = format!("parity-{}", "a".repeat(58));
+        assert!(
+            name_refusal(&long).is_some_and(|why| why.contains("65 characters")),
+            "{long}"
+        );
+        assert!(name_refusal("parity-shop-staging-web api").is_some());
+        assert!(name_refusal("").is_some());
+    }
 
     #[test]
     fn the_request_runs_one_fargate_task_in_the_network_with_retries_and_no_window() {

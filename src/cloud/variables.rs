@@ -198,7 +198,7 @@ pub(crate) fn translate(
     for (key, parameter) in &wired_secrets {
         out.secrets.push(json!({
             "name": key,
-            "valueFrom": environment.ssm_arn_of(account_id, parameter),
+            "valueFrom": environment.parity_secret_arn(account_id, parameter),
         }));
     }
     for (target, source) in compose_secrets {

@@ -167,12 +167,22 @@ async fn check_secrets(
     environment: &Environment,
     cloud_services: &[&Service],
 ) -> Result<()> {
-    let missing = crate::commands::secrets::missing_in_stores(
+    let survey = crate::commands::secrets::survey(
         &cloud.ctx,
         environment,
         cloud_services.iter().map(|s| &s.x_parity.secrets),
     )
     .await?;
+    for reference in &survey.foreign_keys {
+        eprintln!(
+            "warning: {reference}; the execution role may decrypt only with {}, so that key's policy must allow it kms:Decrypt (see README, \"Secrets under your own KMS key\")",
+            environment.kms_key_id().map_or_else(
+                || "the AWS-managed keys".to_owned(),
+                |k| format!("the AWS-managed keys and {k}")
+            )
+        );
+    }
+    let missing = survey.missing;
     if missing.is_empty() {
         return Ok(());
     }

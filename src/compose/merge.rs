@@ -182,6 +182,22 @@ fn merge_named(base: Node, over: Node) -> Node {
 
 /// A list or mapping of `K=V` strings as a mapping node.
 pub(crate) fn to_dict(node: Node) -> Node {
+    list_to_map(node, &|text| match text.split_once('=') {
+        Some((k, v)) => (k.to_owned(), Value::Scalar(v.to_owned(), Style::Quoted)),
+        None => (text.to_owned(), Value::Scalar(String::new(), Style::Plain)),
+    })
+}
+
+/// A list or mapping of names as a mapping node (each name without a value).
+fn names_to_map(node: Node) -> Node {
+    list_to_map(node, &|text| {
+        (text.to_owned(), Value::Scalar(String::new(), Style::Plain))
+    })
+}
+
+/// A sequence of scalars as a mapping, each item the entry `entry` makes of
+/// its text, at the item's position; a mapping (or anything else) as it is.
+fn list_to_map(node: Node, entry: &dyn Fn(&str) -> (String, Value)) -> Node {
     let Value::Seq(items) = node.value else {
         return node;
     };
@@ -190,41 +206,13 @@ pub(crate) fn to_dict(node: Node) -> Node {
         let Some(text) = item.as_scalar() else {
             continue;
         };
-        let (key, value) = match text.split_once('=') {
-            Some((k, v)) => (k.to_owned(), Value::Scalar(v.to_owned(), Style::Quoted)),
-            None => (text.to_owned(), Value::Scalar(String::new(), Style::Plain)),
-        };
+        let (key, value) = entry(text);
         let pos = item.pos.clone();
         map.insert(
             key,
             Entry {
                 key_pos: pos.clone(),
                 node: Node::new(value, pos),
-            },
-        );
-    }
-    Node {
-        value: Value::Map(map),
-        pos: node.pos,
-        tag: node.tag,
-    }
-}
-
-fn names_to_map(node: Node) -> Node {
-    let Value::Seq(items) = node.value else {
-        return node;
-    };
-    let mut map = Mapping::new();
-    for item in items {
-        let Some(text) = item.as_scalar() else {
-            continue;
-        };
-        let pos = item.pos.clone();
-        map.insert(
-            text.to_owned(),
-            Entry {
-                key_pos: pos.clone(),
-                node: Node::new(Value::Scalar(String::new(), Style::Plain), pos),
             },
         );
     }

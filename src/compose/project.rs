@@ -37,6 +37,7 @@ pub(crate) fn project<'a>(
         }
         match key.as_str() {
             "services" => {
+                service::declare_secrets(value);
                 for (service_name, entry) in read::mapping(value, "services")? {
                     check_service_name(service_name, entry)?;
                     let service = service::service(service_name, &entry.key_pos, &entry.node, ctx)?;

@@ -26,6 +26,30 @@ pub(crate) struct Context<'a> {
     pub(crate) env: &'a IndexMap<String, String>,
 }
 
+/// Declares secret every variable some service of `services` (the
+/// `services:` node) names in `x-parity.secrets`, before any service is read:
+/// a secret service B declares may be interpolated into a field of service A,
+/// and an error about that field must name the variable, never the value,
+/// even when A is read (and fails) first. Lenient: a malformed block is
+/// reported when its own service is read.
+pub(crate) fn declare_secrets(services: &Node) {
+    let blocks = services
+        .as_map()
+        .into_iter()
+        .flat_map(|map| map.values())
+        .filter_map(|entry| entry.node.get(x_parity::KEY)?.get("secrets"));
+    for secrets in blocks {
+        let names: Vec<&str> = match (secrets.as_seq(), secrets.as_map()) {
+            (Some(items), _) => items.iter().filter_map(Node::as_scalar).collect(),
+            (_, Some(map)) => map.keys().map(String::as_str).collect(),
+            _ => Vec::new(),
+        };
+        for name in names {
+            crate::redact::declare_secret(name);
+        }
+    }
+}
+
 /// Normalizes one service, whose name is written at `at`.
 pub(crate) fn service(name: &str, at: &Pos, node: &Node, ctx: &Context<'_>) -> Result<Service> {
     let map = read::mapping(node, &format!("services.{name}"))?;
@@ -36,7 +60,8 @@ pub(crate) fn service(name: &str, at: &Pos, node: &Node, ctx: &Context<'_>) -> R
         ..Service::default()
     };
     // x-parity first: once its secrets are declared, an error about any other
-    // field that interpolated one of them names the variable, never the value.
+    // field that interpolated one of them names the variable, never the value
+    // (the project declared every service's secrets already: `declare_secrets`).
     service.x_parity = XParity::read(name, map.get(x_parity::KEY).map(|e| &e.node))?;
     for secret in service.x_parity.secrets.names() {
         crate::redact::declare_secret(secret);

@@ -65,6 +65,16 @@ pub(crate) async fn exec(
         )
         .await
         .map_err(|e| engine::failed(format!("{service}: creating the exec"), &e))?;
+    // Without a TTY, Ctrl-C is a signal to parity, not a key for the process:
+    // watched from before the start, so it is never the default (a silent death).
+    let mut interrupt = if request.tty {
+        None
+    } else {
+        Some(
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+                .map_err(|e| Error::failed(format!("cannot watch for Ctrl-C: {e}")))?,
+        )
+    };
     let raw = RawMode::enter(request.tty);
     let started = engine
         .docker
@@ -82,22 +92,32 @@ pub(crate) async fn exec(
             "{service}: the engine started the exec detached"
         )));
     };
-    if request.tty
-        && let Some((rows, columns)) = session::terminal_size()
-    {
-        let _ = engine
-            .docker
-            .resize_exec(
-                &created.id,
-                ResizeExecOptions {
+    let resizes = request.tty.then(|| {
+        let docker = engine.docker.clone();
+        let id = created.id.clone();
+        session::follow_resizes(move |rows, columns| {
+            let (docker, id) = (docker.clone(), id.clone());
+            async move {
+                let size = ResizeExecOptions {
                     height: rows,
                     width: columns,
-                },
-            )
-            .await;
+                };
+                let _ = docker.resize_exec(&id, size).await;
+            }
+        })
+    });
+    let pumped = match interrupt.as_mut() {
+        None => session::pump(Attached { output, input }, true).await,
+        Some(interrupt) => tokio::select! {
+            pumped = session::pump(Attached { output, input }, true) => pumped,
+            _ = interrupt.recv() => Err(interrupted(service, &request.command)),
+        },
+    };
+    if let Some(task) = resizes {
+        task.abort();
     }
-    session::pump(Attached { output, input }, true).await?;
     drop(raw);
+    pumped?;
     let inspected = engine
         .docker
         .inspect_exec(&created.id)
@@ -108,4 +128,14 @@ pub(crate) async fn exec(
             "{service}: the engine reported no exit code for the command"
         ))
     })
+}
+
+/// Ctrl-C during an exec without a TTY: parity stops (exit 130), and says that
+/// the command may run on, since the engine's API cannot signal a process an
+/// exec started (`docker exec` leaves it running the same way).
+fn interrupted(service: &str, command: &[String]) -> Error {
+    Error::interrupted().with_help(format!(
+        "`{}` may still be running in `{service}`'s container: the engine cannot signal a process started by exec; with a terminal (no -T), Ctrl-C reaches the process itself",
+        command.join(" ")
+    ))
 }

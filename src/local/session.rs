@@ -120,6 +120,35 @@ impl Drop for RawMode {
     }
 }
 
+/// Follows the terminal's size while a TTY session runs, as `docker exec -it`
+/// does: `resize` gets (rows, columns) now and again on every SIGWINCH (the
+/// terminal emulator changed size). Abort the returned task when the session
+/// ends. When the signal cannot be watched, only the initial size is sent.
+pub(crate) fn follow_resizes<F, Fut>(resize: F) -> tokio::task::JoinHandle<()>
+where
+    F: Fn(u16, u16) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    use tokio::signal::unix::{SignalKind, signal};
+    let winch = signal(SignalKind::window_change()).ok();
+    tokio::spawn(async move {
+        let Some(mut winch) = winch else {
+            if let Some((rows, columns)) = terminal_size() {
+                resize(rows, columns).await;
+            }
+            return;
+        };
+        loop {
+            if let Some((rows, columns)) = terminal_size() {
+                resize(rows, columns).await;
+            }
+            if winch.recv().await.is_none() {
+                return;
+            }
+        }
+    })
+}
+
 /// The terminal's size as (rows, columns), when stdin is one.
 pub(crate) fn terminal_size() -> Option<(u16, u16)> {
     let text = stty(&["size"])?;

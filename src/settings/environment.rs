@@ -141,6 +141,16 @@ pub(crate) enum SecretsStore {
     Secretsmanager,
 }
 
+impl SecretsStore {
+    /// How messages name the store.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Self::Ssm => "SSM",
+            Self::Secretsmanager => "Secrets Manager",
+        }
+    }
+}
+
 /// `[environments.<env>.services.<service>]`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -311,6 +321,27 @@ impl Environment {
                 account_id,
                 &format!("{}{variable}", self.secrets_manager_prefix()),
             ),
+        }
+    }
+
+    /// The name of a secret parity itself keeps for the environment (a managed
+    /// database's master password, a composed `DATABASE_URL`), in the chosen
+    /// store: `<ssm_prefix>parity/<path>` or `<app>/<env>/parity/<path>`. One
+    /// level below where `secrets sync` looks, so `--prune` never sees it.
+    pub(crate) fn parity_secret_name(&self, path: &str) -> String {
+        match self.secrets_store() {
+            SecretsStore::Ssm => format!("{}parity/{path}", self.ssm_prefix()),
+            SecretsStore::Secretsmanager => {
+                format!("{}parity/{path}", self.secrets_manager_prefix())
+            }
+        }
+    }
+
+    /// The `valueFrom` ARN of a secret [`Self::parity_secret_name`] named.
+    pub(crate) fn parity_secret_arn(&self, account_id: &str, name: &str) -> String {
+        match self.secrets_store() {
+            SecretsStore::Ssm => self.ssm_arn_of(account_id, name),
+            SecretsStore::Secretsmanager => self.secrets_manager_arn(account_id, name),
         }
     }
 

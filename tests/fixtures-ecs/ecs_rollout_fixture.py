@@ -29,6 +29,16 @@ tasks through scripted sequences taken from ECS's documented behaviour:
   task RUNNING there). With `task_health` (HEALTHY, UNHEALTHY) a running
   task reports that healthStatus, as ECS does for a task whose essential
   container has a health check; a stopped one reports UNKNOWN.
+- RunTask with enableExecuteCommand (moto drops it): DescribeTasks reports
+  it, and each running container's runtimeId and its ExecuteCommandAgent
+  RUNNING, as ECS does for a task started with ECS Exec on; such a task
+  (`parity db`'s idle client task) runs until StopTask, after
+  `exec_pending` DescribeTasks calls that report it PENDING (default 0).
+- ExecuteCommand (moto lacks it): for a running RunTask task started with
+  ECS Exec on, the session ECS returns (sessionId, streamUrl, tokenValue);
+  otherwise ECS's InvalidParameterException ("... execute command was not
+  enabled when the task was run ..."). What opens the session is the
+  Session Manager plugin, which tests replace with a stand-in.
 - StopTask of such a task: STOPPED on the next DescribeTasks, stopCode
   UserInitiated, the reason given, and exit code 143 (SIGTERM), as a
   container that does not trap SIGTERM exits when ECS stops it.
@@ -75,7 +85,7 @@ Control endpoints (tests only, under /_fixture/):
   GET  /_fixture/network?region=R   default VPC subnets and security groups
   POST /_fixture/cloudformation  {"fail": {"stack": "S", "resource": "Id", "reason": "..."}}
   GET  /_fixture/calls     API calls seen, by "service.Operation"
-  GET  /_fixture/requests  the bodies of the ECS RunTask and StopTask requests, in order
+  GET  /_fixture/requests  the bodies of the ECS RunTask, StopTask and ExecuteCommand requests, in order
 
 Usage: ecs_rollout_fixture.py --port N   (prints "listening on PORT" when ready)
 """
@@ -87,6 +97,7 @@ import os
 import random
 import sys
 import threading
+import uuid
 from datetime import datetime, timezone
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
@@ -101,7 +112,7 @@ CFN_FAIL = {}  # stack name -> {"resource": logical id, "reason": text}, for its
 SCRIPTS = {}  # deployment id -> {"rollout", "steps", "seen"}
 TASKS = {}  # task arn -> {"exit", "seen", "running", "started", "stopped"}
 CALLS = {}
-REQUESTS = []  # {"operation", "body"} of ECS RunTask and StopTask
+REQUESTS = []  # {"operation", "body"} of ECS RunTask, StopTask and ExecuteCommand
 
 
 def now():
@@ -234,13 +245,23 @@ def describe_scripted(task, script, backend):
             c["imageDigest"] = image.split("@", 1)[1]
     stopped = script["stopped"]
     running = script["running"]
+    task["enableExecuteCommand"] = script.get("exec", False)
+    if stopped is None and script["seen"] <= script.get("pending", 0):
+        task["lastStatus"] = "PENDING"
+        for c in task.get("containers", []):
+            c["lastStatus"] = "PENDING"
+        return
     if stopped is None and (running is None or script["seen"] <= running):
         task["lastStatus"] = "RUNNING"
         if script.get("health"):
             task["healthStatus"] = script["health"]
-        for c in task.get("containers", []):
+        task_id = task["taskArn"].rsplit("/", 1)[-1]
+        for index, c in enumerate(task.get("containers", [])):
             c["lastStatus"] = "RUNNING"
             c.pop("exitCode", None)
+            c["runtimeId"] = f"{task_id}-{2531612879 + index}"
+            if script.get("exec"):
+                c["managedAgents"] = [{"name": "ExecuteCommandAgent", "lastStatus": "RUNNING"}]
         return
     if stopped is None:
         stopped = script["stopped"] = {"reason": None, "at": now()}
@@ -265,6 +286,32 @@ def describe_scripted(task, script, backend):
         held = tasks.get(task["taskArn"])
         if held is not None:
             held.desired_status = "STOPPED"
+
+
+def execute_command(request, region, start_response):
+    """ExecuteCommand as ECS answers it (see the docstring)."""
+    task_arn = request.get("task", "")
+    script = next((s for arn, s in TASKS.items()
+                   if arn == task_arn or arn.rsplit("/", 1)[-1] == task_arn), None)
+    running = script is not None and script["stopped"] is None and script["seen"] > script.get("pending", 0) and (
+        script["running"] is None or script["seen"] <= script["running"])
+    if not running or not script.get("exec"):
+        return respond(start_response, "400 Bad Request", {
+            "__type": "InvalidParameterException",
+            "message": "The execute command failed because execute command was not enabled when the task was run or the execute command agent isn't running. Wait and try again or run a new task with execute command enabled and try again.",
+        })
+    session_id = "ecs-execute-command-" + uuid.uuid4().hex[:17]
+    return respond(start_response, "200 OK", {
+        "clusterArn": f"arn:aws:ecs:{region}:{DEFAULT_ACCOUNT_ID}:cluster/{request.get('cluster', 'default')}",
+        "containerName": request.get("container"),
+        "interactive": True,
+        "session": {
+            "sessionId": session_id,
+            "streamUrl": f"wss://ssmmessages.{region}.amazonaws.com/v1/data-channel/{session_id}",
+            "tokenValue": "fixture-session-token",
+        },
+        "taskArn": task_arn,
+    })
 
 
 def call_app(app, environ):
@@ -359,8 +406,10 @@ class Fixture:
     def ecs(self, op, body, environ, start_response):
         request = json.loads(body or b"{}")
         region = region_of(environ)
-        if op in ("RunTask", "StopTask"):
+        if op in ("RunTask", "StopTask", "ExecuteCommand"):
             REQUESTS.append({"operation": op, "body": request})
+        if op == "ExecuteCommand":
+            return execute_command(request, region, start_response)
         if op == "DescribeServices":
             for name in request.get("services", []):
                 service = find_service(region, request.get("cluster"), name)
@@ -410,20 +459,24 @@ class Fixture:
                 TASKS[task["taskArn"]] = {
                     "exit": SCENARIO["release_exit"],
                     "seen": 0,
-                    "running": SCENARIO.get("task_running", 1),
+                    # A task started for ECS Exec sessions idles until stopped.
+                    "running": None if request.get("enableExecuteCommand") else SCENARIO.get("task_running", 1),
                     "started": now(),
                     "stopped": None,
                     "health": SCENARIO.get("task_health"),
+                    "exec": bool(request.get("enableExecuteCommand", False)),
+                    "pending": SCENARIO.get("exec_pending", 0) if request.get("enableExecuteCommand") else 0,
                 }
                 write_release_log(region, task_def, task["taskArn"], SCENARIO["release_log"])
             return respond(start_response, "200 OK", payload)
         if op == "StopTask":
-            task = json.loads(out).get("task", {})
+            payload = json.loads(out)
+            task = payload.get("task", {})
+            api_shapes(task)
             script = TASKS.get(task.get("taskArn"))
             if script is not None and script["stopped"] is None:
                 script["stopped"] = {"reason": request.get("reason", "Task stopped by user"), "at": now()}
-            start_response(status, headers)
-            return [out]
+            return respond(start_response, "200 OK", payload)
         if op == "DescribeTasks":
             payload = json.loads(out)
             backend = ecs_backends()[DEFAULT_ACCOUNT_ID][region]

@@ -14,6 +14,7 @@ use crate::support::Run;
 use crate::support::Test;
 use crate::support::ecs_fixture::EcsFixture;
 use crate::support::registry::{Registry, sha256_digest};
+use crate::support::webhook::Webhook;
 
 const ACCOUNT: &str = "123456789012";
 
@@ -571,60 +572,6 @@ fn deploy_refuses_when_a_declared_secret_is_missing_in_ssm() {
         .stderr_contains("/shop/staging/API_KEY")
         .stderr_contains("parity secrets sync staging");
     assert_eq!(p.cloud_state(), before);
-}
-
-/// A webhook receiver: records each POST body.
-struct Webhook {
-    url: String,
-    bodies: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
-}
-
-impl Webhook {
-    fn start() -> Self {
-        use std::io::{BufRead, BufReader, Read, Write};
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind webhook");
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
-        let bodies = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let sink = bodies.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let mut reader = BufReader::new(stream);
-                let mut length = 0;
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                        break;
-                    }
-                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                        length = v.trim().parse().unwrap_or(0);
-                    }
-                }
-                let mut body = vec![0; length];
-                let _ = reader.read_exact(&mut body);
-                sink.lock()
-                    .unwrap()
-                    .push(String::from_utf8_lossy(&body).into_owned());
-                let _ = reader.get_mut().write_all(
-                    b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
-                );
-            }
-        });
-        Self { url, bodies }
-    }
-
-    fn texts(&self) -> Vec<String> {
-        self.bodies
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|b| {
-                serde_json::from_str::<Value>(b).expect("webhook body is JSON")["text"]
-                    .as_str()
-                    .expect("Slack-compatible text")
-                    .to_owned()
-            })
-            .collect()
-    }
 }
 
 #[test]

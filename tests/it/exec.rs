@@ -425,3 +425,189 @@ fn exec_env_bad_input_is_exit_2_before_any_aws_call() {
     let run = Run::new(output).status(2).stdout_empty();
     assert!(run.stderr().contains("prdo"), "{}", run.stderr());
 }
+
+#[test]
+fn ctrl_c_during_an_exec_without_a_terminal_exits_130_and_says_the_command_may_run_on() {
+    let stack = Stack::new("exec-int");
+    let test = Test::new().compose(&compose());
+    parity(&test, &stack, &["up", "-d", "app"], None)
+        .status(0)
+        .stdout_contains("app")
+        .stderr_contains("app");
+    let child = test
+        .command()
+        .args([
+            "-p",
+            stack.name(),
+            "exec",
+            "-T",
+            "app",
+            "--",
+            "/app",
+            "sleep",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn parity exec");
+    // Until the engine runs the command (the container's processes list it twice).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let top = std::process::Command::new("docker")
+            .args(["top", &stack.container_id("app").expect("app")])
+            .output()
+            .expect("docker top");
+        let listed = String::from_utf8_lossy(&top.stdout)
+            .matches("/app sleep")
+            .count();
+        if listed >= 2 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the exec never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(sent.success());
+    Run::new(child.wait_with_output().expect("wait for parity exec"))
+        .status(130)
+        .stdout_empty()
+        .stderr_says("interrupted")
+        .stderr_says("`/app sleep` may still be running in `app`'s container");
+}
+
+/// A Docker Engine socket in front of the real one that keeps every request
+/// line parity sends (the engine's exec API keeps no record of resizes).
+struct RecordingEngine {
+    socket: std::path::PathBuf,
+    requests: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl RecordingEngine {
+    fn start(dir: &std::path::Path) -> Self {
+        use std::os::unix::net::{UnixListener, UnixStream};
+        let socket = dir.join("engine.sock");
+        let listener = UnixListener::bind(&socket).expect("bind the recording socket");
+        let requests = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let log = requests.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let engine = UnixStream::connect("/var/run/docker.sock").expect("the engine");
+                let (mut from_client, mut to_client) = (client.try_clone().unwrap(), client);
+                let (mut to_engine, mut from_engine) = (engine.try_clone().unwrap(), engine);
+                let log = log.clone();
+                std::thread::spawn(move || {
+                    let mut buffer = [0u8; 16384];
+                    loop {
+                        match std::io::Read::read(&mut from_client, &mut buffer) {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => {
+                                log.lock()
+                                    .unwrap()
+                                    .push_str(&String::from_utf8_lossy(&buffer[..n]));
+                                if to_engine.write_all(&buffer[..n]).is_err() {
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    let _ = to_engine.shutdown(std::net::Shutdown::Write);
+                });
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut from_engine, &mut to_client);
+                    let _ = to_client.shutdown(std::net::Shutdown::Write);
+                });
+            }
+        });
+        Self { socket, requests }
+    }
+
+    fn host(&self) -> String {
+        format!("unix://{}", self.socket.display())
+    }
+
+    /// The `h` and `w` of every exec resize request so far, in order.
+    fn exec_resizes(&self) -> Vec<(u16, u16)> {
+        let requests = self.requests.lock().unwrap();
+        requests
+            .lines()
+            // A request on a kept-alive connection follows the last one's body on its line.
+            .filter_map(|l| l.find("POST ").map(|at| &l[at..]))
+            .filter(|l| l.contains("/exec/") && l.contains("/resize?"))
+            .filter_map(|l| {
+                let query = l.split_once('?')?.1.split_whitespace().next()?;
+                let value = |key: &str| {
+                    query
+                        .split('&')
+                        .find_map(|p| p.strip_prefix(&format!("{key}=")))
+                        .and_then(|v| v.parse().ok())
+                };
+                Some((value("h")?, value("w")?))
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn exec_under_a_terminal_follows_the_terminal_when_it_is_resized() {
+    let stack = Stack::new("exec-winch");
+    let test = Test::new().compose(&compose());
+    parity(&test, &stack, &["up", "-d", "app"], None)
+        .status(0)
+        .stdout_contains("app")
+        .stderr_contains("app");
+    let engine = RecordingEngine::start(test.dir());
+    // A terminal of 24x80 (script(1) gives the session a pseudo-terminal); once
+    // the exec has that size (the test then creates `resize-now`), it becomes
+    // 41x133, which the kernel announces with SIGWINCH.
+    let line = format!(
+        "stty rows 24 cols 80; (while [ ! -e resize-now ]; do sleep 0.1; done; stty rows 41 cols 133 </dev/tty) & {} -p {} exec app -- /app cat",
+        crate::support::parity_bin(),
+        stack.name()
+    );
+    let mut script = std::process::Command::new("script")
+        .args(["-q", "-e", "-c", &line, "/dev/null"])
+        .current_dir(test.dir())
+        .env("NO_COLOR", "1")
+        .env("DOCKER_HOST", engine.host())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run script (util-linux)");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while engine.exec_resizes().is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the exec never got the terminal's size"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    std::fs::write(test.dir().join("resize-now"), "").expect("write resize-now");
+    while !engine.exec_resizes().contains(&(41, 133)) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no resize to 41x133 reached the engine: {:?}",
+            engine.exec_resizes()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    // Ctrl-D ends `cat` (the container's terminal reads it as end of input).
+    let mut stdin = script.stdin.take().expect("stdin");
+    stdin.write_all(b"\x04").expect("write Ctrl-D");
+    drop(stdin);
+    let run = Run::new(script.wait_with_output().expect("wait for script"))
+        .status(0)
+        .stderr_empty();
+    run.stdout_unchecked("the terminal's echo of Ctrl-D, which depends on the pty's settings");
+    // `stty rows R cols C` may change the size in two steps (two SIGWINCH).
+    let resizes = engine.exec_resizes();
+    assert_eq!(resizes.first(), Some(&(24, 80)), "{resizes:?}");
+    assert_eq!(resizes.last(), Some(&(41, 133)), "{resizes:?}");
+}

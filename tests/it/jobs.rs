@@ -34,7 +34,7 @@ services:
 /// One project, its staging environment wired to a fixture and a registry.
 struct Jobs {
     fixture: EcsFixture,
-    _registry: Registry,
+    registry: Registry,
     test: Test,
     subnet: String,
     group: String,
@@ -79,7 +79,7 @@ registry = "{host}"
         fixture.ecs("CreateCluster", json!({"clusterName": "shop-staging"}));
         Self {
             fixture,
-            _registry: registry,
+            registry,
             test,
             subnet: subnets[0].clone(),
             group: groups[0].clone(),
@@ -96,10 +96,35 @@ registry = "{host}"
         for (key, value) in self.fixture.aws_env() {
             cmd.env(key, value);
         }
-        // TODO(jobs owner): these tests landed minutes before the Run check; assert
-        // each run's streams and drop this.
         Run::new(cmd.output().expect("run parity"))
-            .output_unchecked("jobs tests predate the Run check; not yet audited")
+    }
+
+    /// A deploy that succeeds: its summary on stdout, its progress on stderr.
+    #[track_caller]
+    fn deploys(&self) -> Run {
+        self.parity(&["deploy", "staging"])
+            .status(0)
+            .stdout_contains("to staging\n  shop-web: shop-staging-web:")
+            .stderr_says("registered shop-staging-web:")
+    }
+
+    fn policies(&self) -> Vec<String> {
+        let out = self
+            .fixture
+            .boto(
+                "application-autoscaling",
+                "describe_scaling_policies",
+                json!({"ServiceNamespace": "ecs", "ResourceId": "service/shop-staging/shop-web"}),
+            )
+            .expect("describe_scaling_policies");
+        let mut names: Vec<String> = out["ScalingPolicies"]
+            .as_array()
+            .expect("policies")
+            .iter()
+            .map(|p| p["PolicyName"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        names.sort();
+        names
     }
 
     fn change_code(&self, version: &str) {
@@ -148,7 +173,10 @@ registry = "{host}"
 fn deploy_points_the_schedule_at_the_new_revision_and_scales_the_service_without_touching_its_count()
  {
     let p = Jobs::new(true);
-    let plan = p.parity(&["plan", "staging", "--offline"]).status(0);
+    let plan = p
+        .parity(&["plan", "staging", "--offline"])
+        .status(0)
+        .stderr_empty();
     assert!(
         plan.stdout()
             .contains("job on cron(0 3 * * ? *) (schedule parity-shop-staging-nightly)"),
@@ -162,6 +190,9 @@ fn deploy_points_the_schedule_at_the_new_revision_and_scales_the_service_without
     let json = p
         .parity(&["plan", "staging", "--offline", "--format", "json"])
         .status(0)
+        .stderr_is(
+            &format!("note: services `nightly`, `web` share one image, built once from . and pushed to {}/shop\n", p.registry.host()),
+        )
         .json();
     assert_eq!(json["schedules"][0]["Name"], SCHEDULE);
     assert_eq!(
@@ -174,7 +205,14 @@ fn deploy_points_the_schedule_at_the_new_revision_and_scales_the_service_without
         "no ECS service for the job"
     );
 
-    let deploy = p.parity(&["deploy", "staging"]).status(0);
+    let deploy = p.deploys();
+    assert!(
+        deploy
+            .stderr()
+            .contains("scaling service/shop-staging/shop-web: 2-5 tasks, 2 policies"),
+        "{}",
+        deploy.stderr()
+    );
     assert!(
         deploy.stderr().contains(
             "schedule parity-shop-staging-nightly (cron(0 3 * * ? *)) runs shop-staging-nightly:1"
@@ -257,7 +295,9 @@ fn deploy_points_the_schedule_at_the_new_revision_and_scales_the_service_without
         json!({"cluster": "shop-staging", "service": "shop-web", "desiredCount": 4}),
     );
     p.change_code("v2");
-    p.parity(&["deploy", "staging"]).status(0);
+    p.deploys().stderr_says(
+        "schedule parity-shop-staging-nightly (cron(0 3 * * ? *)) runs shop-staging-nightly:2",
+    );
     assert_eq!(p.web()["desiredCount"], 4);
     assert_eq!(p.scheduled_revision(), "shop-staging-nightly:2");
     assert_eq!(
@@ -293,6 +333,7 @@ fn deploy_points_the_schedule_at_the_new_revision_and_scales_the_service_without
     let status = p
         .parity(&["status", "staging", "--format", "json"])
         .status(0)
+        .stderr_empty()
         .json();
     let env = &status["environments"][0];
     let job = &env["jobs"][0];
@@ -312,7 +353,7 @@ fn deploy_points_the_schedule_at_the_new_revision_and_scales_the_service_without
         .expect("web");
     assert_eq!(web["scale"], json!({"min": 2, "max": 5}));
     assert_eq!(web["desired"], 4);
-    let table = p.parity(&["status", "staging"]).status(0);
+    let table = p.parity(&["status", "staging"]).status(0).stderr_empty();
     assert!(table.stdout().contains("(2-5)"), "{}", table.stdout());
     assert!(
         table.stdout().contains("cron(0 3 * * ? *)"),
@@ -324,12 +365,18 @@ fn deploy_points_the_schedule_at_the_new_revision_and_scales_the_service_without
 #[test]
 fn a_failing_rollout_leaves_the_schedule_on_the_old_revision_and_rollback_moves_it_back() {
     let p = Jobs::new(true);
-    p.parity(&["deploy", "staging"]).status(0);
+    p.deploys();
     p.change_code("v2");
-    p.parity(&["deploy", "staging"]).status(0);
+    p.deploys();
     assert_eq!(p.scheduled_revision(), "shop-staging-nightly:2");
 
-    let back = p.parity(&["rollback", "staging"]).status(0);
+    let back = p
+        .parity(&["rollback", "staging"])
+        .status(0)
+        .stderr_says("shop-web: shop-staging-web:2 -> shop-staging-web:1")
+        .stderr_says(
+            "schedule parity-shop-staging-nightly (cron(0 3 * * ? *)) runs shop-staging-nightly:1",
+        );
     assert!(
         back.stdout()
             .contains(&format!("{SCHEDULE}: shop-staging-nightly:1")),
@@ -341,7 +388,14 @@ fn a_failing_rollout_leaves_the_schedule_on_the_old_revision_and_rollback_moves_
     p.fixture
         .scenario(json!({"rollout": "rollback", "steps": 1}));
     p.change_code("v3");
-    let failed = p.parity(&["deploy", "staging"]).status(1);
+    let failed = p.parity(&["deploy", "staging"]).status(1).stdout_empty();
+    assert!(
+        !failed
+            .stderr()
+            .contains("schedule parity-shop-staging-nightly ("),
+        "{}",
+        failed.stderr()
+    );
     assert!(
         failed.stderr().contains("circuit breaker"),
         "{}",
@@ -357,7 +411,7 @@ fn a_failing_rollout_leaves_the_schedule_on_the_old_revision_and_rollback_moves_
 #[test]
 fn deploy_without_the_scheduler_role_stops_before_anything_changes() {
     let p = Jobs::new(false);
-    let run = p.parity(&["deploy", "staging"]).status(1);
+    let run = p.parity(&["deploy", "staging"]).status(1).stdout_empty();
     assert!(
         run.stderr()
             .contains("job `nightly` needs the role EventBridge Scheduler runs it with"),
@@ -391,7 +445,7 @@ services:
     stop_grace_period: 1s
   nightly:
     image: {image}
-    command: ["migrate"]
+    command: ["exit", "4", "--say", "report done"]
     x-parity:
       schedule: "rate(1 day)"
 "#,
@@ -409,18 +463,26 @@ services:
                 .output()
                 .expect("run parity"),
         )
-        .output_unchecked("jobs tests predate the Run check; not yet audited")
     };
-    let up = run(&["up", "--wait"]).status(0);
+    let up = run(&["up", "--wait"])
+        .status(0)
+        .stdout_contains("worker    running")
+        .stdout_lacks("nightly")
+        .stderr_says("worker created");
     assert!(!up.stderr().contains("nightly"), "{}", up.stderr());
     assert_eq!(stack.services_created(), ["worker"]);
-    let ps = run(&["config", "--services"]).status(0);
-    assert!(
-        ps.stdout().contains("nightly"),
-        "the job is still a service: {}",
-        ps.stdout()
-    );
-    run(&["down"]).status(0);
+    // `run` names the job: it runs once, with the job's command and exit code.
+    let once = run(&["run", "nightly"]).status(4).stderr_empty();
+    assert_eq!(once.stdout(), "report done\n", "{}", once.stderr());
+    run(&["config", "--services"])
+        .status(0)
+        .stderr_empty()
+        .stdout_is("nightly\nworker\n");
+    run(&["down"])
+        .status(0)
+        .stdout_empty()
+        .stderr_says("worker stopped")
+        .stderr_lacks("nightly");
 }
 
 #[test]
@@ -464,5 +526,314 @@ fn a_bad_schedule_or_scale_is_exit_2_at_its_place_in_the_compose_file() {
         assert!(stderr.contains(message), "{block}: {stderr}");
         assert!(stderr.contains(place), "{block}: not at {place}: {stderr}");
         assert!(run.stdout().is_empty(), "{block}: {}", run.stdout());
+    }
+}
+
+/// The same project after the job and the memory metric left the compose file.
+const COMPOSE_WITHOUT_THE_JOB: &str = r#"
+services:
+  web:
+    build: .
+    command: ["/app", "serve"]
+    ports: ["3000:3000"]
+    x-parity:
+      scale: { min: 2, max: 5, cpu: 60 }
+"#;
+
+#[test]
+fn a_removed_job_loses_its_schedule_and_a_removed_metric_its_policy_and_nothing_else_goes() {
+    let p = Jobs::new(true);
+    p.deploys();
+    assert_eq!(p.policies(), ["shop-web-cpu", "shop-web-memory"]);
+    // What is not parity's: a team's own schedule and policy, and the schedule
+    // of an environment whose name extends this one's (same prefix, own cluster).
+    let role = format!("arn:aws:iam::{ACCOUNT}:role/shop-staging-scheduler");
+    for (name, cluster) in [
+        ("team-report", "shop-staging"),
+        ("parity-shop-staging-eu-nightly", "shop-staging-eu"),
+    ] {
+        p.fixture
+            .boto(
+                "scheduler",
+                "create_schedule",
+                json!({
+                    "Name": name,
+                    "ScheduleExpression": "rate(1 day)",
+                    "FlexibleTimeWindow": {"Mode": "OFF"},
+                    "Target": {
+                        "Arn": format!("arn:aws:ecs:eu-west-1:{ACCOUNT}:cluster/{cluster}"),
+                        "RoleArn": role,
+                        "EcsParameters": {"TaskDefinitionArn": format!("arn:aws:ecs:eu-west-1:{ACCOUNT}:task-definition/x:1")},
+                    },
+                }),
+            )
+            .expect("create_schedule");
+    }
+    p.fixture
+        .boto(
+            "application-autoscaling",
+            "put_scaling_policy",
+            json!({
+                "PolicyName": "team-custom",
+                "ServiceNamespace": "ecs",
+                "ResourceId": "service/shop-staging/shop-web",
+                "ScalableDimension": "ecs:service:DesiredCount",
+                "PolicyType": "TargetTrackingScaling",
+                "TargetTrackingScalingPolicyConfiguration": {
+                    "TargetValue": 80.0,
+                    "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"},
+                },
+            }),
+        )
+        .expect("put_scaling_policy");
+
+    std::fs::write(p.test.dir().join("compose.yaml"), COMPOSE_WITHOUT_THE_JOB)
+        .expect("write compose.yaml");
+    p.deploys()
+        .stderr_says("scaling service/shop-staging/shop-web: removed policy shop-web-memory (no longer in x-parity.scale)")
+        .stderr_says("schedule parity-shop-staging-nightly: removed (its job is no longer in the compose file)")
+        .stderr_lacks("team-")
+        .stderr_lacks("staging-eu");
+    assert!(p.schedule().is_err(), "the job's schedule is gone");
+    for kept in ["team-report", "parity-shop-staging-eu-nightly"] {
+        p.fixture
+            .boto("scheduler", "get_schedule", json!({"Name": kept}))
+            .unwrap_or_else(|e| panic!("{kept} was not parity's to delete: {e}"));
+    }
+    assert_eq!(p.policies(), ["shop-web-cpu", "team-custom"]);
+
+    // A second deploy has nothing more to remove.
+    p.change_code("v2");
+    p.deploys().stderr_lacks("removed");
+    assert_eq!(p.policies(), ["shop-web-cpu", "team-custom"]);
+}
+
+/// A job and a request-count metric on an environment `env apply` built.
+const COMPOSE_BEHIND_THE_LOAD_BALANCER: &str = r#"
+services:
+  web:
+    build: .
+    command: ["/app", "serve"]
+    ports: ["3000:3000"]
+    x-parity:
+      scale: { min: 1, max: 4, requests_per_target: 500 }
+  nightly:
+    build: .
+    command: ["/app", "report"]
+    x-parity:
+      schedule: "rate(1 day)"
+"#;
+
+#[test]
+fn env_apply_deploy_promote_scales_on_requests_and_carries_the_job_with_its_digest() {
+    let fixture = EcsFixture::shared();
+    let staging_registry = Registry::start();
+    let prod_registry = Registry::start();
+    let toml = format!(
+        "app = \"jobpromo\"\n\n[environments.staging]\nregion = \"eu-west-1\"\nendpoint = \"{endpoint}\"\nregistry = \"{staging}\"\n\n\
+         [environments.prod]\nregion = \"eu-west-1\"\nendpoint = \"{endpoint}\"\nregistry = \"{prod}\"\npromotes_from = \"staging\"\n",
+        endpoint = fixture.endpoint(),
+        staging = staging_registry.host(),
+        prod = prod_registry.host(),
+    );
+    let test = Test::new()
+        .compose(COMPOSE_BEHIND_THE_LOAD_BALANCER)
+        .toml(&toml)
+        .file(
+            "Dockerfile",
+            "FROM scratch\nCOPY version.txt /version.txt\n",
+        )
+        .file("version.txt", "v1\n");
+    let parity = |args: &[&str]| {
+        let mut cmd = test.command();
+        cmd.args(args)
+            .env_remove("AWS_PROFILE")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (key, value) in fixture.aws_env() {
+            cmd.env(key, value);
+        }
+        Run::new(cmd.output().expect("run parity"))
+    };
+    for env in ["staging", "prod"] {
+        parity(&["env", "apply", env, "--yes"])
+            .status(0)
+            .stdout_contains("(create,")
+            .stderr_contains("CREATE_COMPLETE");
+    }
+    parity(&["deploy", "staging"])
+        .status(0)
+        .stdout_contains("deployed ")
+        .stderr_says("scaling service/jobpromo-staging/jobpromo-web: 1-4 tasks, 1 policy")
+        .stderr_says("schedule parity-jobpromo-staging-nightly (rate(1 day)) runs jobpromo-staging-nightly:1");
+    parity(&["promote"])
+        .status(0)
+        .stdout_contains("prod runs the identical digests staging runs")
+        .stderr_says(
+            "schedule parity-jobpromo-prod-nightly (rate(1 day)) runs jobpromo-prod-nightly:1",
+        );
+
+    let outputs = |env: &str| -> Value {
+        let stacks = fixture
+            .boto(
+                "cloudformation",
+                "describe_stacks",
+                json!({"StackName": format!("parity-jobpromo-{env}")}),
+            )
+            .expect("describe_stacks");
+        stacks["Stacks"][0]["Outputs"]
+            .as_array()
+            .expect("outputs")
+            .iter()
+            .map(|o| {
+                (
+                    o["OutputKey"].as_str().unwrap().to_owned(),
+                    o["OutputValue"].clone(),
+                )
+            })
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    };
+    let image_of = |task_definition: &str| -> String {
+        fixture.ecs(
+            "DescribeTaskDefinition",
+            json!({"taskDefinition": task_definition}),
+        )["taskDefinition"]["containerDefinitions"][0]["image"]
+            .as_str()
+            .expect("image")
+            .to_owned()
+    };
+    let digest = |image: &str| {
+        image
+            .rsplit_once('@')
+            .map(|(_, d)| d.to_owned())
+            .expect("pinned")
+    };
+    let mut job_digests = Vec::new();
+    for env in ["staging", "prod"] {
+        let outputs = outputs(env);
+        let cluster = outputs["ClusterName"].as_str().expect("cluster").to_owned();
+        // The request-count policy names the environment's load balancer and web's target group.
+        let lb = outputs["LoadBalancerArn"].as_str().expect("load balancer");
+        let tg = outputs["TargetGroupWeb"].as_str().expect("target group");
+        let label = format!(
+            "{}/targetgroup/{}",
+            lb.split_once(":loadbalancer/").expect("lb arn").1,
+            tg.split_once(":targetgroup/").expect("tg arn").1
+        );
+        let resource = format!("service/{cluster}/jobpromo-web");
+        let policies = fixture
+            .boto(
+                "application-autoscaling",
+                "describe_scaling_policies",
+                json!({"ServiceNamespace": "ecs", "ResourceId": resource}),
+            )
+            .expect("describe_scaling_policies");
+        let policy = &policies["ScalingPolicies"][0];
+        assert_eq!(
+            policy["PolicyName"], "jobpromo-web-requests",
+            "{env}: {policies:#}"
+        );
+        let metric = &policy["TargetTrackingScalingPolicyConfiguration"];
+        assert_eq!(metric["TargetValue"], 500.0, "{env}");
+        assert_eq!(
+            metric["PredefinedMetricSpecification"],
+            json!({"PredefinedMetricType": "ALBRequestCountPerTarget", "ResourceLabel": label}),
+            "{env}"
+        );
+        let targets = fixture
+            .boto(
+                "application-autoscaling",
+                "describe_scalable_targets",
+                json!({"ServiceNamespace": "ecs", "ResourceIds": [resource]}),
+            )
+            .expect("describe_scalable_targets");
+        assert_eq!(
+            (
+                targets["ScalableTargets"][0]["MinCapacity"].as_i64(),
+                targets["ScalableTargets"][0]["MaxCapacity"].as_i64()
+            ),
+            (Some(1), Some(4)),
+            "{env}"
+        );
+
+        // The job's schedule runs the environment's own revision, with the
+        // environment stack's scheduler role, in the environment's network.
+        let schedule = fixture
+            .boto(
+                "scheduler",
+                "get_schedule",
+                json!({"Name": format!("parity-jobpromo-{env}-nightly")}),
+            )
+            .unwrap_or_else(|e| panic!("{env}: the schedule exists: {e}"));
+        let target = &schedule["Target"];
+        assert_eq!(target["RoleArn"], outputs["SchedulerRoleArn"], "{env}");
+        let revision = target["EcsParameters"]["TaskDefinitionArn"]
+            .as_str()
+            .expect("revision")
+            .to_owned();
+        assert!(
+            revision.ends_with(&format!("task-definition/jobpromo-{env}-nightly:1")),
+            "{env}: {revision}"
+        );
+        let image = image_of(&revision);
+        let registry = if env == "staging" {
+            staging_registry.host()
+        } else {
+            prod_registry.host()
+        };
+        assert!(
+            image.starts_with(registry),
+            "{env}: the job runs from its own registry: {image}"
+        );
+        job_digests.push(digest(&image));
+    }
+    assert_eq!(
+        job_digests[0], job_digests[1],
+        "prod's job runs the digest staging's ran"
+    );
+}
+
+#[test]
+fn a_schedule_name_longer_than_eventbridge_allows_is_exit_2_at_the_schedule_before_any_aws_call() {
+    let service = "nightly-report-for-the-finance-team-and-the-auditors";
+    let compose = format!(
+        "services:\n  {service}:\n    image: busybox\n    command: [\"true\"]\n    x-parity:\n      schedule: \"rate(1 day)\"\n"
+    );
+    // Nothing listens on the endpoint: an AWS call would fail otherwise (exit 1).
+    let toml = format!(
+        r#"app = "shop"
+[environments.staging]
+region = "eu-west-1"
+account_id = "{ACCOUNT}"
+endpoint = "http://127.0.0.1:9"
+cluster = "shop-staging"
+subnets = ["subnet-1"]
+security_groups = ["sg-1"]
+execution_role_arn = "arn:aws:iam::{ACCOUNT}:role/ecsTaskExecutionRole"
+scheduler_role_arn = "arn:aws:iam::{ACCOUNT}:role/shop-staging-scheduler"
+"#
+    );
+    let test = Test::new().compose(&compose).toml(&toml);
+    for args in [
+        &["plan", "staging", "--offline"][..],
+        &["deploy", "staging"],
+    ] {
+        let mut cmd = test.command();
+        cmd.args(args)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        Run::new(cmd.output().expect("run parity"))
+            .status(2)
+            .stdout_empty()
+            .stderr_says(&format!(
+                "services.{service}.x-parity.schedule: in environment `staging`: the schedule name would be `parity-shop-staging-{service}`, 72 characters, and EventBridge Scheduler allows at most 64"
+            ))
+            .stderr_says("compose.yaml:6:7")
+            .stderr_says(&format!("rename the compose service `{service}`"));
     }
 }

@@ -4,7 +4,10 @@
 //! every command — the failure paths included — runs at `-vvv` (and with
 //! `PARITY_LOG=trace`) without a canary appearing in anything it prints.
 
+use crate::support::ecs_fixture::EcsFixture;
 use crate::support::moto::Moto;
+use crate::support::registry::Registry;
+use crate::support::webhook::Webhook;
 use crate::support::{Run, Test};
 
 /// Every canary begins with this; seeing it at all is a leak.
@@ -31,6 +34,19 @@ services:
   web:
     image: nginx
     ports: ["${API_KEY}:80"]
+    x-parity:
+      secrets: [API_KEY]
+"#;
+
+/// A secret `worker` declares, interpolated into a port of `api`, which is
+/// read (and refused) first: the error must still name the variable.
+const COMPOSE_OTHER_SERVICES_SECRET_AS_PORT: &str = r#"
+services:
+  api:
+    image: nginx
+    ports: ["${API_KEY}:80"]
+  worker:
+    image: nginx
     x-parity:
       secrets: [API_KEY]
 "#;
@@ -199,6 +215,15 @@ fn run_everything(moto: &Moto, store: &str) {
             .status(2),
     );
     assert!(run.stderr().contains("API_KEY"), "{}", run.stderr());
+    // The same, when the secret is another service's.
+    check(
+        project(moto, store, COMPOSE_OTHER_SERVICES_SECRET_AS_PORT, dotenv)
+            .args(["-vvv", "config"])
+            .run()
+            .status(2),
+    )
+    .stderr_says("<secret API_KEY>")
+    .stderr_says("compose.yaml:5:13");
     // A secret interpolated into a command: the plan refuses, naming API_KEY.
     let run = check(
         project(moto, store, COMPOSE_SECRET_IN_COMMAND, dotenv)
@@ -251,5 +276,159 @@ fn canaries_in_both_stores_never_appear_in_any_output_of_any_command() {
             secret.tags.values().all(|v| !v.contains(MARK)),
             "a tag carries a canary: {secret:?}"
         );
+    }
+}
+
+/// A project whose `build:` image deploys to the ECS rollout fixture (moto
+/// with rollouts), with canaries in `store` and a webhook that hears the deploys.
+fn deployable(fixture: &EcsFixture, registry: &Registry, hook: &Webhook, store: &str) -> Test {
+    let (subnets, groups) = fixture.network();
+    let toml = format!(
+        r#"app = "shop"
+[environments.staging]
+region = "eu-west-1"
+account_id = "123456789012"
+endpoint = "{endpoint}"
+cluster = "shop-staging"
+subnets = ["{subnet}"]
+security_groups = ["{group}"]
+execution_role_arn = "arn:aws:iam::123456789012:role/exec"
+registry = "{registry}"
+secrets_store = "{store}"
+notify_webhook = "{hook}"
+
+[environments.prod]
+region = "eu-west-1"
+account_id = "123456789012"
+endpoint = "{endpoint}"
+cluster = "shop-prod"
+subnets = ["{subnet}"]
+security_groups = ["{group}"]
+execution_role_arn = "arn:aws:iam::123456789012:role/exec"
+registry = "{registry}"
+secrets_store = "{store}"
+notify_webhook = "{hook}"
+promotes_from = "staging"
+"#,
+        endpoint = fixture.endpoint(),
+        subnet = subnets[0],
+        group = groups[0],
+        registry = registry.host(),
+        hook = hook.url,
+    );
+    let compose = r#"
+services:
+  web:
+    build: .
+    command: ["/app", "serve"]
+    environment:
+      API_KEY: CANARY-local-api-key-1f2e
+    x-parity:
+      secrets:
+        API_KEY: true
+        DB_PASSWORD: "secretsmanager:rds!db-canary:password"
+        STRIPE_KEY: "ssm:/shared/stripe/key"
+"#;
+    let mut test = Test::new()
+        .compose(compose)
+        .toml(&toml)
+        .file(
+            "Dockerfile",
+            "FROM scratch\nCOPY version.txt /version.txt\n",
+        )
+        .file("version.txt", "v1\n")
+        .file(".env.staging", "API_KEY=CANARY-env-api-key-3c4d\n")
+        .file(".env.prod", "API_KEY=CANARY-env-prod-api-key-5e6f\n")
+        .env_remove("AWS_PROFILE")
+        .env("LOG_SIGNABLE_BODY", "true");
+    for (key, value) in fixture.aws_env() {
+        test = test.env(key, &value);
+    }
+    test
+}
+
+#[test]
+fn canaries_never_reach_a_webhook_payload_or_an_online_plan_in_either_store() {
+    for store in ["ssm", "secretsmanager"] {
+        let fixture = EcsFixture::start();
+        let registry = Registry::start();
+        let hook = Webhook::start();
+        for cluster in ["shop-staging", "shop-prod"] {
+            fixture.ecs("CreateCluster", serde_json::json!({"clusterName": cluster}));
+        }
+        fixture
+            .boto(
+                "secretsmanager",
+                "create_secret",
+                serde_json::json!({"Name": "rds!db-canary", "SecretString": r#"{"username":"admin","password":"CANARY-rds-master-pw-55aa"}"#, "KmsKeyId": "alias/team-rds"}),
+            )
+            .expect("create_secret");
+        fixture
+            .boto(
+                "ssm",
+                "put_parameter",
+                serde_json::json!({"Name": "/shared/stripe/key", "Value": "CANARY-stripe-key-99cc", "Type": "SecureString", "KeyId": "alias/team-stripe"}),
+            )
+            .expect("put_parameter");
+        let test = deployable(&fixture, &registry, &hook, store);
+        let parity = |args: &[&str], status: i32| {
+            let mut run = test.command();
+            run.args(args)
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped());
+            check(Run::new(run.output().expect("run parity")).status(status))
+        };
+        parity(&["-vvv", "secrets", "sync", "staging"], 0).stdout_contains("API_KEY");
+        parity(&["-vvv", "plan", "staging"], 0).stdout_contains("shop-staging-web");
+        parity(&["-vvv", "plan", "staging", "--format", "json"], 0).stdout_contains("valueFrom");
+        // References under customer-managed keys the stack grants nothing on: named, with the key.
+        parity(&["-vvv", "deploy", "staging"], 0)
+            .stdout_contains("to staging")
+            .stderr_says("warning: DB_PASSWORD (secretsmanager:rds!db-canary:password) is encrypted with the KMS key alias/team-rds")
+            .stderr_says("warning: STRIPE_KEY (ssm:/shared/stripe/key) is encrypted with the KMS key alias/team-stripe; the execution role may decrypt only with the AWS-managed keys, so that key's policy must allow it kms:Decrypt");
+        // The operating verbs against what runs now.
+        parity(&["-vvv", "status", "staging"], 0).stdout_contains("shop-staging-web:1");
+        parity(&["-vvv", "status", "staging", "--format", "json"], 0).stdout_contains("\"web\"");
+        parity(&["-vvv", "ps", "--env", "staging"], 0).stdout_contains("SERVICE   TASK   REVISION");
+        parity(&["-vvv", "logs", "--env", "staging", "--since", "1h"], 0)
+            .stdout_unchecked("the fixture's tasks may or may not have logged yet");
+        parity(
+            &[
+                "-vvv", "run", "--env", "staging", "--detach", "web", "--", "/app", "report",
+            ],
+            0,
+        )
+        .stderr_says("parity logs");
+        parity(&["-vvv", "secrets", "sync", "prod"], 0).stdout_contains("API_KEY");
+        parity(&["-vvv", "promote"], 0)
+            .stdout_contains("prod runs the identical digests staging runs");
+        // A rollout the circuit breaker rolls back: the failure is announced too.
+        fixture.scenario(serde_json::json!({"rollout": "rollback", "steps": 1}));
+        std::fs::write(test.dir().join("version.txt"), "v2\n").expect("write");
+        parity(&["-vvv", "deploy", "staging"], 1).stderr_says("rolled back");
+        parity(&["-vvv", "rollback", "prod"], 1)
+            .stderr_says("shop-prod-web: no earlier revision than 1 ever completed a rollout");
+        parity(&["-vvv", "exec", "--env", "staging", "web"], 1)
+            .stderr_says("the Session Manager plugin (`session-manager-plugin`) is not installed");
+        parity(&["-vvv", "env", "apply", "staging", "--dry-run"], 0)
+            .stdout_contains("Change set for stack parity-shop-staging (create,");
+        parity(&["-vvv", "env", "show", "staging"], 1)
+            .stderr_says("environment `staging` has no stack parity-shop-staging yet");
+        let texts = hook.texts();
+        assert_eq!(
+            texts.len(),
+            6,
+            "{store}: start and end of two deploys and a promote: {texts:?}"
+        );
+        assert!(texts[5].contains("FAILED"), "{store}: {texts:?}");
+        for text in &texts {
+            for form in leaked_forms(MARK) {
+                assert!(
+                    !text.contains(&form),
+                    "{store}: a webhook payload leaks {form:?}: {text}"
+                );
+            }
+        }
     }
 }

@@ -4,9 +4,11 @@
 //! service (image, `POSTGRES_USER`/`POSTGRES_DB`/`MYSQL_DATABASE`/...) this
 //! computes what the stack creates and what the app's variables are rewritten
 //! to; no AWS call, no password (parity generates the master password before
-//! `env apply` and stores it at [`Backing::password_parameter`]; the template
-//! holds only a `{{resolve:ssm-secure:...}}` reference to it).
+//! `env apply`'s change set and keeps it at [`Backing::password_secret`] in
+//! the environment's store; the template holds only a `{{resolve:...}}`
+//! reference to it).
 
+pub(crate) mod client;
 mod engine;
 pub(crate) mod wiring;
 
@@ -20,7 +22,7 @@ use crate::cloud::stack::logical_id;
 use crate::compose::model::{Project, Service};
 use crate::compose::x_parity::Placement;
 use crate::error::{Error, Result};
-use crate::settings::Environment;
+use crate::settings::{Environment, SecretsStore};
 
 /// One managed service replacing a compose service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -38,11 +40,14 @@ pub(crate) struct Backing {
     pub(crate) user: Option<String>,
     /// The database RDS creates (RDS only).
     pub(crate) database: Option<String>,
-    /// The SSM SecureString holding the master password (RDS only), under the
-    /// environment's prefix: `<prefix>parity/<service>/master-password`.
-    pub(crate) password_parameter: Option<String>,
-    /// `{{resolve:ssm-secure:<password_parameter>}}`: CloudFormation reads the
-    /// password at apply time; the template holds only this reference.
+    /// Where the master password is kept (RDS only), in the environment's
+    /// store ([`Environment::parity_secret_name`]): the SSM SecureString
+    /// `<prefix>parity/<service>/master-password`, or the Secrets Manager
+    /// secret `<app>/<env>/parity/<service>/master-password`.
+    pub(crate) password_secret: Option<String>,
+    /// `{{resolve:ssm-secure:<name>}}` or `{{resolve:secretsmanager:<name>}}`:
+    /// CloudFormation reads the password at apply time; the template holds
+    /// only this reference.
     pub(crate) password_reference: Option<String>,
 }
 
@@ -182,11 +187,15 @@ fn backing(
             ));
         }
     }
-    let password_parameter = (kind == "rds")
-        .then(|| format!("{}parity/{name}/master-password", environment.ssm_prefix()));
-    let password_reference = password_parameter
+    let password_secret =
+        (kind == "rds").then(|| environment.parity_secret_name(&format!("{name}/master-password")));
+    let resolver = match environment.secrets_store() {
+        SecretsStore::Ssm => "ssm-secure",
+        SecretsStore::Secretsmanager => "secretsmanager",
+    };
+    let password_reference = password_secret
         .as_ref()
-        .map(|name| format!("{{{{resolve:ssm-secure:{name}}}}}"));
+        .map(|name| format!("{{{{resolve:{resolver}:{name}}}}}"));
     Ok(Backing {
         password_reference,
         service: name.to_owned(),
@@ -196,7 +205,7 @@ fn backing(
         engine,
         user,
         database,
-        password_parameter,
+        password_secret,
     })
 }
 

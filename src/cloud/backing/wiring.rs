@@ -10,8 +10,9 @@
 //! - a URL (`postgres://app:app@db:5432/app`, `redis://cache:6379/0`) -> the
 //!   same URL with the endpoint as host (and the engine port where a port was
 //!   written). To an RDS instance the URL carries the master user and
-//!   password, so it becomes a secret: parity composes it and keeps it in SSM
-//!   at `<prefix>parity/<service>/<VARIABLE>`, and ECS injects it by
+//!   password, so it becomes a secret: parity composes it and keeps it in the
+//!   environment's store (`Environment::parity_secret_name`:
+//!   `<prefix>parity/<service>/<VARIABLE>` in SSM), and ECS injects it by
 //!   `valueFrom`. To a cache (no AUTH in the stack) it stays plain, without
 //!   any password it had;
 //! - a variable whose name looks secret and whose value is the local
@@ -62,8 +63,11 @@ pub(crate) struct Rewrite {
     pub(crate) backing: String,
     /// Kept in the store and injected by `valueFrom` (it carries the password).
     pub(crate) secret: bool,
-    /// The SSM parameter holding the composed value (secrets only).
+    /// The SSM parameter or Secrets Manager secret holding the composed
+    /// value (secrets only).
     pub(crate) parameter: Option<String>,
+    /// The store's name in messages (`SSM`, `Secrets Manager`).
+    pub(crate) store: &'static str,
     form: Form,
 }
 
@@ -78,13 +82,13 @@ pub(crate) struct Wiring {
 pub(crate) enum Wired {
     /// A plain value (the endpoint in place of the host).
     Plain(String),
-    /// A secret read from this SSM parameter.
+    /// A secret read from this SSM parameter or Secrets Manager secret.
     Secret(String),
 }
 
-/// The SSM parameter parity keeps a composed value of `service` in.
+/// Where parity keeps a composed value of `service`, in the environment's store.
 pub(crate) fn parameter_name(environment: &Environment, service: &str, variable: &str) -> String {
-    format!("{}parity/{service}/{variable}", environment.ssm_prefix())
+    environment.parity_secret_name(&format!("{service}/{variable}"))
 }
 
 /// Finds the variables of the environment's cloud services that point at a
@@ -132,6 +136,7 @@ pub(crate) fn wiring(
                     backing: target.backing.service.clone(),
                     secret,
                     parameter: secret.then(|| parameter_name(environment, name, variable)),
+                    store: environment.secrets_store().label(),
                     form,
                 });
                 break;
@@ -286,14 +291,15 @@ impl Rewrite {
             service,
             variable,
             backing: local,
+            store,
             ..
         } = self;
         let becomes = match (&self.form, &self.parameter) {
             (Form::Password, Some(parameter)) => format!(
-                "the master password of the {what} replacing `{local}`, as a secret (SSM {parameter})"
+                "the master password of the {what} replacing `{local}`, as a secret ({store} {parameter})"
             ),
             (Form::Url { .. }, Some(parameter)) => format!(
-                "a URL to the {what} replacing `{local}` with its master user and password, as a secret (SSM {parameter}, written by `parity env apply`)"
+                "a URL to the {what} replacing `{local}` with its master user and password, as a secret ({store} {parameter}, written by `parity env apply`)"
             ),
             (Form::Url { had_password, .. }, None) => format!(
                 "a URL to the endpoint of the {what} replacing `{local}`{}",

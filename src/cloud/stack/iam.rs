@@ -41,6 +41,11 @@ pub(crate) struct KmsGrant {
     /// (then `alias` narrows it through the `kms:ResourceAliases` condition).
     pub(crate) resource: String,
     pub(crate) alias: Option<String>,
+    /// The services the key may decrypt through (`kms:ViaService`): `ssm`, and
+    /// `secretsmanager` when secrets are read from there (the Secrets Manager
+    /// store writes under the same key; an RDS master password parity's
+    /// backing services made is kept under it too).
+    pub(crate) via: Vec<&'static str>,
 }
 
 const ARN: &str = "arn:${AWS::Partition}";
@@ -65,7 +70,16 @@ impl ExecutionPolicy {
                 }
             }
         }
+        let through_secrets_manager = environment.secrets_store() == SecretsStore::Secretsmanager
+            || !referenced_secret_arns.is_empty();
         Self {
+            kms: environment.kms_key_id().map(|key| {
+                let mut grant = kms_grant(key);
+                if through_secrets_manager {
+                    grant.via.push("secretsmanager");
+                }
+                grant
+            }),
             own_secrets_arn: (environment.secrets_store() == SecretsStore::Secretsmanager).then(
                 || {
                     format!(
@@ -88,7 +102,6 @@ impl ExecutionPolicy {
                 "{ARN}:ssm:{REGION_ACCOUNT}:parameter/{}*",
                 environment.ssm_prefix().trim_start_matches('/')
             ),
-            kms: environment.kms_key_id().map(kms_grant),
         }
     }
 }
@@ -100,34 +113,42 @@ fn kms_grant(key: &str) -> KmsGrant {
         return KmsGrant {
             resource: any_key(),
             alias: Some(alias.to_owned()),
+            via: vec!["ssm"],
         };
     }
     if key.starts_with("alias/") {
         return KmsGrant {
             resource: any_key(),
             alias: Some(key.to_owned()),
+            via: vec!["ssm"],
         };
     }
     if key.starts_with("arn:") {
         return KmsGrant {
             resource: key.to_owned(),
             alias: None,
+            via: vec!["ssm"],
         };
     }
     KmsGrant {
         resource: format!("{ARN}:kms:{REGION_ACCOUNT}:key/{key}"),
         alias: None,
+        via: vec!["ssm"],
     }
 }
 
 /// Whether the task role gets the `ssmmessages` channels ECS Exec sessions run
 /// over: when a cloud service of the environment has ECS Exec on
-/// (`crate::cloud::exec::enabled`). Without it the role keeps no permissions.
+/// (`crate::cloud::exec::enabled`), or a compose service is replaced by a
+/// managed one (`parity db` opens its client in a task with this role
+/// through ECS Exec). Without either the role keeps no permissions. The
+/// channels alone open nothing: a session also needs a task started with
+/// ECS Exec on and a caller allowed `ecs:ExecuteCommand`.
 pub(crate) fn task_exec(project: &Project, environment: &Environment) -> bool {
-    project
-        .services
-        .values()
-        .any(|s| s.x_parity.cloud && crate::cloud::exec::enabled(environment, s))
+    project.services.values().any(|s| {
+        (s.x_parity.cloud && crate::cloud::exec::enabled(environment, s))
+            || s.x_parity.placement.is_managed()
+    })
 }
 
 /// What the scheduler's role may do: run exactly the jobs' task definitions

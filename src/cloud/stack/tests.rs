@@ -212,6 +212,25 @@ fn the_execution_role_reads_exactly_the_environments_parameters_and_key() {
     assert_eq!(alias_arn.alias.as_deref(), Some("alias/shop"));
     assert!(data.execution_policy.kms.is_some());
     assert!(data_without_key().execution_policy.kms.is_none());
+    assert_eq!(kms.via, ["ssm"]);
+}
+
+#[test]
+fn the_environments_key_decrypts_through_secrets_manager_when_secrets_are_read_there() {
+    let project = project(vec![("web", built("/web", Some(3000)))]);
+    let data = data(
+        &project,
+        "kms_key_id = \"alias/shop\"\nsecrets_store = \"secretsmanager\"",
+    );
+    let kms = data.execution_policy.kms.as_ref().expect("a kms grant");
+    assert_eq!(kms.via, ["ssm", "secretsmanager"]);
+    let rendered = super::render::render(&data).expect("render");
+    assert!(
+        rendered.contains(
+            "kms:ViaService:\n                      - !Sub \"ssm.${AWS::Region}.${AWS::URLSuffix}\"\n                      - !Sub \"secretsmanager.${AWS::Region}.${AWS::URLSuffix}\""
+        ),
+        "{rendered}"
+    );
 }
 
 #[test]

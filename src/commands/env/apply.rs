@@ -9,8 +9,11 @@
 //! 130, lock released). `preflight` only reads the stack; everything that
 //! writes happens in `apply`, under the lock, in this order: an empty
 //! rolled-back stack deleted, [`EnvApply::before_change_set`] (the
-//! certificate; what the template's parameters refer to), the change set
-//! created, printed, confirmed, executed, followed.
+//! certificate and the managed databases' master passwords: what the
+//! template's parameters and `{{resolve:...}}` references refer to), the
+//! change set created, printed, confirmed, executed, followed, then
+//! [`EnvApply::after_settled`] (the secrets composed for managed services,
+//! `super::backing`).
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -35,7 +38,7 @@ pub(crate) const STACK_TIMEOUT_SECS: u64 = 3600;
 
 pub(crate) fn run(global: &GlobalArgs, args: &EnvApplyArgs) -> Result<ExitCode> {
     let inputs = Inputs::load(global)?;
-    let environment = inputs.environment(&args.env)?;
+    inputs.environment(&args.env)?;
     // Bad input stops here, before any AWS call.
     let data = stack::stack_data(&inputs.project, &inputs.settings, &args.env)?;
     let body = stack::render(&data)?;
@@ -47,14 +50,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &EnvApplyArgs) -> Result<ExitCode> 
         body: &body,
         existing: None,
     };
-    // Managed services' steps (`super::backing`) come before and after the pipeline.
-    crate::commands::block_on(super::backing::around_apply(
-        &inputs.project,
-        environment,
-        &data,
-        args,
-        pipeline::run(&inputs, &args.env, &args.change, &mut apply),
-    ))
+    crate::commands::block_on(pipeline::run(&inputs, &args.env, &args.change, &mut apply))
 }
 
 /// `env apply` as a change the pipeline runs.
@@ -166,7 +162,7 @@ impl Change for EnvApply<'_> {
         )
         .await?
         else {
-            return self.up_to_date(ctx).await;
+            return self.up_to_date(cloud).await;
         };
         let computed = match cloudformation::computed(ctx, stack, &created.change_set, kind).await {
             Ok(computed) => computed,
@@ -178,7 +174,7 @@ impl Change for EnvApply<'_> {
         let changes = match computed {
             Computed::NoChanges => {
                 cloudformation::delete_change_set(ctx, stack, &created.change_set).await?;
-                return self.up_to_date(ctx).await;
+                return self.up_to_date(cloud).await;
             }
             Computed::Ready(changes) => changes,
         };
@@ -204,6 +200,7 @@ impl Change for EnvApply<'_> {
             return Err(outcome.error(stack, what));
         }
         protect(ctx, self.data).await?;
+        self.after_settled(cloud).await?;
         Ok(Applied::Executed(changes, state(ctx, stack).await?))
     }
 
@@ -228,9 +225,13 @@ impl EnvApply<'_> {
     /// What must exist before the change set is made, as the template's
     /// parameters: the environment's certificate (requested, validated).
     /// Whatever else a template parameter or `{{resolve:…}}` reference
-    /// needs first is created here too.
+    /// needs first is created here too: the managed databases' master
+    /// passwords (not on a run that will not execute the change set).
     async fn before_change_set(&self, cloud: &Cloud) -> Result<Vec<(&'static str, String)>> {
         let environment = self.inputs.environment(&self.args.env)?;
+        if !self.changes_nothing() {
+            super::backing::before_change_set(&cloud.ctx, environment, self.data).await?;
+        }
         let certificate = if self.data.needs_certificate() {
             certificate::ensure(&cloud.ctx, environment, &self.data.hosts()).await?
         } else {
@@ -245,10 +246,31 @@ impl EnvApply<'_> {
         ])
     }
 
-    /// Nothing to change: protection still ensured, the stack's state reported.
-    async fn up_to_date(&self, ctx: &AwsContext) -> Result<Applied> {
-        protect(ctx, self.data).await?;
-        Ok(Applied::UpToDate(state(ctx, &self.data.stack_name).await?))
+    /// Nothing to change: protection still ensured, the composed secrets
+    /// brought up to date, the stack's state reported.
+    async fn up_to_date(&self, cloud: &Cloud) -> Result<Applied> {
+        protect(&cloud.ctx, self.data).await?;
+        self.after_settled(cloud).await?;
+        Ok(Applied::UpToDate(
+            state(&cloud.ctx, &self.data.stack_name).await?,
+        ))
+    }
+
+    /// The stack settled (or was up to date): the secrets parity composes
+    /// for managed services follow its endpoints and passwords.
+    async fn after_settled(&self, cloud: &Cloud) -> Result<()> {
+        if self.changes_nothing() || self.data.backing.is_empty() {
+            return Ok(());
+        }
+        let environment = self.inputs.environment(&self.args.env)?;
+        super::backing::after_settled(&cloud.ctx, &self.inputs.project, environment, self.data)
+            .await
+    }
+
+    /// A dry run, or one that cannot be confirmed (no `--yes`, no terminal
+    /// to ask on): it creates and writes nothing.
+    fn changes_nothing(&self) -> bool {
+        self.args.dry_run || !(self.args.yes || confirm::can_ask())
     }
 }
 

@@ -2,17 +2,19 @@
 //! (scaled to zero, deleted, waited on until drained: CloudFormation cannot
 //! delete a cluster or target group still in use), then the stack. Says what
 //! was retained (`DeletionPolicy: Retain`: the image repositories, and
-//! whatever else the template keeps). A protected environment (prod) needs
-//! `--yes` and its name typed on a terminal.
+//! whatever else the template keeps), and deletes the secrets parity made for
+//! managed services (`super::backing::after_destroy`), saying which. A
+//! protected environment (prod) needs `--yes` and its name typed on a terminal.
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use super::backing::Cleaned;
 use super::{confirm, watch};
 use crate::aws::cloudformation::{self, Resource, Stack};
 use crate::aws::{AwsContext, ecs_teardown};
 use crate::cli::{EnvDestroyArgs, GlobalArgs};
-use crate::cloud::stack;
+use crate::cloud::stack::{self, StackData};
 use crate::cloud::stack_outputs::keys;
 use crate::commands::ship::pipeline::{self, Change};
 use crate::commands::ship::session::{Cloud, Inputs};
@@ -23,11 +25,12 @@ const DRAIN_POLL: Duration = Duration::from_secs(3);
 pub(crate) fn run(global: &GlobalArgs, args: &EnvDestroyArgs) -> Result<ExitCode> {
     let inputs = Inputs::load(global)?;
     inputs.environment(&args.env)?;
-    let stack = stack::stack_data(&inputs.project, &inputs.settings, &args.env)?.stack_name;
+    let data = stack::stack_data(&inputs.project, &inputs.settings, &args.env)?;
     let mut destroy = EnvDestroy {
         inputs: &inputs,
         args,
-        stack,
+        stack: data.stack_name.clone(),
+        data: &data,
         found: None,
     };
     crate::commands::block_on(pipeline::run(
@@ -44,13 +47,14 @@ struct EnvDestroy<'a> {
     inputs: &'a Inputs,
     args: &'a EnvDestroyArgs,
     stack: String,
+    data: &'a StackData,
     /// The stack as preflight found it; `None`: nothing to destroy.
     found: Option<Stack>,
 }
 
 impl Change for EnvDestroy<'_> {
-    /// The resources kept (`None`: there was no stack).
-    type Done = Option<Vec<Resource>>;
+    /// The resources kept and the secrets cleaned up (`None`: there was no stack).
+    type Done = Option<(Vec<Resource>, Cleaned)>;
 
     /// Reads the stack and asks for consent; nothing is deleted yet.
     async fn preflight(&mut self, cloud: &Cloud) -> Result<()> {
@@ -103,17 +107,22 @@ impl Change for EnvDestroy<'_> {
         if outcome.status != "DELETE_COMPLETE" {
             return Err(outcome.error(stack, "the deletion"));
         }
-        Ok(Some(
+        let environment = self.inputs.environment(&self.args.env)?;
+        let cleaned =
+            super::backing::after_destroy(ctx, &self.inputs.project, environment, self.data)
+                .await?;
+        Ok(Some((
             retained(&template, &resources)
                 .into_iter()
                 .cloned()
                 .collect(),
-        ))
+            cleaned,
+        )))
     }
 
     fn summary(&self, done: &Self::Done) {
         let stack = &self.stack;
-        let Some(kept) = done else {
+        let Some((kept, cleaned)) = done else {
             eprintln!(
                 "environment `{}` has no stack {stack}; nothing to destroy",
                 self.args.env
@@ -131,6 +140,17 @@ impl Change for EnvDestroy<'_> {
                     resource.resource_type, resource.physical_id
                 ));
             }
+        }
+        let store = cleaned.store;
+        for name in &cleaned.deleted {
+            text.push_str(&format!(
+                "deleted {store} {name} (made by parity for a managed service)\n"
+            ));
+        }
+        for name in &cleaned.kept {
+            text.push_str(&format!(
+                "kept {store} {name}: the master password of a database whose final snapshot remains\n"
+            ));
         }
         super::print_stdout(&text);
     }

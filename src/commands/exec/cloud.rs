@@ -59,7 +59,7 @@ fn task_owner<'a>(service: &'a Service, env: &str) -> Result<&'a str> {
 }
 
 /// The plugin on `path` (the PATH variable), or the error saying how to install it.
-fn find_plugin(path: Option<OsString>) -> Result<PathBuf> {
+pub(crate) fn find_plugin(path: Option<OsString>) -> Result<PathBuf> {
     path.iter()
         .flat_map(std::env::split_paths)
         .map(|dir| dir.join(PLUGIN))
@@ -112,9 +112,20 @@ async fn session(
     );
     let session =
         ecs_exec::execute_command(&ctx, &cluster, &task.arn, &args.service, &command).await?;
+    run_plugin(&ctx, plugin, &session, &target).await
+}
+
+/// Runs the Session Manager plugin on `session` with parity's terminal;
+/// its exit code. Also `parity db`'s session.
+pub(crate) async fn run_plugin(
+    ctx: &AwsContext,
+    plugin: &Path,
+    session: &exec::Session,
+    target: &str,
+) -> Result<ExitCode> {
     let profile = std::env::var("AWS_PROFILE").unwrap_or_default();
     let endpoint = ctx.endpoint(AwsService::Ecs).url;
-    let plugin_args = exec::plugin_args(&session, ctx.region(), &profile, &target, &endpoint);
+    let plugin_args = exec::plugin_args(session, ctx.region(), &profile, target, &endpoint);
     // Ctrl-C and Ctrl-\ belong to the session: the plugin sends them on to the
     // remote process, and parity must outlive them to pass on the plugin's exit.
     let _keep = (signal(SignalKind::interrupt()), signal(SignalKind::quit()));

@@ -4,7 +4,7 @@
 //! the service's ECS tasks through ECS Exec and the Session Manager plugin
 //! (`cloud`).
 
-mod cloud;
+pub(crate) mod cloud;
 mod local;
 
 use std::process::ExitCode;

@@ -85,6 +85,7 @@ pub(crate) fn run(
                 task_definition: &task_definition,
                 command: &args.command,
                 variables,
+                exec: false,
             },
             &network_configuration(environment),
         );

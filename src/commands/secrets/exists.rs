@@ -10,14 +10,27 @@ use crate::compose::x_parity::{SecretRef, Secrets};
 use crate::error::Result;
 use crate::settings::{Environment, SecretsStore};
 
-/// What is missing, each as `VARIABLE (where it was looked for)`, sorted.
-pub(crate) async fn missing_in_stores<'s>(
+/// What deploy's preflight learns about the declared secrets, by name only.
+#[derive(Debug, Default)]
+pub(crate) struct Survey {
+    /// What is missing, each as `VARIABLE (where it was looked for)`, sorted.
+    pub(crate) missing: Vec<String>,
+    /// References encrypted with a customer-managed KMS key other than the
+    /// environment's `kms_key_id`: the execution role may decrypt only with
+    /// that one (and the AWS-managed defaults), so the task starts only if the
+    /// other key's own policy lets the role decrypt. One line each.
+    pub(crate) foreign_keys: Vec<String>,
+}
+
+/// Which declared secrets are missing, and which references need another KMS key.
+pub(crate) async fn survey<'s>(
     context: &AwsContext,
     environment: &Environment,
     declared: impl Iterator<Item = &'s Secrets>,
-) -> Result<Vec<String>> {
+) -> Result<Survey> {
     // (variable, store, id looked up, how it is shown)
     let mut wanted: Vec<(String, SecretsStore, String, String)> = Vec::new();
+    let mut references: Vec<(SecretsStore, String, String)> = Vec::new();
     for secrets in declared {
         for name in secrets.owned() {
             let (store, id) = match environment.secrets_store() {
@@ -31,6 +44,11 @@ pub(crate) async fn missing_in_stores<'s>(
             wanted.push((name.clone(), store, id, shown));
         }
         for (name, reference) in secrets.references() {
+            references.push((
+                reference.store(),
+                reference_id(reference),
+                format!("{name} ({reference})"),
+            ));
             wanted.push((
                 name.clone(),
                 reference.store(),
@@ -55,26 +73,76 @@ pub(crate) async fn missing_in_stores<'s>(
     let found_ssm = if ssm_ids.is_empty() {
         Default::default()
     } else {
-        parameters::existing(context, &ssm_ids).await?
+        parameters::key_ids(context, &ssm_ids).await?
     };
     let found_manager = if manager_ids.is_empty() {
         Default::default()
     } else {
-        SecretsManager::new(context).existing(&manager_ids).await?
+        SecretsManager::new(context).key_ids(&manager_ids).await?
+    };
+    let found = |store: &SecretsStore| match store {
+        SecretsStore::Ssm => &found_ssm,
+        SecretsStore::Secretsmanager => &found_manager,
     };
     let mut missing: Vec<String> = wanted
         .into_iter()
-        .filter(|(_, store, id, _)| match store {
-            SecretsStore::Ssm => !found_ssm.contains(id),
-            SecretsStore::Secretsmanager => !found_manager.contains(id),
-        })
+        .filter(|(_, store, id, _)| !found(store).contains_key(id))
         .map(|(_, _, _, shown)| shown)
         .collect();
     missing.dedup();
-    Ok(missing)
+    references.sort();
+    references.dedup();
+    let foreign_keys = references
+        .into_iter()
+        .filter_map(|(store, id, shown)| {
+            let key = found(&store).get(&id)?.as_deref()?;
+            needs_its_own_grant(key, environment.kms_key_id())
+                .then(|| format!("{shown} is encrypted with the KMS key {key}"))
+        })
+        .collect();
+    Ok(Survey {
+        missing,
+        foreign_keys,
+    })
+}
+
+/// Whether a secret under `key` needs a grant the environment stack does not
+/// make: not an AWS-managed key (`alias/aws/ssm`, `aws/secretsmanager`, which
+/// the stores decrypt for any reader they let in), and not the environment's
+/// own `kms_key_id` (written as an id, alias or ARN, so compared by suffix).
+fn needs_its_own_grant(key: &str, environment_key: Option<&str>) -> bool {
+    let aws_managed = key.starts_with("alias/aws/") || key.contains(":alias/aws/");
+    let environments = environment_key.is_some_and(|own| {
+        key == own || key.ends_with(&format!("/{own}")) || own.ends_with(&format!("/{key}"))
+    });
+    !aws_managed && !environments
 }
 
 /// The name or ARN a reference is looked up by (never with its JSON key).
 fn reference_id(reference: &SecretRef) -> String {
     reference.secret_name().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::needs_its_own_grant;
+
+    #[test]
+    fn only_a_customer_key_that_is_not_the_environments_needs_its_own_grant() {
+        assert!(!needs_its_own_grant("alias/aws/ssm", None));
+        assert!(!needs_its_own_grant(
+            "arn:aws:kms:eu-west-1:1:alias/aws/secretsmanager",
+            None
+        ));
+        assert!(needs_its_own_grant("alias/team", None));
+        assert!(!needs_its_own_grant("alias/team", Some("alias/team")));
+        assert!(!needs_its_own_grant(
+            "arn:aws:kms:eu-west-1:1:key/1234",
+            Some("1234")
+        ));
+        assert!(needs_its_own_grant(
+            "arn:aws:kms:eu-west-1:1:key/1234",
+            Some("alias/team")
+        ));
+    }
 }

@@ -12,7 +12,7 @@ mod exists;
 mod like;
 mod store;
 
-pub(crate) use exists::missing_in_stores;
+pub(crate) use exists::survey;
 pub(crate) use like::resolve_like;
 
 use std::path::{Path, PathBuf};

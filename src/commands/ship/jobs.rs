@@ -8,6 +8,7 @@
 use crate::aws::{AwsContext, autoscaling, scheduler};
 use crate::cloud::plan::Plan;
 use crate::cloud::rollout::short_task_definition;
+use crate::cloud::scaling::stale_policies;
 use crate::cloud::schedule::Job;
 use crate::error::{Error, Result};
 
@@ -45,6 +46,58 @@ pub(crate) async fn after_rollout(
                 ))
             })?;
         point(ctx, job, arn).await?;
+    }
+    remove_stale_scaling(ctx, plan).await?;
+    remove_stale_schedules(ctx, plan).await
+}
+
+/// Deletes the scaling policies parity made for metrics the services'
+/// `x-parity.scale` no longer names; a service whose whole block is gone loses
+/// its scalable target too, unless someone else's policy is still on it.
+async fn remove_stale_scaling(ctx: &AwsContext, plan: &Plan) -> Result<()> {
+    for service in &plan.services {
+        let resource_id = format!(
+            "service/{}/{}",
+            service.request["cluster"].as_str().unwrap_or_default(),
+            service.request["serviceName"].as_str().unwrap_or_default()
+        );
+        let wanted = plan.scaling.iter().find(|s| s.resource_id == resource_id);
+        let existing = autoscaling::policy_names(ctx, &resource_id).await?;
+        let stale = stale_policies(&resource_id, &existing, wanted);
+        if stale.is_empty() {
+            continue;
+        }
+        if wanted.is_none() && stale.len() == existing.len() {
+            autoscaling::deregister(ctx, &resource_id).await?;
+            eprintln!(
+                "scaling {resource_id}: removed (x-parity.scale is gone), with {}",
+                stale.join(", ")
+            );
+            continue;
+        }
+        for name in &stale {
+            autoscaling::delete_policy(ctx, &resource_id, name).await?;
+            eprintln!("scaling {resource_id}: removed policy {name} (no longer in x-parity.scale)");
+        }
+    }
+    Ok(())
+}
+
+/// Deletes the schedules parity made in this environment for jobs the
+/// compose file no longer names (`cloud::schedule::Owner` says which are parity's).
+async fn remove_stale_schedules(ctx: &AwsContext, plan: &Plan) -> Result<()> {
+    let owner = &plan.schedules;
+    for name in scheduler::names_with_prefix(ctx, &owner.prefix).await? {
+        if plan.jobs.iter().any(|j| j.schedule_name == name) {
+            continue;
+        }
+        let Some(current) = scheduler::get(ctx, &name).await? else {
+            continue;
+        };
+        if owner.is_stale(&name, &plan.jobs, &current.target_arn, &current.role_arn) {
+            scheduler::delete(ctx, &name).await?;
+            eprintln!("schedule {name}: removed (its job is no longer in the compose file)");
+        }
     }
     Ok(())
 }

@@ -32,6 +32,11 @@ impl Inputs {
     pub(crate) fn load_for(global: &GlobalArgs, environments: &[&str]) -> Result<Self> {
         let mut inputs = Self::load(global)?;
         crate::commands::env::resolve(&mut inputs.settings, &inputs.project, environments, true)?;
+        // Names AWS would refuse half-way through a change: refused before any AWS call.
+        for name in environments {
+            let environment = inputs.environment(name)?;
+            crate::cloud::schedule::check_names(&inputs.project, environment)?;
+        }
         Ok(inputs)
     }
 

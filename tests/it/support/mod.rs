@@ -10,6 +10,7 @@ pub mod http;
 pub mod moto;
 pub mod registry;
 pub mod secretsmanager;
+pub mod webhook;
 
 use std::cell::Cell;
 use std::panic::Location;

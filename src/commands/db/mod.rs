@@ -1,11 +1,12 @@
-//! `parity db ENV [SERVICE] --url [--reveal]`: the connection string of an
-//! environment's managed database or cache (`x-parity: {cloud: rds}`), the
-//! endpoint read from the environment stack and the master password from
-//! SSM. The only command that prints the password, and only with `--reveal`;
-//! without it the password is masked.
-//!
-//! Opening `psql`/`mysql`/`redis-cli` inside the environment (a one-off task
-//! with ECS Exec) is not built yet: `parity db ENV` without `--url` says so.
+//! `parity db ENV [SERVICE] [--url [--reveal]]`: an environment's managed
+//! database or cache (`x-parity: {cloud: rds}`). Without `--url`, its own
+//! client (`psql`, `mysql`, `redis-cli`) in a one-off task inside the
+//! environment, through ECS Exec (`session`). With `--url`, the connection
+//! string: the endpoint read from the environment stack and the master
+//! password from the environment's store. The only command that prints the
+//! password, and only with `--reveal`; without it the password is masked.
+
+mod session;
 
 use std::process::ExitCode;
 
@@ -14,6 +15,7 @@ use crate::cli::{DbArgs, GlobalArgs};
 use crate::cloud::backing::{Backing, backing_services};
 use crate::commands::ship::session::Inputs;
 use crate::error::{Error, Result};
+use crate::settings::Environment;
 
 /// What stands in for the password without `--reveal`.
 const MASK: &str = "********";
@@ -26,40 +28,29 @@ pub(crate) fn run(global: &GlobalArgs, args: &DbArgs) -> Result<ExitCode> {
         args.service.as_deref(),
     )?;
     if !args.url {
-        return Err(Error::input(format!(
-            "opening a {} client inside environment `{}` needs ECS Exec, which this parity does not have yet",
-            backing.engine.name, args.env
-        ))
-        .with_help(format!(
-            "print the connection string with `parity db {} --url --reveal` and use it from a host inside the VPC",
-            args.env
-        )));
+        // The compose service's own image has the engine's client.
+        let image = inputs.project.services[&backing.service]
+            .image
+            .clone()
+            .unwrap_or_default();
+        return session::run(global, args, &backing, &image);
     }
     let inputs = Inputs::load_for(global, &[&args.env])?;
     let environment = inputs.environment(&args.env)?;
-    let endpoint = environment
-        .backing_endpoints
-        .as_ref()
-        .and_then(|e| e.get(&backing.service))
-        .ok_or_else(|| {
-            Error::input(format!(
-                "environment `{}` has no managed service for `{}` yet",
-                args.env, backing.service
-            ))
-            .with_help(format!("run `parity env apply {}` to create it", args.env))
-        })?;
-    let url = if backing.password_parameter.is_none() {
+    let endpoint = endpoint(environment, &backing)?;
+    let url = if backing.password_secret.is_none() {
         backing.url(endpoint, "")
     } else if args.reveal {
         let password = crate::commands::block_on(async {
             let ctx = AwsContext::connect(&AwsTarget::for_environment(environment)).await?;
-            master_password::read(&ctx, &backing).await
+            master_password::read(&ctx, environment, &backing).await
         })?
         .ok_or_else(|| {
             Error::failed(format!(
-                "the master password of `{}` is not in SSM ({})",
+                "the master password of `{}` is not in {} ({})",
                 backing.service,
-                backing.password_parameter.as_deref().unwrap_or_default()
+                environment.secrets_store().label(),
+                backing.password_secret.as_deref().unwrap_or_default()
             ))
         })?;
         backing.url(endpoint, password.expose())
@@ -69,6 +60,26 @@ pub(crate) fn run(global: &GlobalArgs, args: &DbArgs) -> Result<ExitCode> {
     };
     super::env::print_stdout(&url);
     Ok(ExitCode::SUCCESS)
+}
+
+/// The endpoint of `backing` the environment stack reports.
+fn endpoint<'a>(environment: &'a Environment, backing: &Backing) -> Result<&'a str> {
+    environment
+        .backing_endpoints
+        .as_ref()
+        .and_then(|e| e.get(&backing.service))
+        .map(String::as_str)
+        .ok_or_else(|| {
+            Error::input(format!(
+                "environment `{}` has no managed service for `{}` yet",
+                environment.name(),
+                backing.service
+            ))
+            .with_help(format!(
+                "run `parity env apply {}` to create it",
+                environment.name()
+            ))
+        })
 }
 
 /// The managed service `service` names, or the only one.
