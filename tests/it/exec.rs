@@ -484,13 +484,13 @@ fn ctrl_c_during_an_exec_without_a_terminal_exits_130_and_says_the_command_may_r
 
 /// A Docker Engine socket in front of the real one that keeps every request
 /// line parity sends (the engine's exec API keeps no record of resizes).
-struct RecordingEngine {
+pub(crate) struct RecordingEngine {
     socket: std::path::PathBuf,
     requests: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
 impl RecordingEngine {
-    fn start(dir: &std::path::Path) -> Self {
+    pub(crate) fn start(dir: &std::path::Path) -> Self {
         use std::os::unix::net::{UnixListener, UnixStream};
         let socket = dir.join("engine.sock");
         let listener = UnixListener::bind(&socket).expect("bind the recording socket");
@@ -528,18 +528,24 @@ impl RecordingEngine {
         Self { socket, requests }
     }
 
-    fn host(&self) -> String {
+    pub(crate) fn host(&self) -> String {
         format!("unix://{}", self.socket.display())
     }
 
     /// The `h` and `w` of every exec resize request so far, in order.
     fn exec_resizes(&self) -> Vec<(u16, u16)> {
+        self.resizes("/exec/")
+    }
+
+    /// The `h` and `w` of every resize request so far on paths containing
+    /// `kind` (`/exec/` or `/containers/`), in order.
+    pub(crate) fn resizes(&self, kind: &str) -> Vec<(u16, u16)> {
         let requests = self.requests.lock().unwrap();
         requests
             .lines()
             // A request on a kept-alive connection follows the last one's body on its line.
             .filter_map(|l| l.find("POST ").map(|at| &l[at..]))
-            .filter(|l| l.contains("/exec/") && l.contains("/resize?"))
+            .filter(|l| l.contains(kind) && l.contains("/resize?"))
             .filter_map(|l| {
                 let query = l.split_once('?')?.1.split_whitespace().next()?;
                 let value = |key: &str| {
