@@ -6,7 +6,7 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::exec::{RecordingEngine, parity};
+use crate::exec::{follows_a_resize, parity};
 use crate::support::docker::{Stack, demo_image, docker};
 use crate::support::{Run, Test, parity_bin};
 
@@ -264,52 +264,10 @@ fn run_bad_input_is_exit_2_and_creates_nothing() {
 fn run_under_a_terminal_follows_the_terminal_when_it_is_resized() {
     let stack = Stack::new("run-winch");
     let test = Test::new().compose(&compose());
-    let engine = RecordingEngine::start(test.dir());
-    // A terminal of 24x80 (from `script`); once the one-off has that size (the
-    // test then creates `resize-now`), it becomes 41x133, announced by SIGWINCH.
-    let line = format!(
-        "stty rows 24 cols 80; (while [ ! -e resize-now ]; do sleep 0.1; done; stty rows 41 cols 133 </dev/tty) & {} -p {} run --no-deps tool -- cat",
-        parity_bin(),
-        stack.name()
+    follows_a_resize(
+        &test,
+        "/containers/",
+        &format!("-p {} run --no-deps tool -- cat", stack.name()),
     );
-    let mut script = std::process::Command::new("script")
-        .args(["-q", "-e", "-c", &line, "/dev/null"])
-        .current_dir(test.dir())
-        .env("NO_COLOR", "1")
-        .env("DOCKER_HOST", engine.host())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run script (util-linux)");
-    let resizes = || engine.resizes("/containers/");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while resizes().is_empty() {
-        assert!(
-            Instant::now() < deadline,
-            "the one-off never got the terminal's size"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    std::fs::write(test.dir().join("resize-now"), "").expect("write resize-now");
-    while !resizes().contains(&(41, 133)) {
-        assert!(
-            Instant::now() < deadline,
-            "no resize to 41x133 reached the engine: {:?}",
-            resizes()
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    // Ctrl-D ends `cat` (the container's terminal reads it as end of input).
-    let mut stdin = script.stdin.take().expect("stdin");
-    std::io::Write::write_all(&mut stdin, b"\x04").expect("write Ctrl-D");
-    drop(stdin);
-    let run = Run::new(script.wait_with_output().expect("wait for script"))
-        .status(0)
-        .stderr_empty();
-    run.stdout_unchecked("the terminal's echo of Ctrl-D, which depends on the pty's settings");
-    let seen = resizes();
-    assert_eq!(seen.first(), Some(&(24, 80)), "{seen:?}");
-    assert_eq!(seen.last(), Some(&(41, 133)), "{seen:?}");
     assert!(services(&stack).is_empty(), "{:?}", stack.containers());
 }
