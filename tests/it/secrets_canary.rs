@@ -574,6 +574,11 @@ services:
             .stderr_says("API_KEY");
     }
 
+    // Plain `up`: the compose file's own (canary) values replace the dotenv ones.
+    parity(&["up", "--detach"], 0).stdout_unchecked("progress only");
+    let id = stack.container_id("web").expect("web runs");
+    let env = crate::support::docker::docker(&["inspect", "-f", "{{json .Config.Env}}", &id]);
+    assert!(env.contains("API_KEY=CANARY-local-api-key-1f2e"), "{env}");
     parity(&["down"], 0).stdout_unchecked("progress only");
     assert!(stack.containers().is_empty(), "{:?}", stack.containers());
 }
