@@ -529,7 +529,7 @@ services:
     )
     .stdout_unchecked("the command's own output");
     parity(&["run", "nosuch"], 2).stderr_says("nosuch");
-    parity(&["watch", "nosuch"], 2).stderr_says("nothing to watch");
+    parity(&["watch", "nosuch"], 2).stderr_says("no such service: `nosuch`");
 
     // watch: one edit synced, then Ctrl-C.
     let watching = Watching::start(&test, &["-vvv", "-p", stack.name(), "watch"]);

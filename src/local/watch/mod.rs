@@ -43,6 +43,12 @@ pub(crate) struct Attached {
 /// Compiles the watch rules of `services` (all services when empty), reading
 /// each build context's `.dockerignore`. No rule at all is an input error.
 pub(crate) fn triggers(project: &Project, services: &[String]) -> Result<Vec<Trigger>, Error> {
+    if let Some(unknown) = services
+        .iter()
+        .find(|name| !project.services.contains_key(*name))
+    {
+        return Err(crate::compose::unknown_service(project, unknown));
+    }
     let mut triggers = Vec::new();
     for service in project.services.values() {
         if !services.is_empty() && !services.contains(&service.name) {
