@@ -79,7 +79,7 @@ pub(crate) fn propose(project: &Project, environment: &Environment) -> Vec<Propo
     let placements: Vec<(&Service, Option<(&'static str, String)>)> = project
         .services
         .values()
-        .map(|service| (service, placement(service)))
+        .map(|service| (service, placement(project, service, environment)))
         .collect();
     // Hosts that will be managed services: variables naming them are wired by parity.
     let managed: Vec<&str> = placements
@@ -163,8 +163,43 @@ fn wired(
 }
 
 /// `cloud:` for a service running a local-infrastructure image whose block
-/// does not say already: the managed engine when parity maps the tag, else `false`.
-fn placement(service: &Service) -> Option<(&'static str, String)> {
+/// does not say already: the managed engine when parity maps the tag and
+/// the environment stack accepts the service as written (a MySQL database
+/// needs `MYSQL_DATABASE`, ...), else `false`.
+fn placement(
+    project: &Project,
+    service: &Service,
+    environment: &Environment,
+) -> Option<(&'static str, String)> {
+    let (cloud, why) = local_infrastructure(service)?;
+    let placement = match cloud {
+        "rds" => Placement::Rds,
+        "elasticache" => Placement::Elasticache,
+        _ => return Some((cloud, why)),
+    };
+    // The stack's own rules decide, on the project with only this service managed.
+    let mut alone = project.clone();
+    alone.services.retain(|name, _| *name == service.name);
+    let x = &mut alone.services[&service.name].x_parity;
+    x.placement = placement;
+    x.cloud = false;
+    match crate::cloud::backing::backing_services(&alone, environment) {
+        Ok(_) => Some((cloud, why)),
+        Err(err) => Some((
+            "false",
+            format!(
+                "cloud: `cloud: {cloud}` would be refused as the service is written ({}), so it stays local",
+                // Without the `services.<name>.x-parity.cloud: ` the error is located by.
+                err.message()
+                    .split_once(": ")
+                    .map_or(err.message(), |(_, message)| message)
+            ),
+        )),
+    }
+}
+
+/// The `cloud:` proposal from the image alone.
+fn local_infrastructure(service: &Service) -> Option<(&'static str, String)> {
     // `cloud:` is decided already (even as `true`: the user keeps a task).
     if service.x_parity.placement != Placement::Task || has_cloud_key(service) {
         return None;
@@ -298,7 +333,7 @@ mod tests {
     #[test]
     fn databases_with_a_mapped_tag_become_managed_services() {
         let p = project(
-            "services:\n  db: {image: 'postgres:16-alpine'}\n  cache: {image: 'redis:7'}\n  my: {image: 'mysql:8.0'}\n  kv: {image: 'valkey/valkey:8.0'}\n",
+            "services:\n  db: {image: 'postgres:16-alpine'}\n  cache: {image: 'redis:7'}\n  my: {image: 'mysql:8.0', environment: {MYSQL_DATABASE: app}}\n  kv: {image: 'valkey/valkey:8.0'}\n",
         );
         assert_eq!(
             flows(&p),
@@ -314,15 +349,25 @@ mod tests {
     #[test]
     fn unmapped_tags_and_other_infrastructure_stay_local() {
         let p = project(
-            "services:\n  db: {image: postgres}\n  my: {image: 'mysql:8'}\n  q: {image: 'rabbitmq:3-management'}\n  m: {image: 'mongo:7'}\n  mail: {image: axllent/mailpit}\n  s3: {image: 'minio/minio:latest'}\n  es: {image: 'docker.elastic.co/elasticsearch/elasticsearch:8.13.0'}\n  app: {image: 'nginx:1.27'}\n",
+            "services:\n  db: {image: postgres}\n  nodb: {image: 'mariadb:11.4'}\n  my: {image: 'mysql:8'}\n  q: {image: 'rabbitmq:3-management'}\n  m: {image: 'mongo:7'}\n  mail: {image: axllent/mailpit}\n  s3: {image: 'minio/minio:latest'}\n  es: {image: 'docker.elastic.co/elasticsearch/elasticsearch:8.13.0'}\n  app: {image: 'nginx:1.27'}\n",
         );
         let flows = flows(&p);
-        assert_eq!(flows.len(), 7, "{flows:?}");
+        assert_eq!(flows.len(), 8, "{flows:?}");
         assert!(
             flows.iter().all(|(_, f)| f == "{cloud: false}"),
             "{flows:?}"
         );
         assert!(!flows.iter().any(|(s, _)| s == "app"));
+        let nodb = propose(&p)
+            .into_iter()
+            .find(|p| p.service == "nodb")
+            .unwrap();
+        assert!(
+            nodb.reasons[0].contains("`cloud: rds` would be refused")
+                && nodb.reasons[0].contains("names no database"),
+            "{:?}",
+            nodb.reasons
+        );
     }
 
     #[test]
