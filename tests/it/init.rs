@@ -7,8 +7,9 @@
 //! account: `plan --offline` needs an account id) and loads (`parity config`).
 
 use std::path::Path;
+use std::process::Command;
 
-use crate::support::{Run, Test, repo_path};
+use crate::support::{Run, Test, parity_bin, repo_path};
 
 /// The fixtures' names; each directory is also the project (and app) name.
 const CASES: &[&str] = &[
@@ -188,4 +189,34 @@ fn write_compose_refuses_a_conflicting_existing_block_and_changes_nothing() {
         .status(0)
         .stderr_empty()
         .stdout_contains("x-parity: {secrets: [API_TOKEN]}   # merge into the existing block");
+}
+
+#[test]
+fn init_asks_for_the_region_on_a_terminal() {
+    // util-linux `script` gives parity a pseudo-terminal, as a user's shell would.
+    let test = project("shop", "services:\n  web: {image: nginx}\n");
+    let dir = test.dir().join("shop");
+    let output = Command::new("bash")
+        .args([
+            "-c",
+            &format!(
+                "(sleep 1; printf 'eu-west-3\\n') | script -qec '{} init' /dev/null",
+                parity_bin()
+            ),
+        ])
+        .current_dir(&dir)
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_CONFIG_FILE", "/nonexistent/aws-config")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("util-linux `script` runs parity on a terminal");
+    // The terminal merges stdout and stderr.
+    Run::new(output)
+        .status(0)
+        .stderr_empty()
+        .stdout_contains("AWS region for staging and prod")
+        .stdout_contains("region eu-west-3");
+    assert!(read(&dir.join("parity.toml")).contains("region = \"eu-west-3\""));
 }
