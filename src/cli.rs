@@ -99,6 +99,56 @@ pub(crate) enum Command {
     Env(EnvArgs),
     /// An environment's managed database or cache (`x-parity: {cloud: rds}`): its client, or its connection string.
     Db(DbArgs),
+    /// Write parity.toml for this compose project and propose its x-parity blocks.
+    Init(InitArgs),
+    /// Print the shell completion script for bash, zsh or fish.
+    Completions(CompletionsArgs),
+    /// Names for the completion scripts: the compose services or the environments.
+    #[command(name = "__complete", hide = true)]
+    Complete(CompleteArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct InitArgs {
+    /// AWS region of staging and prod. Default: AWS_REGION, AWS_DEFAULT_REGION, the AWS
+    /// config profile's region, or asked on a terminal.
+    #[arg(long, value_name = "REGION")]
+    pub(crate) region: Option<String>,
+    /// Insert the proposed x-parity blocks into the compose file (comments and formatting kept).
+    #[arg(long)]
+    pub(crate) write_compose: bool,
+    /// Replace an existing parity.toml.
+    #[arg(long)]
+    pub(crate) force: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub(crate) shell: CompletionShell,
+}
+
+/// Shells `parity completions` writes a script for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompleteArgs {
+    /// What to list, one per line.
+    #[arg(value_enum)]
+    pub(crate) what: CompleteWhat,
+}
+
+/// The dynamic values the completion scripts ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CompleteWhat {
+    Services,
+    Environments,
 }
 
 #[derive(Debug, Args)]
@@ -360,10 +410,10 @@ pub(crate) struct ChangeArgs {
 #[derive(Debug, Args)]
 pub(crate) struct PromoteArgs {
     /// Environment whose running digests are promoted.
-    #[arg(long, default_value = "staging")]
+    #[arg(long, default_value = "staging", value_name = "ENV")]
     pub(crate) from: String,
     /// Environment that receives them.
-    #[arg(long, default_value = "prod")]
+    #[arg(long, default_value = "prod", value_name = "ENV")]
     pub(crate) to: String,
     /// Promote even though the local compose file differs from what the source was deployed with.
     #[arg(long)]

@@ -17,6 +17,7 @@ pub(crate) mod names;
 pub(crate) mod one_off;
 pub(crate) mod plan;
 pub(crate) mod promotion;
+pub(crate) mod proposal;
 pub(crate) mod release;
 pub(crate) mod resources;
 pub(crate) mod rollback;

@@ -1,6 +1,8 @@
 //! One module per command. A command orchestrates the core (compose, settings,
 //! cloud) and the adapters (local, aws); it owns no domain rules.
 
+mod complete;
+mod completions;
 mod config;
 mod db;
 mod deploy;
@@ -8,6 +10,7 @@ mod down;
 mod env;
 mod env_template;
 mod exec;
+mod init;
 mod logs;
 mod plan;
 mod promote;
@@ -46,6 +49,9 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Status(args) => status::run(global, args),
         Command::Env(args) => env::run(global, args),
         Command::Db(args) => db::run(global, args),
+        Command::Init(args) => init::run(global, args),
+        Command::Completions(args) => completions::run(args),
+        Command::Complete(args) => complete::run(global, args),
     }
 }
 

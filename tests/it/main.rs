@@ -8,6 +8,7 @@ mod support;
 
 mod backing;
 mod cli;
+mod completions;
 mod config;
 mod conformance;
 mod deploy;
@@ -15,6 +16,7 @@ mod differential;
 mod env;
 mod env_template;
 mod exec;
+mod init;
 mod invalid;
 mod jobs;
 mod operate;

@@ -9,7 +9,7 @@
 //! reference to it).
 
 pub(crate) mod client;
-mod engine;
+pub(crate) mod engine;
 pub(crate) mod wiring;
 
 use indexmap::IndexMap;
