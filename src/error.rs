@@ -31,7 +31,7 @@ pub(crate) struct Location {
     /// The file's text, so the renderer can show the offending line.
     pub(crate) source: Option<Arc<str>>,
     /// The drawn line, made once when the error is rendered (see [`snippet`]).
-    drawn: std::sync::OnceLock<(String, usize)>,
+    drawn: Arc<std::sync::OnceLock<(String, usize)>>,
 }
 
 impl Location {
@@ -41,7 +41,7 @@ impl Location {
             line,
             column,
             source: None,
-            drawn: std::sync::OnceLock::new(),
+            drawn: Arc::default(),
         }
     }
 
@@ -197,6 +197,9 @@ impl std::error::Error for Error {}
 
 /// miette reads the offending line straight from the location's text,
 /// naming it `file:line:col` in the rendered header.
+/// Largest line or column index handed to miette (which adds to them).
+const MAX_DRAWN_POSITION: usize = u32::MAX as usize;
+
 /// The snippet is the one line the location points at (see [`snippet`]),
 /// whatever span is asked for: the only label is at that location.
 impl miette::SourceCode for Location {
@@ -211,8 +214,9 @@ impl miette::SourceCode for Location {
             self.file.display().to_string(),
             line.as_bytes(),
             (0, line.len()).into(),
-            self.line.saturating_sub(1),
-            self.column.saturating_sub(1),
+            // miette counts on from these; a bound keeps its sums from overflowing.
+            self.line.saturating_sub(1).min(MAX_DRAWN_POSITION),
+            self.column.saturating_sub(1).min(MAX_DRAWN_POSITION),
             1,
         )))
     }
@@ -267,6 +271,63 @@ mod tests {
     fn locations_without_source_keep_the_position_in_the_message() {
         let err = Error::input("empty file").at(Location::new("compose.yaml", 1, 1));
         assert!(render(&err).contains("compose.yaml:1:1: empty file"));
+    }
+
+    /// Renders an error at `line:column` of `text`, which must not panic.
+    fn render_at(text: &str, line: usize, column: usize) -> String {
+        let err =
+            Error::input("bad").at(Location::new("f.yaml", line, column).with_source(text.into()));
+        render(&err)
+    }
+
+    #[test]
+    fn a_column_past_65535_is_drawn_as_a_window_with_the_real_column() {
+        let text = format!("{}bogus: 1\n", " ".repeat(70_000));
+        let out = render_at(&text, 1, 70_001);
+        assert!(out.contains("f.yaml:1:70001"), "{out}");
+        assert!(out.contains("…") && out.contains("bogus: 1"), "{out}");
+        assert!(out.lines().all(|l| l.chars().count() < 400), "{out}");
+        let (line, offset) = snippet(&text, 1, 70_001);
+        assert!(line[offset..].starts_with("bogus"), "{line}");
+    }
+
+    #[test]
+    fn tabs_crlf_and_a_bom_are_drawn_one_column_each() {
+        let (line, offset) = snippet("\u{feff}a:\tb\r\nc\r\n", 1, 4);
+        assert_eq!((line.as_str(), &line[offset..]), ("a: b", "b"));
+        let (line, offset) = snippet("a\r\nc: \t\u{7}d\r\n", 2, 6);
+        assert_eq!((line.as_str(), &line[offset..]), ("c:   d", "d"));
+        assert!(render_at("a:\tb\r\n", 1, 4).contains("f.yaml:1:4"));
+    }
+
+    #[test]
+    fn multibyte_and_combining_characters_are_counted_by_character() {
+        let text = "k: \"e\u{301}\u{301}日本語\" x\n";
+        let (line, offset) = snippet(text, 1, 13);
+        assert_eq!(&line[offset..], "x");
+        let long = format!("{}x\n", "日\u{301}".repeat(40_000));
+        let (line, offset) = snippet(&long, 1, 80_001);
+        assert_eq!(&line[offset..], "x");
+        render_at(&long, 1, 80_001);
+        render_at(&long, 1, 3);
+    }
+
+    #[test]
+    fn spans_at_or_past_the_end_and_empty_files_render() {
+        for (text, line, column) in [
+            ("", 1, 1),
+            ("", 3, 9),
+            ("a: b", 1, 5),
+            ("a: b\n", 2, 1),
+            ("a: b\n", 9, 99),
+            ("a: b", 1, 4_000_000_000),
+            ("\u{feff}", 1, 2),
+        ] {
+            let out = render_at(text, line, column);
+            assert!(out.contains(&format!("f.yaml:{line}:{column}")), "{out}");
+        }
+        assert_eq!(snippet("a: b", 1, 99), ("a: b".to_owned(), 4));
+        assert_eq!(snippet("", 7, 3), (String::new(), 0));
     }
 
     #[test]

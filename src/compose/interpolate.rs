@@ -262,6 +262,28 @@ mod tests {
     }
 
     #[test]
+    fn nesting_past_the_limit_is_refused_not_a_stack_overflow() {
+        let nested = |n: usize| format!("{}x{}", "${A:-".repeat(n), "}".repeat(n));
+        assert_eq!(run(&nested(MAX_INTERPOLATION_DEPTH)).unwrap(), "x");
+        assert_eq!(
+            run(&nested(MAX_INTERPOLATION_DEPTH + 1)),
+            Err(TemplateError::TooDeep)
+        );
+        assert_eq!(run(&nested(100_000)), Err(TemplateError::TooDeep));
+    }
+
+    #[test]
+    fn values_past_the_length_limit_are_refused() {
+        let big = "f".repeat(MAX_INTERPOLATED_BYTES / 2 + 1);
+        let lookup = |_: &str| Some(big.clone());
+        assert!(substitute("$A", &lookup, &mut |_| {}).is_ok());
+        assert_eq!(
+            substitute("$A${A}", &lookup, &mut |_| {}),
+            Err(TemplateError::TooLong)
+        );
+    }
+
+    #[test]
     fn plain_and_braced_names() {
         assert_eq!(run("$FOO-${FOO}").unwrap(), "foo-foo");
         assert_eq!(run("a${lower}b").unwrap(), "alowb");

@@ -13,9 +13,7 @@ use indexmap::{IndexMap, IndexSet};
 use super::model::Project;
 use super::service::{self, Context};
 use super::yaml::{self, Entry, Node, Value};
-use super::{
-    LoadOptions, files, graph, interpolate, keys, limits, merge, project, read, x_parity,
-};
+use super::{LoadOptions, files, graph, interpolate, keys, limits, merge, project, read, x_parity};
 use crate::error::{Error, Result};
 
 /// Loads and normalizes the project the options describe.
