@@ -7,6 +7,7 @@
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use indexmap::{IndexMap, IndexSet};
 
@@ -147,6 +148,9 @@ struct Loader {
     /// and variables: a file included twice at every level (a diamond) is
     /// loaded once, so loading stays linear in the number of files.
     included: RefCell<HashMap<IncludeKey, Node>>,
+    /// Files named by `extends.file`, read once each (by path and variables)
+    /// however many services extend services in them.
+    extended: RefCell<HashMap<(PathBuf, u64), Rc<yaml::Mapping>>>,
     /// Every compose file read so far (see [`limits::MAX_FILES_LOADED`]).
     read: RefCell<HashSet<PathBuf>>,
 }
@@ -328,19 +332,35 @@ impl Loader {
                 let dir = path
                     .parent()
                     .map_or_else(|| PathBuf::from("/"), Path::to_owned);
-                let documents = self.read_documents(&path, &dir, env).map_err(|e| {
-                    if e.location().is_none() {
-                        file_node.pos.error(e.message().to_owned())
-                    } else {
-                        e
+                let key = (path.clone(), env_digest(env));
+                let cached = self.extended.borrow().get(&key).cloned();
+                let other_services = match cached {
+                    Some(services) => services,
+                    None => {
+                        let documents = self.read_documents(&path, &dir, env).map_err(|e| {
+                            if e.location().is_none() {
+                                file_node.pos.error(e.message().to_owned())
+                            } else {
+                                e
+                            }
+                        })?;
+                        let mut services = yaml::Mapping::new();
+                        for document in documents {
+                            if let Some(Value::Map(map)) = document
+                                .value
+                                .into_map()
+                                .ok()
+                                .and_then(|mut m| m.shift_remove("services"))
+                                .map(|entry| entry.node.value)
+                            {
+                                services.extend(map);
+                            }
+                        }
+                        let services = Rc::new(services);
+                        self.extended.borrow_mut().insert(key, services.clone());
+                        services
                     }
-                })?;
-                let mut other_services = yaml::Mapping::new();
-                for document in documents {
-                    if let Some(map) = document.get("services").and_then(Node::as_map) {
-                        other_services.extend(map.clone());
-                    }
-                }
+                };
                 let base = other_services.get(&base_name).ok_or_else(|| {
                     extends.pos.error(format!(
                         "service `{name}` extends `{base_name}`, which {} does not define",

@@ -310,3 +310,27 @@ fn an_endless_compose_file_stops_at_the_size_limit() {
         .stdout_empty()
         .stderr_says("/dev/zero cannot be read: it is larger than 16 MiB");
 }
+
+/// Many services extending services of one `extends.file` once re-read and
+/// copied that file for each of them (minutes, hundreds of MB at 3,000); the
+/// file's services are read once.
+#[test]
+fn many_services_extending_one_file_read_it_once() {
+    let count = 1_000;
+    let mut base = String::from("services:\n");
+    let mut compose = String::from("services:\n");
+    for i in 0..count {
+        base.push_str(&format!("  b{i}:\n    image: nginx\n"));
+        compose.push_str(&format!(
+            "  s{i}:\n    extends: {{file: base.yaml, service: b{i}}}\n"
+        ));
+    }
+    let run = Test::new()
+        .compose(&compose)
+        .file("base.yaml", &base)
+        .args(["config", "--services"])
+        .run()
+        .status(0)
+        .stderr_unchecked("only the outcome matters here");
+    assert_eq!(run.stdout().lines().count(), count);
+}
