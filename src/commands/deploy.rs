@@ -12,10 +12,12 @@ use super::ship::rollout::{self, Report};
 use super::ship::session::{Cloud, Inputs};
 use crate::aws::{ecr, ecs};
 use crate::cli::{DeployArgs, GlobalArgs};
+use crate::cloud::backing;
 use crate::cloud::image_build::image_builds;
 use crate::cloud::plan::{ImageRefs, Plan, PlanInputs, plan};
 use crate::cloud::rollout::short_task_definition;
-use crate::compose::model::Service;
+use crate::commands::secrets::Composed;
+use crate::compose::model::{Project, Service};
 use crate::error::{Error, Result};
 use crate::registry::client::{Registry, RegistryClient};
 use crate::registry::push::PushCredentials;
@@ -82,7 +84,7 @@ impl Change for Deploy<'_> {
                 "create the cluster, or set `cluster` for this environment in parity.toml",
             ));
         }
-        check_secrets(cloud, environment, &cloud_services).await?;
+        check_secrets(cloud, environment, &inputs.project, &cloud_services).await?;
         let (client, registry, credentials) = registry_for(cloud, environment).await?;
         client.ping(&registry).await?;
         // Validate the plan once with placeholder images: bad input stops here.
@@ -160,17 +162,20 @@ impl Change for Deploy<'_> {
 }
 
 /// Every secret the cloud services declare must exist: parity's own in the
-/// environment's store, references where they point. Names only
+/// environment's store, references where they point, and those parity
+/// composes for managed services (`env apply` writes them). Names only
 /// (DescribeParameters, DescribeSecret): no value is read.
 async fn check_secrets(
     cloud: &Cloud,
     environment: &Environment,
+    project: &Project,
     cloud_services: &[&Service],
 ) -> Result<()> {
     let survey = crate::commands::secrets::survey(
         &cloud.ctx,
         environment,
         cloud_services.iter().map(|s| &s.x_parity.secrets),
+        &composed_secrets(project, environment)?,
     )
     .await?;
     for reference in &survey.foreign_keys {
@@ -181,6 +186,18 @@ async fn check_secrets(
                 |k| format!("the AWS-managed keys and {k}")
             )
         );
+    }
+    if !survey.missing_composed.is_empty() {
+        return Err(Error::failed(format!(
+            "{} secret(s) parity composes for managed services missing for {}: {}. Nothing was changed.",
+            survey.missing_composed.len(),
+            environment.name(),
+            survey.missing_composed.join(", ")
+        ))
+        .with_help(format!(
+            "run `parity env apply {}`: it creates the managed services and writes these secrets",
+            environment.name()
+        )));
     }
     let missing = survey.missing;
     if missing.is_empty() {
@@ -196,6 +213,24 @@ async fn check_secrets(
         "run `parity secrets sync {}` for parity's own secrets; create a referenced secret where it points, or fix the reference in x-parity.secrets",
         environment.name()
     )))
+}
+
+/// The secrets `env apply` composes for the environment's managed services
+/// (a `DATABASE_URL` carrying the master password), by name.
+fn composed_secrets(project: &Project, environment: &Environment) -> Result<Vec<Composed>> {
+    let backing = backing::backing_services(project, environment)?;
+    let wiring = backing::wiring::wiring(project, environment, &backing)?;
+    Ok(wiring
+        .rewrites
+        .iter()
+        .filter_map(|r| {
+            let id = r.parameter.clone()?;
+            Some(Composed {
+                shown: format!("{} of `{}` ({id})", r.variable, r.service),
+                id,
+            })
+        })
+        .collect())
 }
 
 /// The environment's registry with credentials: ECR through GetAuthorizationToken, else anonymous.

@@ -143,26 +143,34 @@ async fn attach_and_wait(
         })?;
     let raw = RawMode::enter(tty);
     containers::start(engine, service, id, &[]).await?;
-    if tty && let Some((rows, columns)) = session::terminal_size() {
-        let _ = engine
-            .docker
-            .resize_container_tty(
-                id,
-                ResizeContainerTTYOptions {
+    // With a TTY the container follows the terminal's size, now and on every
+    // resize, as `docker run -it` (and local exec) do.
+    let resizes = tty.then(|| {
+        let docker = engine.docker.clone();
+        let id = id.to_owned();
+        session::follow_resizes(move |rows, columns| {
+            let (docker, id) = (docker.clone(), id.clone());
+            async move {
+                let size = ResizeContainerTTYOptions {
                     h: i32::from(rows),
                     w: i32::from(columns),
-                },
-            )
-            .await;
-    }
-    session::pump(
+                };
+                let _ = docker.resize_container_tty(&id, size).await;
+            }
+        })
+    });
+    let pumped = session::pump(
         Attached {
             output: attached.output,
             input: attached.input,
         },
         true,
     )
-    .await?;
+    .await;
+    if let Some(task) = resizes {
+        task.abort();
+    }
+    pumped?;
     drop(raw);
     exit_code(engine, id).await
 }

@@ -15,6 +15,10 @@ use crate::support::{Run, Test, repo_path};
 
 const ACCOUNT: &str = "123456789012";
 
+/// Every canary (the compose file's local password, values left in a store)
+/// begins with this; seeing it in any output is a leak.
+const CANARY: &str = "CANARY-";
+
 const COMPOSE: &str = r#"
 services:
   web:
@@ -264,11 +268,12 @@ fn env_apply_creates_rds_and_the_composed_database_url_and_the_password_is_never
     );
 
     // `db --url` masks the password; `--reveal` is the one way to see it.
-    parity(&test, &["db", "staging", "--url"])
+    parity(&test, &["-vvv", "db", "staging", "--url"])
         .status(0)
         .stdout_contains(&format!("postgres://app:********@{endpoint}:5432/app"))
         .stderr_contains("--reveal")
-        .never_prints(&password);
+        .never_prints(&password)
+        .never_prints(CANARY);
     let revealed = parity(&test, &["db", "staging", "--url", "--reveal"]).status(0);
     assert_eq!(
         revealed.stdout().trim(),
@@ -292,8 +297,9 @@ fn env_apply_creates_rds_and_the_composed_database_url_and_the_password_is_never
                    "TagKeys": ["parity:app", "parity:environment"]}),
         )
         .unwrap();
-    parity(&test, &["env", "destroy", "staging", "--yes"])
+    parity(&test, &["-vvv", "env", "destroy", "staging", "--yes"])
         .status(0)
+        .never_prints(CANARY)
         .stdout_contains(&format!("{stack} deleted"))
         .stdout_contains(&format!(
             "deleted SSM {url_name} (made by parity for a managed service)"
@@ -331,7 +337,8 @@ fn client_session(fixture: &EcsFixture, test: &Test, stack: &str, endpoint: &str
         .stderr_contains("db: task ")
         .stderr_contains(&format!("db: psql -h {endpoint} -p 5432 -U app -d app"))
         .stderr_contains("db: stopped task")
-        .never_prints(password);
+        .never_prints(password)
+        .never_prints(CANARY);
     drop(run);
 
     let requests: Vec<Value> = fixture.requests().split_off(before);
@@ -495,17 +502,32 @@ fn with_secrets_manager_as_the_store_the_password_and_the_url_are_secrets_there(
         "{web:#}"
     );
 
-    // A second apply writes nothing: the URL's version is the same.
-    parity(&test, &["env", "apply", "staging", "--yes"])
+    // A second apply writes nothing: the URL's version is the same. At -vvv:
+    // it reads the password from Secrets Manager to compare, and prints it nowhere.
+    parity(&test, &["-vvv", "env", "apply", "staging", "--yes"])
         .status(0)
+        .never_prints(CANARY)
         .stdout_contains("is up to date")
         .never_prints("written to")
         .never_prints("created the master password")
         .never_prints(&password);
     assert_eq!(secret(url_name).unwrap()["VersionId"], url["VersionId"]);
 
-    parity(&test, &["env", "destroy", "staging", "--yes"])
+    // `db --url` with this store too, at -vvv: it reads the password from
+    // Secrets Manager to compose the URL, and prints it masked. (The plugin
+    // session is the same with either store: the password reaches the task
+    // by valueFrom; the SSM test above runs it, alone on the shared fixture's
+    // exec scenario.)
+    parity(&test, &["-vvv", "db", "staging", "--url"])
         .status(0)
+        .stdout_contains(&format!("postgres://app:********@{endpoint}:5432/app"))
+        .stderr_contains("--reveal")
+        .never_prints(&password)
+        .never_prints(CANARY);
+
+    parity(&test, &["-vvv", "env", "destroy", "staging", "--yes"])
+        .status(0)
+        .never_prints(CANARY)
         .stdout_contains(&format!("deleted Secrets Manager {url_name}"))
         .stdout_contains(&format!("deleted Secrets Manager {password_name}"))
         .never_prints(&password);
@@ -544,11 +566,89 @@ fn a_locked_environment_gets_no_master_password() {
     );
 }
 
+#[test]
+fn deploy_before_env_apply_names_the_composed_secret_missing_and_changes_nothing() {
+    let fixture = EcsFixture::shared();
+    // The network set in parity.toml: no stack to read it from.
+    let test = project_with(
+        "bkdeploy",
+        fixture,
+        "subnets = [\"subnet-1\"]\nsecurity_groups = [\"sg-1\"]\nexecution_role_arn = \"arn:aws:iam::123456789012:role/exec\"\n",
+    );
+    fixture.ecs("CreateCluster", json!({"clusterName": "bkdeploy-staging"}));
+    let before = fixture.requests().len();
+    parity(&test, &["-vvv", "deploy", "staging"])
+        .status(1)
+        .never_prints(CANARY)
+        .stdout_empty()
+        .stderr_contains("1 secret(s) parity composes for managed services missing for staging: DATABASE_URL of `web` (/bkdeploy/staging/parity/web/DATABASE_URL). Nothing was changed.")
+        .stderr_contains("run `parity env apply staging`")
+        .never_prints("CANARY-local-pw");
+    for operation in ["RegisterTaskDefinition", "CreateService", "UpdateService"] {
+        assert!(
+            sent_since(fixture, before, operation).is_empty(),
+            "deploy sent {operation}"
+        );
+    }
+}
+
+#[test]
+fn env_destroy_without_a_stack_still_deletes_the_secrets_parity_left_behind() {
+    let fixture = EcsFixture::shared();
+    let test = project("bkgone", fixture);
+    let tags = json!([{"Key": "parity:app", "Value": "bkgone"},
+                      {"Key": "parity:environment", "Value": "staging"}]);
+    let url_name = "/bkgone/staging/parity/web/DATABASE_URL";
+    let password_name = "/bkgone/staging/parity/db/master-password";
+    fixture
+        .boto(
+            "ssm",
+            "put_parameter",
+            json!({"Name": url_name, "Value": "CANARY-left-url", "Type": "SecureString", "Tags": tags}),
+        )
+        .unwrap();
+    // Not tagged as parity's: someone else's, even under parity's prefix.
+    fixture
+        .boto(
+            "ssm",
+            "put_parameter",
+            json!({"Name": password_name, "Value": "CANARY-left-pw", "Type": "SecureString"}),
+        )
+        .unwrap();
+    parity(&test, &["-vvv", "env", "destroy", "staging", "--yes"])
+        .status(0)
+        .stderr_contains("environment `staging` has no stack parity-bkgone-staging; deleting the secrets parity left behind for it")
+        .stdout_contains(&format!(
+            "deleted SSM {url_name} (made by parity for a managed service)"
+        ))
+        .stdout_lacks(password_name)
+        .never_prints("CANARY-left");
+    assert!(
+        fixture
+            .boto("ssm", "get_parameter", json!({"Name": url_name}))
+            .is_err(),
+        "the leftover composed DATABASE_URL is gone"
+    );
+    assert!(
+        fixture
+            .boto("ssm", "get_parameter", json!({"Name": password_name}))
+            .is_ok(),
+        "a parameter without parity's tags is left alone"
+    );
+    // Nothing left: said so, nothing printed on stdout.
+    parity(&test, &["env", "destroy", "staging", "--yes"])
+        .status(0)
+        .stdout_empty()
+        .stderr_contains(
+            "environment `staging` has no stack parity-bkgone-staging; nothing to destroy",
+        );
+}
+
 /// `parity db staging` with `path` as PATH, its streams piped.
 fn db_command(test: &Test, path: &str) -> std::process::Command {
     let mut command = test.command();
     command
-        .args(["db", "staging"])
+        .args(["-vvv", "db", "staging"])
         .env("PATH", path)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
@@ -623,7 +723,8 @@ fn client_interrupted(fixture: &EcsFixture, test: &Test, password: &str) {
         .status(1)
         .stdout_empty()
         .stderr_contains("db: stopped task")
-        .never_prints(password);
+        .never_prints(password)
+        .never_prints(CANARY);
     drop(run);
     let exec = sent_since(fixture, before, "ExecuteCommand");
     let stopped = sent_since(fixture, before, "StopTask");
@@ -655,7 +756,8 @@ fn client_interrupted_while_waiting(fixture: &EcsFixture, test: &Test, password:
         .status(130)
         .stdout_empty()
         .stderr_contains("db: stopped task")
-        .never_prints(password);
+        .never_prints(password)
+        .never_prints(CANARY);
     drop(run);
     let stopped = sent_since(fixture, before, "StopTask");
     assert_eq!(stopped.len(), 1);
@@ -676,9 +778,10 @@ fn db_without_a_managed_service_or_the_plugin_says_so_before_any_aws_call() {
     Test::new()
         .compose("services:\n  web:\n    image: nginx:1.27\n")
         .toml(toml)
-        .args(["db", "staging"])
+        .args(["-vvv", "db", "staging"])
         .run()
         .status(2)
+        .never_prints(CANARY)
         .stdout_empty()
         .stderr_says("no compose service is replaced by a managed service")
         .stderr_says("x-parity: {cloud: rds}");
@@ -687,12 +790,13 @@ fn db_without_a_managed_service_or_the_plugin_says_so_before_any_aws_call() {
     std::fs::create_dir_all(&empty).unwrap();
     let output = test
         .command()
-        .args(["db", "staging"])
+        .args(["-vvv", "db", "staging"])
         .env("PATH", &empty)
         .output()
         .expect("run parity");
     Run::new(output)
         .status(1)
+        .never_prints(CANARY)
         .stdout_empty()
         .stderr_says("the Session Manager plugin (`session-manager-plugin`) is not installed")
         .stderr_lacks("cannot reach");

@@ -532,14 +532,15 @@ impl RecordingEngine {
         format!("unix://{}", self.socket.display())
     }
 
-    /// The `h` and `w` of every exec resize request so far, in order.
-    fn exec_resizes(&self) -> Vec<(u16, u16)> {
+    /// The `h` and `w` of every resize request so far on paths containing
+    /// `kind` (`/exec/` or `/containers/`), in order.
+    fn resizes(&self, kind: &str) -> Vec<(u16, u16)> {
         let requests = self.requests.lock().unwrap();
         requests
             .lines()
             // A request on a kept-alive connection follows the last one's body on its line.
             .filter_map(|l| l.find("POST ").map(|at| &l[at..]))
-            .filter(|l| l.contains("/exec/") && l.contains("/resize?"))
+            .filter(|l| l.contains(kind) && l.contains("/resize?"))
             .filter_map(|l| {
                 let query = l.split_once('?')?.1.split_whitespace().next()?;
                 let value = |key: &str| {
@@ -562,14 +563,23 @@ fn exec_under_a_terminal_follows_the_terminal_when_it_is_resized() {
         .status(0)
         .stdout_contains("app")
         .stderr_contains("app");
+    follows_a_resize(
+        &test,
+        "/exec/",
+        &format!("-p {} exec app -- /app cat", stack.name()),
+    );
+}
+
+/// Runs `parity ARGS` (a session running `cat` in a container's TTY) under a
+/// pseudo-terminal of 24x80 (script(1)); once the engine has that size for
+/// the session (resize requests on paths containing `kind`), the terminal
+/// becomes 41x133, which the kernel announces with SIGWINCH; the engine must
+/// get that size too. Ctrl-D then ends the session with exit 0.
+pub(crate) fn follows_a_resize(test: &Test, kind: &str, args: &str) {
     let engine = RecordingEngine::start(test.dir());
-    // A terminal of 24x80 (script(1) gives the session a pseudo-terminal); once
-    // the exec has that size (the test then creates `resize-now`), it becomes
-    // 41x133, which the kernel announces with SIGWINCH.
     let line = format!(
-        "stty rows 24 cols 80; (while [ ! -e resize-now ]; do sleep 0.1; done; stty rows 41 cols 133 </dev/tty) & {} -p {} exec app -- /app cat",
+        "stty rows 24 cols 80; (while [ ! -e resize-now ]; do sleep 0.1; done; stty rows 41 cols 133 </dev/tty) & {} {args}",
         crate::support::parity_bin(),
-        stack.name()
     );
     let mut script = std::process::Command::new("script")
         .args(["-q", "-e", "-c", &line, "/dev/null"])
@@ -581,20 +591,21 @@ fn exec_under_a_terminal_follows_the_terminal_when_it_is_resized() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("run script (util-linux)");
+    let resizes = || engine.resizes(kind);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while engine.exec_resizes().is_empty() {
+    while resizes().is_empty() {
         assert!(
             std::time::Instant::now() < deadline,
-            "the exec never got the terminal's size"
+            "the session never got the terminal's size"
         );
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     std::fs::write(test.dir().join("resize-now"), "").expect("write resize-now");
-    while !engine.exec_resizes().contains(&(41, 133)) {
+    while !resizes().contains(&(41, 133)) {
         assert!(
             std::time::Instant::now() < deadline,
             "no resize to 41x133 reached the engine: {:?}",
-            engine.exec_resizes()
+            resizes()
         );
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
@@ -607,7 +618,7 @@ fn exec_under_a_terminal_follows_the_terminal_when_it_is_resized() {
         .stderr_empty();
     run.stdout_unchecked("the terminal's echo of Ctrl-D, which depends on the pty's settings");
     // `stty rows R cols C` may change the size in two steps (two SIGWINCH).
-    let resizes = engine.exec_resizes();
-    assert_eq!(resizes.first(), Some(&(24, 80)), "{resizes:?}");
-    assert_eq!(resizes.last(), Some(&(41, 133)), "{resizes:?}");
+    let seen = resizes();
+    assert_eq!(seen.first(), Some(&(24, 80)), "{seen:?}");
+    assert_eq!(seen.last(), Some(&(41, 133)), "{seen:?}");
 }

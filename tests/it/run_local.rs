@@ -6,7 +6,7 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::exec::parity;
+use crate::exec::{follows_a_resize, parity};
 use crate::support::docker::{Stack, demo_image, docker};
 use crate::support::{Run, Test, parity_bin};
 
@@ -258,4 +258,16 @@ fn run_bad_input_is_exit_2_and_creates_nothing() {
         .stdout_empty();
     assert!(run.stderr().contains("SERVICE"), "{}", run.stderr());
     assert!(stack.containers().is_empty(), "{:?}", stack.containers());
+}
+
+#[test]
+fn run_under_a_terminal_follows_the_terminal_when_it_is_resized() {
+    let stack = Stack::new("run-winch");
+    let test = Test::new().compose(&compose());
+    follows_a_resize(
+        &test,
+        "/containers/",
+        &format!("-p {} run --no-deps tool -- cat", stack.name()),
+    );
+    assert!(services(&stack).is_empty(), "{:?}", stack.containers());
 }

@@ -415,6 +415,15 @@ fn canaries_never_reach_a_webhook_payload_or_an_online_plan_in_either_store() {
             .stdout_contains("Change set for stack parity-shop-staging (create,");
         parity(&["-vvv", "env", "show", "staging"], 1)
             .stderr_says("environment `staging` has no stack parity-shop-staging yet");
+        // No managed service in this project: `db` refuses before any AWS call.
+        parity(&["-vvv", "db", "staging", "--url"], 2)
+            .stderr_says("no compose service is replaced by a managed service");
+        // No stack: nothing to destroy, and no secret of parity's left behind
+        // (the ones `secrets sync` wrote are the user's: they stay).
+        parity(&["-vvv", "env", "destroy", "staging", "--yes"], 0)
+            .stdout_is("")
+            .stderr_says("has no stack parity-shop-staging; nothing to destroy");
+        parity(&["-vvv", "env", "destroy", "nosuch", "--yes"], 2).stderr_says("nosuch");
         let texts = hook.texts();
         assert_eq!(
             texts.len(),
@@ -431,4 +440,145 @@ fn canaries_never_reach_a_webhook_payload_or_an_online_plan_in_either_store() {
             }
         }
     }
+}
+
+/// The local commands on the real Docker Engine, at `-vvv` with canaries in
+/// the compose file and the dotenv file (which `up --like` puts in the
+/// containers): `up`, `ps`, `logs`, `exec`, `run`, `watch` and `down`, each
+/// with a failure path (an unknown service, a non-zero exit, a secret used as
+/// a port).
+#[test]
+fn canaries_never_appear_in_the_output_of_local_commands() {
+    use crate::support::docker::{Stack, demo_image};
+    use crate::watch::Watching;
+
+    let stack = Stack::new("canary-local");
+    let compose = format!(
+        r#"
+services:
+  web:
+    image: {image}
+    command: ["web", "--port", "8080", "--files", "/srv/src"]
+    init: true
+    stop_grace_period: 1s
+    environment:
+      API_KEY: CANARY-local-api-key-1f2e
+      DB_PASSWORD: CANARY-local-db-pw-6b7c
+    develop:
+      watch:
+        - action: sync
+          path: ./src
+          target: /srv/src
+    x-parity:
+      secrets:
+        API_KEY: true
+        DB_PASSWORD: true
+        STRIPE_KEY: "ssm:/shared/stripe/key"
+"#,
+        image = demo_image()
+    );
+    let dotenv = "API_KEY=CANARY-env-api-key-3c4d\nDB_PASSWORD=CANARY-env-db-pw-8e9f\nSTRIPE_KEY=CANARY-env-stripe-7a8b\n";
+    let test = Test::new()
+        .compose(&compose)
+        .toml(&toml("ssm"))
+        .file(".env.staging", dotenv)
+        .file("src/page.txt", "version 0\n");
+    let parity = |args: &[&str], status: i32| {
+        let mut command = test.command();
+        command
+            .args(["-vvv", "-p", stack.name()])
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        check(Run::new(command.output().expect("run parity")).status(status))
+    };
+    parity(&["up", "--like", "staging", "--detach"], 0).stdout_unchecked("progress only");
+    // The canaries did reach the container (so a trace of its creation could leak them).
+    let id = stack.container_id("web").expect("web runs");
+    let env = crate::support::docker::docker(&["inspect", "-f", "{{json .Config.Env}}", &id]);
+    for canary in [
+        "API_KEY=CANARY-env-api-key-3c4d",
+        "STRIPE_KEY=CANARY-env-stripe-7a8b",
+    ] {
+        assert!(env.contains(canary), "{env}");
+    }
+    parity(&["ps"], 0).stdout_contains("web");
+    parity(&["logs", "web"], 0).stdout_unchecked("the app may not have logged yet");
+    parity(&["logs", "nosuch"], 2).stderr_says("nosuch");
+    parity(&["exec", "-T", "web", "/app", "exit", "0"], 0)
+        .stdout_unchecked("the command's own output");
+    parity(
+        &["exec", "-T", "web", "/app", "exit", "3", "--say", "bye"],
+        3,
+    )
+    .stdout_unchecked("the command's own output");
+    parity(&["exec", "-T", "nosuch", "/app", "exit", "0"], 2).stderr_says("nosuch");
+    parity(
+        &[
+            "run",
+            "--no-deps",
+            "web",
+            "--",
+            "exit",
+            "4",
+            "--say",
+            "done",
+        ],
+        4,
+    )
+    .stdout_unchecked("the command's own output");
+    parity(&["run", "nosuch"], 2).stderr_says("nosuch");
+    parity(&["watch", "nosuch"], 2).stderr_says("nothing to watch");
+
+    // watch: one edit synced, then Ctrl-C.
+    let watching = Watching::start(&test, &["-vvv", "-p", stack.name(), "watch"]);
+    watching.wait_for("⟳ watch");
+    let page = test.dir().join("src/page.txt");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut n = 1;
+    while !watching.stderr().contains("synced") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never synced:\n{}",
+            watching.stderr()
+        );
+        std::fs::write(&page, format!("version {n}\n")).expect("write page.txt");
+        n += 1;
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    let (code, stdout, stderr) = watching.stop();
+    assert_eq!(code, Some(0), "{stderr}");
+    for form in leaked_forms(MARK) {
+        assert!(
+            !stdout.contains(&form) && !stderr.contains(&form),
+            "watch leaks {form:?}:\n{stdout}\n{stderr}"
+        );
+    }
+
+    // A secret used as a port: every local command refuses, naming the variable.
+    let bad = Test::new()
+        .compose(COMPOSE_SECRET_AS_PORT)
+        .toml(&toml("ssm"))
+        .file(".env", "API_KEY=CANARY-dotenv-api-key-0a9b\n");
+    for args in [&["ps"][..], &["down"], &["logs"], &["watch"]] {
+        let mut command = bad.command();
+        command
+            .args(["-vvv", "-p", stack.name()])
+            .args(args.iter().copied())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        check(Run::new(command.output().expect("run parity")).status(2))
+            .stdout_empty()
+            .stderr_says("API_KEY");
+    }
+
+    // Plain `up`: the compose file's own (canary) values replace the dotenv ones.
+    parity(&["up", "--detach"], 0).stdout_unchecked("progress only");
+    let id = stack.container_id("web").expect("web runs");
+    let env = crate::support::docker::docker(&["inspect", "-f", "{{json .Config.Env}}", &id]);
+    assert!(env.contains("API_KEY=CANARY-local-api-key-1f2e"), "{env}");
+    parity(&["down"], 0).stdout_unchecked("progress only");
+    assert!(stack.containers().is_empty(), "{:?}", stack.containers());
 }

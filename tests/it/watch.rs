@@ -15,14 +15,14 @@ use crate::support::docker::{Stack, demo_image};
 use crate::support::{Run, Test};
 
 /// A parity process that keeps running (watch), its output gathered as it comes.
-struct Watching {
+pub(crate) struct Watching {
     child: Child,
     stdout: Arc<Mutex<String>>,
     stderr: Arc<Mutex<String>>,
 }
 
 impl Watching {
-    fn start(test: &Test, args: &[&str]) -> Self {
+    pub(crate) fn start(test: &Test, args: &[&str]) -> Self {
         let mut child = test
             .command()
             .args(args)
@@ -56,13 +56,13 @@ impl Watching {
         }
     }
 
-    fn stderr(&self) -> String {
+    pub(crate) fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
     }
 
     /// Waits until stderr says `needle`.
     #[track_caller]
-    fn wait_for(&self, needle: &str) {
+    pub(crate) fn wait_for(&self, needle: &str) {
         let deadline = Instant::now() + Duration::from_secs(90);
         while !self.stderr().contains(needle) {
             assert!(
@@ -75,7 +75,7 @@ impl Watching {
     }
 
     /// Ctrl-C; the exit code, stdout and stderr.
-    fn stop(mut self) -> (Option<i32>, String, String) {
+    pub(crate) fn stop(mut self) -> (Option<i32>, String, String) {
         let _ = Command::new("kill")
             .args(["-INT", &self.child.id().to_string()])
             .status();

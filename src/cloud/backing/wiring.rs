@@ -31,7 +31,7 @@ use indexmap::IndexMap;
 
 use super::Backing;
 use crate::cloud::variables::{looks_secret, mentions_host};
-use crate::compose::model::Project;
+use crate::compose::model::{Project, Service};
 use crate::error::Result;
 use crate::settings::Environment;
 
@@ -122,7 +122,7 @@ pub(crate) fn wiring(
                 continue;
             }
             for target in &targets {
-                let Some(form) = target.form(name, variable, value)? else {
+                let Some(form) = target.form(service, variable, value)? else {
                     continue;
                 };
                 let secret = match &form {
@@ -151,10 +151,8 @@ struct Target<'a> {
     backing: &'a Backing,
     /// The service name, its `container_name` and `hostname`.
     hosts: Vec<&'a str>,
-    /// The local password(s) the compose service sets (RDS only).
-    passwords: Vec<&'a str>,
-    /// Where the refusal points: the service's `x-parity.cloud`.
-    x: &'a crate::compose::x_parity::XParity,
+    /// The local password(s) the compose service sets (RDS only), by variable.
+    passwords: Vec<(&'a str, &'a str)>,
 }
 
 impl<'a> Target<'a> {
@@ -172,8 +170,11 @@ impl<'a> Target<'a> {
                 "MARIADB_ROOT_PASSWORD",
             ]
             .iter()
-            .filter_map(|k| service.environment.get(*k).and_then(Option::as_deref))
-            .filter(|v| !v.is_empty())
+            .filter_map(|k| {
+                let value = service.environment.get(*k)?.as_deref()?;
+                Some((*k, value))
+            })
+            .filter(|(_, v)| !v.is_empty())
             .collect()
         } else {
             Vec::new()
@@ -182,14 +183,14 @@ impl<'a> Target<'a> {
             backing,
             hosts,
             passwords,
-            x: &service.x_parity,
         }
     }
 
     /// The form in which `value` names this service, `None` when it does not.
-    fn form(&self, service: &str, variable: &str, value: &str) -> Result<Option<Form>> {
+    fn form(&self, service: &Service, variable: &str, value: &str) -> Result<Option<Form>> {
         if !self.hosts.iter().any(|h| mentions_host(value, h)) {
-            let password = looks_secret(variable) && self.passwords.contains(&value);
+            let password =
+                looks_secret(variable) && self.passwords.iter().any(|(_, p)| *p == value);
             return Ok(password.then_some(Form::Password));
         }
         if self.hosts.contains(&value) {
@@ -237,16 +238,23 @@ impl<'a> Target<'a> {
             "mysql" | "mariadb" => format!("mysql://user:password@{name}:{port}/app"),
             _ => format!("redis://{name}:{port}/0"),
         };
-        Err(self
-            .x
-            .error(
-                "cloud",
+        // The refusal points at the variable's own line, whose value may carry
+        // the local password: the value (and the service's passwords) are
+        // recorded as secret, so the snippet shows `<secret VARIABLE>` there.
+        crate::redact::secret_value(variable, value);
+        for (key, password) in &self.passwords {
+            crate::redact::secret_value(key, password);
+        }
+        let cloud_service = &service.name;
+        Err(service
+            .error_at(
+                &format!("environment.{variable}"),
                 format!(
-                    "variable {variable} of service `{service}` points at `{name}` in a form parity cannot rewrite for the managed service that replaces it"
+                    "service `{cloud_service}`: variable {variable} points at `{name}` in a form parity cannot rewrite for the managed service that replaces it"
                 ),
             )
             .with_help(format!(
-                "write it as the host alone (`{name}`), `{name}:{port}` or a URL (`{example}`); or set its cloud value in parity.toml ([environments.<env>.services.{service}.variables]) or x-parity.secrets, or list it in x-parity.local_only"
+                "write it as the host alone (`{name}`), `{name}:{port}` or a URL (`{example}`); or set its cloud value in parity.toml ([environments.<env>.services.{cloud_service}.variables]) or x-parity.secrets, or list it in x-parity.local_only"
             )))
     }
 }
@@ -490,24 +498,28 @@ services:
     }
 
     #[test]
-    fn a_form_parity_cannot_rewrite_is_refused_at_the_service() {
+    fn a_form_parity_cannot_rewrite_is_refused_at_the_variable_its_value_hidden() {
         for value in [
-            "host=db port=5432 dbname=app",
+            "host=db port=5432 dbname=app password=local-pw",
             "db,other",
             "postgres://other/db",
         ] {
             let compose = format!(
-                "services:\n  web:\n    image: app\n    environment:\n      DSN: \"{value}\"\n  db:\n    image: postgres:16\n    x-parity:\n      cloud: rds\n"
+                "services:\n  web:\n    image: app\n    environment:\n      DSN: \"{value}\"\n  db:\n    image: postgres:16\n    environment:\n      POSTGRES_PASSWORD: local-pw\n    x-parity:\n      cloud: rds\n"
             );
             let err = rewrites(&compose).unwrap_err();
             let message = err.to_string();
             assert!(
-                message.contains("services.db.x-parity.cloud")
-                    && message.contains("variable DSN of service `web`")
+                message.contains("service `web`: variable DSN points at `db`")
                     && message.contains("cannot rewrite"),
                 "{value}: {message}"
             );
-            assert!(err.location().is_some(), "{value}: not located");
+            let at = err.location().expect("located");
+            assert_eq!((at.line, at.column), (5, 7), "{value}: at DSN's own line");
+            // The snippet there shows the variable, never its value.
+            let shown = crate::redact::scrub(&compose);
+            assert_eq!(shown.matches("<secret DSN>").count(), 1, "{shown}");
+            assert!(!shown.contains("local-pw"), "{shown}");
         }
     }
 

@@ -53,8 +53,8 @@ struct EnvDestroy<'a> {
 }
 
 impl Change for EnvDestroy<'_> {
-    /// The resources kept and the secrets cleaned up (`None`: there was no stack).
-    type Done = Option<(Vec<Resource>, Cleaned)>;
+    /// The resources kept (`None`: there was no stack) and the secrets cleaned up.
+    type Done = (Option<Vec<Resource>>, Cleaned);
 
     /// Reads the stack and asks for consent; nothing is deleted yet.
     async fn preflight(&mut self, cloud: &Cloud) -> Result<()> {
@@ -78,10 +78,12 @@ impl Change for EnvDestroy<'_> {
     }
 
     async fn apply(&self, cloud: &Cloud, timeout: Duration) -> Result<Self::Done> {
-        let Some(found) = &self.found else {
-            return Ok(None);
-        };
         let ctx = &cloud.ctx;
+        let Some(found) = &self.found else {
+            // A stack deleted another way (or a destroy interrupted after the
+            // deletion) can leave parity's own secrets behind: they go too.
+            return Ok((None, self.clean_up(ctx).await?));
+        };
         let stack = self.stack.as_str();
         let started = Instant::now();
         let cluster = found
@@ -107,39 +109,31 @@ impl Change for EnvDestroy<'_> {
         if outcome.status != "DELETE_COMPLETE" {
             return Err(outcome.error(stack, "the deletion"));
         }
-        let environment = self.inputs.environment(&self.args.env)?;
-        let cleaned =
-            super::backing::after_destroy(ctx, &self.inputs.project, environment, self.data)
-                .await?;
-        Ok(Some((
-            retained(&template, &resources)
-                .into_iter()
-                .cloned()
-                .collect(),
-            cleaned,
-        )))
+        let cleaned = self.clean_up(ctx).await?;
+        let kept = retained(&template, &resources)
+            .into_iter()
+            .cloned()
+            .collect();
+        Ok((Some(kept), cleaned))
     }
 
     fn summary(&self, done: &Self::Done) {
         let stack = &self.stack;
-        let Some((kept, cleaned)) = done else {
-            eprintln!(
-                "environment `{}` has no stack {stack}; nothing to destroy",
-                self.args.env
-            );
-            return;
-        };
-        let mut text = format!("{stack} deleted");
-        if kept.is_empty() {
-            text.push('\n');
-        } else {
-            text.push_str("; kept (DeletionPolicy: Retain):\n");
-            for resource in kept {
-                text.push_str(&format!(
-                    "  {:<28} {}\n",
-                    resource.resource_type, resource.physical_id
-                ));
+        let (kept, cleaned) = done;
+        let mut text = String::new();
+        match kept {
+            None if cleaned.deleted.is_empty() && cleaned.kept.is_empty() => {
+                eprintln!(
+                    "environment `{}` has no stack {stack}; nothing to destroy",
+                    self.args.env
+                );
+                return;
             }
+            None => eprintln!(
+                "environment `{}` has no stack {stack}; deleting the secrets parity left behind for it",
+                self.args.env
+            ),
+            Some(kept) => text.push_str(&stack_deleted(stack, kept)),
         }
         let store = cleaned.store;
         for name in &cleaned.deleted {
@@ -154,6 +148,32 @@ impl Change for EnvDestroy<'_> {
         }
         super::print_stdout(&text);
     }
+}
+
+impl EnvDestroy<'_> {
+    /// Deletes the secrets parity made for the environment's managed services
+    /// (tag-scoped: only those it created for this environment).
+    async fn clean_up(&self, ctx: &AwsContext) -> Result<Cleaned> {
+        let environment = self.inputs.environment(&self.args.env)?;
+        super::backing::after_destroy(ctx, &self.inputs.project, environment, self.data).await
+    }
+}
+
+/// `STACK deleted`, with what the template kept (`DeletionPolicy: Retain`).
+fn stack_deleted(stack: &str, kept: &[Resource]) -> String {
+    let mut text = format!("{stack} deleted");
+    if kept.is_empty() {
+        text.push('\n');
+    } else {
+        text.push_str("; kept (DeletionPolicy: Retain):\n");
+        for resource in kept {
+            text.push_str(&format!(
+                "  {:<28} {}\n",
+                resource.resource_type, resource.physical_id
+            ));
+        }
+    }
+    text
 }
 
 /// Destroying needs `--yes` or the environment's name typed on a terminal;

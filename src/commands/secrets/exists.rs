@@ -20,6 +20,17 @@ pub(crate) struct Survey {
     /// that one (and the AWS-managed defaults), so the task starts only if the
     /// other key's own policy lets the role decrypt. One line each.
     pub(crate) foreign_keys: Vec<String>,
+    /// Secrets parity composes for managed services (`env apply` writes
+    /// them) that are not in the store, each as `VARIABLE of `service` (name)`.
+    pub(crate) missing_composed: Vec<String>,
+}
+
+/// A secret `env apply` composes for a managed service: how it is shown, and
+/// its name in the environment's store.
+#[derive(Debug, Clone)]
+pub(crate) struct Composed {
+    pub(crate) shown: String,
+    pub(crate) id: String,
 }
 
 /// Which declared secrets are missing, and which references need another KMS key.
@@ -27,6 +38,7 @@ pub(crate) async fn survey<'s>(
     context: &AwsContext,
     environment: &Environment,
     declared: impl Iterator<Item = &'s Secrets>,
+    composed: &[Composed],
 ) -> Result<Survey> {
     // (variable, store, id looked up, how it is shown)
     let mut wanted: Vec<(String, SecretsStore, String, String)> = Vec::new();
@@ -57,6 +69,10 @@ pub(crate) async fn survey<'s>(
             ));
         }
     }
+    let store = environment.secrets_store();
+    for c in composed {
+        wanted.push((String::new(), store, c.id.clone(), String::new()));
+    }
     wanted.sort();
     wanted.dedup();
     let ids = |store: SecretsStore| -> Vec<String> {
@@ -86,8 +102,13 @@ pub(crate) async fn survey<'s>(
     };
     let mut missing: Vec<String> = wanted
         .into_iter()
-        .filter(|(_, store, id, _)| !found(store).contains_key(id))
+        .filter(|(_, store, id, shown)| !shown.is_empty() && !found(store).contains_key(id))
         .map(|(_, _, _, shown)| shown)
+        .collect();
+    let missing_composed = composed
+        .iter()
+        .filter(|c| !found(&store).contains_key(&c.id))
+        .map(|c| c.shown.clone())
         .collect();
     missing.dedup();
     references.sort();
@@ -103,6 +124,7 @@ pub(crate) async fn survey<'s>(
     Ok(Survey {
         missing,
         foreign_keys,
+        missing_composed,
     })
 }
 

@@ -12,7 +12,7 @@ mod exists;
 mod like;
 mod store;
 
-pub(crate) use exists::survey;
+pub(crate) use exists::{Composed, survey};
 pub(crate) use like::resolve_like;
 
 use std::path::{Path, PathBuf};
