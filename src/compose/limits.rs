@@ -15,7 +15,7 @@ pub(crate) const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Deepest YAML nesting of sequences and mappings. Compose files nest about
 /// six levels (services.web.deploy.resources.limits.cpus).
-pub(crate) const MAX_YAML_DEPTH: usize = 256;
+pub(crate) const MAX_YAML_DEPTH: usize = 128;
 
 /// Most nodes YAML aliases may copy in one file, counted by expanded size (an
 /// alias of an anchor of 100 nodes counts 100), so nested aliases ("billion

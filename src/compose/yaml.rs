@@ -572,6 +572,22 @@ mod tests {
     }
 
     #[test]
+    fn nesting_past_the_limit_is_refused_not_a_stack_overflow() {
+        let deep = |n: usize| format!("a: {}{}\n", "[".repeat(n), "]".repeat(n));
+        assert!(parse_text(&deep(32)).is_ok());
+        let block: String = (0..=MAX_DEPTH)
+            .map(|level| format!("{}k:\n", " ".repeat(level)))
+            .collect();
+        let err = parse_text(&block).unwrap_err();
+        assert!(err.message().contains("the limit for nesting"), "{err}");
+        // Far deeper, the parser's own recursion limit may answer first.
+        let err = parse_text(&deep(100_000)).unwrap_err();
+        assert!(err.message().contains("limit"), "{err}");
+        let flow_maps = format!("a: {}{}\n", "{b: ".repeat(100_000), "}".repeat(100_000));
+        assert!(parse_text(&flow_maps).is_err());
+    }
+
+    #[test]
     fn merge_keys_fill_in_missing_keys_only() {
         let docs = parse_text("base: &b {a: 1, b: 2}\nx:\n  <<: *b\n  b: 3\n  c: 4\n").unwrap();
         let x = docs[0].get("x").unwrap().to_json();
