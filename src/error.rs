@@ -9,6 +9,8 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::compose::limits::MAX_SNIPPET_CHARS;
+
 /// What kind of failure this is; decides the exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ErrorKind {
@@ -28,6 +30,8 @@ pub(crate) struct Location {
     pub(crate) column: usize,
     /// The file's text, so the renderer can show the offending line.
     pub(crate) source: Option<Arc<str>>,
+    /// The drawn line, made once when the error is rendered (see [`snippet`]).
+    drawn: Arc<std::sync::OnceLock<(String, usize)>>,
 }
 
 impl Location {
@@ -37,6 +41,7 @@ impl Location {
             line,
             column,
             source: None,
+            drawn: Arc::default(),
         }
     }
 
@@ -46,22 +51,50 @@ impl Location {
         self
     }
 
-    /// Byte offset of line:column in `source`, clamped to its length.
-    fn offset(&self, source: &str) -> usize {
-        let mut offset = 0;
-        for (index, line) in source.split_inclusive('\n').enumerate() {
-            if index + 1 == self.line {
-                let col_bytes: usize = line
-                    .chars()
-                    .take(self.column.saturating_sub(1))
-                    .map(char::len_utf8)
-                    .sum();
-                return (offset + col_bytes).min(source.len());
-            }
-            offset += line.len();
-        }
-        source.len()
+    /// The line the error points at, made safe to draw, and the byte offset
+    /// of the column within it (see [`snippet`]).
+    fn snippet(&self) -> &(String, usize) {
+        self.drawn
+            .get_or_init(|| snippet(self.source.as_deref().unwrap_or(""), self.line, self.column))
     }
+}
+
+/// One line of `text` as an error snippet shows it, with the byte offset of
+/// `column` in what is returned. Any line is drawable: a BOM and a trailing
+/// `\r` are dropped, tabs and other control characters become one space each
+/// (so columns stay one per character), and a line longer than
+/// [`MAX_SNIPPET_CHARS`] is cut to a window around the column, marked `…` at
+/// a cut end. A line or column past the end of the text points just after
+/// its last character. Why: miette draws a label with a format width, which
+/// panics past 65,535 columns, and a terminal draws a tab or `\r` its own way.
+fn snippet(text: &str, line: usize, column: usize) -> (String, usize) {
+    let raw = text.split('\n').nth(line.saturating_sub(1)).unwrap_or("");
+    let raw = raw.strip_suffix('\r').unwrap_or(raw);
+    let raw = raw.strip_prefix('\u{feff}').unwrap_or(raw);
+    let chars: Vec<char> = raw
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let at = column.saturating_sub(1).min(chars.len());
+    let (start, end) = if chars.len() <= MAX_SNIPPET_CHARS {
+        (0, chars.len())
+    } else {
+        let start = at
+            .saturating_sub(MAX_SNIPPET_CHARS / 2)
+            .min(chars.len() - MAX_SNIPPET_CHARS);
+        (start, start + MAX_SNIPPET_CHARS)
+    };
+    let mut out = String::new();
+    if start > 0 {
+        out.push('…');
+    }
+    out.extend(&chars[start..at]);
+    let offset = out.len();
+    out.extend(&chars[at..end]);
+    if end < chars.len() {
+        out.push('…');
+    }
+    (out, offset)
 }
 
 impl fmt::Display for Location {
@@ -164,22 +197,27 @@ impl std::error::Error for Error {}
 
 /// miette reads the offending line straight from the location's text,
 /// naming it `file:line:col` in the rendered header.
+/// Largest line or column index handed to miette (which adds to them).
+const MAX_DRAWN_POSITION: usize = u32::MAX as usize;
+
+/// The snippet is the one line the location points at (see [`snippet`]),
+/// whatever span is asked for: the only label is at that location.
 impl miette::SourceCode for Location {
     fn read_span<'a>(
         &'a self,
-        span: &miette::SourceSpan,
-        context_lines_before: usize,
-        context_lines_after: usize,
+        _span: &miette::SourceSpan,
+        _context_lines_before: usize,
+        _context_lines_after: usize,
     ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
-        let text: &'a str = self.source.as_deref().unwrap_or("");
-        let inner = text.read_span(span, context_lines_before, context_lines_after)?;
+        let (line, _) = self.snippet();
         Ok(Box::new(miette::MietteSpanContents::new_named(
             self.file.display().to_string(),
-            inner.data(),
-            *inner.span(),
-            inner.line(),
-            inner.column(),
-            inner.line_count(),
+            line.as_bytes(),
+            (0, line.len()).into(),
+            // miette counts on from these; a bound keeps its sums from overflowing.
+            self.line.saturating_sub(1).min(MAX_DRAWN_POSITION),
+            self.column.saturating_sub(1).min(MAX_DRAWN_POSITION),
+            1,
         )))
     }
 }
@@ -201,8 +239,8 @@ impl miette::Diagnostic for Error {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
         let location = self.location.as_ref()?;
-        let text = location.source.as_ref()?;
-        let offset = location.offset(text);
+        location.source.as_ref()?;
+        let offset = location.snippet().1;
         let label = miette::LabeledSpan::new_with_span(Some("here".into()), (offset, 0));
         Some(Box::new(std::iter::once(label)))
     }
@@ -233,6 +271,63 @@ mod tests {
     fn locations_without_source_keep_the_position_in_the_message() {
         let err = Error::input("empty file").at(Location::new("compose.yaml", 1, 1));
         assert!(render(&err).contains("compose.yaml:1:1: empty file"));
+    }
+
+    /// Renders an error at `line:column` of `text`, which must not panic.
+    fn render_at(text: &str, line: usize, column: usize) -> String {
+        let err =
+            Error::input("bad").at(Location::new("f.yaml", line, column).with_source(text.into()));
+        render(&err)
+    }
+
+    #[test]
+    fn a_column_past_65535_is_drawn_as_a_window_with_the_real_column() {
+        let text = format!("{}bogus: 1\n", " ".repeat(70_000));
+        let out = render_at(&text, 1, 70_001);
+        assert!(out.contains("f.yaml:1:70001"), "{out}");
+        assert!(out.contains("…") && out.contains("bogus: 1"), "{out}");
+        assert!(out.lines().all(|l| l.chars().count() < 400), "{out}");
+        let (line, offset) = snippet(&text, 1, 70_001);
+        assert!(line[offset..].starts_with("bogus"), "{line}");
+    }
+
+    #[test]
+    fn tabs_crlf_and_a_bom_are_drawn_one_column_each() {
+        let (line, offset) = snippet("\u{feff}a:\tb\r\nc\r\n", 1, 4);
+        assert_eq!((line.as_str(), &line[offset..]), ("a: b", "b"));
+        let (line, offset) = snippet("a\r\nc: \t\u{7}d\r\n", 2, 6);
+        assert_eq!((line.as_str(), &line[offset..]), ("c:   d", "d"));
+        assert!(render_at("a:\tb\r\n", 1, 4).contains("f.yaml:1:4"));
+    }
+
+    #[test]
+    fn multibyte_and_combining_characters_are_counted_by_character() {
+        let text = "k: \"e\u{301}\u{301}日本語\" x\n";
+        let (line, offset) = snippet(text, 1, 13);
+        assert_eq!(&line[offset..], "x");
+        let long = format!("{}x\n", "日\u{301}".repeat(40_000));
+        let (line, offset) = snippet(&long, 1, 80_001);
+        assert_eq!(&line[offset..], "x");
+        render_at(&long, 1, 80_001);
+        render_at(&long, 1, 3);
+    }
+
+    #[test]
+    fn spans_at_or_past_the_end_and_empty_files_render() {
+        for (text, line, column) in [
+            ("", 1, 1),
+            ("", 3, 9),
+            ("a: b", 1, 5),
+            ("a: b\n", 2, 1),
+            ("a: b\n", 9, 99),
+            ("a: b", 1, 4_000_000_000),
+            ("\u{feff}", 1, 2),
+        ] {
+            let out = render_at(text, line, column);
+            assert!(out.contains(&format!("f.yaml:{line}:{column}")), "{out}");
+        }
+        assert_eq!(snippet("a: b", 1, 99), ("a: b".to_owned(), 4));
+        assert_eq!(snippet("", 7, 3), (String::new(), 0));
     }
 
     #[test]

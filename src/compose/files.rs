@@ -109,7 +109,7 @@ pub(crate) fn environment(
 
 /// Reads a file as UTF-8 text; errors name the file (and the first bad byte).
 pub(crate) fn read_text(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|err| {
+    let bytes = super::limits::read_file(path).map_err(|err| {
         let what = if err.kind() == std::io::ErrorKind::NotFound {
             "does not exist".to_owned()
         } else {

@@ -8,6 +8,7 @@
 //! Owns: one string -> one string, and walking a node tree's scalars. Must not
 //! decide where the variables come from.
 
+use super::limits::{MAX_INTERPOLATED_BYTES, MAX_INTERPOLATION_DEPTH};
 use super::yaml::{Node, Style, Value};
 use crate::error::Result;
 
@@ -18,6 +19,10 @@ pub(crate) enum TemplateError {
     Invalid(String),
     /// `${VAR:?message}` / `${VAR?message}` with the variable missing (or empty).
     Required { name: String, message: String },
+    /// Defaults nested deeper than [`MAX_INTERPOLATION_DEPTH`].
+    TooDeep,
+    /// A result longer than [`MAX_INTERPOLATED_BYTES`].
+    TooLong,
 }
 
 impl TemplateError {
@@ -30,6 +35,14 @@ impl TemplateError {
             Self::Required { name, message } => {
                 format!("required variable {name} is missing a value: {message}")
             }
+            Self::TooDeep => format!(
+                "interpolation nested deeper than {MAX_INTERPOLATION_DEPTH} levels \
+                 (the limit for nested `${{...}}`)"
+            ),
+            Self::TooLong => format!(
+                "interpolation makes a value longer than {} KiB (the limit for a value)",
+                MAX_INTERPOLATED_BYTES / 1024
+            ),
         }
     }
 }
@@ -41,12 +54,28 @@ pub(crate) fn substitute(
     lookup: &dyn Fn(&str) -> Option<String>,
     missing: &mut dyn FnMut(&str),
 ) -> Result<String, TemplateError> {
+    substitute_nested(text, lookup, missing, 0)
+}
+
+/// [`substitute`] inside `depth` enclosing `${...}` defaults.
+fn substitute_nested(
+    text: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    missing: &mut dyn FnMut(&str),
+    depth: usize,
+) -> Result<String, TemplateError> {
+    if depth > MAX_INTERPOLATION_DEPTH {
+        return Err(TemplateError::TooDeep);
+    }
     if !text.contains('$') {
         return Ok(text.to_owned());
     }
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(index) = rest.find('$') {
+        if out.len() > MAX_INTERPOLATED_BYTES {
+            return Err(TemplateError::TooLong);
+        }
         out.push_str(&rest[..index]);
         let after = &rest[index + 1..];
         if let Some(stripped) = after.strip_prefix('$') {
@@ -57,7 +86,7 @@ pub(crate) fn substitute(
                 return Err(TemplateError::Invalid(text.to_owned()));
             };
             let body = &body_start[..end];
-            out.push_str(&braced(body, text, lookup, missing)?);
+            out.push_str(&braced(body, text, lookup, missing, depth)?);
             rest = &body_start[end + 1..];
         } else {
             let name_len = name_length(after);
@@ -75,6 +104,9 @@ pub(crate) fn substitute(
         }
     }
     out.push_str(rest);
+    if out.len() > MAX_INTERPOLATED_BYTES {
+        return Err(TemplateError::TooLong);
+    }
     Ok(out)
 }
 
@@ -116,6 +148,7 @@ fn braced(
     whole: &str,
     lookup: &dyn Fn(&str) -> Option<String>,
     missing: &mut dyn FnMut(&str),
+    depth: usize,
 ) -> Result<String, TemplateError> {
     let name_len = name_length(body);
     if name_len == 0 {
@@ -149,12 +182,12 @@ fn braced(
             if set {
                 Ok(value.unwrap_or_default())
             } else {
-                substitute(arg, lookup, missing)
+                substitute_nested(arg, lookup, missing, depth + 1)
             }
         }
         '+' => {
             if set {
-                substitute(arg, lookup, missing)
+                substitute_nested(arg, lookup, missing, depth + 1)
             } else {
                 Ok(String::new())
             }
@@ -163,7 +196,7 @@ fn braced(
             if set {
                 Ok(value.unwrap_or_default())
             } else {
-                let message = substitute(arg, lookup, missing)?;
+                let message = substitute_nested(arg, lookup, missing, depth + 1)?;
                 Err(TemplateError::Required {
                     name: name.to_owned(),
                     message,
@@ -226,6 +259,28 @@ mod tests {
             _ => None,
         };
         substitute(text, &lookup, &mut |_| {})
+    }
+
+    #[test]
+    fn nesting_past_the_limit_is_refused_not_a_stack_overflow() {
+        let nested = |n: usize| format!("{}x{}", "${A:-".repeat(n), "}".repeat(n));
+        assert_eq!(run(&nested(MAX_INTERPOLATION_DEPTH)).unwrap(), "x");
+        assert_eq!(
+            run(&nested(MAX_INTERPOLATION_DEPTH + 1)),
+            Err(TemplateError::TooDeep)
+        );
+        assert_eq!(run(&nested(100_000)), Err(TemplateError::TooDeep));
+    }
+
+    #[test]
+    fn values_past_the_length_limit_are_refused() {
+        let big = "f".repeat(MAX_INTERPOLATED_BYTES / 2 + 1);
+        let lookup = |_: &str| Some(big.clone());
+        assert!(substitute("$A", &lookup, &mut |_| {}).is_ok());
+        assert_eq!(
+            substitute("$A${A}", &lookup, &mut |_| {}),
+            Err(TemplateError::TooLong)
+        );
     }
 
     #[test]

@@ -5,14 +5,16 @@
 //! Owns: the order of the stages and `extends`/`include` resolution.
 
 use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use indexmap::{IndexMap, IndexSet};
 
 use super::model::Project;
 use super::service::{self, Context};
 use super::yaml::{self, Entry, Node, Value};
-use super::{LoadOptions, files, graph, interpolate, keys, merge, project, read, x_parity};
+use super::{LoadOptions, files, graph, interpolate, keys, limits, merge, project, read, x_parity};
 use crate::error::{Error, Result};
 
 /// Loads and normalizes the project the options describe.
@@ -58,10 +60,7 @@ pub(crate) fn load(options: &LoadOptions) -> Result<Project> {
         env = files::environment(&env_files, &project_dir, &options.environment)?;
     }
 
-    let loader = Loader {
-        missing: RefCell::new(IndexSet::new()),
-        uses_project_name: std::cell::Cell::new(false),
-    };
+    let loader = Loader::default();
     let mut root = loader.load_files(&compose_files, &project_dir, &env, &[])?;
     let name = project_name(options, &env, &root, &project_dir)?;
     // Compose interpolates `${COMPOSE_PROJECT_NAME}` with the resolved project
@@ -139,11 +138,35 @@ fn project_name(
     Ok(name)
 }
 
+#[derive(Default)]
 struct Loader {
     /// Variables used without a value, warned about once each.
     missing: RefCell<IndexSet<String>>,
     /// Whether a file refers to `COMPOSE_PROJECT_NAME` (see [`load`]).
     uses_project_name: std::cell::Cell<bool>,
+    /// Included projects already loaded, by their files, project directory
+    /// and variables: a file included twice at every level (a diamond) is
+    /// loaded once, so loading stays linear in the number of files.
+    included: RefCell<HashMap<IncludeKey, Node>>,
+    /// Files named by `extends.file`, read once each (by path and variables)
+    /// however many services extend services in them.
+    extended: RefCell<HashMap<(PathBuf, u64), Rc<yaml::Mapping>>>,
+    /// Every compose file read so far (see [`limits::MAX_FILES_LOADED`]).
+    read: RefCell<HashSet<PathBuf>>,
+}
+
+/// What an included project's content depends on.
+type IncludeKey = (Vec<PathBuf>, PathBuf, u64);
+
+/// A digest of the variables an included project is loaded with.
+fn env_digest(env: &IndexMap<String, String>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for (name, value) in env {
+        name.hash(&mut hasher);
+        value.hash(&mut hasher);
+    }
+    hasher.finish()
 }
 
 impl Loader {
@@ -179,6 +202,17 @@ impl Loader {
         base_dir: &Path,
         env: &IndexMap<String, String>,
     ) -> Result<Vec<Node>> {
+        let mut read = self.read.borrow_mut();
+        if read.insert(path.to_owned()) && read.len() > limits::MAX_FILES_LOADED {
+            return Err(Error::input(format!(
+                "{} would be compose file number {}: {} files is the limit for one project",
+                path.display(),
+                read.len(),
+                limits::MAX_FILES_LOADED
+            ))
+            .with_help("check `include` and `extends.file` for a runaway chain"));
+        }
+        drop(read);
         let source = files::source(path, base_dir)?;
         let mut documents = yaml::parse(&source)?;
         if documents.is_empty() {
@@ -276,6 +310,14 @@ impl Loader {
                 .error(format!("`extends` cycle: {}", names.join(" -> "))));
         }
         chain.push(link);
+        if chain.len() > limits::MAX_EXTENDS_CHAIN {
+            return Err(extends.pos.error(format!(
+                "`extends` chain longer than {} services (the limit for `extends`), \
+                 from `{}`",
+                limits::MAX_EXTENDS_CHAIN,
+                chain[0].1
+            )));
+        }
         let base = match file_node {
             None => {
                 let base = services.get(&base_name).ok_or_else(|| {
@@ -290,19 +332,35 @@ impl Loader {
                 let dir = path
                     .parent()
                     .map_or_else(|| PathBuf::from("/"), Path::to_owned);
-                let documents = self.read_documents(&path, &dir, env).map_err(|e| {
-                    if e.location().is_none() {
-                        file_node.pos.error(e.message().to_owned())
-                    } else {
-                        e
+                let key = (path.clone(), env_digest(env));
+                let cached = self.extended.borrow().get(&key).cloned();
+                let other_services = match cached {
+                    Some(services) => services,
+                    None => {
+                        let documents = self.read_documents(&path, &dir, env).map_err(|e| {
+                            if e.location().is_none() {
+                                file_node.pos.error(e.message().to_owned())
+                            } else {
+                                e
+                            }
+                        })?;
+                        let mut services = yaml::Mapping::new();
+                        for document in documents {
+                            if let Some(Value::Map(map)) = document
+                                .value
+                                .into_map()
+                                .ok()
+                                .and_then(|mut m| m.shift_remove("services"))
+                                .map(|entry| entry.node.value)
+                            {
+                                services.extend(map);
+                            }
+                        }
+                        let services = Rc::new(services);
+                        self.extended.borrow_mut().insert(key, services.clone());
+                        services
                     }
-                })?;
-                let mut other_services = yaml::Mapping::new();
-                for document in documents {
-                    if let Some(map) = document.get("services").and_then(Node::as_map) {
-                        other_services.extend(map.clone());
-                    }
-                }
+                };
                 let base = other_services.get(&base_name).ok_or_else(|| {
                     extends.pos.error(format!(
                         "service `{name}` extends `{base_name}`, which {} does not define",
@@ -338,6 +396,13 @@ impl Loader {
         let include = include.node;
         let mut chain = chain.to_vec();
         chain.push(current.to_owned());
+        if chain.len() > limits::MAX_INCLUDE_DEPTH {
+            return Err(include.pos.error(format!(
+                "`include` nested deeper than {} files (the limit for `include`), from {}",
+                limits::MAX_INCLUDE_DEPTH,
+                chain[0].display()
+            )));
+        }
         for item in read::sequence(&include, "include")? {
             let (path_nodes, dir_node, env_node): (Vec<Node>, Option<&Node>, Option<&Node>) =
                 match &item.value {
@@ -399,7 +464,16 @@ impl Loader {
                 included_env.extend(files::read_dotenv(file, env)?);
             }
             included_env.extend(env.iter().map(|(k, v)| (k.clone(), v.clone())));
-            let included = self.load_files(&paths, &project_dir, &included_env, &chain)?;
+            let key = (paths, project_dir, env_digest(&included_env));
+            let cached = self.included.borrow().get(&key).cloned();
+            let included = match cached {
+                Some(included) => included,
+                None => {
+                    let included = self.load_files(&key.0, &key.1, &included_env, &chain)?;
+                    self.included.borrow_mut().insert(key, included.clone());
+                    included
+                }
+            };
             import(document, included, item)?;
         }
         Ok(())

@@ -14,6 +14,7 @@ mod files;
 mod graph;
 pub(crate) mod interpolate;
 mod keys;
+pub(crate) mod limits;
 mod load;
 mod merge;
 pub(crate) mod model;

@@ -346,7 +346,7 @@ fn read_env_file(
     node: &Node,
     ctx: &Context<'_>,
 ) -> Result<IndexMap<String, (String, Location)>> {
-    match std::fs::read_to_string(&file.path) {
+    match super::limits::read_utf8(&file.path) {
         Ok(text) => dotenv::parse_located(&text, &file.path, &|name| ctx.env.get(name).cloned()),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound && !file.required => {
             Ok(IndexMap::new())

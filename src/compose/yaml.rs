@@ -288,14 +288,7 @@ fn position_of(text: &str, pred: impl Fn(char) -> bool) -> (usize, usize) {
     (line, column)
 }
 
-/// Deep nesting (e.g. `[[[[...`) is refused before it can exhaust the stack.
-const MAX_DEPTH: usize = 256;
-
-/// How many nodes aliases may copy in one file. An alias copies its anchor's
-/// whole subtree, so nested aliases grow exponentially (an "alias bomb": ten
-/// lines can mean billions of nodes); compose refuses "excessive aliasing"
-/// too. Real files copy a few thousand nodes at most.
-const MAX_ALIASED_NODES: usize = 100_000;
+use super::limits::{MAX_ALIASED_NODES, MAX_YAML_DEPTH as MAX_DEPTH};
 
 /// Whether a plain scalar is a YAML 1.2 number or boolean, which compose
 /// refuses as a mapping key ("Non-string key").
@@ -388,7 +381,7 @@ impl<'a> Builder<'a> {
                     return Err(pos
                         .error(format!(
                             "excessive aliasing: the aliases up to here copy more than \
-                             {MAX_ALIASED_NODES} nodes"
+                             {MAX_ALIASED_NODES} nodes (the limit for aliases)"
                         ))
                         .with_help("nested aliases multiply; write the repeated parts out or use fewer levels"));
                 }
@@ -443,7 +436,9 @@ impl<'a> Builder<'a> {
     fn enter(&mut self, pos: &Pos) -> Result<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(pos.error(format!("YAML nested deeper than {MAX_DEPTH} levels")));
+            return Err(pos.error(format!(
+                "YAML nested deeper than {MAX_DEPTH} levels (the limit for nesting)"
+            )));
         }
         Ok(())
     }
@@ -574,6 +569,22 @@ mod tests {
         let err = parse_text(&alias_bomb(9, 9)).unwrap_err().to_string();
         assert!(err.contains("excessive aliasing"), "{err}");
         assert!(parse_text(&alias_bomb(3, 8)).is_ok());
+    }
+
+    #[test]
+    fn nesting_past_the_limit_is_refused_not_a_stack_overflow() {
+        let deep = |n: usize| format!("a: {}{}\n", "[".repeat(n), "]".repeat(n));
+        assert!(parse_text(&deep(32)).is_ok());
+        let block: String = (0..=MAX_DEPTH)
+            .map(|level| format!("{}k:\n", " ".repeat(level)))
+            .collect();
+        let err = parse_text(&block).unwrap_err();
+        assert!(err.message().contains("the limit for nesting"), "{err}");
+        // Far deeper, the parser's own recursion limit may answer first.
+        let err = parse_text(&deep(100_000)).unwrap_err();
+        assert!(err.message().contains("limit"), "{err}");
+        let flow_maps = format!("a: {}{}\n", "{b: ".repeat(100_000), "}".repeat(100_000));
+        assert!(parse_text(&flow_maps).is_err());
     }
 
     #[test]

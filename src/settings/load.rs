@@ -14,7 +14,7 @@ pub(crate) const FILE_NAME: &str = "parity.toml";
 /// Reads and validates a `parity.toml`. A missing file is bad input whose help
 /// shows an example to start from.
 pub(crate) fn load(path: &Path) -> Result<Settings> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match crate::compose::limits::read_utf8(path) {
         Ok(text) => text,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
             return Err(Error::input(format!(
