@@ -205,7 +205,7 @@ fn local_infrastructure(service: &Service) -> Option<(&'static str, String)> {
         return None;
     }
     let image = service.image.as_deref()?;
-    let name = image_name(image);
+    let (name, _) = crate::cloud::backing::engine::name_and_tag(image);
     if !LOCAL_INFRASTRUCTURE.contains(&name) {
         return None;
     }
@@ -246,16 +246,6 @@ fn has_cloud_key(service: &Service) -> bool {
     serde_json::to_value(&service.x_parity)
         .ok()
         .is_some_and(|block| block.get("cloud").is_some())
-}
-
-/// `docker.io/library/postgres:16-alpine@sha256:..` -> `postgres`.
-fn image_name(image: &str) -> &str {
-    let without_digest = image.split('@').next().unwrap_or(image);
-    let repository = match without_digest.rsplit_once(':') {
-        Some((repo, tag)) if !tag.contains('/') => repo,
-        _ => without_digest,
-    };
-    repository.rsplit('/').next().unwrap_or(repository)
 }
 
 /// A one-shot service (no published port) whose command runs migrations

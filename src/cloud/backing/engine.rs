@@ -116,14 +116,21 @@ pub(crate) enum Unmapped {
     },
 }
 
-/// Maps `image` (`postgres:16.4-alpine`, `docker.io/library/redis:7`) for `placement`.
-pub(crate) fn engine_of(image: &str, placement: Placement) -> Result<Engine, Unmapped> {
+/// An image reference's last path segment and tag, without registry, owner or
+/// digest: `docker.io/library/postgres:16-alpine@sha256:…` is (`postgres`,
+/// `16-alpine`). The image name alone says which engine a compose service runs.
+pub(crate) fn name_and_tag(image: &str) -> (&str, Option<&str>) {
     let without_digest = image.split('@').next().unwrap_or(image);
     let (repository, tag) = match without_digest.rsplit_once(':') {
         Some((repo, tag)) if !tag.contains('/') => (repo, Some(tag)),
         _ => (without_digest, None),
     };
-    let name = repository.rsplit('/').next().unwrap_or(repository);
+    (repository.rsplit('/').next().unwrap_or(repository), tag)
+}
+
+/// Maps `image` (`postgres:16.4-alpine`, `docker.io/library/redis:7`) for `placement`.
+pub(crate) fn engine_of(image: &str, placement: Placement) -> Result<Engine, Unmapped> {
+    let (name, tag) = name_and_tag(image);
     let candidates = || FAMILIES.iter().filter(|f| f.placement == placement);
     let Some(family) = candidates().find(|f| f.images.contains(&name)) else {
         return Err(Unmapped::Image(
