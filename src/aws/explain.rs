@@ -6,6 +6,8 @@
 //! `Display`/`Debug` or the service's message text: AWS validation messages
 //! quote request fields ("Value '...' at 'value' failed to satisfy
 //! constraint"), and a request may carry a secret value.
+//! The one exception is the refused principal's ARN in a denial's body
+//! ([`principal_arn`]): only that token is taken, and it names an identity, not data.
 
 use aws_sdk_ssm::error::{ProvideErrorMetadata, SdkError};
 
@@ -58,11 +60,20 @@ impl AwsContext {
 /// Gives the HTTP status of a raw SDK response, whatever its type.
 pub(crate) trait HttpStatus {
     fn http_status(&self) -> u16;
+
+    /// The body, when the SDK kept it in memory (read only for the principal's ARN).
+    fn body_bytes(&self) -> Option<&[u8]> {
+        None
+    }
 }
 
 impl HttpStatus for aws_sdk_ssm::config::http::HttpResponse {
     fn http_status(&self) -> u16 {
         self.status().as_u16()
+    }
+
+    fn body_bytes(&self) -> Option<&[u8]> {
+        self.body().bytes()
     }
 }
 
@@ -117,6 +128,12 @@ where
             Error::failed(format!("{what}: cannot reach {} ({cause})", endpoint.url))
                 .with_help(reach_help())
         }
+        // An HTTP 403 is a denial whatever its body: moto (and some proxies) answer a
+        // denied JSON-protocol call with an XML body the SDK cannot parse.
+        SdkError::ResponseError(response) if response.raw().http_status() == 403 => {
+            let principal = response.raw().body_bytes().and_then(principal_arn);
+            access_denied(&what, call, "HTTP 403", principal.as_deref(), region)
+        }
         SdkError::ResponseError(response) => Error::failed(format!(
             "{what}: {} sent a response that is not an AWS API response (HTTP {})",
             endpoint.url,
@@ -131,21 +148,35 @@ where
                 .extra("aws_request_id")
                 .map(|id| format!(", request id {id}"))
                 .unwrap_or_default();
-            service_explanation(&what, call, code, status, &request, region)
+            let principal = service_error.raw().body_bytes().and_then(principal_arn);
+            let denial = Denial {
+                code,
+                status,
+                request: &request,
+                principal: principal.as_deref(),
+            };
+            service_explanation(&what, call, &denial, region)
         }
         // SdkError is non-exhaustive; a new kind still gets a safe, short line.
         _ => Error::failed(format!("{what}: failed")),
     }
 }
 
-fn service_explanation(
-    what: &str,
-    call: &Call<'_>,
-    code: &str,
+/// What a service error carried that parity may show.
+struct Denial<'a> {
+    code: &'a str,
     status: u16,
-    request: &str,
-    region: &str,
-) -> Error {
+    request: &'a str,
+    principal: Option<&'a str>,
+}
+
+fn service_explanation(what: &str, call: &Call<'_>, denial: &Denial<'_>, region: &str) -> Error {
+    let Denial {
+        code,
+        status,
+        request,
+        principal,
+    } = *denial;
     let detail = format!("{code}, HTTP {status}{request}");
     match code {
         "UnrecognizedClientException"
@@ -163,11 +194,7 @@ fn service_explanation(
                  `aws sso login`",
         ),
         "AccessDeniedException" | "AccessDenied" | "UnauthorizedOperation" => {
-            Error::failed(format!("{what}: access denied ({detail})")).with_help(format!(
-                "grant `{}:{}` to the IAM identity in use (region {region})",
-                call.service.label(),
-                call.operation
-            ))
+            access_denied(what, call, &detail, principal, region)
         }
         "ThrottlingException"
         | "Throttling"
@@ -184,8 +211,51 @@ fn service_explanation(
              names against AWS's rules (parameter names must not start with `aws` or `ssm`, \
              values are at most 8 KB)",
         ),
+        _ if status == 403 => access_denied(what, call, &detail, principal, region),
         _ => Error::failed(format!("{what}: {detail}")),
     }
+}
+
+/// Access denied to `call`: names the IAM action and, when known, who was refused.
+fn access_denied(
+    what: &str,
+    call: &Call<'_>,
+    detail: &str,
+    principal: Option<&str>,
+    region: &str,
+) -> Error {
+    let action = format!("{}:{}", call.service.label(), call.operation);
+    let who = principal
+        .map(|arn| format!(" for {arn}"))
+        .unwrap_or_default();
+    Error::failed(format!(
+        "{what}: access denied{who}: not allowed to call `{action}` ({detail})"
+    ))
+    .with_help(format!(
+        "grant `{action}` to {} in its IAM policy (region {region}) and run again",
+        principal.unwrap_or("the IAM identity in use")
+    ))
+}
+
+/// The ARN of the refused principal in a denial's body ("User: arn:aws:iam::…:user/ci is
+/// not authorized…"). Only that token is taken: the rest of the text can name resources.
+fn principal_arn(body: &[u8]) -> Option<String> {
+    let body = std::str::from_utf8(body).ok()?;
+    let start = body.find("arn:aws")?;
+    let arn: String = body[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace() && !matches!(c, '<' | '"' | '\\' | ',' | ';'))
+        .collect();
+    let is_principal = [
+        ":user/",
+        ":role/",
+        ":assumed-role/",
+        ":root",
+        ":federated-user/",
+    ]
+    .iter()
+    .any(|kind| arn.contains(kind));
+    is_principal.then_some(arn)
 }
 
 /// The OS-level reason a connection failed, from the I/O error in the chain.
@@ -312,6 +382,62 @@ mod tests {
         let rendered = format!("{explained:?}");
         assert!(rendered.contains("ssm:PutParameter"), "{rendered}");
         assert!(!rendered.contains("not authorized"), "{rendered}");
+    }
+
+    /// A raw response with a status and a body the SDK kept.
+    struct FakeBodyResponse(u16, &'static str);
+
+    impl HttpStatus for FakeBodyResponse {
+        fn http_status(&self) -> u16 {
+            self.0
+        }
+
+        fn body_bytes(&self) -> Option<&[u8]> {
+            Some(self.1.as_bytes())
+        }
+    }
+
+    #[test]
+    fn a_403_with_an_unparseable_body_is_access_denied_not_a_broken_endpoint() {
+        // moto's answer to a denied JSON-protocol call: XML the SDK cannot parse.
+        let body = "<?xml version=\"1.0\"?><ErrorResponse><Errors><Error><Code>AccessDenied</Code>\
+            <Message>User: arn:aws:iam::123456789012:user/ci is not authorized to perform: \
+            ssm:PutParameter on resource: CANARY-resource</Message></Error></Errors></ErrorResponse>";
+        let call = Call::new(Service::Ssm, "PutParameter").on("/shop/staging/API_KEY");
+        let err: SdkError<FakeServiceError, FakeBodyResponse> =
+            SdkError::response_error("cannot parse", FakeBodyResponse(403, body));
+        let explained = explain(&call, &aws_endpoint(), "eu-west-1", &err);
+        assert_eq!(explained.exit_code(), 1);
+        let rendered = format!("{explained:?}");
+        assert!(rendered.contains("access denied"), "{rendered}");
+        assert!(rendered.contains("`ssm:PutParameter`"), "{rendered}");
+        assert!(
+            rendered.contains("arn:aws:iam::123456789012:user/ci"),
+            "{rendered}"
+        );
+        assert!(!rendered.contains("not an AWS API response"), "{rendered}");
+        assert!(!rendered.contains("CANARY"), "{rendered}");
+    }
+
+    #[test]
+    fn an_access_denied_json_body_names_the_action_and_the_principal() {
+        let meta = ErrorMetadata::builder()
+            .code("AccessDeniedException")
+            .message("User: arn:aws:sts::123456789012:assumed-role/deploy/ci is not authorized")
+            .build();
+        let body = r#"{"__type":"AccessDeniedException","message":"User: arn:aws:sts::123456789012:assumed-role/deploy/ci is not authorized to perform: ecs:RegisterTaskDefinition"}"#;
+        let err = SdkError::service_error(FakeServiceError(meta), FakeBodyResponse(400, body));
+        let call = Call::new(Service::Ecs, "RegisterTaskDefinition");
+        let rendered = format!("{:?}", explain(&call, &aws_endpoint(), "eu-west-1", &err));
+        assert!(
+            rendered.contains("access denied for arn:aws:sts::123456789012:assumed-role/deploy/ci"),
+            "{rendered}"
+        );
+        assert!(
+            rendered.contains("grant `ecs:RegisterTaskDefinition`"),
+            "{rendered}"
+        );
+        assert!(!rendered.contains("is not authorized"), "{rendered}");
     }
 
     /// hyper-util's resolver error, as it names itself.

@@ -680,3 +680,29 @@ fn canary_values_never_appear_in_any_output() {
         .stderr_says("written: none");
     assert_eq!(moto.ssm().everything(), before);
 }
+
+#[test]
+fn a_denied_write_names_the_iam_action_and_the_user_without_values() {
+    let (moto, key_id, secret) = Moto::with_user_denied(&["ssm:PutParameter"]);
+    let run = Test::new()
+        .aws_isolated()
+        .env("AWS_ACCESS_KEY_ID", &key_id)
+        .env("AWS_SECRET_ACCESS_KEY", &secret)
+        .env("AWS_ENDPOINT_URL", &moto.endpoint())
+        .compose(COMPOSE)
+        .toml(TOML)
+        .file(
+            ".env.staging",
+            "API_KEY=CANARY-denied-1\nDATABASE_URL=CANARY-denied-2\n",
+        )
+        .args(["secrets", "sync", "staging"])
+        .run()
+        .status(1)
+        .stdout_lacks("CANARY")
+        .stderr_lacks("CANARY")
+        .stderr_lacks("is the endpoint")
+        .stderr_contains("access denied for arn:aws:iam::123456789012:user/ci")
+        .stderr_contains("`ssm:PutParameter`")
+        .stderr_contains("grant `ssm:PutParameter` to arn:aws:iam::123456789012:user/ci");
+    assert!(run.stderr().lines().count() <= 8, "{}", run.stderr());
+}

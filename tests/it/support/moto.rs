@@ -32,6 +32,58 @@ pub struct Moto {
 impl Moto {
     /// Starts moto_server on a free 127.0.0.1 port and waits until it answers.
     pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// moto_server with IAM authorization on, holding one user `ci` allowed
+    /// everything except `denied` (IAM actions such as `ssm:PutParameter`).
+    /// Returns the server and that user's access key id and secret.
+    pub fn with_user_denied(denied: &[&str]) -> (Self, String, String) {
+        // Three unauthenticated calls create the user, its policy and its key;
+        // every later request is checked against IAM.
+        let moto = Self::start_with(&[("INITIAL_NO_AUTH_ACTION_COUNT", "3")]);
+        let denied = denied
+            .iter()
+            .map(|action| format!("\"{action}\""))
+            .collect::<Vec<_>>()
+            .join(",");
+        let script = format!(
+            r#"
+import boto3, json
+iam = boto3.client("iam", endpoint_url="{endpoint}", region_name="{REGION}",
+                   aws_access_key_id="testing", aws_secret_access_key="testing")
+iam.create_user(UserName="ci")
+iam.put_user_policy(UserName="ci", PolicyName="all-but", PolicyDocument=json.dumps({{
+    "Version": "2012-10-17",
+    "Statement": [
+        {{"Effect": "Allow", "Action": "*", "Resource": "*"}},
+        {{"Effect": "Deny", "Action": [{denied}], "Resource": "*"}},
+    ]}}))
+key = iam.create_access_key(UserName="ci")["AccessKey"]
+print(key["AccessKeyId"], key["SecretAccessKey"])
+"#,
+            endpoint = moto.endpoint(),
+        );
+        let output = Command::new("python3")
+            .args(["-c", &script])
+            .output()
+            .expect("python3 (with boto3, installed alongside moto) creates the IAM user");
+        assert!(
+            output.status.success(),
+            "creating the IAM user on moto failed: {}\n--- moto output\n{}",
+            String::from_utf8_lossy(&output.stderr),
+            moto.log()
+        );
+        let keys = String::from_utf8_lossy(&output.stdout).into_owned();
+        let mut keys = keys.split_whitespace().map(str::to_owned);
+        let (Some(id), Some(secret)) = (keys.next(), keys.next()) else {
+            panic!("the IAM helper printed no access key");
+        };
+        (moto, id, secret)
+    }
+
+    /// Starts moto_server with extra environment variables (moto's own settings).
+    fn start_with(env: &[(&str, &str)]) -> Self {
         let dir = tempfile::Builder::new()
             .prefix("parity-moto-")
             .tempdir()
@@ -51,6 +103,7 @@ impl Moto {
                     "-p",
                     &port.to_string(),
                 ])
+                .envs(env.iter().copied())
                 .stdin(Stdio::null())
                 .stdout(log_file.try_clone().expect("log handle"))
                 .stderr(log_file)
