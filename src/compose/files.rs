@@ -126,14 +126,11 @@ pub(crate) fn dotenv_origin(
     } else {
         env_files
     };
-    files
-        .iter()
-        .filter_map(|file| {
-            let text = read_text(file).ok()?;
-            let mut vars = dotenv::parse_located(&text, file, &|n| process.get(n).cloned()).ok()?;
-            vars.swap_remove(name).map(|(_, location)| location)
-        })
-        .last()
+    files.iter().rev().find_map(|file| {
+        let text = read_text(file).ok()?;
+        let mut vars = dotenv::parse_located(&text, file, &|n| process.get(n).cloned()).ok()?;
+        vars.swap_remove(name).map(|(_, location)| location)
+    })
 }
 
 /// Reads a file as UTF-8 text; errors name the file (and the first bad byte).
