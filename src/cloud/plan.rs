@@ -5,6 +5,8 @@
 //! registers exactly what this returns (with image digests passed in through
 //! [`PlanInputs::images`]), and `plan` prints it, so what is shown is what ships.
 
+use std::collections::HashMap;
+
 use indexmap::IndexMap;
 use serde_json::{Map, Value, json};
 
@@ -208,6 +210,8 @@ pub(crate) fn plan(
     plan.warnings.extend(warnings);
     let network = network_configuration(environment);
     let builds = image_builds(project, app);
+    let sidecars = super::sidecars::by_host(&xs);
+    let local_hosts = super::local_hosts::LocalHosts::new(project, &xs);
     shared_build_notes(&builds, environment, inputs, &mut plan);
     for (name, service) in &project.services {
         let x = &xs[name];
@@ -232,6 +236,8 @@ pub(crate) fn plan(
             execution_role,
             builds: &builds,
             wired: &wired,
+            sidecars: &sidecars,
+            local_hosts: &local_hosts,
         };
         names::ecs_name(service, "ECS cluster", &environment.cluster())?;
         let mut task = task_definition(&ctx, name, service, &mut plan)?;
@@ -367,6 +373,10 @@ struct Context<'a> {
     builds: &'a [ImageBuild],
     /// Variables rewritten for managed services.
     wired: &'a super::backing::WiredMap,
+    /// The cloud sidecars of each host ([`super::sidecars::by_host`]).
+    sidecars: &'a HashMap<&'a str, Vec<&'a str>>,
+    /// Local-only services by host name ([`super::local_hosts::LocalHosts`]).
+    local_hosts: &'a super::local_hosts::LocalHosts<'a>,
 }
 
 impl Context<'_> {
@@ -423,11 +433,8 @@ fn task_definition(
     let family = ctx.environment.family(name);
     names::ecs_name(service, "task definition family", &family)?;
     let mut members: Vec<(&str, &Service, &XParity)> = vec![(name, service, &ctx.xs[name])];
-    for (other, other_service) in &ctx.project.services {
-        let x = &ctx.xs[other];
-        if x.cloud && x.sidecar_of.as_deref() == Some(name) {
-            members.push((other, other_service, x));
-        }
+    for &other in ctx.sidecars.get(name).into_iter().flatten() {
+        members.push((other, &ctx.project.services[other], &ctx.xs[other]));
     }
     if members.len() > MAX_CONTAINERS {
         let names: Vec<&str> = members.iter().map(|(m, _, _)| *m).collect();
@@ -691,23 +698,10 @@ fn depends_on(
 
 /// Values of a cloud container that name a local-only service's host.
 fn local_references(ctx: &Context<'_>, member: &str, container: &Container, plan: &mut Plan) {
-    for (local, service) in &ctx.project.services {
-        if ctx.xs[local].cloud {
-            continue;
-        }
-        let mut hosts = vec![local.as_str()];
-        hosts.extend(service.container_name.as_deref());
-        hosts.extend(service.hostname.as_deref());
-        for (variable, value) in &container.compose_values {
-            if hosts
-                .iter()
-                .any(|h| super::variables::mentions_host(value, h))
-            {
-                plan.warnings.push(format!(
-                    "service `{member}`: variable {variable} points at `{local}`, which is local only (cloud: false); set its cloud value in parity.toml or x-parity.secrets"
-                ));
-            }
-        }
+    for (local, variable) in ctx.local_hosts.referenced_by(&container.compose_values) {
+        plan.warnings.push(format!(
+            "service `{member}`: variable {variable} points at `{local}`, which is local only (cloud: false); set its cloud value in parity.toml or x-parity.secrets"
+        ));
     }
 }
 

@@ -260,9 +260,12 @@ pub(crate) fn url_with_password(value: &str) -> bool {
 
 /// Host-like words in a value (`postgres://u@db:5432/x` gives `postgres`, `u`, `db`, ...).
 pub(crate) fn mentions_host(value: &str, host: &str) -> bool {
-    value
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.'))
-        .any(|word| word == host)
+    host_words(value).any(|word| word == host)
+}
+
+/// The words of `value` that [`mentions_host`] compares with a host name.
+pub(crate) fn host_words(value: &str) -> impl Iterator<Item = &str> {
+    value.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.'))
 }
 
 #[cfg(test)]

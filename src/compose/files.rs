@@ -107,6 +107,32 @@ pub(crate) fn environment(
     Ok(env)
 }
 
+/// Where the env files of [`environment`] write `name`, when its value comes
+/// from one of them (the last that sets it) rather than the process
+/// environment: a refused value can then be pointed at (`.env:3:1`). Only
+/// asked on the error path, so the common load reads each file once.
+pub(crate) fn dotenv_origin(
+    env_files: &[PathBuf],
+    dir: &Path,
+    process: &IndexMap<String, String>,
+    name: &str,
+) -> Option<Location> {
+    if process.contains_key(name) {
+        return None;
+    }
+    let default = [dir.join(".env")];
+    let files = if env_files.is_empty() {
+        &default[..]
+    } else {
+        env_files
+    };
+    files.iter().rev().find_map(|file| {
+        let text = read_text(file).ok()?;
+        let mut vars = dotenv::parse_located(&text, file, &|n| process.get(n).cloned()).ok()?;
+        vars.swap_remove(name).map(|(_, location)| location)
+    })
+}
+
 /// Reads a file as UTF-8 text; errors name the file (and the first bad byte).
 pub(crate) fn read_text(path: &Path) -> Result<String> {
     let bytes = super::limits::read_file(path).map_err(|err| {

@@ -15,7 +15,7 @@ use super::model::Project;
 use super::service::{self, Context};
 use super::yaml::{self, Entry, Node, Value};
 use super::{LoadOptions, files, graph, interpolate, keys, limits, merge, project, read, x_parity};
-use crate::error::{Error, Result};
+use crate::error::{Error, Location, Result};
 
 /// Loads and normalizes the project the options describe.
 pub(crate) fn load(options: &LoadOptions) -> Result<Project> {
@@ -62,7 +62,15 @@ pub(crate) fn load(options: &LoadOptions) -> Result<Project> {
 
     let loader = Loader::default();
     let mut root = loader.load_files(&compose_files, &project_dir, &env, &[])?;
-    let name = project_name(options, &env, &root, &project_dir)?;
+    let origin = || {
+        files::dotenv_origin(
+            &env_files,
+            &project_dir,
+            &options.environment,
+            "COMPOSE_PROJECT_NAME",
+        )
+    };
+    let name = project_name(options, &env, &root, &project_dir, &origin)?;
     // Compose interpolates `${COMPOSE_PROJECT_NAME}` with the resolved project
     // name when the environment does not set it: read the files again with it
     // (only when they refer to it, so the common case reads them once).
@@ -101,6 +109,7 @@ fn project_name(
     env: &IndexMap<String, String>,
     root: &Node,
     dir: &Path,
+    env_origin: &dyn Fn() -> Option<Location>,
 ) -> Result<String> {
     let explicit = [
         options.project_name.clone().map(|n| (n, "-p")),
@@ -110,8 +119,16 @@ fn project_name(
     ];
     if let Some((name, origin)) = explicit.into_iter().flatten().next() {
         if !files::valid_project_name(&name) {
-            return Err(Error::input(format!("invalid project name `{name}` (from {origin})"))
-                .with_help("project names use lowercase letters, digits, `_` and `-`, starting with a letter or digit"));
+            let err = Error::input(format!("invalid project name `{name}` (from {origin})"))
+                .with_help("project names use lowercase letters, digits, `_` and `-`, starting with a letter or digit");
+            // A name from an env file points at its line there.
+            let located = (origin == "COMPOSE_PROJECT_NAME")
+                .then(env_origin)
+                .flatten();
+            return Err(match located {
+                Some(location) => err.at(location),
+                None => err,
+            });
         }
         return Ok(name);
     }
@@ -159,6 +176,20 @@ struct Loader {
 type IncludeKey = (Vec<PathBuf>, PathBuf, u64);
 
 /// A digest of the variables an included project is loaded with.
+/// Why an `include` target cannot be loaded, if it cannot: said at the
+/// `include` entry, since an error inside the target could not name the line
+/// that asked for it.
+fn unreadable(path: &Path) -> Option<String> {
+    match std::fs::metadata(path) {
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Some("does not exist".into()),
+        Err(err) => Some(format!("cannot be read: {err}")),
+        Ok(meta) if meta.is_dir() => Some("cannot be read: it is a directory".into()),
+        Ok(_) => std::fs::File::open(path)
+            .err()
+            .map(|err| format!("cannot be read: {err}")),
+    }
+}
+
 fn env_digest(env: &IndexMap<String, String>) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
@@ -428,10 +459,10 @@ impl Loader {
                         path.display()
                     )));
                 }
-                if !path.is_file() {
+                if let Some(problem) = unreadable(&path) {
                     return Err(node
                         .pos
-                        .error(format!("included file {} does not exist", path.display()))
+                        .error(format!("included file {} {problem}", path.display()))
                         .with_help(
                             "paths in `include` are relative to the including file's directory",
                         ));
