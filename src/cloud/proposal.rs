@@ -201,7 +201,7 @@ fn placement(
 /// The `cloud:` proposal from the image alone.
 fn local_infrastructure(service: &Service) -> Option<(&'static str, String)> {
     // `cloud:` is decided already (even as `true`: the user keeps a task).
-    if service.x_parity.placement != Placement::Task || has_cloud_key(service) {
+    if service.x_parity.placement != Placement::Task || service.x_parity.writes("cloud") {
         return None;
     }
     let image = service.image.as_deref()?;
@@ -239,13 +239,6 @@ fn local_infrastructure(service: &Service) -> Option<(&'static str, String)> {
         "false",
         format!("cloud: {image} is local infrastructure with no managed counterpart in parity"),
     ))
-}
-
-/// Whether the existing block writes `cloud:` (even as `true`).
-fn has_cloud_key(service: &Service) -> bool {
-    serde_json::to_value(&service.x_parity)
-        .ok()
-        .is_some_and(|block| block.get("cloud").is_some())
 }
 
 /// A one-shot service (no published port) whose command runs migrations

@@ -247,6 +247,15 @@ pub(crate) const IGNORABLE: &[&str] = &[
 ];
 
 impl XParity {
+    /// Whether the block as written sets `key`, even to its default value
+    /// (`cloud: true` is a decision `init` must not propose over).
+    pub(crate) fn writes(&self, key: &str) -> bool {
+        self.origin
+            .written
+            .as_ref()
+            .is_some_and(|block| block.get(key).is_some())
+    }
+
     /// Reads service `service`'s block (`None`: the service has none) and
     /// checks what needs only the block. Errors are located.
     pub(crate) fn read(service: &str, node: Option<&Node>) -> Result<Self> {
