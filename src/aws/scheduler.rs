@@ -107,37 +107,26 @@ pub(crate) async fn put(
         .mode(FlexibleTimeWindowMode::Off)
         .build()
         .map_err(|e| built("flexible time window", e))?;
-    let client = ctx.scheduler();
+    // CreateSchedule and UpdateSchedule take the same fields through two SDK
+    // builder types with no shared trait: one macro states them once.
+    macro_rules! put_schedule {
+        ($call:ident, $operation:literal) => {
+            ctx.scheduler()
+                .$call()
+                .name(name)
+                .schedule_expression(&job.expression)
+                .flexible_time_window(window)
+                .target(target)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| ctx.explain(&Call::new(Service::Scheduler, $operation).on(name), &e))
+        };
+    }
     if exists {
-        client
-            .update_schedule()
-            .name(name)
-            .schedule_expression(&job.expression)
-            .flexible_time_window(window)
-            .target(target)
-            .send()
-            .await
-            .map_err(|e| {
-                ctx.explain(
-                    &Call::new(Service::Scheduler, "UpdateSchedule").on(name),
-                    &e,
-                )
-            })?;
+        put_schedule!(update_schedule, "UpdateSchedule")?;
     } else {
-        client
-            .create_schedule()
-            .name(name)
-            .schedule_expression(&job.expression)
-            .flexible_time_window(window)
-            .target(target)
-            .send()
-            .await
-            .map_err(|e| {
-                ctx.explain(
-                    &Call::new(Service::Scheduler, "CreateSchedule").on(name),
-                    &e,
-                )
-            })?;
+        put_schedule!(create_schedule, "CreateSchedule")?;
     }
     Ok(())
 }
