@@ -15,7 +15,7 @@ use aws_sdk_ssm::types::ParameterStringFilter;
 use super::config::{AwsContext, Service};
 use super::explain::Call;
 use super::secretsmanager::{Deletion, SecretWrite, SecretsManager, new_version_id};
-use super::ssm::{ParameterStore, SecretValue, TAG_APP, TAG_ENVIRONMENT, Write};
+use super::ssm::{ParameterStore, SecretValue, Write, ownership_tags};
 use crate::cloud::secrets_plan::Tier;
 use crate::error::{Error, Result};
 use crate::settings::{Environment, SecretsStore};
@@ -37,10 +37,7 @@ impl<'a> ParitySecrets<'a> {
     }
 
     fn tags(&self) -> [(&'static str, &'a str); 2] {
-        [
-            (TAG_APP, self.environment.app.as_str()),
-            (TAG_ENVIRONMENT, self.environment.name()),
-        ]
+        ownership_tags(&self.environment.app, self.environment.name())
     }
 
     /// Which of `names` exist (by name; no value is read).

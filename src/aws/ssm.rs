@@ -25,6 +25,15 @@ use crate::error::{Error, Result};
 pub(crate) const TAG_APP: &str = "parity:app";
 pub(crate) const TAG_ENVIRONMENT: &str = "parity:environment";
 
+/// The tags every secret parity writes carries, in either store: what
+/// `--prune` and `env destroy` take as "parity's own".
+pub(crate) fn ownership_tags<'t>(
+    app: &'t str,
+    environment: &'t str,
+) -> [(&'static str, &'t str); 2] {
+    [(TAG_APP, app), (TAG_ENVIRONMENT, environment)]
+}
+
 /// DeleteParameters takes at most ten names per call.
 const DELETE_BATCH: usize = 10;
 

@@ -22,6 +22,7 @@ use indexmap::IndexMap;
 
 use crate::aws::secretsmanager::{DEFAULT_RECOVERY_DAYS, Deletion};
 use crate::aws::ssm::SecretValue;
+use crate::aws::ssm::ownership_tags;
 use crate::aws::{AwsContext, AwsTarget};
 use crate::cli::{
     GlobalArgs, SecretsArgs, SecretsCommand, SecretsListArgs, SecretsSyncArgs, TableFormat,
@@ -29,7 +30,7 @@ use crate::cli::{
 use crate::cloud::secrets_plan::{self, Action, LocalSecret, PlanError, PlanOptions, SecretsPlan};
 use crate::error::{Error, Result};
 use crate::settings::{Environment, SecretsStore, Settings};
-use store::{Remote, Store, ownership_tags};
+use store::{Remote, Store};
 
 pub(crate) fn run(global: &GlobalArgs, args: &SecretsArgs) -> Result<ExitCode> {
     match &args.command {

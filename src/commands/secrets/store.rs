@@ -15,9 +15,7 @@ use crate::aws::secretsmanager::{
     Deletion, FINGERPRINT_KEY, SecretInfo, SecretWrite, SecretsManager, TAG_FINGERPRINT,
     new_version_id, random_bytes,
 };
-use crate::aws::ssm::{
-    ParameterInfo, ParameterStore, SecretValue, TAG_APP, TAG_ENVIRONMENT, Write,
-};
+use crate::aws::ssm::{ParameterInfo, ParameterStore, SecretValue, Write};
 use crate::cloud::secrets_plan::{self, Action, RemoteSecret, Step, Tier};
 use crate::error::Result;
 use crate::settings::{Environment, SecretsStore};
@@ -346,12 +344,4 @@ impl<'a> Store<'a> {
             }
         }
     }
-}
-
-/// The tags every secret parity writes carries.
-pub(super) fn ownership_tags<'t>(
-    app: &'t str,
-    environment: &'t str,
-) -> [(&'static str, &'t str); 2] {
-    [(TAG_APP, app), (TAG_ENVIRONMENT, environment)]
 }
