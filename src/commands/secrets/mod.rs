@@ -156,15 +156,44 @@ async fn sync_async(
     values: IndexMap<String, SecretValue>,
     args: &SecretsSyncArgs,
 ) -> Result<ExitCode> {
+    crate::commands::ship::interrupt::listen()?;
+    let context = AwsContext::connect(&scope.target()).await?;
+    if args.dry_run {
+        return sync_with(&context, scope, file, values, args).await;
+    }
+    // Two syncs at once would each plan against what the other is changing
+    // (one prunes what the other just wrote): the environment's deploy lock
+    // makes the second wait its turn, naming the holder.
+    let app = scope.settings.app();
+    let env = &scope.environment_name;
+    crate::commands::ship::lock::with_lock(
+        &context,
+        app,
+        env,
+        &format!("secrets sync {env}"),
+        false,
+        sync_with(&context, scope, file, values, args),
+    )
+    .await
+}
+
+/// Reads what the store holds, plans, prints and writes (under the lock
+/// unless a dry run).
+async fn sync_with(
+    context: &AwsContext,
+    scope: &Scope,
+    file: &Path,
+    values: IndexMap<String, SecretValue>,
+    args: &SecretsSyncArgs,
+) -> Result<ExitCode> {
     let environment = scope.environment();
     let app = scope.settings.app();
-    let context = AwsContext::connect(&scope.target()).await?;
     let deletion = if args.force_delete_without_recovery {
         Deletion::Immediate
     } else {
         Deletion::RecoveryWindow(args.recovery_window_days)
     };
-    let store = Store::new(&context, environment, deletion);
+    let store = Store::new(context, environment, deletion);
     let prefix = store.prefix().to_owned();
     let remote = store.remote(app, environment.name()).await?;
 
@@ -330,6 +359,13 @@ async fn apply(
         let Some(value) = values.get(&step.name) else {
             continue;
         };
+        if let Err(error) = crate::commands::ship::interrupt::check("part-way through the writes") {
+            return Err(Partial {
+                applied,
+                not_done: not_done(index),
+                error,
+            });
+        }
         let fingerprint = secrets_plan::fingerprint(&remote.key, &step.name, value.expose());
         let restore = remote.pending_deletion.contains(&step.name);
         if let Err(error) = store.write(step, value, &fingerprint, restore, tags).await {
