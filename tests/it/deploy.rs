@@ -152,6 +152,29 @@ registry = "{host}"
         cmd.spawn().expect("spawn parity")
     }
 
+    /// A published image: the project's Dockerfile built and pushed to the
+    /// staging registry outside parity (the docker CLI), as `repository:tag`;
+    /// returns the reference a compose file names it by.
+    pub(crate) fn publish(&self, repository_tag: &str) -> String {
+        let published = format!("{}/{repository_tag}", self.staging.host());
+        for args in [
+            vec!["build", "-q", "-t", &published, "."],
+            vec!["push", "-q", &published],
+        ] {
+            let out = std::process::Command::new("docker")
+                .args(&args)
+                .current_dir(self.test.dir())
+                .output()
+                .expect("docker CLI");
+            assert!(
+                out.status.success(),
+                "docker {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        published
+    }
+
     /// A lock someone took in 2001 and never released.
     pub(crate) fn leave_a_stale_lock(&self) {
         self.fixture.ssm(
@@ -718,22 +741,7 @@ fn first_deploy_creates_the_service_privately_and_later_deploys_keep_its_desired
 #[test]
 fn a_published_image_is_deployed_pinned_to_its_registry_digest() {
     let p = Pipeline::new();
-    // A published image: built and pushed outside parity, referenced by tag.
-    let published = format!("{}/base/worker:1", p.staging.host());
-    let docker = |args: &[&str]| {
-        let out = std::process::Command::new("docker")
-            .args(args)
-            .current_dir(p.test.dir())
-            .output()
-            .expect("docker CLI");
-        assert!(
-            out.status.success(),
-            "docker {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    docker(&["build", "-q", "-t", &published, "."]);
-    docker(&["push", "-q", &published]);
+    let published = p.publish("base/worker:1");
     let compose =
         format!("{COMPOSE}  worker:\n    image: {published}\n    command: [\"/app\", \"work\"]\n");
     std::fs::write(p.test.dir().join("compose.yaml"), compose).unwrap();

@@ -156,22 +156,7 @@ fn two_deploys_started_at_the_same_instant_one_proceeds_the_other_names_the_hold
     // A published image (no build, no push): the rounds race for the lock,
     // not in the registry (two pushes of one tag at once make docker-registry
     // answer 500).
-    let published = format!("{}/base/app:1", p.staging.host());
-    for args in [
-        vec!["build", "-q", "-t", &published, "."],
-        vec!["push", "-q", &published],
-    ] {
-        let out = std::process::Command::new("docker")
-            .args(&args)
-            .current_dir(p.test.dir())
-            .output()
-            .expect("docker CLI");
-        assert!(
-            out.status.success(),
-            "docker {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    let published = p.publish("base/app:1");
     let compose = format!(
         "services:\n  migrate:\n    image: {published}\n    command: [\"/app\", \"migrate\"]\n    x-parity: {{release: true}}\n  web:\n    image: {published}\n    command: [\"/app\", \"serve\"]\n    ports: [\"3000:3000\"]\n"
     );
@@ -234,6 +219,18 @@ fn two_secrets_syncs_at_once_leave_one_whole_file_never_a_mix() {
         json!({"API_KEY": "beta-1", "EXTRA_B": "beta-2"}),
     ];
     for round in 0..5 {
+        // A third state, so both files have something to write (a sync with
+        // nothing to write takes no lock).
+        fixture.ssm(
+            "PutParameter",
+            json!({"Name": "/faultsync/staging/API_KEY", "Value": "gamma", "Type": "SecureString", "Overwrite": true}),
+        );
+        for name in ["EXTRA_A", "EXTRA_B"] {
+            fixture.ssm_status(
+                "DeleteParameter",
+                json!({"Name": format!("/faultsync/staging/{name}")}),
+            );
+        }
         let children: Vec<_> = [".env.a", ".env.b"]
             .iter()
             .map(|file| {
@@ -263,8 +260,8 @@ fn two_secrets_syncs_at_once_leave_one_whole_file_never_a_mix() {
         } else {
             (second, first)
         };
-        won.stdout_contains("Plan:")
-            .stderr_unchecked("the names written, if any");
+        won.stdout_contains("Wrote ")
+            .stderr_unchecked("the names written");
         lost.stdout_empty()
             .stderr_says("the staging deploy lock is held by")
             .stderr_says("(secrets sync staging)");

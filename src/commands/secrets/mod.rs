@@ -158,34 +158,50 @@ async fn sync_async(
 ) -> Result<ExitCode> {
     crate::commands::ship::interrupt::listen()?;
     let context = AwsContext::connect(&scope.target()).await?;
-    if args.dry_run {
-        return sync_with(&context, scope, file, values, args).await;
+    if let Pass::Done(code) = sync_with(&context, scope, file, &values, args, false).await? {
+        return Ok(code);
     }
     // Two syncs at once would each plan against what the other is changing
-    // (one prunes what the other just wrote): the environment's deploy lock
-    // makes the second wait its turn, naming the holder.
+    // (one prunes what the other just wrote): a sync that writes takes the
+    // environment's deploy lock (the second exits 1 naming the holder), then
+    // reads and plans again under it.
     let app = scope.settings.app();
     let env = &scope.environment_name;
-    crate::commands::ship::lock::with_lock(
+    let locked = crate::commands::ship::lock::with_lock(
         &context,
         app,
         env,
         &format!("secrets sync {env}"),
-        false,
-        sync_with(&context, scope, file, values, args),
+        args.break_lock,
+        sync_with(&context, scope, file, &values, args, true),
     )
-    .await
+    .await?;
+    match locked {
+        Pass::Done(code) => Ok(code),
+        Pass::NeedsLock => Err(Error::failed(
+            "secrets sync: planned writes without the lock",
+        )),
+    }
 }
 
-/// Reads what the store holds, plans, prints and writes (under the lock
-/// unless a dry run).
+/// What one pass of [`sync_with`] came to.
+enum Pass {
+    Done(ExitCode),
+    /// There is something to write: plan again under the lock.
+    NeedsLock,
+}
+
+/// Reads what the store holds, plans, prints and writes. Without `locked`
+/// it stops before printing when the plan writes anything (a dry run and
+/// a no-op run take no lock).
 async fn sync_with(
     context: &AwsContext,
     scope: &Scope,
     file: &Path,
-    values: IndexMap<String, SecretValue>,
+    values: &IndexMap<String, SecretValue>,
     args: &SecretsSyncArgs,
-) -> Result<ExitCode> {
+    locked: bool,
+) -> Result<Pass> {
     let environment = scope.environment();
     let app = scope.settings.app();
     let deletion = if args.force_delete_without_recovery {
@@ -221,6 +237,9 @@ async fn sync_with(
             args.prune,
         )
     })?;
+    if !locked && !args.dry_run && !plan.is_noop() {
+        return Ok(Pass::NeedsLock);
+    }
 
     out!(
         "{}",
@@ -241,7 +260,7 @@ async fn sync_with(
     if args.dry_run {
         outln!("Dry run: nothing was written.");
         context.calls().log_summary();
-        return Ok(ExitCode::SUCCESS);
+        return Ok(Pass::Done(ExitCode::SUCCESS));
     }
     if plan.is_noop() {
         outln!(
@@ -249,11 +268,11 @@ async fn sync_with(
             store.label()
         );
         context.calls().log_summary();
-        return Ok(ExitCode::SUCCESS);
+        return Ok(Pass::Done(ExitCode::SUCCESS));
     }
 
     let tags = ownership_tags(app, environment.name());
-    let outcome = apply(&store, &plan, &values, &remote, &tags).await;
+    let outcome = apply(&store, &plan, values, &remote, &tags).await;
     context.calls().log_summary();
     let done = outcome.map_err(|partial| partial.into_error(&scope.environment_name))?;
     let noun = match store.kind() {
@@ -285,7 +304,7 @@ async fn sync_with(
             scope.environment_name
         );
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Pass::Done(ExitCode::SUCCESS))
 }
 
 /// What was done before a failure (or all of it).
