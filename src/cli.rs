@@ -369,6 +369,9 @@ pub(crate) struct SecretsSyncArgs {
     /// Secrets Manager: delete pruned secrets at once, without a recovery window.
     #[arg(long, conflicts_with = "recovery_window_days")]
     pub(crate) force_delete_without_recovery: bool,
+    /// Break a stale lock on the environment (a sync takes the deploy lock) held by someone else.
+    #[arg(long)]
+    pub(crate) break_lock: bool,
 }
 
 #[derive(Debug, Args)]

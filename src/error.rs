@@ -131,6 +131,11 @@ impl Error {
         Self::new(ErrorKind::Interrupted, "interrupted")
     }
 
+    /// A command stopped by a signal, saying which and where (exit 130).
+    pub(crate) fn interrupted_with(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Interrupted, message)
+    }
+
     fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Self {
             kind,

@@ -31,7 +31,7 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
 const OPERATION_TIMEOUT: Duration = Duration::from_secs(120);
 /// Standard-mode attempts per call; 5 rather than 3 so bursts of writes ride
 /// out SSM's low PutParameter rate limit.
-const MAX_ATTEMPTS: u32 = 5;
+pub(crate) const MAX_ATTEMPTS: u32 = 5;
 /// Cap on the back-off between attempts, so an unreachable endpoint fails in seconds.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 

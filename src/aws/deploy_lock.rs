@@ -29,7 +29,15 @@ pub(crate) async fn acquire(
         .await
     {
         Ok(_) => Ok(Ok(())),
-        Err(e) if e.code() == Some("ParameterAlreadyExists") => Ok(Err(holder(ctx, name).await?)),
+        Err(e) if e.code() == Some("ParameterAlreadyExists") => {
+            // A retried PutParameter whose first attempt did reach SSM finds our own record.
+            let holder = holder(ctx, name).await?;
+            Ok(if holder.token == record.token {
+                Ok(())
+            } else {
+                Err(holder)
+            })
+        }
         Err(e) => Err(ctx.explain(&Call::new(Service::Ssm, "PutParameter").on(name), &e)),
     }
 }

@@ -11,7 +11,7 @@
 
 use aws_sdk_ssm::error::{ProvideErrorMetadata, SdkError};
 
-use super::config::{AwsContext, Endpoint, Service};
+use super::config::{AwsContext, Endpoint, MAX_ATTEMPTS, Service};
 use crate::error::Error;
 
 /// One failed API call: which, on what, and where it went.
@@ -134,6 +134,9 @@ where
             let principal = response.raw().body_bytes().and_then(principal_arn);
             access_denied(&what, call, "HTTP 403", principal.as_deref(), region)
         }
+        SdkError::ResponseError(response) if response.raw().http_status() >= 500 => {
+            unavailable(&what, &format!("HTTP {}", response.raw().http_status()))
+        }
         SdkError::ResponseError(response) => Error::failed(format!(
             "{what}: {} sent a response that is not an AWS API response (HTTP {})",
             endpoint.url,
@@ -199,10 +202,18 @@ fn service_explanation(what: &str, call: &Call<'_>, denial: &Denial<'_>, region:
         "ThrottlingException"
         | "Throttling"
         | "TooManyRequestsException"
-        | "RequestLimitExceeded" => {
-            Error::failed(format!("{what}: still throttled after retries ({detail})"))
-                .with_help("run the command again in a minute; it picks up where it stopped")
-        }
+        | "RequestLimitExceeded"
+        | "ThrottledException"
+        | "SlowDown" => Error::failed(format!(
+            "{what}: throttled by AWS, still after {MAX_ATTEMPTS} attempts with back-off ({detail})"
+        ))
+        .with_help("run the command again in a minute; it picks up where it stopped"),
+        "ServiceUnavailable"
+        | "ServiceUnavailableException"
+        | "InternalFailure"
+        | "InternalError"
+        | "InternalServerError"
+        | "InternalServiceError" => unavailable(what, &detail),
         "ValidationException" => Error::failed(format!(
             "{what}: AWS rejected the request as invalid ({detail})"
         ))
@@ -212,8 +223,18 @@ fn service_explanation(what: &str, call: &Call<'_>, denial: &Denial<'_>, region:
              values are at most 8 KB)",
         ),
         _ if status == 403 => access_denied(what, call, &detail, principal, region),
+        _ if status >= 500 => unavailable(what, &detail),
         _ => Error::failed(format!("{what}: {detail}")),
     }
+}
+
+/// A 5xx answer (or a service's own "unavailable" code) that the SDK's
+/// standard retries did not get past.
+fn unavailable(what: &str, detail: &str) -> Error {
+    Error::failed(format!(
+        "{what}: the service was unavailable, still after {MAX_ATTEMPTS} attempts with back-off ({detail})"
+    ))
+    .with_help("AWS (or the endpoint in between) is having trouble; run the command again in a few minutes; it picks up where it stopped")
 }
 
 /// Access denied to `call`: names the IAM action and, when known, who was refused.
@@ -438,6 +459,47 @@ mod tests {
             "{rendered}"
         );
         assert!(!rendered.contains("is not authorized"), "{rendered}");
+    }
+
+    #[test]
+    fn throttling_that_outlasts_the_retries_names_the_operation_and_says_throttled() {
+        let call = Call::new(Service::CloudFormation, "DescribeStacks").on("parity-shop-staging");
+        for code in ["ThrottlingException", "Throttling"] {
+            let err = service_error(code, "Rate exceeded", 400);
+            let explained = explain(&call, &aws_endpoint(), "eu-west-1", &err);
+            assert_eq!(explained.exit_code(), 1);
+            assert!(
+                explained.message().starts_with(
+                    "cloudformation:DescribeStacks on parity-shop-staging: throttled by AWS, still after 5 attempts"
+                ),
+                "{}",
+                explained.message()
+            );
+        }
+    }
+
+    #[test]
+    fn a_5xx_that_outlasts_the_retries_says_the_service_was_unavailable() {
+        let call = Call::new(Service::Ecs, "DescribeServices");
+        // A load balancer's plain-text 503 (not an AWS error body) and a service's own 5xx code.
+        let raw: SdkError<FakeServiceError, FakeResponse> =
+            SdkError::response_error("cannot parse", FakeResponse(503));
+        let coded = service_error("InternalFailure", "oops", 500);
+        let unknown = service_error("UnknownError", "", 502);
+        for explained in [
+            explain(&call, &aws_endpoint(), "eu-west-1", &raw),
+            explain(&call, &aws_endpoint(), "eu-west-1", &coded),
+            explain(&call, &aws_endpoint(), "eu-west-1", &unknown),
+        ] {
+            assert_eq!(explained.exit_code(), 1);
+            assert!(
+                explained
+                    .message()
+                    .starts_with("ecs:DescribeServices: the service was unavailable"),
+                "{}",
+                explained.message()
+            );
+        }
     }
 
     /// hyper-util's resolver error, as it names itself.

@@ -96,6 +96,21 @@ impl Change for Rollback<'_> {
         Ok(())
     }
 
+    /// Once the services were moved, `rollback` again would go one revision
+    /// further back: `--to` the revision they are moving to finishes this one.
+    fn rerun(&self) -> String {
+        let mut revisions = self
+            .moves
+            .iter()
+            .map(|m| crate::cloud::rollback::revision_number(&m.to));
+        match revisions.next() {
+            Some(first) if revisions.all(|r| r == first) && self.args.to.is_none() => {
+                format!("parity rollback {} --to {first}", self.args.env)
+            }
+            _ => super::ship::interrupt::command_line(),
+        }
+    }
+
     fn what(&self) -> String {
         format!("rollback {}", self.args.env)
     }

@@ -556,6 +556,17 @@ pub(crate) fn describe(phase: &Phase) -> String {
 /// Turns a task's failure into the error the user sees, with the engine's account.
 async fn explain(run: &Run, error: TaskError) -> Error {
     let board = run.observer.board();
+    // The engine went away (its event stream broke): that is the error,
+    // whichever service's task noticed it first, not that service's fault.
+    if let Some(broken) = &board.broken {
+        return Error::failed(format!(
+            "lost the connection to the Docker Engine in the middle of `up`: {broken}"
+        ))
+        .with_help(
+            "is the engine still running (`docker info`)? once it is, run `parity up` again: \
+             it keeps what was already started",
+        );
+    }
     let container = |s: &str| board.services.get(s).and_then(|st| st.container.clone());
     // Whichever task noticed first, a failed release is reported as the release's failure.
     let error = match error {

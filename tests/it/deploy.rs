@@ -35,22 +35,30 @@ services:
       secrets: [API_KEY]
 "#;
 
-/// A project with both environments wired to the fixture and their registries.
-struct Pipeline {
-    fixture: EcsFixture,
-    staging: Registry,
-    prod: Registry,
-    test: Test,
+/// A project with both environments wired to the fixture and their registries
+/// (also the setup of the fault and interruption tests, tests/it/faults.rs).
+pub(crate) struct Pipeline {
+    pub(crate) fixture: EcsFixture,
+    pub(crate) staging: Registry,
+    pub(crate) prod: Registry,
+    pub(crate) test: Test,
 }
 
 impl Pipeline {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::with_staging("")
     }
 
     /// Like `new`, with extra lines in the staging environment's table.
     fn with_staging(staging_extra: &str) -> Self {
         let fixture = EcsFixture::start();
+        let endpoint = fixture.endpoint();
+        Self::on(fixture, staging_extra, &endpoint)
+    }
+
+    /// Like `with_staging`, on `fixture`, with parity.toml's `endpoint`
+    /// (the fixture's, or a proxy's in front of it).
+    pub(crate) fn on(fixture: EcsFixture, staging_extra: &str, endpoint: &str) -> Self {
         let staging = Registry::start();
         let prod = Registry::start();
         let (subnets, groups) = fixture.network();
@@ -68,7 +76,6 @@ execution_role_arn = "arn:aws:iam::{ACCOUNT}:role/ecsTaskExecutionRole"
 registry = "{host}"
 {extra}
 "#,
-                endpoint = fixture.endpoint(),
                 subnet = subnets[0],
                 group = groups[0],
                 host = registry.host(),
@@ -106,7 +113,7 @@ registry = "{host}"
 
     /// Runs parity with `args` in the project, against the fixture.
     #[track_caller]
-    fn parity(&self, args: &[&str]) -> Run {
+    pub(crate) fn parity(&self, args: &[&str]) -> Run {
         let output = self.spawn(args).wait_with_output();
         Run::new(output.expect("wait for parity"))
     }
@@ -115,7 +122,7 @@ registry = "{host}"
     /// and the canary secret nowhere in what it printed (which looks at both
     /// streams: a successful run's progress is on stderr).
     #[track_caller]
-    fn succeeds(&self, args: &[&str], summary: &str) -> Run {
+    pub(crate) fn succeeds(&self, args: &[&str], summary: &str) -> Run {
         self.parity(args)
             .status(0)
             .stdout_contains(summary)
@@ -125,14 +132,14 @@ registry = "{host}"
     /// A pipeline command that must fail with `status`: nothing on stdout, and
     /// `why` on stderr.
     #[track_caller]
-    fn fails(&self, args: &[&str], status: i32, why: &str) -> Run {
+    pub(crate) fn fails(&self, args: &[&str], status: i32, why: &str) -> Run {
         self.parity(args)
             .status(status)
             .stdout_empty()
             .stderr_contains(why)
     }
 
-    fn spawn(&self, args: &[&str]) -> Child {
+    pub(crate) fn spawn(&self, args: &[&str]) -> Child {
         let mut cmd = self.test.command();
         cmd.args(args)
             .env_remove("AWS_PROFILE")
@@ -145,8 +152,31 @@ registry = "{host}"
         cmd.spawn().expect("spawn parity")
     }
 
+    /// A published image: the project's Dockerfile built and pushed to the
+    /// staging registry outside parity (the docker CLI), as `repository:tag`;
+    /// returns the reference a compose file names it by.
+    pub(crate) fn publish(&self, repository_tag: &str) -> String {
+        let published = format!("{}/{repository_tag}", self.staging.host());
+        for args in [
+            vec!["build", "-q", "-t", &published, "."],
+            vec!["push", "-q", &published],
+        ] {
+            let out = std::process::Command::new("docker")
+                .args(&args)
+                .current_dir(self.test.dir())
+                .output()
+                .expect("docker CLI");
+            assert!(
+                out.status.success(),
+                "docker {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        published
+    }
+
     /// A lock someone took in 2001 and never released.
-    fn leave_a_stale_lock(&self) {
+    pub(crate) fn leave_a_stale_lock(&self) {
         self.fixture.ssm(
             "PutParameter",
             json!({
@@ -170,19 +200,19 @@ registry = "{host}"
     }
 
     /// Makes the project a git repository with everything committed.
-    fn commit_all(&self) {
+    pub(crate) fn commit_all(&self) {
         self.git(&["init", "-q"]);
         self.git(&["add", "."]);
         self.git(&["commit", "-q", "-m", "v1"]);
     }
 
     /// Changes the code, so the next build has a new digest.
-    fn change_code(&self, version: &str) {
+    pub(crate) fn change_code(&self, version: &str) {
         std::fs::write(self.test.dir().join("version.txt"), format!("{version}\n"))
             .expect("write version.txt");
     }
 
-    fn service(&self, env: &str) -> Option<Value> {
+    pub(crate) fn service(&self, env: &str) -> Option<Value> {
         let out = self.fixture.ecs(
             "DescribeServices",
             json!({"cluster": format!("shop-{env}"), "services": ["shop-web"]}),
@@ -195,7 +225,7 @@ registry = "{host}"
     }
 
     /// The task definition the env's web service runs (`None`: no service).
-    fn running_task_definition(&self, env: &str) -> Option<String> {
+    pub(crate) fn running_task_definition(&self, env: &str) -> Option<String> {
         self.service(env)
             .map(|s| s["taskDefinition"].as_str().unwrap_or_default().to_owned())
     }
@@ -211,7 +241,7 @@ registry = "{host}"
             .to_owned()
     }
 
-    fn lock_exists(&self, env: &str) -> bool {
+    pub(crate) fn lock_exists(&self, env: &str) -> bool {
         self.fixture.ssm_status(
             "GetParameter",
             json!({"Name": format!("/parity-locks/shop/{env}")}),
@@ -219,7 +249,7 @@ registry = "{host}"
     }
 
     /// Everything that describes the cloud state a failed command must not change.
-    fn cloud_state(&self) -> Value {
+    pub(crate) fn cloud_state(&self) -> Value {
         let families =
             self.fixture.ecs("ListTaskDefinitions", json!({}))["taskDefinitionArns"].clone();
         json!({
@@ -711,22 +741,7 @@ fn first_deploy_creates_the_service_privately_and_later_deploys_keep_its_desired
 #[test]
 fn a_published_image_is_deployed_pinned_to_its_registry_digest() {
     let p = Pipeline::new();
-    // A published image: built and pushed outside parity, referenced by tag.
-    let published = format!("{}/base/worker:1", p.staging.host());
-    let docker = |args: &[&str]| {
-        let out = std::process::Command::new("docker")
-            .args(args)
-            .current_dir(p.test.dir())
-            .output()
-            .expect("docker CLI");
-        assert!(
-            out.status.success(),
-            "docker {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    docker(&["build", "-q", "-t", &published, "."]);
-    docker(&["push", "-q", &published]);
+    let published = p.publish("base/worker:1");
     let compose =
         format!("{COMPOSE}  worker:\n    image: {published}\n    command: [\"/app\", \"work\"]\n");
     std::fs::write(p.test.dir().join("compose.yaml"), compose).unwrap();

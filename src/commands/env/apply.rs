@@ -26,6 +26,7 @@ use crate::aws::cloudformation::{self, Computed, Created, Stack};
 use crate::cli::{EnvApplyArgs, GlobalArgs, PlanFormat};
 use crate::cloud::change_set::{self, ChangeSet, Kind, Settled};
 use crate::cloud::stack::{self, CERTIFICATE_PARAMETER, SERVICE_CONNECT_PARAMETER, StackData};
+use crate::commands::ship::interrupt;
 use crate::commands::ship::pipeline::{self, Change};
 use crate::commands::ship::session::{Cloud, Inputs};
 use crate::error::{Error, Result};
@@ -141,7 +142,9 @@ impl Change for EnvApply<'_> {
             Some(current) if !change_set::must_recreate(&current.status) => Kind::Update,
             _ => Kind::Create,
         };
+        interrupt::check("before anything changed")?;
         let parameters = self.before_change_set(cloud).await?;
+        interrupt::check("before the change set was made (the prerequisites are in place)")?;
         let parameters: Vec<(&str, &str)> =
             parameters.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let tags: Vec<(&str, &str)> = self
@@ -164,7 +167,12 @@ impl Change for EnvApply<'_> {
         else {
             return self.up_to_date(cloud).await;
         };
-        let computed = match cloudformation::computed(ctx, stack, &created.change_set, kind).await {
+        let computed = match cloudformation::computed(ctx, stack, &created.change_set, kind)
+            .await
+            .and_then(|c| {
+                interrupt::check("before the change set was executed: it was deleted unexecuted")
+                    .map(|()| c)
+            }) {
             Ok(computed) => computed,
             Err(err) => {
                 discard(ctx, stack, &created, kind).await;
@@ -185,7 +193,13 @@ impl Change for EnvApply<'_> {
             discard(ctx, stack, &created, kind).await;
             return Ok(Applied::DryRun(changes));
         }
-        if let Err(err) = consent(self.args, &changes).await {
+        let consented = match consent(self.args, &changes).await {
+            Ok(()) => {
+                interrupt::check("before the change set was executed: it was deleted unexecuted")
+            }
+            Err(err) => Err(err),
+        };
+        if let Err(err) = consented {
             discard(ctx, stack, &created, kind).await;
             return Err(err);
         }

@@ -78,6 +78,12 @@ pub(crate) async fn ensure(
             hosts[0],
             waited.as_secs()
         );
-        tokio::time::sleep(POLL).await;
+        if let Err(signal) = crate::commands::ship::interrupt::sleep(POLL).await {
+            return Err(crate::commands::ship::interrupt::stopped(
+                signal,
+                "while waiting for the certificate; no change set was made",
+            )
+            .with_help("`parity env apply` reuses the same certificate request"));
+        }
     }
 }

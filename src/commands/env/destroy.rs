@@ -248,7 +248,13 @@ async fn drain(ctx: &AwsContext, cluster: &str, timeout: Duration) -> Result<()>
             .with_help("run `parity env destroy` again once they are gone"));
         }
         eprintln!("waiting for {} to drain", left.join(", "));
-        tokio::time::sleep(DRAIN_POLL).await;
+        if let Err(signal) = crate::commands::ship::interrupt::sleep(DRAIN_POLL).await {
+            return Err(crate::commands::ship::interrupt::stopped(
+                signal,
+                "while waiting for the services to drain; the stack was not deleted",
+            )
+            .with_help(format!("still draining: {}", left.join(", "))));
+        }
     }
 }
 

@@ -72,7 +72,16 @@ pub(crate) async fn until_settled(
             ))
             .with_help("follow it with `parity env show` or in the CloudFormation console; a longer --timeout waits longer"));
         }
-        tokio::time::sleep(POLL).await;
+        if let Err(signal) = crate::commands::ship::interrupt::sleep(POLL).await {
+            return Err(crate::commands::ship::interrupt::stopped(
+                signal,
+                &format!("while following {stack_name}"),
+            )
+            .with_help(format!(
+                "{stack_name} is {status}: CloudFormation carries the operation through (or rolls it back); parity did not cancel it"
+            ))
+            .with_help("follow it with `parity env show` or in the CloudFormation console"));
+        }
     }
 }
 

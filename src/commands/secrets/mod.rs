@@ -156,15 +156,60 @@ async fn sync_async(
     values: IndexMap<String, SecretValue>,
     args: &SecretsSyncArgs,
 ) -> Result<ExitCode> {
+    crate::commands::ship::interrupt::listen()?;
+    let context = AwsContext::connect(&scope.target()).await?;
+    if let Pass::Done(code) = sync_with(&context, scope, file, &values, args, false).await? {
+        return Ok(code);
+    }
+    // Two syncs at once would each plan against what the other is changing
+    // (one prunes what the other just wrote): a sync that writes takes the
+    // environment's deploy lock (the second exits 1 naming the holder), then
+    // reads and plans again under it.
+    let app = scope.settings.app();
+    let env = &scope.environment_name;
+    let locked = crate::commands::ship::lock::with_lock(
+        &context,
+        app,
+        env,
+        &format!("secrets sync {env}"),
+        args.break_lock,
+        sync_with(&context, scope, file, &values, args, true),
+    )
+    .await?;
+    match locked {
+        Pass::Done(code) => Ok(code),
+        Pass::NeedsLock => Err(Error::failed(
+            "secrets sync: planned writes without the lock",
+        )),
+    }
+}
+
+/// What one pass of [`sync_with`] came to.
+enum Pass {
+    Done(ExitCode),
+    /// There is something to write: plan again under the lock.
+    NeedsLock,
+}
+
+/// Reads what the store holds, plans, prints and writes. Without `locked`
+/// it stops before printing when the plan writes anything (a dry run and
+/// a no-op run take no lock).
+async fn sync_with(
+    context: &AwsContext,
+    scope: &Scope,
+    file: &Path,
+    values: &IndexMap<String, SecretValue>,
+    args: &SecretsSyncArgs,
+    locked: bool,
+) -> Result<Pass> {
     let environment = scope.environment();
     let app = scope.settings.app();
-    let context = AwsContext::connect(&scope.target()).await?;
     let deletion = if args.force_delete_without_recovery {
         Deletion::Immediate
     } else {
         Deletion::RecoveryWindow(args.recovery_window_days)
     };
-    let store = Store::new(&context, environment, deletion);
+    let store = Store::new(context, environment, deletion);
     let prefix = store.prefix().to_owned();
     let remote = store.remote(app, environment.name()).await?;
 
@@ -192,6 +237,9 @@ async fn sync_async(
             args.prune,
         )
     })?;
+    if !locked && !args.dry_run && !plan.is_noop() {
+        return Ok(Pass::NeedsLock);
+    }
 
     out!(
         "{}",
@@ -212,7 +260,7 @@ async fn sync_async(
     if args.dry_run {
         outln!("Dry run: nothing was written.");
         context.calls().log_summary();
-        return Ok(ExitCode::SUCCESS);
+        return Ok(Pass::Done(ExitCode::SUCCESS));
     }
     if plan.is_noop() {
         outln!(
@@ -220,11 +268,11 @@ async fn sync_async(
             store.label()
         );
         context.calls().log_summary();
-        return Ok(ExitCode::SUCCESS);
+        return Ok(Pass::Done(ExitCode::SUCCESS));
     }
 
     let tags = ownership_tags(app, environment.name());
-    let outcome = apply(&store, &plan, &values, &remote, &tags).await;
+    let outcome = apply(&store, &plan, values, &remote, &tags).await;
     context.calls().log_summary();
     let done = outcome.map_err(|partial| partial.into_error(&scope.environment_name))?;
     let noun = match store.kind() {
@@ -256,7 +304,7 @@ async fn sync_async(
             scope.environment_name
         );
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Pass::Done(ExitCode::SUCCESS))
 }
 
 /// What was done before a failure (or all of it).
@@ -330,6 +378,13 @@ async fn apply(
         let Some(value) = values.get(&step.name) else {
             continue;
         };
+        if let Err(error) = crate::commands::ship::interrupt::check("part-way through the writes") {
+            return Err(Partial {
+                applied,
+                not_done: not_done(index),
+                error,
+            });
+        }
         let fingerprint = secrets_plan::fingerprint(&remote.key, &step.name, value.expose());
         let restore = remote.pending_deletion.contains(&step.name);
         if let Err(error) = store.write(step, value, &fingerprint, restore, tags).await {

@@ -3,6 +3,7 @@
 
 use std::future::Future;
 
+use super::interrupt;
 use crate::aws::AwsContext;
 use crate::aws::deploy_lock as store;
 use crate::cloud::deploy_lock::{LockRecord, parameter_name};
@@ -12,9 +13,14 @@ use crate::error::{Error, Result};
 /// default is 10 minutes; an hour means its holder is gone).
 const STALE_AFTER_SECS: u64 = 3600;
 
+/// How long a signalled operation may take to reach a safe point (an AWS
+/// call in flight finishing: its own timeout is 30 s per attempt).
+const GRACE: std::time::Duration = std::time::Duration::from_secs(45);
+
 /// Runs `operation` while holding `env`'s deploy lock. The lock is released
-/// afterwards whatever happened; Ctrl-C stops the operation, releases the
-/// lock and returns an interrupt (exit 130).
+/// afterwards whatever happened. A signal stops the operation at its next
+/// safe point (`super::interrupt`); one that has none within [`GRACE`] is
+/// dropped where it stands, so the lock is still released (exit 130).
 pub(crate) async fn with_lock<T>(
     ctx: &AwsContext,
     app: &str,
@@ -56,9 +62,19 @@ pub(crate) async fn with_lock<T>(
         }
         return Err(err);
     }
-    let outcome = tokio::select! {
-        outcome = operation => outcome,
-        _ = tokio::signal::ctrl_c() => Err(Error::interrupted()),
+    let outcome = match interrupt::check("right after taking the lock; nothing changed") {
+        Err(e) => Err(e),
+        Ok(()) => {
+            tokio::pin!(operation);
+            tokio::select! {
+                outcome = &mut operation => outcome,
+                signal = async {
+                    let signal = interrupt::signalled().await;
+                    tokio::time::sleep(GRACE).await;
+                    signal
+                } => Err(interrupt::stopped(signal, "where it stood (it reached no safe point in time)")),
+            }
+        }
     };
     if let Err(e) = store::release(ctx, &name, &record.token).await {
         eprintln!("warning: could not release the {env} deploy lock: {e}");

@@ -6,6 +6,7 @@
 //! `cloud::release`, `cloud::deploy_lock` and `cloud::promotion`.
 
 pub(crate) mod build;
+pub(crate) mod interrupt;
 pub(crate) mod jobs;
 pub(crate) mod lock;
 pub(crate) mod notify;

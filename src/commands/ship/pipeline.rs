@@ -32,13 +32,15 @@
 //! [`Cloud`]); `preflight`; webhook "parity: <what> started"; take the
 //! environment's deploy lock (`--break-lock` first removes a stale one);
 //! `apply` with `--timeout` or the environment's `deploy.wait_timeout`;
-//! Ctrl-C stops `apply`, releases the lock and exits 130; release the lock;
+//! Ctrl-C or SIGTERM stops the change at its next safe point (`interrupt`),
+//! releases the lock and exits 130 saying what to run next; release the lock;
 //! webhook "completed" or "FAILED: <reason>"; `summary`; `finish`; the AWS
 //! API call count (`-v`).
 
 use std::process::ExitCode;
 use std::time::Duration;
 
+use super::interrupt;
 use super::lock::with_lock;
 use super::notify::notify;
 use super::session::{Cloud, Inputs};
@@ -81,6 +83,13 @@ pub(crate) trait Change {
 
     /// Runs last, whatever happened.
     fn finish(&self) {}
+
+    /// The command that finishes the change after an interrupt: by default
+    /// the same command line; one that would not do the same thing twice
+    /// (rollback goes one revision further back each time) says what would.
+    fn rerun(&self) -> String {
+        interrupt::command_line()
+    }
 }
 
 /// Runs `change` against environment `env` of `inputs`.
@@ -90,12 +99,25 @@ pub(crate) async fn run<C: Change>(
     options: &ChangeArgs,
     change: &mut C,
 ) -> Result<ExitCode> {
+    interrupt::listen()?;
     let environment = inputs.environment(env)?;
-    let cloud = Cloud::connect(environment).await?;
+    let cloud = interrupt::or_interrupt(
+        "while connecting to AWS; nothing changed",
+        Cloud::connect(environment),
+    )
+    .await?;
     let outcome = pipeline(inputs, env, options, change, &cloud).await;
     change.finish();
     cloud.ctx.calls().log_summary();
-    outcome.map(|()| ExitCode::SUCCESS)
+    outcome
+        .map(|()| ExitCode::SUCCESS)
+        .map_err(|e| match interrupt::received() {
+            Some(_) if e.exit_code() == 130 => e.with_help(format!(
+                "the {env} deploy lock is released; to finish, run `{}` (no --break-lock needed)",
+                change.rerun()
+            )),
+            _ => e,
+        })
 }
 
 /// Everything after connecting, in the module doc's order.
@@ -107,7 +129,11 @@ async fn pipeline<C: Change>(
     cloud: &Cloud,
 ) -> Result<()> {
     let environment = inputs.environment(env)?;
-    change.preflight(cloud).await?;
+    interrupt::or_interrupt(
+        "before anything in the environment changed (checks, build, push)",
+        change.preflight(cloud),
+    )
+    .await?;
     let timeout = Duration::from_secs(
         options
             .timeout

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::aws::{AwsContext, ecs, logs};
+use crate::aws::{AwsContext, ecs, ecs_tasks, logs};
 use crate::cloud::release::{self, ReleaseOutcome};
 use crate::error::{Error, Result};
 
@@ -27,6 +27,9 @@ pub(crate) async fn run(
     request["count"] = json!(1);
     request["startedBy"] = json!(crate::cloud::task_view::RELEASE_STARTED_BY);
     let cluster = request["cluster"].as_str().unwrap_or_default().to_owned();
+    super::interrupt::check(
+        "before the release phase; task definitions registered, no service touched",
+    )?;
     eprintln!("release: running {container} as a one-off task");
     let task = ecs::run_task(ctx, &request, "the release task").await?;
     let started = Instant::now();
@@ -40,10 +43,11 @@ pub(crate) async fn run(
                     last = status;
                 }
                 if started.elapsed() >= timeout {
-                    return Err(Error::failed(format!(
+                    let error = Error::failed(format!(
                         "the release task {container} did not stop within {}s; no service was touched",
                         timeout.as_secs()
-                    )));
+                    ));
+                    return Err(stop(ctx, &cluster, &task, error, "timed out").await);
                 }
             }
             ReleaseOutcome::Succeeded => {
@@ -67,7 +71,26 @@ pub(crate) async fn run(
                 return Err(Error::failed(message));
             }
         }
-        tokio::time::sleep(super::POLL_INTERVAL).await;
+        if let Err(signal) = super::interrupt::sleep(super::POLL_INTERVAL).await {
+            let error = super::interrupt::stopped(
+                signal,
+                "while the release task ran; no service was touched",
+            );
+            return Err(stop(ctx, &cluster, &task, error, "interrupted").await);
+        }
+    }
+}
+
+/// Stops the release task parity started and could not wait out, saying so
+/// in `error` (a task left running would migrate a database nobody watches).
+async fn stop(ctx: &AwsContext, cluster: &str, task: &str, error: Error, why: &str) -> Error {
+    let id = task.rsplit('/').next().unwrap_or(task);
+    match ecs_tasks::stop(ctx, cluster, task, &format!("parity: release phase {why}")).await {
+        Ok(()) => error.with_help(format!("the release task {id} was stopped (StopTask)")),
+        Err(e) => error.with_help(format!(
+            "the release task {id} could not be stopped ({}): stop it in the ECS console",
+            e.message()
+        )),
     }
 }
 

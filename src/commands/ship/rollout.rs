@@ -39,6 +39,7 @@ pub(crate) async fn ship(ctx: &AwsContext, plan: &Plan, timeout: Duration) -> Re
     for group in log_groups(plan) {
         logs::ensure_group(ctx, &group).await?;
     }
+    super::interrupt::check("before registering the task definitions; nothing changed")?;
     let deployed_at = super::now().to_string();
     let mut arns = Vec::new();
     for task in &plan.task_definitions {
@@ -105,6 +106,9 @@ pub(crate) async fn ship(ctx: &AwsContext, plan: &Plan, timeout: Duration) -> Re
     } else {
         ecs::describe_services(ctx, &cluster, &names).await?
     };
+    super::interrupt::check(
+        "before updating the services; task definitions registered, no service touched",
+    )?;
     for (service, name) in plan.services.iter().zip(names) {
         let arn = arn_of(&service.service)?.to_owned();
         let deployment = if !existing.iter().any(|e| e.name == name) {

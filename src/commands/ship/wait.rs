@@ -90,8 +90,35 @@ pub(crate) async fn wait_for(
         if done.len() == targets.len() {
             return Ok(());
         }
-        tokio::time::sleep(super::POLL_INTERVAL).await;
+        if let Err(signal) = super::interrupt::sleep(super::POLL_INTERVAL).await {
+            return Err(interrupted(signal, targets, &done, &last_line));
+        }
     }
+}
+
+/// Stopped waiting by a signal: each service's state as last seen. A rollout
+/// under way is ECS's to finish (or roll back); parity does not cancel it.
+fn interrupted(
+    signal: super::interrupt::Signal,
+    targets: &[Target],
+    done: &[String],
+    last_line: &HashMap<String, String>,
+) -> Error {
+    let mut error = super::interrupt::stopped(signal, "while waiting for the rollout");
+    for target in targets {
+        let state = if done.contains(&target.service) {
+            "rollout COMPLETED".to_owned()
+        } else {
+            format!(
+                "rollout under way ({}); ECS carries on with it (or rolls it back): parity did not cancel it",
+                last_line
+                    .get(&target.service)
+                    .map_or("no progress seen yet", String::as_str)
+            )
+        };
+        error = error.with_help(format!("{}: {state}", target.service));
+    }
+    error
 }
 
 fn failure(service: &str, reason: &str, observation: &rollout::Observation) -> Error {

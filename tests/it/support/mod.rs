@@ -6,6 +6,8 @@
 pub mod compose_v2;
 pub mod docker;
 pub mod ecs_fixture;
+pub mod engine_proxy;
+pub mod fault_proxy;
 pub mod http;
 pub mod moto;
 pub mod registry;

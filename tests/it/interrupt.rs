@@ -1,0 +1,284 @@
+//! Ctrl-C (SIGINT) and SIGTERM in each phase of a change to a cloud
+//! environment (src/commands/ship/interrupt.rs): exit 130, the deploy lock
+//! released, a release task parity started stopped, nothing half-done by
+//! parity's own doing, each service's state and what to run next printed —
+//! and the same command then succeeds without `--break-lock`.
+//!
+//! A phase is held long enough to be interrupted by the ECS fixture (a
+//! rollout IN_PROGRESS, a release task RUNNING), by the fault proxy holding
+//! one AWS operation, or by the engine proxy holding the build request.
+
+use std::process::Child;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::deploy::Pipeline;
+use crate::support::Run;
+use crate::support::ecs_fixture::EcsFixture;
+use crate::support::engine_proxy::{EngineProxy, Trigger};
+use crate::support::fault_proxy::{FaultProxy, Policy};
+
+/// Waits (at most two minutes) until `ready` holds.
+#[track_caller]
+fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !ready() {
+        assert!(Instant::now() < deadline, "never happened: {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Sends `signal` (`INT`, `TERM`) to the child and collects its run.
+fn signal(child: Child, signal: &str) -> Run {
+    let sent = std::process::Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    Run::new(child.wait_with_output().expect("wait for parity"))
+}
+
+/// How many calls of `operation` (`ecs.CreateService` style: the JSON target's suffix) the fixture saw.
+fn calls(fixture: &EcsFixture, operation: &str) -> u64 {
+    let calls = fixture.calls();
+    calls
+        .as_object()
+        .map(|all| {
+            all.iter()
+                .filter(|(key, _)| key.ends_with(&format!(".{operation}")) || *key == operation)
+                .map(|(_, n)| n.as_u64().unwrap_or(0))
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+fn requests_of(fixture: &EcsFixture, operation: &str) -> Vec<Value> {
+    fixture
+        .requests()
+        .into_iter()
+        .filter(|r| r["operation"] == operation)
+        .map(|r| r["body"].clone())
+        .collect()
+}
+
+#[test]
+fn sigint_while_the_release_task_runs_stops_it_and_the_rerun_succeeds() {
+    let p = Pipeline::new();
+    p.fixture.scenario(json!({"task_running": null}));
+    let child = p.spawn(&["deploy", "staging", "--timeout", "120"]);
+    wait_until("the release task started", || {
+        !requests_of(&p.fixture, "RunTask").is_empty()
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    signal(child, "INT")
+        .status(130)
+        .stdout_empty()
+        .stderr_says(
+            "interrupted (Ctrl-C): stopped while the release task ran; no service was touched",
+        )
+        .stderr_says("was stopped (StopTask)")
+        .stderr_says(
+            "the staging deploy lock is released; to finish, run `parity deploy staging --timeout 120` (no --break-lock needed)",
+        )
+        .never_prints("s3cret-canary");
+    let stops = requests_of(&p.fixture, "StopTask");
+    assert_eq!(stops.len(), 1, "{stops:?}");
+    let running = p.fixture.ecs(
+        "ListTasks",
+        json!({"cluster": "shop-staging", "desiredStatus": "RUNNING"}),
+    );
+    assert_eq!(
+        running["taskArns"],
+        json!([]),
+        "no release task left running"
+    );
+    assert!(!p.lock_exists("staging"));
+    assert_eq!(p.service("staging"), None, "no service was created");
+
+    p.fixture.scenario(json!({"task_running": 1}));
+    p.succeeds(&["deploy", "staging", "--timeout", "120"], "to staging");
+}
+
+#[test]
+fn sigterm_in_the_rollout_wait_says_each_services_state_and_the_rerun_succeeds() {
+    let p = Pipeline::new();
+    p.fixture.scenario(json!({"rollout": "stuck"}));
+    let child = p.spawn(&["deploy", "staging"]);
+    wait_until("the service was created", || {
+        calls(&p.fixture, "CreateService") >= 1
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    signal(child, "TERM")
+        .status(130)
+        .stdout_empty()
+        .stderr_says("terminated (SIGTERM): stopped while waiting for the rollout")
+        .stderr_says("shop-web: rollout under way (")
+        .stderr_says("ECS carries on with it (or rolls it back): parity did not cancel it")
+        .stderr_says("to finish, run `parity deploy staging`");
+    assert!(!p.lock_exists("staging"));
+    let deployments = p.service("staging").expect("the service exists")["deployments"].clone();
+    assert_eq!(deployments[0]["rolloutState"], "IN_PROGRESS", "left to ECS");
+
+    p.fixture
+        .scenario(json!({"rollout": "complete", "steps": 1}));
+    p.succeeds(&["deploy", "staging"], "to staging");
+}
+
+#[test]
+fn promote_and_rollback_interrupted_in_the_rollout_wait_then_rerun_to_success() {
+    let p = Pipeline::new();
+    p.fixture
+        .scenario(json!({"rollout": "complete", "steps": 1}));
+    p.succeeds(&["deploy", "staging"], "to staging");
+    p.change_code("v2");
+    p.succeeds(&["deploy", "staging"], "to staging");
+
+    p.fixture.scenario(json!({"rollout": "stuck"}));
+    let before = calls(&p.fixture, "CreateService");
+    let child = p.spawn(&["promote"]);
+    wait_until("prod's service was created", || {
+        calls(&p.fixture, "CreateService") > before
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    signal(child, "INT")
+        .status(130)
+        .stdout_empty()
+        .stderr_says("interrupted (Ctrl-C): stopped while waiting for the rollout")
+        .stderr_says("the prod deploy lock is released; to finish, run `parity promote`");
+    assert!(!p.lock_exists("prod"));
+
+    let before = calls(&p.fixture, "UpdateService");
+    let child = p.spawn(&["rollback", "staging"]);
+    wait_until("staging's service was moved back", || {
+        calls(&p.fixture, "UpdateService") > before
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    signal(child, "TERM")
+        .status(130)
+        .stdout_empty()
+        .stderr_says("terminated (SIGTERM): stopped while waiting for the rollout")
+        .stderr_says("to finish, run `parity rollback staging --to 1`");
+    assert!(!p.lock_exists("staging"));
+
+    p.fixture
+        .scenario(json!({"rollout": "complete", "steps": 1}));
+    p.succeeds(&["promote"], "prod runs the identical digests staging runs");
+    p.succeeds(&["rollback", "staging", "--to", "1"], "rolled back staging");
+    let running = p.running_task_definition("staging").expect("staging");
+    assert!(running.ends_with("-web:1"), "{running}");
+}
+
+#[test]
+fn sigint_while_registering_stops_before_the_release_phase_and_the_rerun_succeeds() {
+    let fixture = EcsFixture::start();
+    let proxy = FaultProxy::start(
+        &fixture.endpoint(),
+        Policy::Hold("RegisterTaskDefinition", Duration::from_secs(2)),
+    );
+    let p = Pipeline::on(fixture, "", &proxy.endpoint());
+    let child = p.spawn(&["deploy", "staging"]);
+    wait_until("a registration is under way", || proxy.held() >= 1);
+    signal(child, "INT")
+        .status(130)
+        .stdout_empty()
+        .stderr_says("interrupted (Ctrl-C): stopped before the release phase; task definitions registered, no service touched");
+    assert!(requests_of(&p.fixture, "RunTask").is_empty());
+    assert!(!p.lock_exists("staging"));
+    assert_eq!(p.service("staging"), None);
+    p.succeeds(&["deploy", "staging"], "to staging");
+}
+
+#[test]
+fn sigint_during_the_build_exits_before_anything_changed_and_takes_no_lock() {
+    let p = Pipeline::new();
+    let engine = EngineProxy::start("/build", Trigger::Hold(Duration::from_secs(20)));
+    let before = p.cloud_state();
+    let mut cmd = p.test.command();
+    cmd.args(["deploy", "staging"])
+        .env("DOCKER_HOST", engine.docker_host())
+        .env_remove("AWS_PROFILE")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (key, value) in p.fixture.aws_env() {
+        cmd.env(key, value);
+    }
+    let child = cmd.spawn().expect("spawn parity");
+    wait_until("the build request reached the engine", || {
+        engine.triggered()
+    });
+    let started = Instant::now();
+    signal(child, "INT")
+        .status(130)
+        .stdout_empty()
+        .stderr_says("interrupted (Ctrl-C): stopped before anything in the environment changed (checks, build, push)");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the build was abandoned, not waited out"
+    );
+    assert_eq!(p.cloud_state(), before);
+    p.succeeds(&["deploy", "staging"], "to staging");
+}
+
+#[test]
+fn a_release_task_outlasting_the_timeout_is_stopped_and_the_lock_released() {
+    let p = Pipeline::new();
+    p.fixture.scenario(json!({"task_running": null}));
+    p.fails(
+        &["deploy", "staging", "--timeout", "3"],
+        1,
+        "did not stop within 3s",
+    );
+    let stops = requests_of(&p.fixture, "StopTask");
+    assert_eq!(stops.len(), 1, "{stops:?}");
+    assert!(!p.lock_exists("staging"));
+}
+
+#[test]
+fn sigint_while_the_change_set_is_made_deletes_it_unexecuted_and_the_rerun_succeeds() {
+    let fixture = EcsFixture::shared();
+    let proxy = FaultProxy::start(
+        &fixture.endpoint(),
+        Policy::Hold("CreateChangeSet", Duration::from_secs(2)),
+    );
+    let test = crate::faults::project("intenv", &proxy.endpoint(), fixture);
+    let mut cmd = test.command();
+    cmd.args(["env", "apply", "staging", "--yes"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().expect("spawn parity");
+    wait_until("the change set is being made", || proxy.held() >= 1);
+    signal(child, "INT")
+        .status(130)
+        .stdout_empty()
+        .stderr_says("interrupted (Ctrl-C): stopped before the change set was executed: it was deleted unexecuted")
+        .stderr_says("the staging deploy lock is released; to finish, run `parity env apply staging --yes`");
+    let stack = fixture.boto(
+        "cloudformation",
+        "describe_stacks",
+        json!({"StackName": "parity-intenv-staging"}),
+    );
+    let left = stack
+        .ok()
+        .and_then(|out| out["Stacks"].get(0).cloned())
+        .filter(|s| s["StackStatus"] != "DELETE_COMPLETE");
+    assert_eq!(
+        left, None,
+        "the empty stack of the CREATE change set is gone too"
+    );
+    assert_eq!(
+        fixture.ssm_status(
+            "GetParameter",
+            json!({"Name": "/parity-locks/intenv/staging"})
+        ),
+        400,
+        "lock released"
+    );
+    test.args(["env", "apply", "staging", "--yes"])
+        .run()
+        .status(0)
+        .stderr_contains("CREATE_COMPLETE")
+        .stdout_contains("(create,");
+}
