@@ -69,7 +69,11 @@ fn parse_lines(text: &str, file: &Path, lookup: &dyn Fn(&str) -> Option<String>)
             continue;
         }
         let indent = raw.len() - trimmed.len();
-        let (body, body_offset) = match trimmed.strip_prefix("export ") {
+        // `export` then a space or a tab, as compose-go's dotenv reads it.
+        let exported = trimmed
+            .strip_prefix("export")
+            .filter(|rest| rest.starts_with([' ', '\t']));
+        let (body, body_offset) = match exported {
             Some(rest) => {
                 let rest_trimmed = rest.trim_start();
                 (rest_trimmed, indent + trimmed.len() - rest_trimmed.len())

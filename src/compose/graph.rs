@@ -42,8 +42,11 @@ pub(crate) fn resolve(
         .map(|(name, _)| name.clone())
         .collect();
 
-    for (name, service) in &project.services {
-        let node = &nodes[name];
+    // Only active services are checked, as compose-go checks the project
+    // after profiles: a disabled service may be incomplete (no image, a
+    // dependency on a service another file or profile brings).
+    for name in &active {
+        let (service, node) = (&project.services[name], &nodes[name]);
         if service.image.is_none()
             && service.build.is_none()
             && !service.other.contains_key("provider")
@@ -54,6 +57,16 @@ pub(crate) fn resolve(
                     "service `{name}` has neither an image nor a build context"
                 ))
                 .with_help("add `image:` or `build:`"));
+        }
+        if let (Some(platform), Some(build)) = (&service.platform, &service.build)
+            && !build.platforms.is_empty()
+            && !build.platforms.contains(platform)
+        {
+            return Err(reference_pos(node, "platform", platform)
+                .error(format!(
+                    "service `{name}` runs on `{platform}`, which its `build.platforms` does not include"
+                ))
+                .with_help(format!("add {platform} to `build.platforms`, or change `platform`")));
         }
         for (dependency, options) in &service.depends_on {
             // An optional dependency on a service that does not exist is

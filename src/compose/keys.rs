@@ -8,6 +8,11 @@ pub(crate) const TOP_LEVEL: &[&str] = &[
     "version", "name", "include", "services", "networks", "volumes", "secrets", "configs", "models",
 ];
 
+/// The service keys whose value may be null (`command:` with nothing after
+/// it): compose-go's schema allows null for these and refuses it for every
+/// other key, so `image:` with no value is an error, not "not set".
+pub(crate) const SERVICE_NULLABLE: &[&str] = &["command", "entrypoint", "pid", "develop", "deploy"];
+
 pub(crate) const SERVICE: &[&str] = &[
     "annotations",
     "attach",
@@ -73,6 +78,7 @@ pub(crate) const SERVICE: &[&str] = &[
     "platform",
     "ports",
     "post_start",
+    "pre_start",
     "pre_stop",
     "privileged",
     "profiles",
@@ -114,6 +120,7 @@ pub(crate) const BUILD: &[&str] = &[
     "cache_from",
     "cache_to",
     "no_cache",
+    "no_cache_filter",
     "additional_contexts",
     "network",
     "provenance",

@@ -111,6 +111,15 @@ fn project_name(
     dir: &Path,
     env_origin: &dyn Fn() -> Option<Location>,
 ) -> Result<String> {
+    // compose-go's schema types `name` as a string, whoever names the project.
+    if let Some(node) = root.get("name")
+        && matches!(node.kind(), "a number" | "a boolean")
+    {
+        return Err(node
+            .pos
+            .error(format!("`name` must be a string, found {}", node.kind()))
+            .with_help("quote it, e.g. name: \"123\""));
+    }
     let explicit = [
         options.project_name.clone().map(|n| (n, "-p")),
         env.get("COMPOSE_PROJECT_NAME")

@@ -40,7 +40,10 @@ pub(crate) fn merge_service(base: Node, over: Node) -> Node {
         "environment" | "labels" | "sysctls" | "annotations" | "storage_opt" => {
             merge_dict(base, over)
         }
-        "extra_hosts" => merge_dict(base, over),
+        // compose-go keeps every address of a host: entries append, an
+        // identical one stands once.
+        "extra_hosts" => merge_unique(host_entries(base), host_entries(over)),
+        "devices" => merge_keyed(as_sequence(base), as_sequence(over), &device_key),
         "depends_on" | "networks" => merge_named(base, over),
         "volumes" => merge_keyed(base, over, &volume_key),
         "secrets" | "configs" => merge_keyed(base, over, &file_ref_key),
@@ -290,6 +293,55 @@ fn volume_key(node: &Node) -> Option<String> {
             .map(str::to_owned),
         Value::Seq(_) => None,
     }
+}
+
+/// A device's container path (`source:target[:permissions]`, or `target`).
+fn device_key(node: &Node) -> Option<String> {
+    match &node.value {
+        Value::Scalar(text, _) => {
+            let mut parts = text.split(':');
+            let source = parts.next()?;
+            Some(parts.next().unwrap_or(source).to_owned())
+        }
+        Value::Map(_) => node
+            .get("target")
+            .or_else(|| node.get("source"))
+            .and_then(Node::as_scalar)
+            .map(str::to_owned),
+        Value::Seq(_) => None,
+    }
+}
+
+/// `extra_hosts` as a list of `host=address` entries: the mapping form
+/// (`host: address` or `host: [a, b]`) becomes one entry per address.
+fn host_entries(node: Node) -> Node {
+    let scalars = |n: &Node| match &n.value {
+        Value::Seq(list) => list.iter().all(|i| i.as_scalar().is_some()),
+        _ => n.as_scalar().is_some(),
+    };
+    // Anything else is left for the normalizer to refuse with its position.
+    if !node
+        .as_map()
+        .is_some_and(|m| m.values().all(|e| scalars(&e.node)))
+    {
+        return node;
+    }
+    let pos = node.pos.clone();
+    let Value::Map(map) = node.value else {
+        return node;
+    };
+    let mut items = Vec::new();
+    for (host, entry) in map {
+        let addresses = match entry.node.value {
+            Value::Seq(list) => list,
+            _ => vec![entry.node],
+        };
+        for address in addresses {
+            let text = format!("{host}={}", address.as_scalar().unwrap_or_default());
+            items.push(Node::new(Value::Scalar(text, Style::Quoted), address.pos));
+        }
+    }
+    Node::new(Value::Seq(items), pos)
 }
 
 fn file_ref_key(node: &Node) -> Option<String> {

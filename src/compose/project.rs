@@ -32,6 +32,12 @@ pub(crate) fn project<'a>(
             project.extensions.insert(key.clone(), read::json(value));
             continue;
         }
+        if matches!(
+            key.as_str(),
+            "services" | "networks" | "volumes" | "secrets" | "configs"
+        ) {
+            read::not_null(value, key)?;
+        }
         if value.is_null() {
             continue;
         }
@@ -58,7 +64,7 @@ pub(crate) fn project<'a>(
             "secrets" => {
                 project.secrets =
                     objects(value, "secrets", keys::FILE_OBJECT, &|n, node, field| {
-                        file_object(name, n, node, field, ctx)
+                        secret(name, n, node, field, ctx)
                     })?
             }
             "configs" => {
@@ -142,11 +148,24 @@ fn common(node: &Node, field: &str) -> Result<Common> {
             continue;
         }
         match key.as_str() {
-            "name" => common.name = Some(read::string(value, &sub)?),
+            "name" if common.name.is_none() => common.name = Some(read::string(value, &sub)?),
+            "name" => {}
             "external" => {
-                // Legacy `external: {name: x}` names the object.
-                if let Some(name) = value.get("name") {
-                    common.name = Some(read::string(name, &sub)?);
+                // Legacy `external: {name: x}` names the object; a different
+                // `name:` beside it is a conflict, as compose-go says.
+                if let Some(name_node) = value.get("name") {
+                    let name = read::string(name_node, &sub)?;
+                    let written = node
+                        .get("name")
+                        .map(|n| read::string(n, &format!("{field}.name")))
+                        .transpose()?;
+                    if written.as_ref().is_some_and(|w| *w != name) {
+                        return Err(name_node
+                            .pos
+                            .error(format!("`{field}`: `name` and `external.name` conflict"))
+                            .with_help("keep `name:` and write `external: true`"));
+                    }
+                    common.name = Some(name);
                     common.external = true;
                 } else {
                     common.external = read::boolean(value, &sub)?;
@@ -191,6 +210,24 @@ fn network(project: &str, key: &str, node: &Node, field: &str) -> Result<Network
 
 fn volume(project: &str, key: &str, node: &Node, field: &str, ctx: &Context<'_>) -> Result<Volume> {
     let mut common = common(node, field)?;
+    // An external volume exists already: nothing else can be said of how to
+    // create it (compose-go refuses `driver`, `driver_opts`, `labels` beside it).
+    if common.external
+        && let Some((other, entry)) = node
+            .as_map()
+            .into_iter()
+            .flatten()
+            .find(|(k, _)| !matches!(k.as_str(), "name" | "external") && !k.starts_with("x-"))
+    {
+        return Err(entry
+            .key_pos
+            .error(format!(
+                "`{field}` is external: `{other}` cannot be set beside it"
+            ))
+            .with_help(format!(
+                "remove `{other}`, or `external: true` to let parity create the volume"
+            )));
+    }
     // A local volume with `o: bind` is a bind mount of `device`: a relative
     // device is relative to the file, as compose-go resolves it.
     if common.driver.as_deref() == Some("local")
@@ -247,6 +284,30 @@ fn file_object(
     }
     object.other = common.other;
     Ok(object)
+}
+
+/// A secret's value comes from somewhere: `file` or `environment` (or
+/// `content`, newer than Compose 2.26), unless it is `external`. compose-go
+/// refuses one without, even with a `driver`.
+fn secret(
+    project: &str,
+    key: &str,
+    node: &Node,
+    field: &str,
+    ctx: &Context<'_>,
+) -> Result<FileObject> {
+    let object = file_object(project, key, node, field, ctx)?;
+    if object.external
+        || object.file.is_some()
+        || object.environment.is_some()
+        || object.content.is_some()
+    {
+        return Ok(object);
+    }
+    Err(node
+        .pos
+        .error(format!("secret `{key}` has no value: it needs `file` or `environment`"))
+        .with_help("point `file:` at the file holding it, name the `environment:` variable holding it, or mark it `external: true`"))
 }
 
 /// Adds the `default` network when a service uses it and the file does not define it.

@@ -7,7 +7,7 @@
 
 use indexmap::IndexMap;
 
-use super::yaml::{Mapping, Node, Value};
+use super::yaml::{Mapping, Node, Style, Value};
 use crate::error::{Error, Result};
 
 fn expected(node: &Node, what: &str, field: &str) -> Error {
@@ -62,6 +62,22 @@ pub(crate) fn integer(node: &Node, field: &str) -> Result<i64> {
     }
 }
 
+/// A byte size (`512m`, `1.5g`, `1024`) in bytes. A plain YAML number must
+/// be whole: compose-go types these fields integer-or-string, so `size: 0.5`
+/// is refused there, while the string `0.5m` is a size with a unit.
+pub(crate) fn bytes(node: &Node, field: &str) -> Result<u64> {
+    let text = string(node, field)?;
+    let fractional = text.parse::<i64>().is_err() && text.parse::<f64>().is_ok();
+    if fractional && matches!(node.value, Value::Scalar(_, Style::Plain)) {
+        return Err(expected(
+            node,
+            "a whole number of bytes or a size with a unit (512m)",
+            field,
+        ));
+    }
+    super::syntax::parse_bytes(&text).map_err(|m| node.pos.error(m))
+}
+
 pub(crate) fn number(node: &Node, field: &str) -> Result<f64> {
     match &node.value {
         Value::Scalar(text, _) => text
@@ -80,8 +96,10 @@ pub(crate) fn mapping<'a>(node: &'a Node, field: &str) -> Result<&'a Mapping> {
 }
 
 /// A block with known keys (`healthcheck`, `deploy`, `build`, ...): the
-/// mapping checked against `known`, then each set value (a null is "not set")
-/// with its key and dotted path (`healthcheck.interval`) for messages.
+/// mapping checked against `known`, then each value with its key and dotted
+/// path (`healthcheck.interval`) for messages. A key with no value is
+/// refused, as compose-go's schema refuses it (no field of these blocks
+/// allows null).
 pub(crate) fn block<'a>(
     node: &'a Node,
     field: &str,
@@ -89,11 +107,24 @@ pub(crate) fn block<'a>(
 ) -> Result<Vec<(&'a str, &'a Node, String)>> {
     let map = mapping(node, field)?;
     check_keys(map, known, &format!("`{field}`"))?;
-    Ok(map
-        .iter()
-        .filter(|(_, entry)| !entry.node.is_null())
-        .map(|(key, entry)| (key.as_str(), &entry.node, format!("{field}.{key}")))
-        .collect())
+    map.iter()
+        .map(|(key, entry)| {
+            let sub = format!("{field}.{key}");
+            not_null(&entry.node, &sub)?;
+            Ok((key.as_str(), &entry.node, sub))
+        })
+        .collect()
+}
+
+/// Refuses a key written with no value where the field needs one.
+pub(crate) fn not_null(node: &Node, field: &str) -> Result<()> {
+    if node.is_null() {
+        return Err(node
+            .pos
+            .error(format!("`{field}` has no value"))
+            .with_help("give it a value, or remove the key"));
+    }
+    Ok(())
 }
 
 pub(crate) fn sequence<'a>(node: &'a Node, field: &str) -> Result<&'a [Node]> {

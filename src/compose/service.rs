@@ -79,10 +79,12 @@ pub(crate) fn service(name: &str, at: &Pos, node: &Node, ctx: &Context<'_>) -> R
             service.extensions.insert(key.clone(), read::json(value));
             continue;
         }
-        // `image: null` and friends (often left by `!reset`) mean "not set".
-        if value.is_null() && key != "environment" {
+        // `command:` and a few others may be null ("not set"); any other key
+        // needs a value (a `!reset` was applied by the merge already).
+        if value.is_null() && keys::SERVICE_NULLABLE.contains(&key.as_str()) {
             continue;
         }
+        read::not_null(value, field)?;
         match key.as_str() {
             "image" => service.image = Some(read::string(value, field)?),
             "build" => service.build = Some(build(value, field, ctx)?),
@@ -146,7 +148,7 @@ pub(crate) fn service(name: &str, at: &Pos, node: &Node, ctx: &Context<'_>) -> R
             "gpus" => {
                 let gpus = match value.as_scalar() {
                     Some("all") => serde_json::json!([{ "count": -1 }]),
-                    _ => blocks::device_requests(read::json(value)),
+                    _ => blocks::device_requests(value, field, false)?,
                 };
                 service.other.insert(key.clone(), gpus);
             }
@@ -250,18 +252,25 @@ fn build(node: &Node, field: &str, ctx: &Context<'_>) -> Result<Build> {
             "labels" => build.labels = read::labels(value, field)?,
             "platforms" => build.platforms = read::strings(value, field)?,
             "cache_from" => build.cache_from = read::strings(value, field)?,
+            // compose-go at HEAD (newer than 2.26): one stage or a list, held as a list.
+            "no_cache_filter" => {
+                let stages = read::string_or_list(value, field)?;
+                build.other.insert(key.to_owned(), stages.into());
+            }
             // Byte sizes print as decimal strings, as compose prints them.
             "shm_size" => {
-                let text = read::string(value, field)?;
-                let bytes = super::syntax::parse_bytes(&text).map_err(|m| value.pos.error(m))?;
+                let bytes = read::bytes(value, field)?;
                 build.other.insert(key.to_owned(), bytes.to_string().into());
             }
             // A list of `id` or `id=path`, as compose prints it.
             "ssh" => {
                 let keys: Vec<String> = read::list_or_dict(value, field, '=')?
                     .into_iter()
+                    // A key's path is relative to the file, as compose-go resolves it.
                     .map(|(id, path)| match path {
-                        Some(path) => format!("{id}={path}"),
+                        Some(path) => {
+                            format!("{id}={}", paths::absolute_string(base, &path, ctx.env))
+                        }
                         None => id,
                     })
                     .collect();
@@ -633,9 +642,7 @@ fn carried(key: &str, node: &Node, field: &str) -> Result<serde_json::Value> {
             if node.as_scalar() == Some("-1") {
                 serde_json::json!("-1")
             } else {
-                let text = read::string(node, field)?;
-                let bytes = super::syntax::parse_bytes(&text).map_err(|m| node.pos.error(m))?;
-                serde_json::json!(bytes.to_string())
+                serde_json::json!(read::bytes(node, field)?.to_string())
             }
         }
         "blkio_config" => blkio_config(node, field)?,
@@ -689,9 +696,8 @@ fn blkio_config(node: &Node, field: &str) -> Result<serde_json::Value> {
             let (Some(rate), Some(map)) = (device.get("rate"), printed.as_object_mut()) else {
                 continue;
             };
-            let text = read::string(rate, &format!("{sub}.rate"))?;
             let rate = if key.ends_with("bps") {
-                super::syntax::parse_bytes(&text).map_err(|m| rate.pos.error(m))?
+                read::bytes(rate, &format!("{sub}.rate"))?
             } else {
                 read::unsigned(rate, &format!("{sub}.rate"))?
             };

@@ -11,7 +11,7 @@ use super::model::{
 };
 use super::service::Context;
 use super::yaml::{Node, Value};
-use super::{keys, paths, read, syntax};
+use super::{keys, paths, read};
 use crate::error::Result;
 
 /// A Go-style duration (`1m30s`, `500ms`) or a number of seconds.
@@ -112,14 +112,13 @@ fn resource_amounts(node: &Node, field: &str) -> Result<ResourceAmounts> {
                 amounts.cpus = Some(cpus.to_string());
             }
             "memory" => {
-                let text = read::string(value, &sub)?;
-                amounts.memory = Some(syntax::parse_bytes(&text).map_err(|m| value.pos.error(m))?);
+                amounts.memory = Some(read::bytes(value, &sub)?);
             }
             "pids" => amounts.pids = Some(read::integer(value, &sub)?),
             "devices" => {
                 amounts
                     .other
-                    .insert(key.to_owned(), device_requests(read::json(value)));
+                    .insert(key.to_owned(), device_requests(value, &sub, true)?);
             }
             _ => {
                 amounts.other.insert(key.to_owned(), read::json(value));
@@ -130,21 +129,48 @@ fn resource_amounts(node: &Node, field: &str) -> Result<ResourceAmounts> {
 }
 
 /// Device reservations (and `gpus`) with `count` as compose-go holds it: a
-/// number, and `all` as -1.
-pub(crate) fn device_requests(mut devices: serde_json::Value) -> serde_json::Value {
-    for device in devices.as_array_mut().into_iter().flatten() {
-        let count = device.get("count").and_then(|count| match count {
-            serde_json::Value::String(text) if text == "all" => Some(serde_json::json!(-1)),
-            serde_json::Value::String(text) => text.parse::<i64>().ok().map(Into::into),
-            _ => None,
-        });
-        // Neither a count nor device ids: all devices, as compose-go reads it.
-        let count = count.or_else(|| {
-            (device.get("count").is_none() && device.get("device_ids").is_none())
-                .then(|| serde_json::json!(-1))
-        });
+/// number, and `all` as -1; option values as strings. Refused as compose-go
+/// refuses them: a `count` that is neither a number nor `all`, `count`
+/// together with `device_ids`, and (reservations only, whose schema requires
+/// it) an entry without `capabilities`.
+pub(crate) fn device_requests(
+    node: &Node,
+    field: &str,
+    capabilities_required: bool,
+) -> Result<serde_json::Value> {
+    let mut devices = read::json(node);
+    let items = read::sequence(node, field)?;
+    for (item, device) in items
+        .iter()
+        .zip(devices.as_array_mut().into_iter().flatten())
+    {
+        read::mapping(item, field)?;
+        let ids = item.get("device_ids");
+        let count = match item.get("count") {
+            Some(_) if ids.is_some() => {
+                return Err(item
+                    .pos
+                    .error(format!(
+                        "`{field}`: `count` and `device_ids` exclude each other"
+                    ))
+                    .with_help("give how many devices (`count`) or which ones (`device_ids`)"));
+            }
+            Some(count) if count.as_scalar() == Some("all") => Some(-1),
+            Some(count) => Some(
+                read::integer(count, &format!("{field}.count"))
+                    .map_err(|e| e.with_help("`count` is a number of devices, or `all`"))?,
+            ),
+            // Neither a count nor device ids: all devices, as compose-go reads it.
+            None => ids.is_none().then_some(-1),
+        };
+        if capabilities_required && item.get("capabilities").is_none() {
+            return Err(item
+                .pos
+                .error(format!("`{field}` entries need `capabilities`"))
+                .with_help("say what the devices are for, e.g. `capabilities: [gpu]`"));
+        }
         if let (Some(count), Some(map)) = (count, device.as_object_mut()) {
-            map.insert("count".into(), count);
+            map.insert("count".into(), count.into());
         }
         // Driver options are strings to the Engine (compose-go: a map of strings).
         if let Some(serde_json::Value::Object(options)) = device.get_mut("options") {
@@ -155,7 +181,7 @@ pub(crate) fn device_requests(mut devices: serde_json::Value) -> serde_json::Val
             }
         }
     }
-    devices
+    Ok(devices)
 }
 
 pub(crate) fn develop(node: &Node, field: &str, ctx: &Context<'_>) -> Result<Develop> {

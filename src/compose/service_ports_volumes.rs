@@ -25,7 +25,31 @@ pub(crate) fn ports(node: &Node, field: &str) -> Result<Vec<(Port, Pos)>> {
             }
         }
     }
-    Ok(out)
+    // compose-go's unicity rule: a port with the same host address,
+    // published port, target and protocol stands once, the later one in the
+    // earlier one's place.
+    let key = |port: &Port| {
+        (
+            port.host_ip.clone().unwrap_or_else(|| "0.0.0.0".into()),
+            port.published.clone(),
+            port.target,
+            port.protocol.clone(),
+        )
+    };
+    Ok(unique_by(out, |(port, _)| key(port)))
+}
+
+/// Keeps one item per key, the last one written, where the first one stood
+/// (how compose-go enforces unicity within a list).
+fn unique_by<T, K: PartialEq>(items: Vec<T>, key: impl Fn(&T) -> K) -> Vec<T> {
+    let mut out: Vec<T> = Vec::with_capacity(items.len());
+    for item in items {
+        match out.iter().position(|kept| key(kept) == key(&item)) {
+            Some(index) => out[index] = item,
+            None => out.push(item),
+        }
+    }
+    out
 }
 
 fn long_port(item: &Node, field: &str) -> Result<Port> {
@@ -86,7 +110,8 @@ pub(crate) fn volumes(node: &Node, field: &str, ctx: &Context<'_>) -> Result<Vec
             }
         }
     }
-    Ok(out)
+    // One mount per container path, as compose-go's unicity rule keeps it.
+    Ok(unique_by(out, |mount| mount.target.clone()))
 }
 
 fn short_volume(spec: VolumeSpec, item: &Node, ctx: &Context<'_>) -> VolumeMount {
@@ -169,15 +194,26 @@ fn long_volume(item: &Node, field: &str, ctx: &Context<'_>) -> Result<VolumeMoun
                 };
             }
             "read_only" => mount.read_only = read::boolean(value, &sub)?,
-            "bind" => mount.bind = Some(read::json(value)),
+            // `create_host_path: false` is the default compose leaves out.
+            "bind" => {
+                let mut bind = read::json(value);
+                if let Some(map) = bind.as_object_mut()
+                    && map.get("create_host_path") == Some(&serde_json::Value::Bool(false))
+                {
+                    map.remove("create_host_path");
+                }
+                mount.bind = Some(bind);
+            }
             "volume" => mount.volume = Some(read::json(value)),
             "tmpfs" => {
                 let mut tmpfs = read::json(value);
                 if let (Some(size), Some(object)) = (value.get("size"), tmpfs.as_object_mut()) {
-                    let text = read::string(size, &format!("{sub}.size"))?;
-                    let bytes = syntax::parse_bytes(&text).map_err(|m| size.pos.error(m))?;
-                    // A decimal string, as compose prints byte sizes.
-                    object.insert("size".into(), bytes.to_string().into());
+                    // A decimal string, as compose prints byte sizes; 0 is
+                    // no limit, which compose leaves out.
+                    match read::bytes(size, &format!("{sub}.size"))? {
+                        0 => object.remove("size"),
+                        bytes => object.insert("size".into(), bytes.to_string().into()),
+                    };
                 }
                 if let (Some(mode), Some(object)) = (value.get("mode"), tmpfs.as_object_mut()) {
                     let mode = super::service::file_mode(mode, &format!("{sub}.mode"))?;

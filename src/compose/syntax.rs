@@ -149,11 +149,11 @@ const VOLUME_MODES: &[&str] = &[
 
 /// Parses `[SOURCE:]TARGET[:MODE]`.
 pub(crate) fn parse_volume(spec: &str) -> Result<VolumeSpec, String> {
-    let parts: Vec<&str> = spec.split(':').collect();
+    let parts = volume_sections(spec)?;
     let (source, target, modes) = match parts.as_slice() {
-        [target] => (None, *target, ""),
-        [source, target] => (Some(*source), *target, ""),
-        [source, target, modes] => (Some(*source), *target, *modes),
+        [target] => (None, target.as_str(), ""),
+        [source, target] => (Some(source.as_str()), target.as_str(), ""),
+        [source, target, modes] => (Some(source.as_str()), target.as_str(), modes.as_str()),
         _ => {
             return Err(format!(
                 "invalid volume `{spec}`: expected [SOURCE:]TARGET[:MODE]"
@@ -183,6 +183,34 @@ pub(crate) fn parse_volume(spec: &str) -> Result<VolumeSpec, String> {
         target: target.to_owned(),
         modes,
     })
+}
+
+/// The `:`-separated sections of a short volume, split as compose-go splits
+/// them: a `:` right after a single letter is a Windows drive (`C:\\data`,
+/// `c:/data`, even `a:/a`), part of the path; an empty section (`:/data`, as
+/// an unset `${VAR}:/data` leaves it) is refused rather than read as an
+/// anonymous volume.
+fn volume_sections(spec: &str) -> Result<Vec<String>, String> {
+    let mut sections = Vec::new();
+    let mut buffer = String::new();
+    for c in spec.chars() {
+        let mut chars = buffer.chars();
+        let drive = chars.next().is_some_and(char::is_alphabetic) && chars.next().is_none();
+        if c != ':' || drive {
+            buffer.push(c);
+        } else if buffer.is_empty() {
+            break;
+        } else {
+            sections.push(std::mem::take(&mut buffer));
+        }
+    }
+    if buffer.is_empty() {
+        return Err(format!(
+            "invalid volume `{spec}`: empty section between colons"
+        ));
+    }
+    sections.push(buffer);
+    Ok(sections)
 }
 
 /// A byte size: `1024`, `512m`, `1.5g`, `2GB`, `64kib`.
@@ -282,6 +310,14 @@ mod tests {
         assert_eq!(v.source, None);
         assert!(parse_volume("data:relative").is_err());
         assert!(parse_volume("a:/b:bogus").is_err());
+        // A single letter before `:` is a Windows drive, as compose-go reads it.
+        let v = parse_volume("a:/a").unwrap();
+        assert_eq!((v.source, v.target.as_str()), (None, "a:/a"));
+        let v = parse_volume("C:\\data:/data").unwrap();
+        assert_eq!(v.source.as_deref(), Some("C:\\data"));
+        // An unset `${FILE}:/x` leaves an empty section: refused, not anonymous.
+        assert!(parse_volume(":/text_file.txt").is_err());
+        assert!(parse_volume("/a:/b:").is_err());
     }
 
     #[test]
