@@ -26,4 +26,5 @@ mod secrets;
 mod secrets_canary;
 mod secrets_manager;
 mod up;
+mod up_like;
 mod watch;
