@@ -640,3 +640,177 @@ pub(crate) fn image_services(project: &Project, only: &[String]) -> Vec<String> 
         .cloned()
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::compose::model::{Dependency, Port, Service};
+
+    /// An environment that names none of the cloud-only settings (roles, subnets).
+    const SETTINGS: &str = r#"
+app = "shop"
+[environments.staging]
+region = "eu-west-1"
+[environments.staging.variables]
+GREETING = "from-staging"
+"#;
+
+    fn service(name: &str, x: serde_json::Value) -> Service {
+        let mut service = Service {
+            name: name.into(),
+            image: Some("demo".into()),
+            ..Service::default()
+        };
+        service.x_parity =
+            crate::compose::x_parity::tests::from_json(name, &x).expect("valid x-parity");
+        service
+    }
+
+    fn project() -> Project {
+        let mut api = service("api", json!({}));
+        api.ports.push(Port {
+            target: 8080,
+            published: Some("3000".into()),
+            protocol: "tcp".into(),
+            ..Port::default()
+        });
+        api.depends_on.insert(
+            "init".into(),
+            Dependency {
+                condition: Condition::CompletedSuccessfully,
+                restart: false,
+                required: true,
+            },
+        );
+        api.environment.insert("API_KEY".into(), Some("local".into()));
+        api.environment
+            .insert("GREETING".into(), Some("from-compose".into()));
+        api.x_parity = crate::compose::x_parity::tests::from_json(
+            "api",
+            &json!({"secrets": ["API_KEY"]}),
+        )
+        .unwrap();
+        let init = service("init", json!({"sidecar_of": "api"}));
+        let db = service("db", json!({"cloud": false}));
+        let services = [("api", api), ("init", init), ("db", db)]
+            .into_iter()
+            .map(|(n, s)| (n.to_owned(), s))
+            .collect();
+        Project {
+            name: "shop".into(),
+            services,
+            ..Project::default()
+        }
+    }
+
+    fn run(project: &Project) -> LikeRun {
+        let settings = crate::settings::parse(SETTINGS, Path::new("parity.toml")).unwrap();
+        let plan = local_plan(project, &settings, "staging", &HashMap::new()).unwrap();
+        translate(&Input {
+            project,
+            plan: &plan,
+            secret: &|_, variable| (variable == "API_KEY").then(|| "from-dotenv".to_owned()),
+            only: &[],
+        })
+    }
+
+    #[test]
+    fn a_task_is_its_containers_around_one_holder_with_the_plans_values() {
+        let project = project();
+        let like = run(&project);
+        assert_eq!(like.local, ["db"]);
+        assert_eq!(like.tasks.len(), 1);
+        let task = &like.tasks[0];
+        let names: Vec<&str> = task.containers.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["api", "init"]);
+        assert!(task.containers[0].essential && !task.containers[1].essential);
+        assert_eq!(
+            task.containers[0].depends_on,
+            [("init".to_owned(), DependsOn::Success)]
+        );
+        let env = task.containers[0].spec.body.env.clone().unwrap();
+        assert!(env.contains(&"GREETING=from-staging".to_owned()), "{env:?}");
+        assert!(env.contains(&"API_KEY=from-dotenv".to_owned()), "{env:?}");
+        // The holder owns the network and the compose file's published port; no
+        // name reaches it without Service Connect.
+        let holder = &task.holder;
+        assert_eq!(holder.name, "shop-api-task-1");
+        let host = holder.body.host_config.as_ref().unwrap();
+        assert_eq!(host.network_mode.as_deref(), Some("shop_default"));
+        let binding = &host.port_bindings.as_ref().unwrap()["8080/tcp"]
+            .as_ref()
+            .unwrap()[0];
+        assert_eq!(binding.host_port.as_deref(), Some("3000"));
+        let endpoints = holder
+            .body
+            .networking_config
+            .as_ref()
+            .unwrap()
+            .endpoints_config
+            .as_ref()
+            .unwrap();
+        assert_eq!(endpoints["shop_default"].aliases, None);
+        // No label carries a secret; what is left out is said.
+        for container in &task.containers {
+            let labels = serde_json::to_string(&container.spec.body.labels).unwrap();
+            assert!(!labels.contains("from-dotenv"), "{labels}");
+        }
+        assert!(
+            like.left_out
+                .iter()
+                .any(|l| l == "service `api`: logConfiguration: logs stay in the engine (`parity logs`), not CloudWatch"),
+            "{:#?}",
+            like.left_out
+        );
+    }
+
+    #[test]
+    fn service_connect_names_the_holder_and_a_secret_without_value_is_said() {
+        let project = project();
+        let mut settings = crate::settings::parse(SETTINGS, Path::new("parity.toml")).unwrap();
+        for env in settings.environments.values_mut() {
+            env.service_connect_namespace = Some("shop.local".into());
+        }
+        let plan = local_plan(&project, &settings, "staging", &HashMap::new()).unwrap();
+        let like = translate(&Input {
+            project: &project,
+            plan: &plan,
+            secret: &|_, _| None,
+            only: &[],
+        });
+        let endpoints = like.tasks[0]
+            .holder
+            .body
+            .networking_config
+            .clone()
+            .unwrap()
+            .endpoints_config
+            .unwrap();
+        assert_eq!(
+            endpoints["shop_default"].aliases.as_deref(),
+            Some(&["api".to_owned()][..])
+        );
+        assert!(
+            like.left_out
+                .iter()
+                .any(|l| l.contains("secret API_KEY: no value")),
+            "{:#?}",
+            like.left_out
+        );
+    }
+
+    #[test]
+    fn conditions_parse_as_ecs_names_them() {
+        assert_eq!(DependsOn::parse("COMPLETE"), Some(DependsOn::Complete));
+        assert_eq!(DependsOn::Complete.condition(), None);
+        assert_eq!(
+            DependsOn::parse("HEALTHY").and_then(DependsOn::condition),
+            Some(Condition::Healthy)
+        );
+        assert_eq!(DependsOn::parse("later"), None);
+    }
+}
