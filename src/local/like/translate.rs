@@ -686,14 +686,13 @@ GREETING = "from-staging"
                 required: true,
             },
         );
-        api.environment.insert("API_KEY".into(), Some("local".into()));
+        api.environment
+            .insert("API_KEY".into(), Some("local".into()));
         api.environment
             .insert("GREETING".into(), Some("from-compose".into()));
-        api.x_parity = crate::compose::x_parity::tests::from_json(
-            "api",
-            &json!({"secrets": ["API_KEY"]}),
-        )
-        .unwrap();
+        api.x_parity =
+            crate::compose::x_parity::tests::from_json("api", &json!({"secrets": ["API_KEY"]}))
+                .unwrap();
         let init = service("init", json!({"sidecar_of": "api"}));
         let db = service("db", json!({"cloud": false}));
         let services = [("api", api), ("init", init), ("db", db)]
