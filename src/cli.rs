@@ -201,13 +201,15 @@ pub(crate) struct UpArgs {
     /// (sync, rebuild, restart, exec), as `parity watch` does.
     #[arg(long, conflicts_with_all = ["detach", "wait"])]
     pub(crate) watch: bool,
-    /// Give the services' `x-parity.secrets` the values environment ENV has:
-    /// from its dotenv file `.env.<ENV>` (or, with --secrets-from-aws, its stores).
-    #[arg(long, value_name = "ENV")]
+    /// Run what `parity plan ENV` would run on Fargate, on the local engine:
+    /// the task definitions' containers (shared network per task, essential,
+    /// dependsOn, ECS health checks), ENV's variables, and the secret values
+    /// from `.env.<ENV>` (or, with --secrets-from-ssm, its stores).
+    #[arg(long, value_name = "ENV", conflicts_with = "watch")]
     pub(crate) like: Option<String>,
     /// With --like: read the secret values from the environment's stores
     /// (SSM, Secrets Manager) instead of its dotenv file. Never printed.
-    #[arg(long, requires = "like")]
+    #[arg(long, requires = "like", visible_alias = "secrets-from-ssm")]
     pub(crate) secrets_from_aws: bool,
 }
 

@@ -21,6 +21,7 @@ mod secrets;
 mod ship;
 mod status;
 mod up;
+mod up_like;
 mod variables;
 mod watch;
 

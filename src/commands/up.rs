@@ -21,10 +21,10 @@ use crate::local::watch::{self, Session, rules::Trigger};
 
 /// Runs `parity up`.
 pub(crate) fn run(global: &GlobalArgs, args: &UpArgs) -> Result<ExitCode> {
-    let mut project = super::load_project(global, &args.services)?;
     if let Some(environment) = &args.like {
-        super::secrets::resolve_like(global, &mut project, environment, args.secrets_from_aws)?;
+        return super::up_like::run(global, args, environment);
     }
+    let project = super::load_project(global, &args.services)?;
     // Bad rules are refused before anything starts.
     let triggers = if args.watch {
         Some(watch::triggers(&project, &args.services)?)

@@ -13,6 +13,7 @@ pub(crate) mod exec;
 pub(crate) mod graph;
 pub(crate) mod images;
 pub(crate) mod labels;
+pub(crate) mod like;
 pub(crate) mod logs;
 pub(crate) mod observer;
 pub(crate) mod oneoff;

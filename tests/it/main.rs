@@ -28,4 +28,5 @@ mod secrets;
 mod secrets_canary;
 mod secrets_manager;
 mod up;
+mod up_like;
 mod watch;

@@ -18,13 +18,15 @@ use crate::compose::x_parity::{SecretRef, SecretSource};
 use crate::error::{Error, Result};
 use crate::settings::{Environment, SecretsStore};
 
-/// Sets the declared secret variables of every service to ENV's values.
-pub(crate) fn resolve_like(
+/// ENV's values of every secret some service declares, by variable name:
+/// from `.env.ENV` (read as `secrets sync` reads it) or from the stores.
+/// Each value is registered with [`crate::redact`] as it is read.
+pub(crate) fn like_values(
     global: &GlobalArgs,
-    project: &mut Project,
+    project: &Project,
     environment: &str,
     from_aws: bool,
-) -> Result<()> {
+) -> Result<IndexMap<String, SecretValue>> {
     let settings = crate::commands::load_settings(global, project)?;
     let env = settings.environment(environment)?.clone();
     let wanted: Vec<(String, SecretSource)> = {
@@ -40,50 +42,25 @@ pub(crate) fn resolve_like(
         }
         wanted
     };
+    if wanted.is_empty() {
+        // Nothing to read: no dotenv file or store is needed.
+        return Ok(IndexMap::new());
+    }
     let values: IndexMap<String, SecretValue> = if from_aws {
         crate::commands::block_on(from_stores(&env, &wanted))?
     } else {
+        // Read as `secrets sync` reads it: the same rules, the same errors.
         let file = project.working_dir.join(format!(".env.{environment}"));
-        let text = std::fs::read_to_string(&file).map_err(|e| {
-            Error::input(format!(
-                "cannot read {} ({}): `up --like {environment}` takes the secret values from it",
-                file.display(),
-                e.kind()
+        super::read_dotenv(&file, environment).map_err(|e| {
+            e.with_help(format!(
+                "or add --secrets-from-ssm to read `{environment}`'s stores instead"
             ))
-            .with_help(format!(
-                "create it with NAME=value lines, or add --secrets-from-aws to read `{environment}`'s stores"
-            ))
-        })?;
-        crate::compose::dotenv::parse(&text, &file)?
-            .into_iter()
-            .map(|(name, value)| (name, SecretValue::new(value)))
-            .collect()
+        })?
     };
     for (name, value) in &values {
         crate::redact::secret_value(name, value.expose());
     }
-    let mut missing = Vec::new();
-    for service in project.services.values_mut() {
-        let names: Vec<String> = service.x_parity.secrets.names().cloned().collect();
-        for name in names {
-            match values.get(&name) {
-                Some(value) => {
-                    service
-                        .environment
-                        .insert(name, Some(value.expose().to_owned()));
-                }
-                None if !missing.contains(&name) => missing.push(name),
-                None => {}
-            }
-        }
-    }
-    if !missing.is_empty() {
-        eprintln!(
-            "warning: `{environment}` has no value for {}; the local values are used",
-            missing.join(", ")
-        );
-    }
-    Ok(())
+    Ok(values)
 }
 
 /// Reads each wanted secret from where it lives; missing ones are left out.
