@@ -189,10 +189,11 @@ fn sigint_while_registering_stops_before_the_release_phase_and_the_rerun_succeed
     p.succeeds(&["deploy", "staging"], "to staging");
 }
 
-#[test]
-fn sigint_during_the_build_exits_before_anything_changed_and_takes_no_lock() {
+/// SIGINT while the engine holds the `marker` request (`/build`, `/push`):
+/// parity stops at once, nothing changed, no lock taken; the rerun succeeds.
+fn interrupt_in_preflight(marker: &str) {
     let p = Pipeline::new();
-    let engine = EngineProxy::start("/build", Trigger::Hold(Duration::from_secs(20)));
+    let engine = EngineProxy::start(marker, Trigger::Hold(Duration::from_secs(20)));
     let before = p.cloud_state();
     let mut cmd = p.test.command();
     cmd.args(["deploy", "staging"])
@@ -205,9 +206,7 @@ fn sigint_during_the_build_exits_before_anything_changed_and_takes_no_lock() {
         cmd.env(key, value);
     }
     let child = cmd.spawn().expect("spawn parity");
-    wait_until("the build request reached the engine", || {
-        engine.triggered()
-    });
+    wait_until("the request reached the engine", || engine.triggered());
     let started = Instant::now();
     signal(child, "INT")
         .status(130)
@@ -215,10 +214,20 @@ fn sigint_during_the_build_exits_before_anything_changed_and_takes_no_lock() {
         .stderr_says("interrupted (Ctrl-C): stopped before anything in the environment changed (checks, build, push)");
     assert!(
         started.elapsed() < Duration::from_secs(10),
-        "the build was abandoned, not waited out"
+        "the {marker} was abandoned, not waited out"
     );
     assert_eq!(p.cloud_state(), before);
     p.succeeds(&["deploy", "staging"], "to staging");
+}
+
+#[test]
+fn sigint_during_the_build_exits_before_anything_changed_and_takes_no_lock() {
+    interrupt_in_preflight("/build");
+}
+
+#[test]
+fn sigint_during_the_push_exits_before_anything_changed_and_takes_no_lock() {
+    interrupt_in_preflight("/push");
 }
 
 #[test]
