@@ -291,3 +291,58 @@ fn sigint_while_the_change_set_is_made_deletes_it_unexecuted_and_the_rerun_succe
         .stderr_contains("CREATE_COMPLETE")
         .stdout_contains("(create,");
 }
+
+#[test]
+fn sigint_while_the_stack_executes_leaves_it_to_cloudformation_and_says_so() {
+    let fixture = EcsFixture::shared();
+    let name = "parity-intexec-staging";
+    let test = crate::faults::project("intexec", &fixture.endpoint(), fixture);
+    fixture.hold_stack(name, true);
+    let mut cmd = test.command();
+    cmd.args(["env", "apply", "staging", "--yes"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().expect("spawn parity");
+    let status = || {
+        fixture
+            .boto(
+                "cloudformation",
+                "describe_stacks",
+                json!({"StackName": name}),
+            )
+            .ok()
+            .and_then(|out| out["Stacks"][0]["StackStatus"].as_str().map(str::to_owned))
+    };
+    wait_until("the change set is executing", || {
+        status().as_deref() == Some("CREATE_IN_PROGRESS")
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    signal(child, "INT")
+        .status(130)
+        .stdout_contains("(create,")
+        .stderr_says(&format!("interrupted (Ctrl-C): stopped while following {name}"))
+        .stderr_says(&format!(
+            "{name} is CREATE_IN_PROGRESS: CloudFormation carries the operation through (or rolls it back); parity did not cancel it"
+        ))
+        .stderr_says("the staging deploy lock is released");
+    assert_eq!(
+        fixture.ssm_status(
+            "GetParameter",
+            json!({"Name": "/parity-locks/intexec/staging"})
+        ),
+        400,
+        "lock released"
+    );
+    fixture.hold_stack(name, false);
+    assert_eq!(
+        status().as_deref(),
+        Some("CREATE_COMPLETE"),
+        "CloudFormation finished it"
+    );
+    test.args(["env", "apply", "staging", "--yes"])
+        .run()
+        .status(0)
+        .stdout_contains("is up to date")
+        .stderr_unchecked("progress");
+}
