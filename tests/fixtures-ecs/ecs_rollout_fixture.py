@@ -75,6 +75,11 @@ CloudFormation, where moto stops short of what CloudFormation documents
   retains: an added resource with a static name and DeletionPolicy Retain
   whose resource exists is an "Import" in the change set, and executing it
   adopts the existing resource instead of creating one.
+- A held stack (POST /_fixture/cloudformation {"hold": {"stack": NAME, "on": true}}):
+  moto executes a change set at once, where CloudFormation takes minutes;
+  after its next ExecuteChangeSet, DescribeStacks reports the stack's
+  *_COMPLETE as *_IN_PROGRESS until the hold is lifted ("on": false), so a
+  test can interrupt parity while an update is executing.
 - UpdateTerminationProtection (moto lacks it) sets the flag DescribeStacks
   reports, and DeleteStack on a protected stack fails with CloudFormation's
   ValidationError, as it does on AWS.
@@ -84,6 +89,7 @@ Control endpoints (tests only, under /_fixture/):
                             "release_exit": 0, "release_log": ["..."]}
   GET  /_fixture/network?region=R   default VPC subnets and security groups
   POST /_fixture/cloudformation  {"fail": {"stack": "S", "resource": "Id", "reason": "..."}}
+                                 {"hold": {"stack": "S", "on": true}}
   GET  /_fixture/calls     API calls seen, by "service.Operation"
   GET  /_fixture/requests  the bodies of the ECS RunTask, StopTask and ExecuteCommand requests, in order
 
@@ -108,6 +114,7 @@ ECS_PREFIX = "AmazonEC2ContainerServiceV20141113."
 
 LOCK = threading.RLock()
 SCENARIO = {"rollout": "complete", "steps": 2, "release_exit": 0, "release_log": [], "task_running": 1}
+CFN_HOLD = {}  # stack name -> whether an execution is being held IN_PROGRESS
 CFN_FAIL = {}  # stack name -> {"resource": logical id, "reason": text}, for its next ExecuteChangeSet
 SCRIPTS = {}  # deployment id -> {"rollout", "steps", "seen"}
 TASKS = {}  # task arn -> {"exit", "seen", "running", "started", "stopped"}
@@ -517,6 +524,20 @@ class Fixture:
                 stack._add_stack_event("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
             stack.events.append(completed)
             drop_change_sets(backend, stack)
+            if stack.name in CFN_HOLD:
+                CFN_HOLD[stack.name] = True
+        start_response(status, headers)
+        return [out]
+
+    def cfn_describe_stacks(self, body, environ, start_response):
+        status, headers, out = call_app(self.moto, environ)
+        text = out.decode("utf-8") if isinstance(out, bytes) else out
+        for name, executing in CFN_HOLD.items():
+            if executing and "<StackName>%s</StackName>" % name in text:
+                for kind in ("CREATE", "UPDATE"):
+                    text = text.replace("<StackStatus>%s_COMPLETE</StackStatus>" % kind, "<StackStatus>%s_IN_PROGRESS</StackStatus>" % kind)
+        out = text.encode("utf-8")
+        headers = [(k, str(len(out)) if k.lower() == "content-length" else v) for k, v in headers]
         start_response(status, headers)
         return [out]
 
@@ -584,6 +605,13 @@ class Fixture:
             length = int(environ.get("CONTENT_LENGTH") or 0)
             update = json.loads(environ["wsgi.input"].read(length) or b"{}")
             with LOCK:
+                hold = update.get("hold")
+                if hold is not None:
+                    if hold.get("on"):
+                        CFN_HOLD[hold["stack"]] = False
+                    else:
+                        CFN_HOLD.pop(hold["stack"], None)
+                    return respond(start_response, "200 OK", {"hold": CFN_HOLD}, "application/json")
                 fail = update.get("fail") or {}
                 CFN_FAIL[fail["stack"]] = fail
                 return respond(start_response, "200 OK", {"fail": CFN_FAIL}, "application/json")
@@ -772,6 +800,7 @@ def adopt_on_create():
 CFN_ACTIONS = {
     "CreateChangeSet": Fixture.cfn_create_change_set,
     "ExecuteChangeSet": Fixture.cfn_execute,
+    "DescribeStacks": Fixture.cfn_describe_stacks,
     "UpdateTerminationProtection": Fixture.cfn_protection,
     "DeleteStack": Fixture.cfn_delete,
 }

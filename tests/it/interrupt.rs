@@ -189,10 +189,11 @@ fn sigint_while_registering_stops_before_the_release_phase_and_the_rerun_succeed
     p.succeeds(&["deploy", "staging"], "to staging");
 }
 
-#[test]
-fn sigint_during_the_build_exits_before_anything_changed_and_takes_no_lock() {
+/// SIGINT while the engine holds the `marker` request (`/build`, `/push`):
+/// parity stops at once, nothing changed, no lock taken; the rerun succeeds.
+fn interrupt_in_preflight(marker: &str) {
     let p = Pipeline::new();
-    let engine = EngineProxy::start("/build", Trigger::Hold(Duration::from_secs(20)));
+    let engine = EngineProxy::start(marker, Trigger::Hold(Duration::from_secs(20)));
     let before = p.cloud_state();
     let mut cmd = p.test.command();
     cmd.args(["deploy", "staging"])
@@ -205,9 +206,7 @@ fn sigint_during_the_build_exits_before_anything_changed_and_takes_no_lock() {
         cmd.env(key, value);
     }
     let child = cmd.spawn().expect("spawn parity");
-    wait_until("the build request reached the engine", || {
-        engine.triggered()
-    });
+    wait_until("the request reached the engine", || engine.triggered());
     let started = Instant::now();
     signal(child, "INT")
         .status(130)
@@ -215,10 +214,20 @@ fn sigint_during_the_build_exits_before_anything_changed_and_takes_no_lock() {
         .stderr_says("interrupted (Ctrl-C): stopped before anything in the environment changed (checks, build, push)");
     assert!(
         started.elapsed() < Duration::from_secs(10),
-        "the build was abandoned, not waited out"
+        "the {marker} was abandoned, not waited out"
     );
     assert_eq!(p.cloud_state(), before);
     p.succeeds(&["deploy", "staging"], "to staging");
+}
+
+#[test]
+fn sigint_during_the_build_exits_before_anything_changed_and_takes_no_lock() {
+    interrupt_in_preflight("/build");
+}
+
+#[test]
+fn sigint_during_the_push_exits_before_anything_changed_and_takes_no_lock() {
+    interrupt_in_preflight("/push");
 }
 
 #[test]
@@ -281,4 +290,59 @@ fn sigint_while_the_change_set_is_made_deletes_it_unexecuted_and_the_rerun_succe
         .status(0)
         .stderr_contains("CREATE_COMPLETE")
         .stdout_contains("(create,");
+}
+
+#[test]
+fn sigint_while_the_stack_executes_leaves_it_to_cloudformation_and_says_so() {
+    let fixture = EcsFixture::shared();
+    let name = "parity-intexec-staging";
+    let test = crate::faults::project("intexec", &fixture.endpoint(), fixture);
+    fixture.hold_stack(name, true);
+    let mut cmd = test.command();
+    cmd.args(["env", "apply", "staging", "--yes"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().expect("spawn parity");
+    let status = || {
+        fixture
+            .boto(
+                "cloudformation",
+                "describe_stacks",
+                json!({"StackName": name}),
+            )
+            .ok()
+            .and_then(|out| out["Stacks"][0]["StackStatus"].as_str().map(str::to_owned))
+    };
+    wait_until("the change set is executing", || {
+        status().as_deref() == Some("CREATE_IN_PROGRESS")
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    signal(child, "INT")
+        .status(130)
+        .stdout_contains("(create,")
+        .stderr_says(&format!("interrupted (Ctrl-C): stopped while following {name}"))
+        .stderr_says(&format!(
+            "{name} is CREATE_IN_PROGRESS: CloudFormation carries the operation through (or rolls it back); parity did not cancel it"
+        ))
+        .stderr_says("the staging deploy lock is released");
+    assert_eq!(
+        fixture.ssm_status(
+            "GetParameter",
+            json!({"Name": "/parity-locks/intexec/staging"})
+        ),
+        400,
+        "lock released"
+    );
+    fixture.hold_stack(name, false);
+    assert_eq!(
+        status().as_deref(),
+        Some("CREATE_COMPLETE"),
+        "CloudFormation finished it"
+    );
+    test.args(["env", "apply", "staging", "--yes"])
+        .run()
+        .status(0)
+        .stdout_contains("is up to date")
+        .stderr_unchecked("progress");
 }

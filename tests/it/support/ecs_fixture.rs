@@ -131,6 +131,20 @@ impl EcsFixture {
         );
     }
 
+    /// Holds `stack`'s next execution IN_PROGRESS (as DescribeStacks reports
+    /// it) until called again with `on` false.
+    pub fn hold_stack(&self, stack: &str, on: bool) {
+        let body = serde_json::json!({"hold": {"stack": stack, "on": on}});
+        let response = http::request(
+            &self.addr,
+            "POST",
+            "/_fixture/cloudformation",
+            &[("Content-Type", "application/json")],
+            body.to_string().as_bytes(),
+        );
+        assert_eq!(response.status, 200, "fixture hold rejected");
+    }
+
     /// Any AWS API through boto3 (moto's own dependency, so present wherever
     /// the fixture runs), for assertions on query-protocol services
     /// (CloudFormation, EC2, IAM, ELBv2). `operation` is boto3's snake_case
