@@ -246,3 +246,67 @@ services:
     ]);
     assert!(networks.trim().is_empty(), "{networks}");
 }
+
+#[test]
+fn the_release_task_runs_first_against_the_local_database_and_its_failure_starts_nothing_else() {
+    let stack = Stack::new("like-release");
+    let compose = |migrate_env: &str| {
+        format!(
+            r#"
+services:
+  db:
+    image: {image}
+    command: ["db", "--port", "5432"]
+    init: true
+    stop_grace_period: 1s
+    healthcheck:
+      test: ["CMD", "/app", "health", "tcp", "127.0.0.1:5432"]
+      interval: 300ms
+      timeout: 2s
+      retries: 30
+    x-parity: {{ cloud: false }}
+  migrate:
+    image: {image}
+    command: ["migrate"]
+    environment:
+      DB_ADDR: db:5432{migrate_env}
+    depends_on:
+      db: {{ condition: service_healthy }}
+    x-parity: {{ release: true }}
+  web:
+    image: {image}
+    command: ["sleep"]
+    init: true
+    stop_grace_period: 1s
+    depends_on:
+      migrate: {{ condition: service_completed_successfully }}
+"#,
+            image = demo_image()
+        )
+    };
+    let test = Test::new().compose(&compose("")).toml(TOML);
+    parity(&test, &stack, &["up", "--like", "staging", "--wait"])
+        .status(0)
+        .stderr_contains("✔ migrate")
+        .stderr_contains("completed (release)")
+        .stdout_contains("web");
+    let events = stack.events();
+    let t = |service: &str, action: &str| stack.first(&events, service, action);
+    assert!(t("db", "health_status: healthy") < t("migrate", "start"));
+    assert!(t("migrate", "die") < t("web", "start"));
+    assert_eq!(stack.inspect("migrate")["State"]["ExitCode"], 0);
+    // A failing release stops the run before any other task is created.
+    let failing = Test::new()
+        .compose(&compose("\n      MIGRATE_FAIL: the schema is locked"))
+        .toml(TOML);
+    parity(&failing, &stack, &["up", "--like", "staging", "--wait"])
+        .status(1)
+        .stderr_contains("release task `migrate` exited with code 1; no other task was started")
+        .stderr_contains("the schema is locked")
+        .stdout_unchecked("nothing is ready: no table");
+    assert!(
+        stack.container_id("web").is_none(),
+        "{:?}",
+        stack.services_created()
+    );
+}
