@@ -67,7 +67,7 @@ services:
       test: ["CMD", "/app", "health", "tcp", "api:5432"]
       interval: 1s
       timeout: 1s
-      retries: 2
+      retries: 5
     x-parity: {{ sidecar_of: api }}
 "#,
         image = demo_image()
@@ -100,7 +100,7 @@ services:
             "{service}"
         );
     }
-    // The ECS health-check values: 1 s × 2 retries became ECS's 5 s minimum interval.
+    // The ECS health-check values: 1 s × 5 retries became ECS's 5 s minimum interval.
     let check = &stack.inspect("probe")["Config"]["Healthcheck"];
     assert_eq!(check["Interval"], 5_000_000_000_i64, "{check}");
 }
@@ -309,4 +309,63 @@ services:
         "{:?}",
         stack.services_created()
     );
+}
+
+#[test]
+fn ctrl_c_stops_every_task_with_its_stop_timeout_and_exits_130() {
+    use std::time::{Duration, Instant};
+
+    let stack = Stack::new("like-sigint");
+    let compose = format!(
+        r#"
+services:
+  api:
+    image: {image}
+    command: ["db", "--port", "5432"]
+    init: true
+    stop_grace_period: 1s
+  side:
+    image: {image}
+    command: ["worker"]
+    init: true
+    stop_grace_period: 1s
+    environment:
+      DB_ADDR: localhost:5432
+    x-parity: {{ sidecar_of: api }}
+"#,
+        image = demo_image()
+    );
+    let test = Test::new().compose(&compose).toml(TOML);
+    let child = test
+        .command()
+        .args(["-p", stack.name(), "up", "--like", "staging"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn parity up --like");
+    // The holder and both containers run.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while stack.running().len() < 3 {
+        assert!(Instant::now() < deadline, "the task never came up");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(status.success());
+    let output = child.wait_with_output().expect("wait for parity up --like");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(
+        stack.running().is_empty(),
+        "still running: {:?}\n{stderr}",
+        stack.running()
+    );
+    // Attached: both containers' logs, prefixed with their names.
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("api  | db: listening on :5432"), "{stdout}");
+    assert!(stdout.contains("side | worker: started"), "{stdout}");
 }
