@@ -265,6 +265,16 @@ services:
       timeout: 2s
       retries: 30
     x-parity: {{ cloud: false }}
+  seed:
+    image: {image}
+    command: ["worker"]
+    init: true
+    stop_grace_period: 1s
+    environment:
+      DB_ADDR: db:5432
+    depends_on:
+      db: {{ condition: service_healthy }}
+    x-parity: {{ cloud: false }}
   migrate:
     image: {image}
     command: ["migrate"]
@@ -293,6 +303,8 @@ services:
     let events = stack.events();
     let t = |service: &str, action: &str| stack.first(&events, service, action);
     assert!(t("db", "health_status: healthy") < t("migrate", "start"));
+    // Local-only services keep their own order.
+    assert!(t("db", "health_status: healthy") < t("seed", "start"));
     assert!(t("migrate", "die") < t("web", "start"));
     assert_eq!(stack.inspect("migrate")["State"]["ExitCode"], 0);
     // A failing release stops the run before any other task is created.

@@ -231,6 +231,19 @@ async fn start_local(
             .filter_map(|p| p.published.clone())
             .collect();
         async move {
+            // Their own `depends_on` among themselves holds, as under `parity up`.
+            for (dependency, edge) in &service.depends_on {
+                if like.local.contains(dependency) {
+                    ctx.observer
+                        .wait(dependency, Wanted::Condition(edge.condition))
+                        .await
+                        .map_err(|why| {
+                            Error::failed(format!(
+                                "local service `{name}` was not started: its dependency `{dependency}` {why}"
+                            ))
+                        })?;
+                }
+            }
             create_and_start(ctx, name, &spec, &published, "started (local only)").await?;
             let healthcheck = spec::declares_healthcheck(service).unwrap_or(image.healthcheck);
             ctx.observer
