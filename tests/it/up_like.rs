@@ -150,6 +150,39 @@ services:
 }
 
 #[test]
+fn an_essential_sidecar_that_exits_stops_its_whole_task() {
+    let stack = Stack::new("like-essential-sidecar");
+    let compose = format!(
+        r#"
+services:
+  web:
+    image: {image}
+    command: ["sleep"]
+    init: true
+  proxy:
+    image: {image}
+    command: ["exit", "4", "--after", "1000", "--say", "proxy gone"]
+    x-parity: {{ sidecar_of: web, essential: true }}
+"#,
+        image = demo_image()
+    );
+    let test = Test::new().compose(&compose).toml(TOML);
+    // Attached: the sidecar's exit stops the task, so parity returns.
+    let run = parity(&test, &stack, &["up", "--like", "staging"])
+        .status(0)
+        .stderr_contains("task stopped: essential container `proxy` exited with code 4")
+        .stderr_contains("stopped its other containers: web");
+    run.stdout_contains("proxy gone");
+    let events = stack.events();
+    let t = |service: &str, action: &str| stack.first(&events, service, action);
+    // web, still running, was stopped because its essential sidecar exited.
+    assert!(t("web", "start") < t("proxy", "die"));
+    assert!(t("proxy", "die") < t("web", "die"));
+    assert_eq!(stack.inspect("web")["State"]["Running"], false);
+    assert_eq!(stack.inspect("proxy")["State"]["ExitCode"], 4);
+}
+
+#[test]
 fn variables_secrets_and_localhost_hold_as_on_ecs_and_no_secret_is_printed() {
     let stack = Stack::new("like-vars");
     let canary = "CANARY-like-3f9a7c";
