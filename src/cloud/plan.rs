@@ -463,7 +463,7 @@ fn task_definition(
             account_id: &ctx.inputs.account_id,
             app: ctx.app,
             image: ctx.image(member, member_service)?,
-            essential: index == 0,
+            essential: index == 0 || x.essential,
             image_has_healthcheck: image_input.is_some_and(|i| i.has_healthcheck),
             wired: ctx.wired,
         })?;
@@ -657,7 +657,8 @@ fn depends_on(
                         "HEALTHY"
                     }
                     Condition::CompletedSuccessfully => {
-                        if target_index == 0 {
+                        // ECS refuses SUCCESS on any essential container.
+                        if target_index == 0 || members[target_index].2.essential {
                             return Err(service.error_at(&format!("depends_on.{target}"), format!(
                                 "service `{member}`: depends_on.{target}: service_completed_successfully cannot wait for the task's essential container `{target}`"
                             )));

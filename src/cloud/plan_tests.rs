@@ -170,6 +170,37 @@ fn sidecars_join_the_task_with_depends_on() {
 }
 
 #[test]
+fn an_essential_sidecar_is_essential_in_the_task_definition() {
+    let web = service("app");
+    let mut proxy = service("envoy");
+    x(&mut proxy, json!({"sidecar_of": "web", "essential": true}));
+    let mut agent = service("agent");
+    x(&mut agent, json!({"sidecar_of": "web"}));
+    let plan = plan(
+        &project(vec![("web", web), ("proxy", proxy), ("agent", agent)]),
+        &settings(),
+        "staging",
+        &inputs(),
+    )
+    .unwrap();
+    let containers = &plan.task_definitions[0].request["containerDefinitions"];
+    let essential: Vec<(&Value, &Value)> = containers
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (&c["name"], &c["essential"]))
+        .collect();
+    assert_eq!(
+        essential,
+        [
+            (&json!("web"), &json!(true)),
+            (&json!("proxy"), &json!(true)),
+            (&json!("agent"), &json!(false))
+        ]
+    );
+}
+
+#[test]
 fn digests_passed_in_are_what_the_task_runs() {
     let mut web = service("app");
     web.build = Some(crate::compose::model::Build::default());

@@ -220,19 +220,20 @@ fn text(
                 config["namespace"].as_str().unwrap_or_default()
             );
         }
-        for container in request["containerDefinitions"]
+        for (index, container) in request["containerDefinitions"]
             .as_array()
             .into_iter()
             .flatten()
+            .enumerate()
         {
             let _ = writeln!(
                 out,
                 "  {}{}: {}",
                 container["name"].as_str().unwrap_or_default(),
-                if container["essential"] == Value::Bool(false) {
-                    " (sidecar)"
-                } else {
-                    ""
+                match (index, &container["essential"]) {
+                    (0, _) => "",
+                    (_, Value::Bool(false)) => " (sidecar)",
+                    _ => " (sidecar, essential)",
                 },
                 container["image"].as_str().unwrap_or_default()
             );

@@ -52,6 +52,11 @@ pub(crate) struct XParity {
     pub(crate) secrets: Secrets,
     /// Joins this service's task definition as a non-essential container.
     pub(crate) sidecar_of: Option<String>,
+    /// A sidecar the task cannot run without (a proxy that carries all its
+    /// traffic): ECS `essential`, so its exit stops the task as the main
+    /// container's does. Meaningful only with `sidecar_of`; the main container
+    /// is always essential.
+    pub(crate) essential: bool,
     /// Variables that never reach the cloud (e.g. `DEBUG`).
     pub(crate) local_only: Vec<String>,
     /// Variables whose names look secret but are not.
@@ -89,6 +94,7 @@ impl Default for XParity {
             release: false,
             secrets: Secrets::default(),
             sidecar_of: None,
+            essential: false,
             local_only: Vec::new(),
             plain: Vec::new(),
             healthcheck: None,
@@ -334,6 +340,14 @@ impl XParity {
                 "sidecar_of",
                 "the release service runs as its own one-off task; it cannot be a sidecar",
             ));
+        }
+        if self.essential && (self.sidecar_of.is_none() || !self.cloud) {
+            return Err(self
+                .error(
+                    "essential",
+                    "only a cloud sidecar (`sidecar_of`) can be marked essential; a service's own container is always essential in its task",
+                )
+                .with_help("remove `essential`, or add `sidecar_of: <service>` to run it in that service's task"));
         }
         let secrets: Vec<String> = self.secrets.names().cloned().collect();
         for (list, names) in [
@@ -839,6 +853,26 @@ pub(crate) mod tests {
             "{}",
             err.message()
         );
+    }
+
+    #[test]
+    fn essential_is_only_for_a_cloud_sidecar() {
+        for block in [
+            json!({"essential": true}),
+            json!({"essential": true, "sidecar_of": "web", "cloud": false}),
+        ] {
+            let err = from_json("proxy", &block).unwrap_err();
+            assert!(
+                err.message().starts_with(
+                    "services.proxy.x-parity.essential: only a cloud sidecar (`sidecar_of`) can be marked essential"
+                ),
+                "{}",
+                err.message()
+            );
+            assert!(err.location().is_some());
+        }
+        let x = from_json("proxy", &json!({"essential": true, "sidecar_of": "web"})).unwrap();
+        assert!(x.essential);
     }
 
     #[test]

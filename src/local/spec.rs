@@ -264,7 +264,7 @@ fn networking(project: &Project, service: &Service) -> (String, Vec<(String, End
 }
 
 /// Exposed ports and host bindings.
-fn ports(service: &Service) -> (Vec<String>, HashMap<String, Option<Vec<PortBinding>>>) {
+pub(crate) fn ports(service: &Service) -> (Vec<String>, HashMap<String, Option<Vec<PortBinding>>>) {
     let mut exposed = Vec::new();
     let mut bindings: HashMap<String, Option<Vec<PortBinding>>> = HashMap::new();
     for port in &service.ports {

@@ -67,7 +67,7 @@ services:
       test: ["CMD", "/app", "health", "tcp", "api:5432"]
       interval: 1s
       timeout: 1s
-      retries: 2
+      retries: 5
     x-parity: {{ sidecar_of: api }}
 "#,
         image = demo_image()
@@ -100,7 +100,7 @@ services:
             "{service}"
         );
     }
-    // The ECS health-check values: 1 s × 2 retries became ECS's 5 s minimum interval.
+    // The ECS health-check values: 1 s × 5 retries became ECS's 5 s minimum interval.
     let check = &stack.inspect("probe")["Config"]["Healthcheck"];
     assert_eq!(check["Interval"], 5_000_000_000_i64, "{check}");
 }
@@ -147,6 +147,39 @@ services:
     assert_eq!(stack.inspect("side")["State"]["Running"], false);
     // stopTimeout from stop_grace_period: 2 s.
     assert_eq!(stack.inspect("side")["Config"]["StopTimeout"], 2);
+}
+
+#[test]
+fn an_essential_sidecar_that_exits_stops_its_whole_task() {
+    let stack = Stack::new("like-essential-sidecar");
+    let compose = format!(
+        r#"
+services:
+  web:
+    image: {image}
+    command: ["sleep"]
+    init: true
+  proxy:
+    image: {image}
+    command: ["exit", "4", "--after", "1000", "--say", "proxy gone"]
+    x-parity: {{ sidecar_of: web, essential: true }}
+"#,
+        image = demo_image()
+    );
+    let test = Test::new().compose(&compose).toml(TOML);
+    // Attached: the sidecar's exit stops the task, so parity returns.
+    let run = parity(&test, &stack, &["up", "--like", "staging"])
+        .status(0)
+        .stderr_contains("task stopped: essential container `proxy` exited with code 4")
+        .stderr_contains("stopped its other containers: web");
+    run.stdout_contains("proxy gone");
+    let events = stack.events();
+    let t = |service: &str, action: &str| stack.first(&events, service, action);
+    // web, still running, was stopped because its essential sidecar exited.
+    assert!(t("web", "start") < t("proxy", "die"));
+    assert!(t("proxy", "die") < t("web", "die"));
+    assert_eq!(stack.inspect("web")["State"]["Running"], false);
+    assert_eq!(stack.inspect("proxy")["State"]["ExitCode"], 4);
 }
 
 #[test]
@@ -245,4 +278,139 @@ services:
         &format!("label=com.docker.compose.project={}", stack.name()),
     ]);
     assert!(networks.trim().is_empty(), "{networks}");
+}
+
+#[test]
+fn the_release_task_runs_first_against_the_local_database_and_its_failure_starts_nothing_else() {
+    let stack = Stack::new("like-release");
+    let compose = |migrate_env: &str| {
+        format!(
+            r#"
+services:
+  db:
+    image: {image}
+    command: ["db", "--port", "5432"]
+    init: true
+    stop_grace_period: 1s
+    healthcheck:
+      test: ["CMD", "/app", "health", "tcp", "127.0.0.1:5432"]
+      interval: 300ms
+      timeout: 2s
+      retries: 30
+    x-parity: {{ cloud: false }}
+  seed:
+    image: {image}
+    command: ["worker"]
+    init: true
+    stop_grace_period: 1s
+    environment:
+      DB_ADDR: db:5432
+    depends_on:
+      db: {{ condition: service_healthy }}
+    x-parity: {{ cloud: false }}
+  migrate:
+    image: {image}
+    command: ["migrate"]
+    environment:
+      DB_ADDR: db:5432{migrate_env}
+    depends_on:
+      db: {{ condition: service_healthy }}
+    x-parity: {{ release: true }}
+  web:
+    image: {image}
+    command: ["sleep"]
+    init: true
+    stop_grace_period: 1s
+    depends_on:
+      migrate: {{ condition: service_completed_successfully }}
+"#,
+            image = demo_image()
+        )
+    };
+    let test = Test::new().compose(&compose("")).toml(TOML);
+    parity(&test, &stack, &["up", "--like", "staging", "--wait"])
+        .status(0)
+        .stderr_contains("✔ migrate")
+        .stderr_contains("completed (release)")
+        .stdout_contains("web");
+    let events = stack.events();
+    let t = |service: &str, action: &str| stack.first(&events, service, action);
+    assert!(t("db", "health_status: healthy") < t("migrate", "start"));
+    // Local-only services keep their own order.
+    assert!(t("db", "health_status: healthy") < t("seed", "start"));
+    assert!(t("migrate", "die") < t("web", "start"));
+    assert_eq!(stack.inspect("migrate")["State"]["ExitCode"], 0);
+    // A failing release stops the run before any other task is created.
+    let failing = Test::new()
+        .compose(&compose("\n      MIGRATE_FAIL: the schema is locked"))
+        .toml(TOML);
+    parity(&failing, &stack, &["up", "--like", "staging", "--wait"])
+        .status(1)
+        .stderr_contains("release task `migrate` exited with code 1; no other task was started")
+        .stderr_contains("the schema is locked")
+        .stdout_unchecked("nothing is ready: no table");
+    assert!(
+        stack.container_id("web").is_none(),
+        "{:?}",
+        stack.services_created()
+    );
+}
+
+#[test]
+fn ctrl_c_stops_every_task_with_its_stop_timeout_and_exits_130() {
+    use std::time::{Duration, Instant};
+
+    let stack = Stack::new("like-sigint");
+    let compose = format!(
+        r#"
+services:
+  api:
+    image: {image}
+    command: ["db", "--port", "5432"]
+    init: true
+    stop_grace_period: 1s
+  side:
+    image: {image}
+    command: ["worker"]
+    init: true
+    stop_grace_period: 1s
+    environment:
+      DB_ADDR: localhost:5432
+    x-parity: {{ sidecar_of: api }}
+"#,
+        image = demo_image()
+    );
+    let test = Test::new().compose(&compose).toml(TOML);
+    let child = test
+        .command()
+        .args(["-p", stack.name(), "up", "--like", "staging"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn parity up --like");
+    // The holder and both containers run.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while stack.running().len() < 3 {
+        assert!(Instant::now() < deadline, "the task never came up");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(status.success());
+    let output = child.wait_with_output().expect("wait for parity up --like");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(
+        stack.running().is_empty(),
+        "still running: {:?}\n{stderr}",
+        stack.running()
+    );
+    // Attached: both containers' logs, prefixed with their names.
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("api  | db: listening on :5432"), "{stdout}");
+    assert!(stdout.contains("side | worker: started"), "{stdout}");
 }

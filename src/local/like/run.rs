@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures_util::future::{join_all, try_join_all};
+use futures_util::future::{join_all, select_all, try_join_all};
 use tokio::task::JoinHandle;
 
 use super::pause;
@@ -231,6 +231,19 @@ async fn start_local(
             .filter_map(|p| p.published.clone())
             .collect();
         async move {
+            // Their own `depends_on` among themselves holds, as under `parity up`.
+            for (dependency, edge) in &service.depends_on {
+                if like.local.contains(dependency) {
+                    ctx.observer
+                        .wait(dependency, Wanted::Condition(edge.condition))
+                        .await
+                        .map_err(|why| {
+                            Error::failed(format!(
+                                "local service `{name}` was not started: its dependency `{dependency}` {why}"
+                            ))
+                        })?;
+                }
+            }
             create_and_start(ctx, name, &spec, &published, "started (local only)").await?;
             let healthcheck = spec::declares_healthcheck(service).unwrap_or(image.healthcheck);
             ctx.observer
@@ -493,10 +506,23 @@ async fn stop_task(ctx: &Ctx, task: &Task) -> Vec<String> {
     stopped.into_iter().flatten().collect()
 }
 
-/// ECS: a task whose essential container stops is stopped. Runs while attached.
+/// ECS: a task whose essential container stops (its own, or a sidecar marked
+/// `essential`) is stopped. Runs while attached.
 async fn watch_essential(ctx: Arc<Ctx>, task: Task) {
-    let essential = essential_of(&task).to_owned();
-    let Ok(code) = wait_exit(&ctx.observer, &essential).await else {
+    let exits: Vec<_> = task
+        .containers
+        .iter()
+        .filter(|c| c.essential)
+        .map(|c| {
+            let observer = &ctx.observer;
+            Box::pin(async move { (c.name.clone(), wait_exit(observer, &c.name).await) })
+        })
+        .collect();
+    // The plan always makes the task's own container essential; never empty.
+    if exits.is_empty() {
+        return;
+    }
+    let ((essential, Ok(code)), _, _) = select_all(exits).await else {
         return;
     };
     let stopped = stop_task(&ctx, &task).await;

@@ -15,7 +15,7 @@ use bollard::models::{
 use serde_json::Value;
 
 use super::super::labels;
-use super::super::spec::ContainerSpec;
+use super::super::spec::{self, ContainerSpec};
 use crate::cloud::{ImageInput, ImageRefs, Plan, PlanInputs};
 use crate::compose::model::{Condition, Project};
 use crate::compose::x_parity::{self, XParity};
@@ -532,24 +532,21 @@ fn holder(
                 networks.push(name);
             }
         }
-        for port in compose.ports.iter().filter(|p| p.published.is_some()) {
-            let protocol = if port.protocol.is_empty() {
-                "tcp"
-            } else {
-                &port.protocol
-            };
-            let key = format!("{}/{protocol}", port.target);
+        // The compose file's published ports, bound as `parity up` binds them.
+        let mut published = compose.clone();
+        published.ports.retain(|p| p.published.is_some());
+        let (ports, binds) = spec::ports(&published);
+        for key in ports {
             if !exposed.contains(&key) {
-                exposed.push(key.clone());
+                exposed.push(key);
             }
+        }
+        for (key, list) in binds {
             bindings
                 .entry(key)
                 .or_insert_with(|| Some(Vec::new()))
                 .get_or_insert_with(Vec::new)
-                .push(PortBinding {
-                    host_ip: port.host_ip.clone(),
-                    host_port: port.published.clone(),
-                });
+                .extend(list.into_iter().flatten());
         }
     }
     let mut endpoints = networks.iter().map(|name| {
