@@ -113,7 +113,7 @@ fn project_name(
 ) -> Result<String> {
     // compose-go's schema types `name` as a string, whoever names the project.
     if let Some(node) = root.get("name")
-        && matches!(node.kind(), "a number" | "a boolean")
+        && matches!(node.kind(), "a number" | "a boolean" | "null")
     {
         return Err(node
             .pos
