@@ -120,15 +120,18 @@ fn workflow_paths(dir: &Path, names: &[&str]) -> Vec<std::path::PathBuf> {
 fn example_stack_workflows_match_the_goldens_pass_the_schema_and_zizmor() {
     let test = example();
     let dir = test.dir().join("shop");
-    run(&test, &["-f", "compose.example.yml", "ci", "github", "--write"])
-        .status(0)
-        .stderr_empty()
-        .stdout_is(
-            &EXAMPLE_FILES
-                .iter()
-                .map(|f| format!("wrote .github/workflows/{f}\n"))
-                .collect::<String>(),
-        );
+    run(
+        &test,
+        &["-f", "compose.example.yml", "ci", "github", "--write"],
+    )
+    .status(0)
+    .stderr_empty()
+    .stdout_is(
+        &EXAMPLE_FILES
+            .iter()
+            .map(|f| format!("wrote .github/workflows/{f}\n"))
+            .collect::<String>(),
+    );
     let goldens = repo_path("fixtures/ci/example");
     let update = std::env::var_os("UPDATE_GOLDENS").is_some();
     for name in EXAMPLE_FILES {
@@ -144,12 +147,7 @@ fn example_stack_workflows_match_the_goldens_pass_the_schema_and_zizmor() {
     // Without --write the same text goes to stdout, each file headed by its path.
     let stream = EXAMPLE_FILES
         .iter()
-        .map(|f| {
-            format!(
-                "# .github/workflows/{f}\n{}",
-                read(&goldens.join(f))
-            )
-        })
+        .map(|f| format!("# .github/workflows/{f}\n{}", read(&goldens.join(f))))
         .collect::<Vec<_>>()
         .join("---\n");
     run(&test, &["-f", "compose.example.yml", "ci", "github"])
@@ -207,27 +205,42 @@ fn a_three_stage_pipeline_with_its_account_in_parity_toml_passes_the_schema_and_
 fn write_never_replaces_an_edited_workflow_without_force() {
     let test = example();
     let dir = test.dir().join("shop");
-    run(&test, &["-f", "compose.example.yml", "ci", "github", "--write"])
-        .status(0)
-        .stderr_empty()
-        .stdout_contains("wrote .github/workflows/parity-deploy.yml");
+    run(
+        &test,
+        &["-f", "compose.example.yml", "ci", "github", "--write"],
+    )
+    .status(0)
+    .stderr_empty()
+    .stdout_contains("wrote .github/workflows/parity-deploy.yml");
     let pull_request = dir.join(".github/workflows/parity-pull-request.yml");
     let deploy = dir.join(".github/workflows/parity-deploy.yml");
     let edited = read(&pull_request).replace("exit 1", "cargo test");
     std::fs::write(&pull_request, &edited).unwrap();
     std::fs::remove_file(&deploy).unwrap();
 
-    run(&test, &["-f", "compose.example.yml", "ci", "github", "--write"])
-        .status(2)
-        .stdout_empty()
-        .stderr_says(".github/workflows/parity-pull-request.yml exists with other contents; nothing was written")
-        .stderr_contains("--force");
+    run(
+        &test,
+        &["-f", "compose.example.yml", "ci", "github", "--write"],
+    )
+    .status(2)
+    .stdout_empty()
+    .stderr_says(
+        ".github/workflows/parity-pull-request.yml exists with other contents; nothing was written",
+    )
+    .stderr_contains("--force");
     assert_eq!(read(&pull_request), edited, "the edit is kept");
     assert!(!deploy.exists(), "a refusal writes nothing");
 
     run(
         &test,
-        &["-f", "compose.example.yml", "ci", "github", "--write", "--force"],
+        &[
+            "-f",
+            "compose.example.yml",
+            "ci",
+            "github",
+            "--write",
+            "--force",
+        ],
     )
     .status(0)
     .stderr_empty()

@@ -35,7 +35,7 @@ fn example_project(fixture: &EcsFixture) -> Test {
         )
         .cwd(APP)
         .env_remove("AWS_PROFILE")
-        .env("AWS_CONFIG_FILE", "/nonexistent/aws-config");
+        .env("AWS_CONFIG_FILE", "/dev/null");
     for (key, value) in fixture.aws_env() {
         test = test.env(key, &value);
     }
@@ -65,7 +65,10 @@ fn init_env_apply_secrets_sync_deploy_on_the_example_stack_with_nothing_typed_by
     let written = std::fs::read_to_string(&toml_path).expect("init wrote parity.toml");
     let with_registry = written.replacen(
         "[environments.staging]\n",
-        &format!("[environments.staging]\nregistry = \"{}\"\n", registry.host()),
+        &format!(
+            "[environments.staging]\nregistry = \"{}\"\n",
+            registry.host()
+        ),
         1,
     );
     assert_ne!(with_registry, written, "init wrote a staging table");
@@ -85,12 +88,31 @@ fn init_env_apply_secrets_sync_deploy_on_the_example_stack_with_nothing_typed_by
         .stderr_contains("release");
 
     // Nothing was typed into parity.toml (nor written back by a command):
-    // no account, ARN, subnet, security group, cluster or endpoint.
+    // its keys are init's and the registry, so no account, ARN, subnet,
+    // security group, cluster, role or endpoint.
     let toml = std::fs::read_to_string(&toml_path).expect("parity.toml");
     assert_eq!(toml, with_registry, "parity.toml changed");
-    for typed in ["arn:", "account_id", "subnet", "sg-", "cluster", "endpoint", "role"] {
-        assert!(!toml.contains(typed), "{typed:?} in parity.toml:\n{toml}");
-    }
+    let table: toml::Table = toml.parse().expect("parity.toml parses");
+    let keys = |value: &toml::Value| -> Vec<String> {
+        value.as_table().expect("a table").keys().cloned().collect()
+    };
+    assert_eq!(
+        keys(&toml::Value::Table(table.clone())),
+        ["app", "environments"],
+        "{toml}"
+    );
+    let environments = &table["environments"];
+    assert_eq!(keys(environments), ["prod", "staging"], "{toml}");
+    assert_eq!(
+        keys(&environments["staging"]),
+        ["region", "registry"],
+        "{toml}"
+    );
+    assert_eq!(
+        keys(&environments["prod"]),
+        ["promotes_from", "region"],
+        "{toml}"
+    );
 
     // The deploy really completed: both cloud services run their new task
     // definitions in the stack's cluster, the rollout COMPLETED, and the
@@ -107,7 +129,10 @@ fn init_env_apply_secrets_sync_deploy_on_the_example_stack_with_nothing_typed_by
         assert_eq!(service["status"], "ACTIVE", "{service:#}");
         let primary = &service["deployments"][0];
         assert_eq!(primary["rolloutState"], "COMPLETED", "{service:#}");
-        assert_eq!(primary["runningCount"], primary["desiredCount"], "{service:#}");
+        assert_eq!(
+            primary["runningCount"], primary["desiredCount"],
+            "{service:#}"
+        );
         let described = fixture.ecs(
             "DescribeTaskDefinition",
             json!({"taskDefinition": service["taskDefinition"]}),
@@ -126,15 +151,16 @@ fn init_env_apply_secrets_sync_deploy_on_the_example_stack_with_nothing_typed_by
         assert_eq!(sha256_digest(&manifest), digest);
     }
     // The release phase (migrate) ran once, as a one-off task, before the rollout.
-    let release_runs = fixture
+    let run_tasks: Vec<String> = fixture
         .requests()
         .into_iter()
-        .filter(|r| {
-            r["operation"] == "RunTask"
-                && r["body"]["taskDefinition"]
-                    .as_str()
-                    .is_some_and(|t| t.contains(&format!("{APP}-migrate")))
-        })
-        .count();
-    assert_eq!(release_runs, 1);
+        .filter(|r| r["operation"] == "RunTask")
+        .filter_map(|r| r["body"]["taskDefinition"].as_str().map(str::to_owned))
+        .filter(|t| t.contains(APP))
+        .collect();
+    assert_eq!(run_tasks.len(), 1, "{run_tasks:?}");
+    assert!(
+        run_tasks[0].contains(&format!(":task-definition/{APP}-staging-migrate:")),
+        "{run_tasks:?}"
+    );
 }

@@ -18,7 +18,10 @@ use crate::error::{Error, Result};
 
 /// The templates, by the name they include each other with.
 const TEMPLATES: &[(&str, &str)] = &[
-    ("header.yml", include_str!("../../../templates/github/header.yml")),
+    (
+        "header.yml",
+        include_str!("../../../templates/github/header.yml"),
+    ),
     (
         "project_env.yml",
         include_str!("../../../templates/github/project_env.yml"),
@@ -39,9 +42,18 @@ const TEMPLATES: &[(&str, &str)] = &[
         "pull_request.yml",
         include_str!("../../../templates/github/pull_request.yml"),
     ),
-    ("deploy.yml", include_str!("../../../templates/github/deploy.yml")),
-    ("promote.yml", include_str!("../../../templates/github/promote.yml")),
-    ("review.yml", include_str!("../../../templates/github/review.yml")),
+    (
+        "deploy.yml",
+        include_str!("../../../templates/github/deploy.yml"),
+    ),
+    (
+        "promote.yml",
+        include_str!("../../../templates/github/promote.yml"),
+    ),
+    (
+        "review.yml",
+        include_str!("../../../templates/github/review.yml"),
+    ),
 ];
 
 /// One rendered workflow: its path under the project directory and its text.

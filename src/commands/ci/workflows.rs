@@ -138,7 +138,9 @@ fn project_env(global: &GlobalArgs, project: &Project) -> Result<Vec<(String, St
         return Err(Error::input(
             "--env-file is not carried into the workflows (GitHub runs them without it)",
         )
-        .with_help("run `parity ci github` without --env-file; the workflows read `.env` as `parity` does"));
+        .with_help(
+            "run `parity ci github` without --env-file; the workflows read `.env` as `parity` does",
+        ));
     }
     let relative = |path: &Path| -> Result<String> {
         let shown = path.strip_prefix(&project.working_dir).unwrap_or(path);

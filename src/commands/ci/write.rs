@@ -37,9 +37,8 @@ pub(crate) fn write(project_dir: &Path, files: &[File], force: bool) -> Result<(
             continue;
         }
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| {
-                Error::failed(format!("cannot create {}: {e}", parent.display()))
-            })?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| Error::failed(format!("cannot create {}: {e}", parent.display())))?;
         }
         std::fs::write(&path, &file.text)
             .map_err(|e| Error::failed(format!("cannot write {}: {e}", path.display())))?;
