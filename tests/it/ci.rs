@@ -32,6 +32,13 @@ fn run(test: &Test, args: &[&str]) -> Run {
     Run::new(command.output().expect("run parity"))
 }
 
+/// `parity -f compose.example.yml ci github ARGS` in the example project.
+fn ci_github(test: &Test, args: &[&str]) -> Run {
+    let mut all = vec!["-f", "compose.example.yml", "ci", "github"];
+    all.extend_from_slice(args);
+    run(test, &all)
+}
+
 /// The example stack in a directory named `shop`, with the parity.toml
 /// `parity init` writes for it (the region given, no AWS configuration read).
 fn example() -> Test {
@@ -120,18 +127,15 @@ fn workflow_paths(dir: &Path, names: &[&str]) -> Vec<std::path::PathBuf> {
 fn example_stack_workflows_match_the_goldens_pass_the_schema_and_zizmor() {
     let test = example();
     let dir = test.dir().join("shop");
-    run(
-        &test,
-        &["-f", "compose.example.yml", "ci", "github", "--write"],
-    )
-    .status(0)
-    .stderr_empty()
-    .stdout_is(
-        &EXAMPLE_FILES
-            .iter()
-            .map(|f| format!("wrote .github/workflows/{f}\n"))
-            .collect::<String>(),
-    );
+    ci_github(&test, &["--write"])
+        .status(0)
+        .stderr_empty()
+        .stdout_is(
+            &EXAMPLE_FILES
+                .iter()
+                .map(|f| format!("wrote .github/workflows/{f}\n"))
+                .collect::<String>(),
+        );
     let goldens = repo_path("fixtures/ci/example");
     let update = std::env::var_os("UPDATE_GOLDENS").is_some();
     for name in EXAMPLE_FILES {
@@ -150,7 +154,7 @@ fn example_stack_workflows_match_the_goldens_pass_the_schema_and_zizmor() {
         .map(|f| format!("# .github/workflows/{f}\n{}", read(&goldens.join(f))))
         .collect::<Vec<_>>()
         .join("---\n");
-    run(&test, &["-f", "compose.example.yml", "ci", "github"])
+    ci_github(&test, &[])
         .status(0)
         .stderr_empty()
         .stdout_is(&stream);
@@ -205,23 +209,17 @@ fn a_three_stage_pipeline_with_its_account_in_parity_toml_passes_the_schema_and_
 fn write_never_replaces_an_edited_workflow_without_force() {
     let test = example();
     let dir = test.dir().join("shop");
-    run(
-        &test,
-        &["-f", "compose.example.yml", "ci", "github", "--write"],
-    )
-    .status(0)
-    .stderr_empty()
-    .stdout_contains("wrote .github/workflows/parity-deploy.yml");
+    ci_github(&test, &["--write"])
+        .status(0)
+        .stderr_empty()
+        .stdout_contains("wrote .github/workflows/parity-deploy.yml");
     let pull_request = dir.join(".github/workflows/parity-pull-request.yml");
     let deploy = dir.join(".github/workflows/parity-deploy.yml");
     let edited = read(&pull_request).replace("exit 1", "cargo test");
     std::fs::write(&pull_request, &edited).unwrap();
     std::fs::remove_file(&deploy).unwrap();
 
-    run(
-        &test,
-        &["-f", "compose.example.yml", "ci", "github", "--write"],
-    )
+    ci_github(&test, &["--write"])
     .status(2)
     .stdout_empty()
     .stderr_says(

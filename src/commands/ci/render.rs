@@ -149,12 +149,7 @@ fn variable(value: &str) -> std::result::Result<Value, minijinja::Error> {
 
 /// The templates ship inside the binary; an error in them is parity's bug.
 fn template_bug(err: minijinja::Error) -> Error {
-    let mut text = err.to_string();
-    let mut source = std::error::Error::source(&err);
-    while let Some(cause) = source {
-        text.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
+    let text = crate::cloud::stack::error_chain(&err);
     Error::failed(format!(
         "internal error rendering the GitHub workflows: {text}"
     ))
