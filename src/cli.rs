@@ -106,6 +106,30 @@ pub(crate) enum Command {
     /// Names for the completion scripts: the compose services or the environments.
     #[command(name = "__complete", hide = true)]
     Complete(CompleteArgs),
+    /// CI workflows for this project, rendered from parity.toml.
+    Ci(CiArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CiArgs {
+    #[command(subcommand)]
+    pub(crate) command: CiCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CiCommand {
+    /// GitHub Actions workflows: pull request checks, deploy on push to main, promote, review apps.
+    Github(CiGithubArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CiGithubArgs {
+    /// Write them under `.github/workflows/` in the project directory instead of printing them.
+    #[arg(long)]
+    pub(crate) write: bool,
+    /// With --write: replace workflow files that exist and differ.
+    #[arg(long, requires = "write")]
+    pub(crate) force: bool,
 }
 
 #[derive(Debug, Args)]

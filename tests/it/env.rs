@@ -77,7 +77,7 @@ impl Test {
 }
 
 /// The stack as DescribeStacks reports it, or None.
-fn stack(fixture: &EcsFixture, name: &str) -> Option<Value> {
+pub(crate) fn stack(fixture: &EcsFixture, name: &str) -> Option<Value> {
     fixture
         .boto(
             "cloudformation",
@@ -89,7 +89,7 @@ fn stack(fixture: &EcsFixture, name: &str) -> Option<Value> {
         .filter(|s| s["StackStatus"] != "DELETE_COMPLETE")
 }
 
-fn output(stack: &Value, key: &str) -> String {
+pub(crate) fn output(stack: &Value, key: &str) -> String {
     stack["Outputs"]
         .as_array()
         .and_then(|outputs| outputs.iter().find(|o| o["OutputKey"] == key))

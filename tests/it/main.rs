@@ -7,12 +7,14 @@
 mod support;
 
 mod backing;
+mod ci;
 mod cli;
 mod completions;
 mod config;
 mod conformance;
 mod deploy;
 mod differential;
+mod e2e;
 mod env;
 mod env_template;
 mod exec;

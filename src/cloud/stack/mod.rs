@@ -46,7 +46,7 @@ mod tests;
 
 pub(crate) use data::{StackData, stack_data};
 pub(crate) use names::{check_distinct, logical_id};
-pub(crate) use render::{check_size, render};
+pub(crate) use render::{check_size, error_chain, render};
 
 /// Template parameter: the ACM certificate ARN for the HTTPS listener.
 pub(crate) const CERTIFICATE_PARAMETER: &str = "CertificateArn";

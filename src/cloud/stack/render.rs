@@ -128,14 +128,20 @@ fn logical_id(value: &str) -> std::result::Result<Value, minijinja::Error> {
 
 /// The templates ship inside the binary; an error in them is parity's bug.
 fn template_bug(err: minijinja::Error) -> Error {
-    let mut text = err.to_string();
-    let mut source = std::error::Error::source(&err);
-    while let Some(cause) = source {
-        text.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
+    let text = error_chain(&err);
     Error::failed(format!(
         "internal error rendering the environment template: {text}"
     ))
     .with_help("this is a bug in parity; please report it with your compose file and parity.toml")
+}
+
+/// A template error with its causes, one line (any template parity renders).
+pub(crate) fn error_chain(err: &minijinja::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
 }

@@ -30,7 +30,6 @@ use crate::commands::ship::interrupt;
 use crate::commands::ship::pipeline::{self, Change};
 use crate::commands::ship::session::{Cloud, Inputs};
 use crate::error::{Error, Result};
-use crate::settings::Environment;
 
 /// How long a stack operation is followed when `--timeout` is not given: an
 /// environment stack settles in minutes (README: "Speed and cost"), a NAT
@@ -255,7 +254,7 @@ impl EnvApply<'_> {
             (CERTIFICATE_PARAMETER, certificate),
             (
                 SERVICE_CONNECT_PARAMETER,
-                service_connect(environment).to_owned(),
+                service_connect(&cloud.ctx).to_owned(),
             ),
         ])
     }
@@ -347,11 +346,15 @@ async fn protect(ctx: &AwsContext, data: &StackData) -> Result<()> {
     }
 }
 
-/// Service Connect needs Cloud Map, which emulators lack: an environment
-/// whose every API goes to one `endpoint` (an emulator) gets the stack
-/// without it; on AWS it is always on.
-fn service_connect(environment: &Environment) -> &'static str {
-    if environment.endpoint().is_some() {
+/// Service Connect needs Cloud Map, which emulators lack: a stack applied
+/// through an endpoint override (parity.toml's `endpoint`, or
+/// `AWS_ENDPOINT_URL[_CLOUDFORMATION]` as the quick start against the
+/// emulator sets it) is made without it; on AWS it is always on.
+fn service_connect(ctx: &AwsContext) -> &'static str {
+    if ctx
+        .endpoint(crate::aws::config::Service::CloudFormation)
+        .configured
+    {
         "disabled"
     } else {
         "enabled"

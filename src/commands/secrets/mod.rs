@@ -98,6 +98,16 @@ fn sync(global: &GlobalArgs, args: &SecretsSyncArgs) -> Result<ExitCode> {
         .from
         .clone()
         .unwrap_or_else(|| scope.project_dir.join(format!(".env.{}", args.env)));
+    // A project with no secrets (the quick start's `secrets sync` on the
+    // example stack) has no file to read: nothing to sync is not an error.
+    if args.from.is_none() && scope.declared.is_empty() && !file.exists() {
+        outln!(
+            "{}: no service declares x-parity.secrets and there is no {}: nothing to sync",
+            args.env,
+            file.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut values = read_dotenv(&file, &args.env)?;
     // A reference's local value (for `parity up`) is never written: the secret is not parity's.
     values.retain(|name, _| match scope.referenced.get(name) {
