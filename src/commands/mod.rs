@@ -15,6 +15,7 @@ mod logs;
 mod plan;
 mod promote;
 mod ps;
+mod review;
 mod rollback;
 mod run;
 mod secrets;
@@ -52,6 +53,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Init(args) => init::run(global, args),
         Command::Completions(args) => completions::run(args),
         Command::Complete(args) => complete::run(global, args),
+        Command::Review(args) => review::run(global, args),
     }
 }
 
