@@ -214,7 +214,7 @@ fn review_apps_deploy_list_destroy_and_prune_beside_an_untouched_staging() {
             "FROM scratch\nCOPY version.txt /version.txt\n",
         )
         .file("version.txt", "v1\n")
-        .file(".gitignore", ".env.staging\n")
+        .file(".gitignore", ".env.staging\n.env.review\n")
         .file(".env.staging", "API_KEY=s3cret-canary\n");
     let run = |args: &[&str]| parity(&test, fixture, args);
     git(&test, &["init", "-q"]);
@@ -258,9 +258,12 @@ fn review_apps_deploy_list_destroy_and_prune_beside_an_untouched_staging() {
     std::fs::write(test.dir().join("version.txt"), "v2\n").unwrap();
     git(&test, &["commit", "-q", "-am", "v2"]);
     let second = head(&test);
+    // From now on `.env.review`'s values win over staging's.
+    std::fs::write(test.dir().join(".env.review"), "API_KEY=s3cret-review\n").unwrap();
     run(&["review", "deploy", "pr-2"])
         .status(0)
-        .never_prints("s3cret-canary");
+        .never_prints("s3cret-canary")
+        .never_prints("s3cret-review");
     assert_eq!(
         staging_snapshot(fixture, &cluster, &listener),
         before,
@@ -312,10 +315,12 @@ fn review_apps_deploy_list_destroy_and_prune_beside_an_untouched_staging() {
             secrets[0]["Name"],
             format!("/revapp/staging/review/{name}/API_KEY")
         );
-        assert_eq!(
-            secrets[0]["Value"], "s3cret-canary",
-            "seeded from staging's"
-        );
+        let seeded = if name == "pr-1" {
+            "s3cret-canary"
+        } else {
+            "s3cret-review"
+        };
+        assert_eq!(secrets[0]["Value"], seeded, "staging's, or .env.review's");
         let task = fixture.ecs(
             "DescribeTaskDefinition",
             json!({"taskDefinition": web["taskDefinition"]}),
@@ -448,5 +453,67 @@ fn review_apps_deploy_list_destroy_and_prune_beside_an_untouched_staging() {
         staging_snapshot(fixture, &cluster, &listener),
         before,
         "staging changed"
+    );
+}
+
+/// With a domain, a review app answers on `<name>.<domain>` through a host
+/// rule on staging's HTTPS listener, and its URL says so.
+#[test]
+fn with_a_domain_a_review_app_is_a_host_rule_on_the_https_listener() {
+    let fixture = EcsFixture::shared();
+    let registry = Registry::start();
+    let toml = format!(
+        "app = \"revhost\"\n\n[environments.staging]\nregion = \"eu-west-1\"\nendpoint = \"{endpoint}\"\nregistry = \"{host}\"\ndomain = \"staging.revhost.test\"\n",
+        endpoint = fixture.endpoint(),
+        host = registry.host(),
+    );
+    let test = Test::new()
+        .compose("services:\n  web:\n    build: .\n    command: [\"/app\", \"serve\"]\n    ports: [\"3000:3000\"]\n")
+        .toml(&toml)
+        .file("Dockerfile", "FROM scratch\nCOPY version.txt /version.txt\n")
+        .file("version.txt", "v1\n");
+    let run = |args: &[&str]| parity(&test, fixture, args);
+    run(&["env", "apply", "staging", "--yes"])
+        .status(0)
+        .stdout_contains("(create,")
+        .stderr_contains("CREATE_COMPLETE");
+    run(&["review", "deploy", "pr-9"])
+        .status(0)
+        .stdout_contains("review app pr-9 of staging: https://pr-9.staging.revhost.test")
+        .stderr_contains("creating listener rule");
+    let arn = output(fixture, "parity-revhost-staging", "LoadBalancerArn");
+    let https = fixture
+        .boto(
+            "elbv2",
+            "describe_listeners",
+            json!({"LoadBalancerArn": arn}),
+        )
+        .unwrap()["Listeners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["Port"] == 443)
+        .expect("the HTTPS listener")["ListenerArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let rule = rules(fixture, &https)
+        .into_iter()
+        .find(|r| r.to_string().contains("pr-9.staging.revhost.test"))
+        .expect("pr-9's host rule");
+    assert_eq!(rule["Priority"], "50000", "{rule:#}");
+    run(&["review", "list", "--format", "json"])
+        .status(0)
+        .stderr_empty()
+        .stdout_contains("\"url\": \"https://pr-9.staging.revhost.test\"");
+    run(&["review", "destroy", "pr-9"])
+        .status(0)
+        .stdout_contains("1 listener rule(s)")
+        .stderr_contains("deleting service revhost-pr-9-web");
+    assert!(
+        !rules(fixture, &https)
+            .iter()
+            .any(|r| r.to_string().contains("pr-9.staging.revhost.test")),
+        "the host rule is gone"
     );
 }
