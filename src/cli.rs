@@ -103,6 +103,8 @@ pub(crate) enum Command {
     Init(InitArgs),
     /// Print the shell completion script for bash, zsh or fish.
     Completions(CompletionsArgs),
+    /// Review apps: an ephemeral copy of staging per pull request, sharing its cluster and load balancer.
+    Review(ReviewArgs),
     /// Names for the completion scripts: the compose services or the environments.
     #[command(name = "__complete", hide = true)]
     Complete(CompleteArgs),
@@ -529,6 +531,75 @@ pub(crate) struct EnvDestroyArgs {
     /// Do not ask (a protected environment still needs its name typed on a terminal).
     #[arg(long)]
     pub(crate) yes: bool,
+    #[command(flatten)]
+    pub(crate) change: ChangeArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReviewArgs {
+    #[command(subcommand)]
+    pub(crate) command: ReviewCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ReviewCommand {
+    /// Build, push and deploy review app NAME (created on first deploy, updated after).
+    Deploy(ReviewDeployArgs),
+    /// Remove everything `review deploy NAME` made; the base environment is untouched.
+    Destroy(ReviewDestroyArgs),
+    /// The review apps of the base environment: URL, commit, age.
+    List(ReviewListArgs),
+    /// Destroy the review apps not deployed to for a while.
+    Prune(ReviewPruneArgs),
+}
+
+/// The environment review apps derive from.
+#[derive(Debug, Args)]
+pub(crate) struct ReviewBase {
+    /// Base environment. Default: `staging`, else the one environment others promote from.
+    #[arg(long = "from", value_name = "ENV")]
+    pub(crate) from: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReviewDeployArgs {
+    /// Review app name: a DNS label of at most 23 characters (e.g. pr-42).
+    pub(crate) name: String,
+    #[command(flatten)]
+    pub(crate) base: ReviewBase,
+    /// Image tag to push. Default: the git commit, else a timestamp.
+    #[arg(long, value_name = "TAG")]
+    pub(crate) tag: Option<String>,
+    #[command(flatten)]
+    pub(crate) change: ChangeArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReviewDestroyArgs {
+    /// Review app name.
+    pub(crate) name: String,
+    #[command(flatten)]
+    pub(crate) base: ReviewBase,
+    #[command(flatten)]
+    pub(crate) change: ChangeArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReviewListArgs {
+    #[command(flatten)]
+    pub(crate) base: ReviewBase,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub(crate) format: TableFormat,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReviewPruneArgs {
+    /// Destroy review apps last deployed at least this long ago (`7d`, `12h`, `0s`).
+    #[arg(long, value_name = "D")]
+    pub(crate) older_than: String,
+    #[command(flatten)]
+    pub(crate) base: ReviewBase,
     #[command(flatten)]
     pub(crate) change: ChangeArgs,
 }

@@ -74,6 +74,7 @@ pub(crate) enum Service {
     Scheduler,
     AutoScaling,
     SecretsManager,
+    Elbv2,
 }
 
 impl Service {
@@ -91,6 +92,7 @@ impl Service {
             Self::Scheduler => "scheduler",
             Self::AutoScaling => "application-autoscaling",
             Self::SecretsManager => "secretsmanager",
+            Self::Elbv2 => "elasticloadbalancing",
         }
     }
 
@@ -108,6 +110,7 @@ impl Service {
             Self::Scheduler => "SCHEDULER",
             Self::AutoScaling => "APPLICATION_AUTO_SCALING",
             Self::SecretsManager => "SECRETS_MANAGER",
+            Self::Elbv2 => "ELASTIC_LOAD_BALANCING_V2",
         }
     }
 
@@ -380,6 +383,14 @@ impl AwsContext {
             .interceptor(self.calls.for_service(Service::AutoScaling.label()))
             .build();
         aws_sdk_applicationautoscaling::Client::from_conf(config)
+    }
+
+    /// An Elastic Load Balancing v2 client (review apps' target groups and listener rules).
+    pub(crate) fn elbv2(&self) -> aws_sdk_elasticloadbalancingv2::Client {
+        let config = aws_sdk_elasticloadbalancingv2::config::Builder::from(&self.sdk)
+            .interceptor(self.calls.for_service(Service::Elbv2.label()))
+            .build();
+        aws_sdk_elasticloadbalancingv2::Client::from_conf(config)
     }
 }
 

@@ -155,11 +155,26 @@ impl<'a> ParameterStore<'a> {
 
     /// Decrypted values of every parameter directly under `prefix`, by full name.
     pub(crate) async fn values(&self, prefix: &str) -> Result<BTreeMap<String, SecretValue>> {
+        self.values_by_path(prefix, false).await
+    }
+
+    /// Decrypted values of every parameter anywhere below `prefix`, by full
+    /// name: what a review app copies from its base (the base's composed
+    /// secrets live a level down, under `parity/`).
+    pub(crate) async fn values_below(&self, prefix: &str) -> Result<BTreeMap<String, SecretValue>> {
+        self.values_by_path(prefix, true).await
+    }
+
+    async fn values_by_path(
+        &self,
+        prefix: &str,
+        recursive: bool,
+    ) -> Result<BTreeMap<String, SecretValue>> {
         let mut pages = self
             .client
             .get_parameters_by_path()
             .path(prefix_path(prefix))
-            .recursive(false)
+            .recursive(recursive)
             .with_decryption(true)
             .into_paginator()
             .send();

@@ -30,6 +30,12 @@ pub(crate) fn parse(text: &str, now_ms: i64) -> Result<i64, String> {
     }
 }
 
+/// Seconds in a duration written as `--since` takes it (`7d`, `12h`, `0s`):
+/// also `review prune --older-than`'s syntax.
+pub(crate) fn duration_secs(text: &str) -> Option<u64> {
+    duration_ms(text.trim()).map(|ms| ms / 1000)
+}
+
 /// `2d`, or a Go-style duration (`90s`, `1h30m`, a bare number of seconds).
 fn duration_ms(text: &str) -> Option<u64> {
     if let Some(days) = text.strip_suffix('d') {

@@ -36,28 +36,45 @@ pub(crate) fn run(global: &GlobalArgs, args: &DeployArgs) -> Result<ExitCode> {
             args.env
         )));
     }
-    let mut deploy = Deploy {
-        inputs: &inputs,
-        environment,
-        args,
-        tag: String::new(),
-        images: ImageRefs::new(),
-        plan: None,
-    };
+    let mut deploy = Deploy::new(&inputs, environment, args);
     super::block_on(pipeline::run(&inputs, &args.env, &args.change, &mut deploy))
 }
 
-/// A deploy: what differs from the other changes the pipeline runs.
-struct Deploy<'a> {
-    inputs: &'a Inputs,
-    environment: &'a Environment,
-    args: &'a DeployArgs,
+/// A deploy: what differs from the other changes the pipeline runs. A
+/// review app (`parity review deploy`) is a deploy of an environment derived
+/// from its base, whose secrets preflight checks in the base (they are
+/// copied from there when it applies).
+pub(crate) struct Deploy<'a> {
+    pub(crate) inputs: &'a Inputs,
+    pub(crate) environment: &'a Environment,
+    /// The environment whose secrets preflight checks: `environment` itself;
+    /// `None` for a review app seeded from a file (it checks after seeding).
+    pub(crate) secrets_of: Option<&'a Environment>,
+    pub(crate) args: &'a DeployArgs,
     /// The image tag: `--tag`, else the commit, else a timestamp.
-    tag: String,
+    pub(crate) tag: String,
     /// What preflight built and pushed, by compose service.
-    images: ImageRefs,
+    pub(crate) images: ImageRefs,
     /// The plan with pinned images, once preflight made it.
-    plan: Option<Plan>,
+    pub(crate) plan: Option<Plan>,
+}
+
+impl<'a> Deploy<'a> {
+    pub(crate) fn new(
+        inputs: &'a Inputs,
+        environment: &'a Environment,
+        args: &'a DeployArgs,
+    ) -> Self {
+        Self {
+            inputs,
+            environment,
+            secrets_of: Some(environment),
+            args,
+            tag: String::new(),
+            images: ImageRefs::new(),
+            plan: None,
+        }
+    }
 }
 
 impl Change for Deploy<'_> {
@@ -68,12 +85,7 @@ impl Change for Deploy<'_> {
     async fn preflight(&mut self, cloud: &Cloud) -> Result<()> {
         let (inputs, environment) = (self.inputs, self.environment);
         let ctx = &cloud.ctx;
-        let cloud_services: Vec<_> = inputs
-            .project
-            .services
-            .values()
-            .filter(|s| s.x_parity.cloud)
-            .collect();
+        let cloud_services = cloud_services(&inputs.project);
         let cluster = environment.cluster();
         if !ecs::cluster_active(ctx, &cluster).await? {
             return Err(Error::failed(format!(
@@ -84,7 +96,9 @@ impl Change for Deploy<'_> {
                 "create the cluster, or set `cluster` for this environment in parity.toml",
             ));
         }
-        check_secrets(cloud, environment, &inputs.project, &cloud_services).await?;
+        if let Some(secrets_of) = self.secrets_of {
+            check_secrets(cloud, secrets_of, &inputs.project, &cloud_services).await?;
+        }
         let (client, registry, credentials) = registry_for(cloud, environment).await?;
         client.ping(&registry).await?;
         // Validate the plan once with placeholder images: bad input stops here.
@@ -161,11 +175,20 @@ impl Change for Deploy<'_> {
     }
 }
 
+/// The services that run in the cloud (`x-parity.cloud`).
+pub(crate) fn cloud_services(project: &Project) -> Vec<&Service> {
+    project
+        .services
+        .values()
+        .filter(|s| s.x_parity.cloud)
+        .collect()
+}
+
 /// Every secret the cloud services declare must exist: parity's own in the
 /// environment's store, references where they point, and those parity
 /// composes for managed services (`env apply` writes them). Names only
 /// (DescribeParameters, DescribeSecret): no value is read.
-async fn check_secrets(
+pub(crate) async fn check_secrets(
     cloud: &Cloud,
     environment: &Environment,
     project: &Project,

@@ -16,6 +16,7 @@ mod logs;
 mod plan;
 mod promote;
 mod ps;
+mod review;
 mod rollback;
 mod run;
 mod secrets;
@@ -55,6 +56,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Completions(args) => completions::run(args),
         Command::Complete(args) => complete::run(global, args),
         Command::Ci(args) => ci::run(global, args),
+        Command::Review(args) => review::run(global, args),
     }
 }
 

@@ -25,6 +25,7 @@ mod invalid;
 mod jobs;
 mod operate;
 mod plan;
+mod review;
 mod run_local;
 mod secrets;
 mod secrets_canary;

@@ -45,6 +45,9 @@ mod repositories;
 mod tests;
 
 pub(crate) use data::{StackData, stack_data};
+pub(crate) use load_balancer::LoadBalancer;
+#[cfg(test)]
+pub(crate) use load_balancer::{Host, PublicService};
 pub(crate) use names::{check_distinct, logical_id};
 pub(crate) use render::{check_size, error_chain, render};
 

@@ -125,7 +125,7 @@ fn sync(global: &GlobalArgs, args: &SecretsSyncArgs) -> Result<ExitCode> {
 
 /// Reads the dotenv file with the loader's rules; a malformed line is bad
 /// input naming file:line (never the value), and nothing has been written.
-pub(super) fn read_dotenv(file: &Path, environment: &str) -> Result<IndexMap<String, SecretValue>> {
+pub(crate) fn read_dotenv(file: &Path, environment: &str) -> Result<IndexMap<String, SecretValue>> {
     let text = match std::fs::read_to_string(file) {
         Ok(text) => text,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
