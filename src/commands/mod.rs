@@ -10,6 +10,7 @@ mod down;
 mod env;
 mod env_template;
 mod exec;
+mod iam;
 mod init;
 mod logs;
 mod plan;
@@ -52,6 +53,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Init(args) => init::run(global, args),
         Command::Completions(args) => completions::run(args),
         Command::Complete(args) => complete::run(global, args),
+        Command::Iam(args) => iam::run(global, args),
     }
 }
 

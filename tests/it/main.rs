@@ -16,6 +16,7 @@ mod differential;
 mod env;
 mod env_template;
 mod exec;
+mod iam;
 mod init;
 mod invalid;
 mod jobs;
