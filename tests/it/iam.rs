@@ -200,7 +200,10 @@ fn as_moto_evaluates(policy: &Value) -> Value {
     for statement in policy["Statement"].as_array_mut().expect("statements") {
         statement["Resource"] = json!("*");
         // A condition on iam:PassedToService: moto sees no PassRole call.
-        statement.as_object_mut().expect("statement").remove("Condition");
+        statement
+            .as_object_mut()
+            .expect("statement")
+            .remove("Condition");
     }
     policy
 }
@@ -289,13 +292,43 @@ fn a_user_holding_only_the_generated_policy_ships_and_one_statement_less_is_deni
             .never_prints("s3cret-canary");
         seen.insert(command.to_owned(), within_inventory(&run, iam, command));
     };
-    ran(&["-v", "secrets", "sync", "staging"], "secrets sync", &staging, "API_KEY");
-    ran(&["-v", "deploy", "staging"], "deploy", &staging, "to staging");
-    ran(&["-v", "secrets", "sync", "prod"], "secrets sync", &prod, "API_KEY");
-    ran(&["-v", "promote"], "promote", &prod, "prod runs the identical digests staging runs");
+    ran(
+        &["-v", "secrets", "sync", "staging"],
+        "secrets sync",
+        &staging,
+        "API_KEY",
+    );
+    ran(
+        &["-v", "deploy", "staging"],
+        "deploy",
+        &staging,
+        "to staging",
+    );
+    ran(
+        &["-v", "secrets", "sync", "prod"],
+        "secrets sync",
+        &prod,
+        "API_KEY",
+    );
+    ran(
+        &["-v", "promote"],
+        "promote",
+        &prod,
+        "prod runs the identical digests staging runs",
+    );
     std::fs::write(p.test.dir().join("version.txt"), "v2\n").expect("change the code");
-    ran(&["-v", "deploy", "staging"], "deploy", &staging, "to staging");
-    ran(&["-v", "rollback", "staging"], "rollback", &staging, "staging");
+    ran(
+        &["-v", "deploy", "staging"],
+        "deploy",
+        &staging,
+        "to staging",
+    );
+    ran(
+        &["-v", "rollback", "staging"],
+        "rollback",
+        &staging,
+        "staging",
+    );
     for (command, operations) in &seen {
         eprintln!("{command}: {} operations: {operations:?}", operations.len());
     }
@@ -355,7 +388,7 @@ fn deliberate(finding: &Value) -> bool {
 /// and iam:PassRole as "permissions management", both inherent to deploying):
 /// jobs (schedules, the scheduler
 /// role), scaling, Secrets Manager, ECS Exec, a promoted environment, the
-/// stack's roles by pattern, and the OIDC trust policy.
+/// stack's roles by pattern, for deploy and for ci.
 #[test]
 fn every_generated_policy_passes_parliament() {
     let test = Test::new()
@@ -398,24 +431,29 @@ promotes_from = "staging"
                 .status(0)
                 .stderr_empty()
                 .json();
-            let mut documents = vec![iam["policy"].clone()];
+            // parliament lints permission policies only: on a trust policy it
+            // reports MALFORMED (no Resource, which trust policies never have)
+            // and UNKNOWN_FEDERATION_SOURCE (its list of federations predates
+            // OIDC providers), so the trust policy is pinned by unit tests.
             if purpose == "ci" {
-                documents.push(iam["trust_policy"].clone());
-            }
-            for document in documents {
-                let findings: Vec<Value> = parliament(&document)
-                    .into_iter()
-                    .filter(|f| !deliberate(f))
-                    .collect();
-                assert!(
-                    findings.is_empty(),
-                    "parliament on `parity iam {env} --for {purpose}`: {findings:#?}\n{document:#}"
+                assert_eq!(
+                    iam["trust_policy"]["Statement"][0]["Action"],
+                    json!(["sts:AssumeRoleWithWebIdentity"])
                 );
-                checked += 1;
             }
+            let document = &iam["policy"];
+            let findings: Vec<Value> = parliament(document)
+                .into_iter()
+                .filter(|f| !deliberate(f))
+                .collect();
+            assert!(
+                findings.is_empty(),
+                "parliament on `parity iam {env} --for {purpose}`: {findings:#?}\n{document:#}"
+            );
+            checked += 1;
         }
     }
-    assert_eq!(checked, 6);
+    assert_eq!(checked, 4);
 }
 
 #[test]
@@ -427,9 +465,7 @@ app = "shop"
 region = "eu-west-1"
 "#,
     );
-    let run = run_in(&test, &["iam", "staging"])
-        .status(0)
-        .stderr_empty();
+    let run = run_in(&test, &["iam", "staging"]).status(0).stderr_empty();
     let out = run.stdout();
     assert!(out.contains("# Account: any (`*`)"), "{out}");
     assert!(
@@ -437,7 +473,10 @@ region = "eu-west-1"
         "{out}"
     );
     assert!(out.contains("\"Sid\": \"TheAppsServices\""), "{out}");
-    assert!(out.contains("#   ecs:ListTasks: IAM scopes it by container instance"), "{out}");
+    assert!(
+        out.contains("#   ecs:ListTasks: IAM scopes it by container instance"),
+        "{out}"
+    );
     assert!(out.contains("Not included: `parity env apply`"), "{out}");
     let json_start = out.find("\n{").expect("the policy JSON") + 1;
     let policy: Value = serde_json::from_str(&out[json_start..]).expect("the JSON parses");
@@ -458,8 +497,11 @@ account_id = "123456789012"
         .status(2)
         .stdout_empty()
         .stderr_contains("--github-repo");
-    run_in(&test, &["iam", "staging", "--for", "ci", "--github-repo", "acme"])
-        .status(2)
-        .stdout_empty()
-        .stderr_contains("`acme` is not OWNER/NAME");
+    run_in(
+        &test,
+        &["iam", "staging", "--for", "ci", "--github-repo", "acme"],
+    )
+    .status(2)
+    .stdout_empty()
+    .stderr_contains("`acme` is not OWNER/NAME");
 }

@@ -119,10 +119,7 @@ impl Arns {
         }
         Ok(Self {
             services,
-            task_definitions: ecs(&format!(
-                "task-definition/{}:*",
-                environment.family("*")
-            )),
+            task_definitions: ecs(&format!("task-definition/{}:*", environment.family("*"))),
             lock: environment.ssm_arn_of(
                 &account,
                 &crate::cloud::deploy_lock::parameter_name(app, environment.name()),
@@ -135,7 +132,12 @@ impl Arns {
             ),
             repositories: repositories(project, settings, environment)?
                 .iter()
-                .map(|r| format!("arn:{partition}:ecr:{region}:{account}:repository/{}", r.name))
+                .map(|r| {
+                    format!(
+                        "arn:{partition}:ecr:{region}:{account}:repository/{}",
+                        r.name
+                    )
+                })
                 .collect(),
             schedules: format!(
                 "arn:{partition}:scheduler:{region}:{account}:schedule/default/{}*",
@@ -146,7 +148,9 @@ impl Arns {
                 role(TASK_ROLE, environment.task_role_arn.as_ref()),
             ],
             scheduler_role: role(SCHEDULER_ROLE, environment.scheduler_role_arn.as_ref()),
-            stack: format!("arn:{partition}:cloudformation:{region}:{account}:stack/{stack_name}/*"),
+            stack: format!(
+                "arn:{partition}:cloudformation:{region}:{account}:stack/{stack_name}/*"
+            ),
             cluster: ecs(&format!("cluster/{cluster}")),
             account,
             partition,
@@ -157,7 +161,8 @@ impl Arns {
 
     /// The `Resource` list of `scope`'s statement.
     pub(crate) fn of_scope(&self, scope: Scope) -> Vec<String> {
-        let source = |pick: fn(&Arns) -> Vec<String>| self.source.as_deref().map(pick).unwrap_or_default();
+        let source =
+            |pick: fn(&Arns) -> Vec<String>| self.source.as_deref().map(pick).unwrap_or_default();
         match scope {
             Scope::Anything => vec!["*".to_owned()],
             Scope::Cluster => vec![self.cluster.clone()],

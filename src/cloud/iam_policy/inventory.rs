@@ -187,8 +187,8 @@ use Command::{
 use Needs::{Always, Domain, Ecr, Jobs, Promotion, Scaling, SecretsManager, SsmStore};
 use Scope::{
     Anything, Cluster, LogGroup, LogStreams, Parameters, Repositories, SchedulerRole, Secrets,
-    Services, SourceCluster, SourceRepositories, SourceServices, Stack, TaskDefinitions,
-    TaskRoles, Tasks,
+    Services, SourceCluster, SourceRepositories, SourceServices, Stack, TaskDefinitions, TaskRoles,
+    Tasks,
 };
 
 /// Every command that connects to an environment.
@@ -265,16 +265,33 @@ pub(crate) const INVENTORY: &[Entry] = &[
         ),
         SsmStore,
     ),
-    when(sdk("ssm:PutParameter", Parameters, &[SecretsSync, EnvApply]), SsmStore),
     when(
-        sdk("ssm:AddTagsToResource", Parameters, &[SecretsSync, EnvApply]),
+        sdk("ssm:PutParameter", Parameters, &[SecretsSync, EnvApply]),
         SsmStore,
     ),
-    when(sdk("ssm:DeleteParameters", Parameters, &[SecretsSync]), SsmStore),
-    when(sdk("ssm:GetParameter", Parameters, &[Db, EnvApply]), SsmStore),
+    when(
+        sdk(
+            "ssm:AddTagsToResource",
+            Parameters,
+            &[SecretsSync, EnvApply],
+        ),
+        SsmStore,
+    ),
+    when(
+        sdk("ssm:DeleteParameters", Parameters, &[SecretsSync]),
+        SsmStore,
+    ),
+    when(
+        sdk("ssm:GetParameter", Parameters, &[Db, EnvApply]),
+        SsmStore,
+    ),
     // Secrets: Secrets Manager.
     when(
-        sdk("secretsmanager:ListSecrets", Anything, &[SecretsSync, SecretsList]),
+        sdk(
+            "secretsmanager:ListSecrets",
+            Anything,
+            &[SecretsSync, SecretsList],
+        ),
         SecretsManager,
     ),
     when(
@@ -286,19 +303,35 @@ pub(crate) const INVENTORY: &[Entry] = &[
         SecretsManager,
     ),
     when(
-        sdk("secretsmanager:GetSecretValue", Secrets, &[SecretsSync, Db, EnvApply]),
+        sdk(
+            "secretsmanager:GetSecretValue",
+            Secrets,
+            &[SecretsSync, Db, EnvApply],
+        ),
         SecretsManager,
     ),
     when(
-        sdk("secretsmanager:CreateSecret", Secrets, &[SecretsSync, EnvApply]),
+        sdk(
+            "secretsmanager:CreateSecret",
+            Secrets,
+            &[SecretsSync, EnvApply],
+        ),
         SecretsManager,
     ),
     when(
-        sdk("secretsmanager:PutSecretValue", Secrets, &[SecretsSync, EnvApply]),
+        sdk(
+            "secretsmanager:PutSecretValue",
+            Secrets,
+            &[SecretsSync, EnvApply],
+        ),
         SecretsManager,
     ),
     when(
-        sdk("secretsmanager:TagResource", Secrets, &[SecretsSync, EnvApply]),
+        sdk(
+            "secretsmanager:TagResource",
+            Secrets,
+            &[SecretsSync, EnvApply],
+        ),
         SecretsManager,
     ),
     when(
@@ -318,7 +351,11 @@ pub(crate) const INVENTORY: &[Entry] = &[
     sdk("ecs:DescribeServices", Services, OBSERVE),
     sdk("ecs:CreateService", Services, SHIP),
     sdk("ecs:UpdateService", Services, &[Deploy, Promote, Rollback]),
-    sdk("ecs:RegisterTaskDefinition", TaskDefinitions, &[Deploy, Promote, Db]),
+    sdk(
+        "ecs:RegisterTaskDefinition",
+        TaskDefinitions,
+        &[Deploy, Promote, Db],
+    ),
     sdk(
         "ecs:DescribeTaskDefinition",
         Anything,
@@ -332,7 +369,10 @@ pub(crate) const INVENTORY: &[Entry] = &[
     sdk("ecs:TagResource", TaskDefinitions, SHIP),
     // Created with tags: ECS checks TagResource on the new resource too.
     via(sdk("ecs:TagResource", Services, SHIP), Via::Implied),
-    via(sdk("ecs:TagResource", Tasks, &[Deploy, Promote, Run, Db]), Via::Implied),
+    via(
+        sdk("ecs:TagResource", Tasks, &[Deploy, Promote, Run, Db]),
+        Via::Implied,
+    ),
     sdk("ecs:RunTask", TaskDefinitions, &[Deploy, Promote, Run, Db]),
     sdk(
         "ecs:DescribeTasks",
@@ -368,15 +408,24 @@ pub(crate) const INVENTORY: &[Entry] = &[
         Ecr,
     ),
     when(
-        via(sdk("ecr:InitiateLayerUpload", Repositories, SHIP), Via::Registry),
+        via(
+            sdk("ecr:InitiateLayerUpload", Repositories, SHIP),
+            Via::Registry,
+        ),
         Ecr,
     ),
     when(
-        via(sdk("ecr:UploadLayerPart", Repositories, SHIP), Via::Registry),
+        via(
+            sdk("ecr:UploadLayerPart", Repositories, SHIP),
+            Via::Registry,
+        ),
         Ecr,
     ),
     when(
-        via(sdk("ecr:CompleteLayerUpload", Repositories, SHIP), Via::Registry),
+        via(
+            sdk("ecr:CompleteLayerUpload", Repositories, SHIP),
+            Via::Registry,
+        ),
         Ecr,
     ),
     when(
@@ -389,7 +438,11 @@ pub(crate) const INVENTORY: &[Entry] = &[
     ),
     // Promote reads the source environment and copies its images.
     when(
-        sdk("cloudformation:DescribeStacks", Scope::SourceStack, &[Promote]),
+        sdk(
+            "cloudformation:DescribeStacks",
+            Scope::SourceStack,
+            &[Promote],
+        ),
         Promotion,
     ),
     when(
@@ -466,7 +519,11 @@ pub(crate) const INVENTORY: &[Entry] = &[
         Anything,
         SHIP,
     ),
-    sdk("application-autoscaling:DeleteScalingPolicy", Scope::ScalableTargets, SHIP),
+    sdk(
+        "application-autoscaling:DeleteScalingPolicy",
+        Scope::ScalableTargets,
+        SHIP,
+    ),
     sdk(
         "application-autoscaling:DeregisterScalableTarget",
         Scope::ScalableTargets,
@@ -481,7 +538,11 @@ pub(crate) const INVENTORY: &[Entry] = &[
         Scaling,
     ),
     when(
-        sdk("application-autoscaling:PutScalingPolicy", Scope::ScalableTargets, SHIP),
+        sdk(
+            "application-autoscaling:PutScalingPolicy",
+            Scope::ScalableTargets,
+            SHIP,
+        ),
         Scaling,
     ),
     when(
@@ -518,7 +579,10 @@ pub(crate) const INVENTORY: &[Entry] = &[
     sdk("ecs:DeleteService", Services, &[EnvDestroy]),
     when(sdk("acm:ListCertificates", Anything, &[EnvApply]), Domain),
     when(sdk("acm:RequestCertificate", Anything, &[EnvApply]), Domain),
-    when(sdk("acm:DescribeCertificate", Anything, &[EnvApply]), Domain),
+    when(
+        sdk("acm:DescribeCertificate", Anything, &[EnvApply]),
+        Domain,
+    ),
     when(
         sdk("route53:ListHostedZonesByName", Anything, &[EnvApply]),
         Domain,

@@ -126,7 +126,10 @@ pub(crate) fn build(
         .collect();
     let mut by_scope: BTreeMap<Scope, BTreeSet<&str>> = BTreeMap::new();
     for entry in &entries {
-        by_scope.entry(entry.scope).or_default().insert(entry.action);
+        by_scope
+            .entry(entry.scope)
+            .or_default()
+            .insert(entry.action);
     }
     let mut statements = Vec::new();
     let mut unscoped = Vec::new();

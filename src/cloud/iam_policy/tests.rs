@@ -253,9 +253,16 @@ fn statement<'a>(iam: &'a Iam, sid: &str) -> &'a super::Statement {
 fn only_actions_without_a_resource_type_get_star() {
     let iam = iam(&project(false), "staging", &Purpose::Deploy);
     for statement in &iam.policy.statements {
-        let star = statement.resources.iter().any(|r| r.contains('*') && r.len() == 1);
+        let star = statement
+            .resources
+            .iter()
+            .any(|r| r.contains('*') && r.len() == 1);
         let star_scopes = [Scope::Anything, Scope::ClusterListing].map(super::arns::sid);
-        assert_eq!(star, star_scopes.contains(&statement.sid.as_str()), "{statement:?}");
+        assert_eq!(
+            star,
+            star_scopes.contains(&statement.sid.as_str()),
+            "{statement:?}"
+        );
     }
     let unscoped: Vec<_> = iam.unscoped.iter().map(|u| u.action.as_str()).collect();
     assert_eq!(
@@ -274,7 +281,9 @@ fn only_actions_without_a_resource_type_get_star() {
     assert!(iam.unscoped.iter().all(|u| !u.why.is_empty()));
     assert_eq!(
         statement(&iam, "ListTasksInTheClusterOnly").condition,
-        Some(json!({"ArnEquals": {"ecs:cluster": "arn:aws:ecs:eu-west-1:123456789012:cluster/shop-staging"}}))
+        Some(
+            json!({"ArnEquals": {"ecs:cluster": "arn:aws:ecs:eu-west-1:123456789012:cluster/shop-staging"}})
+        )
     );
 }
 
@@ -343,7 +352,12 @@ fn resources_are_the_apps_own() {
     ] {
         assert!(!actions.contains(absent), "{absent}");
     }
-    assert!(iam.policy.statements.iter().all(|s| !s.sid.contains("Source")));
+    assert!(
+        iam.policy
+            .statements
+            .iter()
+            .all(|s| !s.sid.contains("Source"))
+    );
 }
 
 #[test]
@@ -416,9 +430,17 @@ fn github_remotes_name_their_repository() {
         "https://github.com/acme/shop.git\n",
         "ssh://git@github.com/acme/shop.git",
     ] {
-        assert_eq!(trust::repository_of_remote(url).as_deref(), Some("acme/shop"), "{url}");
+        assert_eq!(
+            trust::repository_of_remote(url).as_deref(),
+            Some("acme/shop"),
+            "{url}"
+        );
     }
-    for url in ["https://gitlab.com/acme/shop", "git@github.com:acme", "/srv/git/shop"] {
+    for url in [
+        "https://gitlab.com/acme/shop",
+        "git@github.com:acme",
+        "/srv/git/shop",
+    ] {
         assert_eq!(trust::repository_of_remote(url), None, "{url}");
     }
 }

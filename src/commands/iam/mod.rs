@@ -9,9 +9,9 @@
 
 use std::process::ExitCode;
 
-use minijinja::{AutoEscape, Environment as Templates, UndefinedBehavior};
 use minijinja::syntax::SyntaxConfig;
 use minijinja::value::{Serde, Value};
+use minijinja::{AutoEscape, Environment as Templates, UndefinedBehavior};
 
 use crate::cli::{GlobalArgs, IamArgs, IamFor, PlanFormat};
 use crate::cloud::iam_policy::{self, Facts, Iam, Purpose, trust};
@@ -65,8 +65,10 @@ fn check_account(account: &str) -> Result<()> {
     if account.len() == 12 && account.chars().all(|c| c.is_ascii_digit()) {
         return Ok(());
     }
-    Err(Error::input(format!("--account-id `{account}` is not a 12-digit AWS account id"))
-        .with_help("write it like --account-id 123456789012"))
+    Err(Error::input(format!(
+        "--account-id `{account}` is not a 12-digit AWS account id"
+    ))
+    .with_help("write it like --account-id 123456789012"))
 }
 
 /// `--github-repo`, else the GitHub repository of the git remote `origin`.
@@ -75,10 +77,10 @@ fn github_repository(args: &IamArgs, dir: &std::path::Path) -> Result<String> {
         if trust::is_repository(repository) {
             return Ok(repository.clone());
         }
-        return Err(Error::input(format!(
-            "--github-repo `{repository}` is not OWNER/NAME"
-        ))
-        .with_help("write it like --github-repo acme/shop"));
+        return Err(
+            Error::input(format!("--github-repo `{repository}` is not OWNER/NAME"))
+                .with_help("write it like --github-repo acme/shop"),
+        );
     }
     let remote = std::process::Command::new("git")
         .args(["remote", "get-url", "origin"])
