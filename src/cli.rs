@@ -108,6 +108,8 @@ pub(crate) enum Command {
     /// Names for the completion scripts: the compose services or the environments.
     #[command(name = "__complete", hide = true)]
     Complete(CompleteArgs),
+    /// Print the least-privilege IAM policy parity needs for an environment (and CI's trust policy).
+    Iam(IamArgs),
     /// CI workflows for this project, rendered from parity.toml.
     Ci(CiArgs),
 }
@@ -602,4 +604,33 @@ pub(crate) struct ReviewPruneArgs {
     pub(crate) base: ReviewBase,
     #[command(flatten)]
     pub(crate) change: ChangeArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct IamArgs {
+    /// Environment from parity.toml.
+    pub(crate) env: String,
+    /// Who runs parity: a deployer with its own credentials, or GitHub Actions
+    /// through OIDC (adds the deployer role's trust policy).
+    #[arg(long = "for", value_enum, default_value_t = IamFor::Deploy)]
+    pub(crate) purpose: IamFor,
+    /// Output format: the policy with comments, or JSON documents.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub(crate) format: PlanFormat,
+    /// The 12-digit account the ARNs name. Default: the environment's account_id (else `*`).
+    #[arg(long, value_name = "ID")]
+    pub(crate) account_id: Option<String>,
+    /// With --for ci: the GitHub repository whose workflows deploy. Default: the git remote `origin`.
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub(crate) github_repo: Option<String>,
+    /// With --for ci: the branch whose pushes deploy.
+    #[arg(long, value_name = "BRANCH", default_value = "main")]
+    pub(crate) github_branch: String,
+}
+
+/// Who `parity iam` writes the policy for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum IamFor {
+    Deploy,
+    Ci,
 }

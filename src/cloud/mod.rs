@@ -10,6 +10,7 @@ pub(crate) mod exec;
 pub(crate) mod fargate;
 pub(crate) mod fields;
 pub(crate) mod healthcheck;
+pub(crate) mod iam_policy;
 pub(crate) mod image_build;
 pub(crate) mod image_ref;
 pub(crate) mod local_hosts;

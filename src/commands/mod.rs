@@ -11,6 +11,7 @@ mod down;
 mod env;
 mod env_template;
 mod exec;
+mod iam;
 mod init;
 mod logs;
 mod plan;
@@ -57,6 +58,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Complete(args) => complete::run(global, args),
         Command::Ci(args) => ci::run(global, args),
         Command::Review(args) => review::run(global, args),
+        Command::Iam(args) => iam::run(global, args),
     }
 }
 

@@ -19,6 +19,7 @@ mod env;
 mod env_template;
 mod exec;
 mod faults;
+mod iam;
 mod init;
 mod interrupt;
 mod invalid;

@@ -50,6 +50,11 @@ pub(crate) use load_balancer::LoadBalancer;
 pub(crate) use load_balancer::{Host, PublicService};
 pub(crate) use names::{check_distinct, logical_id};
 pub(crate) use render::{check_size, error_chain, render};
+pub(crate) use render::{check_size, render};
+// `parity iam` names the stack, its repositories and whether tasks open ECS Exec sessions as the stack does.
+pub(crate) use data::stack_name;
+pub(crate) use iam::task_exec;
+pub(crate) use repositories::repositories;
 
 /// Template parameter: the ACM certificate ARN for the HTTPS listener.
 pub(crate) const CERTIFICATE_PARAMETER: &str = "CertificateArn";

@@ -1,0 +1,260 @@
+//! The ARNs each [`Scope`] of the policy names, built from the names the rest
+//! of parity computes (the environment's accessors, the stack's repositories,
+//! the lock's parameter, the jobs' schedule names), so the policy and the
+//! calls it allows cannot disagree about a name.
+
+use serde_json::json;
+
+use super::inventory::Scope;
+use crate::cloud::stack::repositories;
+use crate::compose::model::Project;
+use crate::error::Result;
+use crate::settings::{Environment, SecretsStore, Settings};
+
+/// The environment stack's logical ids of the roles
+/// (templates/environment/roles.yaml). CloudFormation names a role it creates
+/// `<stack>-<logical id>-<random>`, so when parity.toml does not give a
+/// role's ARN the policy names the stack's by that pattern.
+pub(crate) const EXECUTION_ROLE: &str = "ExecutionRole";
+pub(crate) const TASK_ROLE: &str = "TaskRole";
+pub(crate) const SCHEDULER_ROLE: &str = "SchedulerRole";
+
+/// Every resource the policy can name, for one environment.
+#[derive(Debug, Clone)]
+pub(crate) struct Arns {
+    /// The account id, or `*` when parity.toml names none.
+    pub(crate) account: String,
+    partition: &'static str,
+    region: String,
+    cluster: String,
+    services: Vec<String>,
+    task_definitions: String,
+    stack: String,
+    lock: String,
+    parameters: String,
+    secrets: Vec<String>,
+    log_group: String,
+    repositories: Vec<String>,
+    schedules: String,
+    task_roles: Vec<String>,
+    scheduler_role: String,
+    source: Option<Box<Arns>>,
+}
+
+impl Arns {
+    /// The ARNs of `environment` (and of the environment it promotes from).
+    pub(crate) fn of(
+        project: &Project,
+        settings: &Settings,
+        environment: &Environment,
+        account: Option<&str>,
+    ) -> Result<Self> {
+        let mut arns = Self::own(project, settings, environment, account)?;
+        if let Some(source) = environment
+            .promotes_from()
+            .and_then(|name| settings.environments.get(name))
+        {
+            let same_account = source.account_id() == environment.account_id();
+            let source_account = source.account_id().or(account.filter(|_| same_account));
+            arns.source = Some(Box::new(Self::own(
+                project,
+                settings,
+                source,
+                source_account,
+            )?));
+        }
+        Ok(arns)
+    }
+
+    fn own(
+        project: &Project,
+        settings: &Settings,
+        environment: &Environment,
+        account: Option<&str>,
+    ) -> Result<Self> {
+        let account = account
+            .or(environment.account_id())
+            .unwrap_or("*")
+            .to_owned();
+        let region = environment.region().to_owned();
+        let partition = partition(&region);
+        let app = settings.app();
+        let cluster = environment.cluster();
+        let ecs = |resource: &str| format!("arn:{partition}:ecs:{region}:{account}:{resource}");
+        // `<app>-*` holds every service parity names by default; one renamed
+        // in parity.toml is named exactly.
+        let mut services = vec![ecs(&format!("service/{cluster}/{app}-*"))];
+        for (name, service) in &project.services {
+            let ecs_name = environment.service_name(name);
+            if service.x_parity.cloud && !ecs_name.starts_with(&format!("{app}-")) {
+                services.push(ecs(&format!("service/{cluster}/{ecs_name}")));
+            }
+        }
+        let stack_name = crate::cloud::stack::stack_name(app, environment.name());
+        let role = |logical_id: &str, configured: Option<&String>| {
+            configured.cloned().unwrap_or_else(|| {
+                format!("arn:{partition}:iam::{account}:role/{stack_name}-{logical_id}-*")
+            })
+        };
+        let mut secrets = Vec::new();
+        if environment.secrets_store() == SecretsStore::Secretsmanager {
+            secrets.push(environment.secrets_manager_arn(
+                &account,
+                &format!("{}*", environment.secrets_manager_prefix()),
+            ));
+        }
+        for service in project.services.values().filter(|s| s.x_parity.cloud) {
+            for (_, reference) in service.x_parity.secrets.references() {
+                if reference.store() == SecretsStore::Secretsmanager {
+                    let arn = reference
+                        .iam_resource()
+                        .replace("${AWS::Partition}", partition)
+                        .replace("${AWS::Region}", &region)
+                        .replace("${AWS::AccountId}", &account);
+                    if !secrets.contains(&arn) {
+                        secrets.push(arn);
+                    }
+                }
+            }
+        }
+        Ok(Self {
+            services,
+            task_definitions: ecs(&format!("task-definition/{}:*", environment.family("*"))),
+            lock: environment.ssm_arn_of(
+                &account,
+                &crate::cloud::deploy_lock::parameter_name(app, environment.name()),
+            ),
+            parameters: environment.ssm_arn_of(&account, &format!("{}*", environment.ssm_prefix())),
+            secrets,
+            log_group: format!(
+                "arn:{partition}:logs:{region}:{account}:log-group:{}",
+                environment.log_group()
+            ),
+            repositories: repositories(project, settings, environment)?
+                .iter()
+                .map(|r| {
+                    format!(
+                        "arn:{partition}:ecr:{region}:{account}:repository/{}",
+                        r.name
+                    )
+                })
+                .collect(),
+            schedules: format!(
+                "arn:{partition}:scheduler:{region}:{account}:schedule/default/{}*",
+                crate::cloud::schedule::schedule_name(environment, "")
+            ),
+            task_roles: vec![
+                role(EXECUTION_ROLE, environment.execution_role_arn.as_ref()),
+                role(TASK_ROLE, environment.task_role_arn.as_ref()),
+            ],
+            scheduler_role: role(SCHEDULER_ROLE, environment.scheduler_role_arn.as_ref()),
+            stack: format!(
+                "arn:{partition}:cloudformation:{region}:{account}:stack/{stack_name}/*"
+            ),
+            cluster: ecs(&format!("cluster/{cluster}")),
+            account,
+            partition,
+            region,
+            source: None,
+        })
+    }
+
+    /// The `Resource` list of `scope`'s statement.
+    pub(crate) fn of_scope(&self, scope: Scope) -> Vec<String> {
+        let source =
+            |pick: fn(&Arns) -> Vec<String>| self.source.as_deref().map(pick).unwrap_or_default();
+        match scope {
+            Scope::Anything => vec!["*".to_owned()],
+            Scope::Cluster => vec![self.cluster.clone()],
+            Scope::ClusterListing => vec!["*".to_owned()],
+            Scope::Services => self.services.clone(),
+            Scope::TaskDefinitions => vec![self.task_definitions.clone()],
+            Scope::Tasks => vec![format!(
+                "arn:{}:ecs:{}:{}:task/{}/*",
+                self.partition,
+                self.region,
+                self.account,
+                self.cluster.rsplit('/').next().unwrap_or_default()
+            )],
+            Scope::ExecSessions => {
+                let mut both = vec![self.cluster.clone()];
+                both.extend(self.of_scope(Scope::Tasks));
+                both
+            }
+            Scope::ScalableTargets => vec![format!(
+                "arn:{}:application-autoscaling:{}:{}:scalable-target/*",
+                self.partition, self.region, self.account
+            )],
+            Scope::Lock => vec![self.lock.clone()],
+            Scope::Parameters => vec![self.parameters.clone()],
+            Scope::Secrets => self.secrets.clone(),
+            // The group, and (`:*`) what is in it.
+            Scope::LogGroup => vec![self.log_group.clone(), format!("{}:*", self.log_group)],
+            Scope::LogStreams => vec![format!("{}:log-stream:*", self.log_group)],
+            Scope::Repositories => self.repositories.clone(),
+            Scope::SourceCluster => source(|s| vec![s.cluster.clone()]),
+            Scope::SourceServices => source(|s| s.services.clone()),
+            Scope::SourceRepositories => source(|s| s.repositories.clone()),
+            Scope::SourceStack => source(|s| vec![s.stack.clone()]),
+            Scope::Stack => vec![self.stack.clone()],
+            Scope::Schedules => vec![self.schedules.clone()],
+            Scope::TaskRoles => self.task_roles.clone(),
+            Scope::SchedulerRole => vec![self.scheduler_role.clone()],
+        }
+    }
+}
+
+/// The statement id of a scope: what the statement allows, in a word or five.
+pub(crate) fn sid(scope: Scope) -> &'static str {
+    match scope {
+        Scope::Anything => "NoNarrowerResourceExists",
+        Scope::Cluster => "TheCluster",
+        Scope::ClusterListing => "ListTasksInTheClusterOnly",
+        Scope::Services => "TheAppsServices",
+        Scope::TaskDefinitions => "TheEnvironmentsTaskDefinitionFamilies",
+        Scope::Tasks => "TheClustersTasks",
+        Scope::ExecSessions => "ExecSessionsInTheClustersTasks",
+        Scope::ScalableTargets => "ScalableTargetsTheirArnsNameNoService",
+        Scope::Lock => "TheDeployLock",
+        Scope::Parameters => "TheEnvironmentsParameters",
+        Scope::Secrets => "TheEnvironmentsSecrets",
+        Scope::LogGroup => "TheLogGroup",
+        Scope::LogStreams => "TheLogStreams",
+        Scope::Repositories => "TheRepositories",
+        Scope::SourceCluster => "TheSourceEnvironmentsCluster",
+        Scope::SourceServices => "TheSourceEnvironmentsServices",
+        Scope::SourceRepositories => "TheSourceEnvironmentsRepositories",
+        Scope::SourceStack => "TheSourceEnvironmentsStack",
+        Scope::Stack => "TheEnvironmentStack",
+        Scope::Schedules => "TheJobsSchedules",
+        Scope::TaskRoles => "PassTheExecutionAndTaskRolesToEcs",
+        Scope::SchedulerRole => "PassTheSchedulerRoleToEventBridge",
+    }
+}
+
+impl Arns {
+    /// The statement's condition: a role may be passed only to the service
+    /// that uses it; tasks may be listed only in the environment's cluster.
+    pub(crate) fn condition(&self, scope: Scope) -> Option<serde_json::Value> {
+        let service = match scope {
+            Scope::TaskRoles => "ecs-tasks.amazonaws.com",
+            Scope::SchedulerRole => "scheduler.amazonaws.com",
+            Scope::ClusterListing => {
+                return Some(json!({"ArnEquals": {"ecs:cluster": self.cluster}}));
+            }
+            _ => return None,
+        };
+        Some(json!({"StringEquals": {"iam:PassedToService": service}}))
+    }
+}
+
+/// The ARN partition of a region (`aws-cn` in China, `aws-us-gov` in GovCloud).
+fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
