@@ -106,6 +106,14 @@ pub(crate) enum Command {
     /// Names for the completion scripts: the compose services or the environments.
     #[command(name = "__complete", hide = true)]
     Complete(CompleteArgs),
+    /// Build the services' images (all with `build:`, or those named), with BuildKit.
+    Build(BuildArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct BuildArgs {
+    /// Services to build. Default: every service with a `build:` section.
+    pub(crate) services: Vec<String>,
 }
 
 #[derive(Debug, Args)]

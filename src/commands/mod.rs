@@ -1,6 +1,7 @@
 //! One module per command. A command orchestrates the core (compose, settings,
 //! cloud) and the adapters (local, aws); it owns no domain rules.
 
+mod build;
 mod complete;
 mod completions;
 mod config;
@@ -52,6 +53,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Init(args) => init::run(global, args),
         Command::Completions(args) => completions::run(args),
         Command::Complete(args) => complete::run(global, args),
+        Command::Build(args) => build::run(global, args),
     }
 }
 

@@ -7,6 +7,7 @@
 mod support;
 
 mod backing;
+mod build;
 mod cli;
 mod completions;
 mod config;
