@@ -108,6 +108,8 @@ pub(crate) enum Command {
     /// Names for the completion scripts: the compose services or the environments.
     #[command(name = "__complete", hide = true)]
     Complete(CompleteArgs),
+    /// Build the services' images (all with `build:`, or those named), with BuildKit.
+    Build(BuildArgs),
     /// Print the least-privilege IAM policy parity needs for an environment (and CI's trust policy).
     Iam(IamArgs),
     /// CI workflows for this project, rendered from parity.toml.
@@ -134,6 +136,12 @@ pub(crate) struct CiGithubArgs {
     /// With --write: replace workflow files that exist and differ.
     #[arg(long, requires = "write")]
     pub(crate) force: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct BuildArgs {
+    /// Services to build. Default: every service with a `build:` section.
+    pub(crate) services: Vec<String>,
 }
 
 #[derive(Debug, Args)]

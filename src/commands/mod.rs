@@ -1,6 +1,7 @@
 //! One module per command. A command orchestrates the core (compose, settings,
 //! cloud) and the adapters (local, aws); it owns no domain rules.
 
+mod build;
 mod ci;
 mod complete;
 mod completions;
@@ -59,6 +60,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Ci(args) => ci::run(global, args),
         Command::Review(args) => review::run(global, args),
         Command::Iam(args) => iam::run(global, args),
+        Command::Build(args) => build::run(global, args),
     }
 }
 

@@ -14,6 +14,9 @@ pub(crate) struct Engine {
     pub(crate) docker: Docker,
     /// The negotiated API version, e.g. (1, 41) for Docker 20.10.
     pub(crate) api: (usize, usize),
+    /// The address connected to (`unix:///var/run/docker.sock`, `tcp://...`):
+    /// BuildKit builds are sent there directly (see `buildkit`).
+    pub(crate) host: String,
 }
 
 /// The address used when `DOCKER_HOST` is unset.
@@ -36,6 +39,7 @@ impl Engine {
         Ok(Self {
             docker,
             api: (version.major_version, version.minor_version),
+            host,
         })
     }
 

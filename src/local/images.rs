@@ -13,6 +13,7 @@ use bollard::query_parameters::{BuildImageOptions, CreateImageOptions, TagImageO
 use futures_util::StreamExt;
 use futures_util::future::try_join_all;
 
+use super::buildkit;
 use super::context::tar_context;
 use super::engine::{self, Engine};
 use super::labels;
@@ -123,6 +124,8 @@ async fn inspect(engine: &Engine, reference: &str) -> Result<Option<ImageInspect
 }
 
 /// Builds one `build:` section, tags it for every name, returns the image.
+/// BuildKit first (see `buildkit`); the engine's classic builder only when
+/// BuildKit is unavailable, and the output says which built it and why.
 async fn build_image(
     engine: &Engine,
     build: &Build,
@@ -158,10 +161,99 @@ async fn build_image(
         rm: true,
         ..BuildImageOptions::default()
     };
-    let mut stream =
+    let tar = bytes::Bytes::from(context.tar);
+    let (builder, built) =
+        match buildkit::build(engine, &buildkit_query(&options), tar.clone()).await {
+            buildkit::Outcome::Built {
+                image_id,
+                steps,
+                cached,
+            } => (
+                format!("with BuildKit, {cached} of {steps} steps cached"),
+                image_id,
+            ),
+            buildkit::Outcome::Failed { message, output } => {
+                return Err(build_failed(first, build, progress, &message, &output));
+            }
+            buildkit::Outcome::Unavailable(why) => {
+                progress.warn(&format!(
+                    "{}: building with the engine's classic builder, not BuildKit: {why}",
+                    first.name
+                ));
+                classic(engine, options, tar)
+                    .await
+                    .map_err(|(message, output)| {
+                        build_failed(first, build, progress, &message, &output)
+                    })?;
+                ("with the classic builder".to_string(), names[0].clone())
+            }
+        };
+    for name in &names[1..] {
+        let (repo, tag) = split_reference(name);
         engine
             .docker
-            .build_image(options, None, Some(bollard::body_full(context.tar.into())));
+            .tag_image(
+                &names[0],
+                Some(TagImageOptions {
+                    repo: Some(repo),
+                    tag,
+                }),
+            )
+            .await
+            .map_err(|e| engine::failed(format!("tagging {name}"), &e))?;
+    }
+    let image = inspect(engine, &built).await?.ok_or_else(|| {
+        Error::failed(format!("the build for `{}` produced no image", first.name))
+    })?;
+    progress.done(
+        &first.name,
+        &format!(
+            "built {} in {} ({builder})",
+            names[0],
+            super::progress::secs(started.elapsed())
+        ),
+    );
+    Ok(image)
+}
+
+/// The `/build` query for BuildKit: the same parameters the classic build sends.
+fn buildkit_query(options: &BuildImageOptions) -> Vec<(&'static str, String)> {
+    let mut query = vec![("dockerfile", options.dockerfile.clone())];
+    if let Some(tag) = &options.t {
+        query.push(("t", tag.clone()));
+    }
+    if let Some(args) = &options.buildargs {
+        query.push(("buildargs", json(args)));
+    }
+    if let Some(labels) = &options.labels {
+        query.push(("labels", json(labels)));
+    }
+    if !options.target.is_empty() {
+        query.push(("target", options.target.clone()));
+    }
+    if let Some(from) = &options.cachefrom {
+        query.push(("cachefrom", json(from)));
+    }
+    if !options.platform.is_empty() {
+        query.push(("platform", options.platform.clone()));
+    }
+    query
+}
+
+/// JSON text of a query value (maps and lists are JSON in `/build`'s query).
+fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+/// The engine's classic builder; on failure its message and the last lines of its output.
+async fn classic(
+    engine: &Engine,
+    options: BuildImageOptions,
+    tar: bytes::Bytes,
+) -> Result<(), (String, Vec<String>)> {
+    let mut stream = engine
+        .docker
+        .build_image(options, None, Some(bollard::body_full(tar)));
     let mut output: Vec<String> = Vec::new();
     let mut failure: Option<String> = None;
     while let Some(item) = stream.next().await {
@@ -177,52 +269,38 @@ async fn build_image(
             Err(e) => failure = Some(engine::message_of(&e)),
         }
     }
-    if let Some(message) = failure {
-        progress.failed(&first.name, "build failed");
-        let tail: Vec<&str> = output
-            .iter()
-            .rev()
-            .take(40)
-            .rev()
-            .map(String::as_str)
-            .filter(|l| !l.trim().is_empty())
-            .collect();
-        return Err(Error::failed(format!(
-            "building the image for `{}` failed: {message}\n--- build output ---\n{}",
-            first.name,
-            tail.join("\n")
-        ))
-        .with_help(format!(
-            "fix the Dockerfile or context ({}), then run `parity up --build`",
-            build.context
-        )));
+    match failure {
+        None => Ok(()),
+        Some(message) => {
+            let start = output.len().saturating_sub(40);
+            let tail = output[start..]
+                .iter()
+                .filter(|l| !l.trim().is_empty())
+                .cloned()
+                .collect();
+            Err((message, tail))
+        }
     }
-    for name in &names[1..] {
-        let (repo, tag) = split_reference(name);
-        engine
-            .docker
-            .tag_image(
-                &names[0],
-                Some(TagImageOptions {
-                    repo: Some(repo),
-                    tag,
-                }),
-            )
-            .await
-            .map_err(|e| engine::failed(format!("tagging {name}"), &e))?;
-    }
-    let image = inspect(engine, &names[0]).await?.ok_or_else(|| {
-        Error::failed(format!("the build for `{}` produced no image", first.name))
-    })?;
-    progress.done(
-        &first.name,
-        &format!(
-            "built {} in {}",
-            names[0],
-            super::progress::secs(started.elapsed())
-        ),
-    );
-    Ok(image)
+}
+
+/// The error for a failed build, with the builder's own output.
+fn build_failed(
+    first: &Service,
+    build: &Build,
+    progress: &Progress,
+    message: &str,
+    output: &[String],
+) -> Error {
+    progress.failed(&first.name, "build failed");
+    Error::failed(format!(
+        "building the image for `{}` failed: {message}\n--- build output ---\n{}",
+        first.name,
+        output.join("\n")
+    ))
+    .with_help(format!(
+        "fix the Dockerfile or context ({}), then run `parity up --build`",
+        build.context
+    ))
 }
 
 /// `repo[:tag]`, where a `:` inside a registry host's port is not a tag.

@@ -4,6 +4,8 @@
 //! Reads only the normalized compose model; never parses compose files and
 //! never touches AWS.
 
+pub(crate) mod buildkit;
+pub(crate) mod buildkit_trace;
 pub(crate) mod containers;
 pub(crate) mod context;
 pub(crate) mod diagnose;
@@ -18,6 +20,7 @@ pub(crate) mod logs;
 pub(crate) mod observer;
 pub(crate) mod oneoff;
 pub(crate) mod plan;
+pub(crate) mod probe;
 pub(crate) mod progress;
 pub(crate) mod resources;
 pub(crate) mod session;

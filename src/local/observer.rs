@@ -148,6 +148,22 @@ impl Observer {
         });
     }
 
+    /// The service's health check passed when parity ran it (see `probe`):
+    /// healthy now, unless the engine already decided or the container changed.
+    pub(crate) fn probed_healthy(&self, service: &str, container: &str) {
+        self.board.send_if_modified(|b| {
+            let Some(status) = b.services.get_mut(service) else {
+                return false;
+            };
+            if status.phase != Phase::Running || status.container.as_deref() != Some(container) {
+                return false;
+            }
+            status.phase = Phase::Healthy;
+            status.ready_at.get_or_insert_with(Instant::now);
+            true
+        });
+    }
+
     /// Records a failure parity itself ran into.
     pub(crate) fn fail(&self, service: &str, reason: &str) {
         self.board.send_modify(|b| {

@@ -77,6 +77,10 @@ struct Run {
     attached: bool,
     prefixes: HashMap<String, Prefix>,
     logs: Mutex<Vec<JoinHandle<()>>>,
+    /// Services that report health (their own check or their image's).
+    healthchecks: HashMap<String, bool>,
+    /// Health checks parity runs itself while the engine says `starting` (see `probe`).
+    probes: Mutex<Vec<JoinHandle<()>>>,
 }
 
 /// Why a service's task stopped.
@@ -172,6 +176,11 @@ pub(crate) async fn up(
         .enumerate()
         .map(|(i, s)| (s.clone(), Prefix::new(s, i, width)))
         .collect();
+    let healthchecks: HashMap<String, bool> = graph
+        .order
+        .iter()
+        .map(|s| (s.clone(), has_healthcheck(&project.services[s], &images[s])))
+        .collect();
     let run = Arc::new(Run {
         engine: engine.clone(),
         project: project.clone(),
@@ -184,15 +193,12 @@ pub(crate) async fn up(
         attached: options.attached,
         prefixes,
         logs: Mutex::new(Vec::new()),
+        healthchecks,
+        probes: Mutex::new(Vec::new()),
     });
     let (finish, finished) = tokio::sync::oneshot::channel::<()>();
     let reporter = tokio::spawn(report_transitions(Arc::clone(&run), finished));
-    let healthchecks: HashMap<String, bool> = run
-        .graph
-        .order
-        .iter()
-        .map(|s| (s.clone(), has_healthcheck(&project.services[s], &images[s])))
-        .collect();
+    let healthchecks = run.healthchecks.clone();
     let work = async {
         start_all(&run).await?;
         if !options.attached {
@@ -207,6 +213,9 @@ pub(crate) async fn up(
         },
         None => work.await,
     };
+    if !options.attached || outcome.is_err() {
+        stop_probes(&run);
+    }
     if let Err(error) = outcome {
         reporter.abort();
         return Err(error);
@@ -337,8 +346,18 @@ async fn start_all(run: &Arc<Run>) -> Result<(), Error> {
     Ok(())
 }
 
-/// One service: wait for dependencies, act, and for a release service wait for its exit.
+/// One service: create its container (a new one is created at once, before
+/// its dependencies are ready, as Compose does: only the start waits), wait
+/// for dependencies, act, and for a release service wait for its exit.
 async fn service_task(run: &Run, service: &str) -> Result<(), TaskError> {
+    let action = run.actions[service].clone();
+    let created = match action {
+        Action::Create => Some(create(run, service).await.map_err(|e| {
+            run.observer.fail(service, e.message());
+            TaskError::Engine(e)
+        })?),
+        _ => None,
+    };
     for edge in &run.graph.edges[service] {
         if let Err(why) = run
             .observer
@@ -358,8 +377,7 @@ async fn service_task(run: &Run, service: &str) -> Result<(), TaskError> {
             ));
         }
     }
-    let action = run.actions[service].clone();
-    act(run, service, &action).await.map_err(|e| {
+    act(run, service, &action, created).await.map_err(|e| {
         run.observer.fail(service, e.message());
         TaskError::Engine(e)
     })?;
@@ -375,10 +393,22 @@ async fn service_task(run: &Run, service: &str) -> Result<(), TaskError> {
     Ok(())
 }
 
-/// Carries out one action on the engine.
-async fn act(run: &Run, service: &str, action: &Action) -> Result<(), Error> {
+/// Creates the service's container; the observer follows it from now on.
+async fn create(run: &Run, service: &str) -> Result<String, Error> {
+    let id =
+        containers::create(&run.engine, &run.project.name, service, &run.specs[service]).await?;
+    run.observer.track(service, &id, Phase::Created);
+    Ok(id)
+}
+
+/// Carries out one action on the engine (`created`: the container `Create` made already).
+async fn act(
+    run: &Run,
+    service: &str,
+    action: &Action,
+    created: Option<String>,
+) -> Result<(), Error> {
     let engine = &run.engine;
-    let spec = &run.specs[service];
     let published: Vec<String> = run.project.services[service]
         .ports
         .iter()
@@ -389,6 +419,7 @@ async fn act(run: &Run, service: &str, action: &Action) -> Result<(), Error> {
         Action::Keep { id, .. } => {
             run.progress.done(service, action.verb());
             follow_logs(run, service, id, logs::From::Tail(0));
+            probe(run, service, id);
             return Ok(());
         }
         Action::Restart { id } => {
@@ -397,23 +428,28 @@ async fn act(run: &Run, service: &str, action: &Action) -> Result<(), Error> {
             containers::start(engine, service, id, &published).await?;
             run.observer.started(service);
             follow_logs(run, service, id, logs::From::Tail(0));
+            probe(run, service, id);
         }
         Action::Start { id } => {
             run.observer.track(service, id, Phase::Created);
             containers::start(engine, service, id, &published).await?;
             run.observer.started(service);
             follow_logs(run, service, id, logs::From::Tail(0));
+            probe(run, service, id);
         }
         Action::Create | Action::Recreate { .. } => {
             if let Action::Recreate { old } = action {
                 containers::stop(engine, old, grace).await?;
                 containers::remove(engine, old).await?;
             }
-            let id = containers::create(engine, &run.project.name, service, spec).await?;
-            run.observer.track(service, &id, Phase::Created);
+            let id = match created {
+                Some(id) => id,
+                None => create(run, service).await?,
+            };
             containers::start(engine, service, &id, &published).await?;
             run.observer.started(service);
             follow_logs(run, service, &id, logs::From::Start);
+            probe(run, service, &id);
         }
     }
     run.progress.done(service, action.verb());
@@ -434,6 +470,32 @@ fn follow_logs(run: &Run, service: &str, id: &str, from: logs::From) {
     ));
     if let Ok(mut list) = run.logs.lock() {
         list.push(handle);
+    }
+}
+
+/// For a service with a health check: runs it at a short cadence until it
+/// passes or the engine decides (see `probe`). A no-op once it is healthy.
+fn probe(run: &Run, service: &str, id: &str) {
+    if !run.healthchecks[service] {
+        return;
+    }
+    let handle = tokio::spawn(super::probe::run(
+        run.engine.clone(),
+        Arc::clone(&run.observer),
+        service.to_string(),
+        id.to_string(),
+    ));
+    if let Ok(mut list) = run.probes.lock() {
+        list.push(handle);
+    }
+}
+
+/// Ends the probes still running (detached: parity is about to exit).
+fn stop_probes(run: &Run) {
+    if let Ok(mut list) = run.probes.lock() {
+        for handle in list.drain(..) {
+            handle.abort();
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 mod support;
 
 mod backing;
+mod build;
 mod ci;
 mod cli;
 mod completions;

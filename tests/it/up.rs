@@ -6,7 +6,7 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::docker::{Stack, demo_context, demo_image};
+use crate::support::docker::{Event, Stack, demo_context, demo_image};
 use crate::support::http;
 use crate::support::{Run, Test};
 
@@ -75,6 +75,34 @@ services:
     )
 }
 
+/// The services whose container the engine started at least once.
+fn started_services(stack: &Stack) -> Vec<String> {
+    let mut started: Vec<String> = stack
+        .events()
+        .into_iter()
+        .filter(|e| e.action == "start")
+        .map(|e| e.service)
+        .collect();
+    started.sort();
+    started.dedup();
+    started
+}
+
+/// When `service`'s health-check command first exited 0 (an `exec_die` of a
+/// `/app health` exec, whoever ran it), by the engine's clock.
+fn first_passed_check(events: &[Event], service: &str) -> i128 {
+    let mut checks = false;
+    for event in events.iter().filter(|e| e.service == service) {
+        if event.action.starts_with("exec_start: /app health") {
+            checks = true;
+        }
+        if checks && event.action == "exec_die" && event.exit_code.as_deref() == Some("0") {
+            return event.time_nano;
+        }
+    }
+    panic!("no passed health check of `{service}` in {events:#?}")
+}
+
 fn image_line() -> String {
     format!("image: {}", demo_image())
 }
@@ -139,15 +167,18 @@ fn up_starts_in_dependency_order_gated_by_health_with_the_release_first() {
 
     let events = stack.events();
     let t = |service: &str, action: &str| stack.first(&events, service, action);
+    // Healthy: the first time its health check passed (parity runs it while the
+    // engine's status is `starting`; the engine's `health_status` comes later).
+    let passed = |service: &str| first_passed_check(&events, service);
     // db healthy -> migrate runs to completion -> web and worker start.
-    assert!(t("db", "start") < t("db", "health_status: healthy"));
-    assert!(t("db", "health_status: healthy") < t("migrate", "start"));
+    assert!(t("db", "start") < passed("db"));
+    assert!(passed("db") < t("migrate", "start"));
     assert!(t("migrate", "die") < t("web", "start"));
     assert!(t("migrate", "die") < t("worker", "start"));
-    assert!(t("web", "start") < t("web", "health_status: healthy"));
+    assert!(t("web", "start") < passed("web"));
     // Independent services overlap: neither waited for the other to be healthy.
-    assert!(t("cache", "start") < t("db", "health_status: healthy"));
-    assert!(t("db", "start") < t("cache", "health_status: healthy"));
+    assert!(t("cache", "start") < passed("db"));
+    assert!(t("db", "start") < passed("cache"));
     // The release exited 0 and every long-running service is up.
     assert_eq!(stack.inspect("migrate")["State"]["ExitCode"], 0);
     let mut running = stack.running();
@@ -268,14 +299,15 @@ fn failing_migration_stops_up_before_any_dependant_is_created() {
         stderr.contains("column users.email already exists"),
         "{stderr}"
     );
-    let created = stack.services_created();
+    // Created up front (as Compose does), never started.
+    let started = started_services(&stack);
     assert!(
-        !created.contains(&"web".to_string()),
-        "web was created: {created:?}"
+        !started.contains(&"web".to_string()),
+        "web was started: {started:?}"
     );
     assert!(
-        !created.contains(&"worker".to_string()),
-        "worker was created: {created:?}"
+        !started.contains(&"worker".to_string()),
+        "worker was started: {started:?}"
     );
 }
 
@@ -308,7 +340,7 @@ services:
     // The health check's own words, and the service's last log lines.
     assert!(stderr.contains("unhealthy: 127.0.0.1:1"), "{stderr}");
     assert!(stderr.contains("db: listening on :5432"), "{stderr}");
-    assert_eq!(stack.services_created(), ["db"]);
+    assert_eq!(started_services(&stack), ["db"]);
 }
 
 #[test]
@@ -345,7 +377,7 @@ services:
         "{:?}",
         started.elapsed()
     );
-    assert_eq!(stack.services_created(), ["db"]);
+    assert_eq!(started_services(&stack), ["db"]);
 }
 
 #[test]
@@ -606,4 +638,72 @@ fn second_ctrl_c_kills_what_a_graceful_stop_would_wait_for() {
         "still running: {:?}",
         stack.running()
     );
+}
+
+/// Readiness sooner than the engine's health interval, with Compose's rule
+/// kept: the dependant starts only after the dependency's health check has
+/// passed (its own command, run by parity while the engine still says
+/// `starting`), never before; the engine's status catches up later.
+#[test]
+fn dependant_starts_once_the_dependency_check_passes_not_at_the_engines_interval() {
+    let stack = Stack::new("probe");
+    // A 30 s interval: the engine itself would first check db 30 s after its start.
+    let yaml = format!(
+        r#"
+services:
+  db:
+    image: {image}
+    command: ["db", "--port", "5432", "--ready-after", "800"]
+    init: true
+    stop_grace_period: 1s
+    healthcheck:
+      test: ["CMD", "/app", "health", "tcp", "127.0.0.1:5432"]
+      interval: 30s
+      timeout: 2s
+      retries: 3
+  web:
+    image: {image}
+    command: ["web", "--port", "8080"]
+    init: true
+    stop_grace_period: 1s
+    depends_on:
+      db: {{ condition: service_healthy }}
+"#,
+        image = demo_image()
+    );
+    let run = up_wait(&Test::new().compose(&yaml), &stack).status(0);
+    let stdout = run.stdout();
+    let db_row: Vec<&str> = stdout
+        .lines()
+        .find(|l| l.starts_with("db "))
+        .map(|l| l.split_whitespace().collect())
+        .unwrap_or_default();
+    assert_eq!(
+        db_row.get(1..3),
+        Some(&["running", "healthy"][..]),
+        "{stdout}"
+    );
+    let stderr = run.stderr();
+    assert!(stderr.contains("✔ db        healthy"), "{stderr}");
+
+    let events = stack.events();
+    let t = |service: &str, action: &str| stack.first(&events, service, action);
+    // The check failed while db was not listening yet (800 ms), then passed; web started after.
+    let failed_first = events.iter().any(|e| {
+        e.service == "db" && e.action == "exec_die" && e.exit_code.as_deref() == Some("1")
+    });
+    assert!(
+        failed_first,
+        "no failed check before db listened: {events:#?}"
+    );
+    assert!(t("db", "start") < first_passed_check(&events, "db"));
+    assert!(first_passed_check(&events, "db") < t("web", "start"));
+    // The engine has not run its own first check yet: its status is still `starting`.
+    assert!(
+        !events
+            .iter()
+            .any(|e| e.service == "db" && e.action.starts_with("health_status")),
+        "{events:#?}"
+    );
+    assert_eq!(stack.inspect("db")["State"]["Health"]["Status"], "starting");
 }

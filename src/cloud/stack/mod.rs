@@ -50,7 +50,7 @@ pub(crate) use load_balancer::LoadBalancer;
 pub(crate) use load_balancer::{Host, PublicService};
 pub(crate) use names::{check_distinct, logical_id};
 pub(crate) use render::{check_size, error_chain, render};
-pub(crate) use render::{check_size, render};
+
 // `parity iam` names the stack, its repositories and whether tasks open ECS Exec sessions as the stack does.
 pub(crate) use data::stack_name;
 pub(crate) use iam::task_exec;

@@ -87,6 +87,8 @@ pub struct Event {
     /// `start`, `die`, `health_status: healthy`, ...
     pub action: String,
     pub time_nano: i128,
+    /// `exitCode` of a `die` or `exec_die` event.
+    pub exit_code: Option<String>,
 }
 
 /// A compose project with a unique name; everything it made is removed on drop.
@@ -205,6 +207,9 @@ impl Stack {
                 .to_string(),
             action: e["Action"].as_str().unwrap_or_default().to_string(),
             time_nano: e["timeNano"].as_i64().map_or(0, i128::from),
+            exit_code: e["Actor"]["Attributes"]["exitCode"]
+                .as_str()
+                .map(str::to_string),
         })
         .collect()
     }
