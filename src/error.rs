@@ -171,6 +171,27 @@ impl Error {
         self.location.as_ref()
     }
 
+    /// Renders the error the one way parity shows errors (miette's graphical
+    /// report). Here, not in `output`, so the fuzz targets (fuzz/) draw every
+    /// error they provoke with the real renderer.
+    pub(crate) fn render(&self, color: bool) -> String {
+        let theme = if color {
+            miette::GraphicalTheme::unicode()
+        } else {
+            miette::GraphicalTheme::unicode_nocolor()
+        };
+        // Lines are never wrapped: a log line in a failure report stays whole, so
+        // a traceback's `^^^^` markers stay under the code they point at.
+        let handler = miette::GraphicalReportHandler::new_themed(theme)
+            .with_width(100)
+            .with_wrap_lines(false);
+        let mut out = String::new();
+        if handler.render_report(&mut out, self).is_err() {
+            out = format!("error: {self}\n");
+        }
+        out
+    }
+
     /// The process exit status for this error.
     pub(crate) fn exit_code(&self) -> u8 {
         match self.kind {
@@ -251,7 +272,7 @@ mod tests {
     use super::*;
 
     fn render(err: &Error) -> String {
-        crate::output::render(err, false)
+        err.render(false)
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Terminal output policy: colour, verbosity (`tracing`), and the single error renderer.
+//! Terminal output policy: colour, verbosity (`tracing`), and where errors are printed.
 //!
 //! Progress and diagnostics go to stderr, results to stdout. `NO_COLOR` or a
 //! non-terminal stderr turns colour off.
@@ -150,26 +150,7 @@ pub(crate) fn init(global: &GlobalArgs) {
 /// Prints an error for people: message, `file:line:col` with a source snippet
 /// when known, and `help:` lines saying what to do.
 pub(crate) fn report(err: &Error) {
-    eprint!("{}", crate::redact::scrub(&render(err, stderr_color())));
-}
-
-/// Renders an error the one way parity shows errors (miette's graphical report).
-pub(crate) fn render(err: &Error, color: bool) -> String {
-    let theme = if color {
-        miette::GraphicalTheme::unicode()
-    } else {
-        miette::GraphicalTheme::unicode_nocolor()
-    };
-    // Lines are never wrapped: a log line in a failure report stays whole, so
-    // a traceback's `^^^^` markers stay under the code they point at.
-    let handler = miette::GraphicalReportHandler::new_themed(theme)
-        .with_width(100)
-        .with_wrap_lines(false);
-    let mut out = String::new();
-    if handler.render_report(&mut out, err).is_err() {
-        out = format!("error: {err}\n");
-    }
-    out
+    eprint!("{}", crate::redact::scrub(&err.render(stderr_color())));
 }
 
 #[cfg(test)]
@@ -181,7 +162,7 @@ mod tests {
         let code = format!("    result = compute({})", "argument, ".repeat(12));
         let marker = format!("             {}", "^".repeat(100));
         let err = Error::failed(format!("`web` exited (1)\n{code}\n{marker}"));
-        let out = render(&err, false);
+        let out = err.render(false);
         let line_of = |text: &str| {
             out.lines()
                 .find(|l| l.ends_with(text.trim_end()))
