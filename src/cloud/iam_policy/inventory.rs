@@ -32,6 +32,7 @@ pub(crate) enum Command {
     Db,
     EnvApply,
     EnvDestroy,
+    Review,
 }
 
 impl Command {
@@ -51,6 +52,7 @@ impl Command {
         Command::Db,
         Command::EnvApply,
         Command::EnvDestroy,
+        Command::Review,
     ];
 
     /// The command line that names it (`secrets sync`).
@@ -70,14 +72,18 @@ impl Command {
             Self::Db => "db",
             Self::EnvApply => "env apply",
             Self::EnvDestroy => "env destroy",
+            Self::Review => "review",
         }
     }
 
     /// `env apply` and `env destroy` create and delete what the stack holds
     /// (a VPC, IAM roles, a load balancer): an administrator's job, never
-    /// the deployer's, so the deployer's policy leaves them out.
+    /// the deployer's, so the deployer's policy leaves them out. `review`
+    /// is left out too, for now: its load-balancer rules, target groups and
+    /// task-definition families are not scoped yet (its actions are listed
+    /// here on `*`, so the source scan still holds them to the code).
     pub(crate) fn is_admin(self) -> bool {
-        matches!(self, Self::EnvApply | Self::EnvDestroy)
+        matches!(self, Self::EnvApply | Self::EnvDestroy | Self::Review)
     }
 }
 
@@ -181,8 +187,8 @@ pub(crate) struct Entry {
 }
 
 use Command::{
-    Db, Deploy, EnvApply, EnvDestroy, Exec, Logs, Plan, Promote, Ps, Rollback, Run, SecretsList,
-    SecretsSync, Status,
+    Db, Deploy, EnvApply, EnvDestroy, Exec, Logs, Plan, Promote, Ps, Review, Rollback, Run,
+    SecretsList, SecretsSync, Status,
 };
 use Needs::{Always, Domain, Ecr, Jobs, Promotion, Scaling, SecretsManager, SsmStore};
 use Scope::{
@@ -552,6 +558,40 @@ pub(crate) const INVENTORY: &[Entry] = &[
             &[Deploy, Promote, Status],
         ),
         Scaling,
+    ),
+    // Review apps (not in the deployer's policy yet: see `Command::is_admin`).
+    sdk("ecs:ListTaskDefinitionFamilies", Anything, &[Review]),
+    sdk("ecs:DeregisterTaskDefinition", Anything, &[Review]),
+    sdk("ecs:DeleteTaskDefinitions", Anything, &[Review]),
+    sdk("elasticloadbalancing:AddTags", Anything, &[Review]),
+    sdk("elasticloadbalancing:CreateRule", Anything, &[Review]),
+    sdk(
+        "elasticloadbalancing:CreateTargetGroup",
+        Anything,
+        &[Review],
+    ),
+    sdk("elasticloadbalancing:DeleteRule", Anything, &[Review]),
+    sdk(
+        "elasticloadbalancing:DeleteTargetGroup",
+        Anything,
+        &[Review],
+    ),
+    sdk(
+        "elasticloadbalancing:DescribeListeners",
+        Anything,
+        &[Review],
+    ),
+    sdk("elasticloadbalancing:DescribeRules", Anything, &[Review]),
+    sdk("elasticloadbalancing:DescribeTags", Anything, &[Review]),
+    sdk(
+        "elasticloadbalancing:DescribeTargetGroups",
+        Anything,
+        &[Review],
+    ),
+    sdk(
+        "elasticloadbalancing:ModifyTargetGroupAttributes",
+        Anything,
+        &[Review],
     ),
     // The environment stack (administrators only: see `Command::is_admin`).
     sdk("cloudformation:CreateChangeSet", Stack, &[EnvApply]),
