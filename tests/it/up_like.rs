@@ -78,6 +78,12 @@ services:
         .status(0)
         .stdout_contains("probe")
         .stderr_contains("probe     healthy");
+    // `up --wait` returns on parity's own first passing check; the engine's
+    // status turns healthy at its next interval (1 s here).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while health(&stack, "probe").0 != "healthy" && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
     assert_eq!(health(&stack, "probe").0, "healthy");
     parity(&test, &stack, &["down"])
         .status(0)
