@@ -5,8 +5,28 @@ use crate::support::Test;
 #[test]
 fn every_command_has_help() {
     for command in [
-        "config", "up", "down", "ps", "logs", "plan", "secrets", "deploy", "promote", "rollback",
+        "config",
+        "up",
+        "down",
+        "watch",
+        "ps",
+        "logs",
+        "exec",
+        "run",
+        "plan",
+        "secrets",
+        "deploy",
+        "promote",
+        "rollback",
         "status",
+        "env",
+        "db",
+        "init",
+        "completions",
+        "review",
+        "build",
+        "iam",
+        "ci",
     ] {
         Test::new()
             .args([command, "--help"])

@@ -38,8 +38,9 @@ impl GitHub {
 }
 
 /// The GitHub environment a promotion to `environment` runs in: `production`
-/// for an environment named prod or production (the workflows `parity ci
-/// github` writes use the same rule), else its own name.
+/// for an environment named prod or production, else its own name. The
+/// workflows `parity ci github` writes use this same function, so the trust
+/// policy's subject and the workflow's environment cannot disagree.
 pub(crate) fn github_environment(environment: &str) -> &str {
     match environment {
         "prod" | "production" => "production",

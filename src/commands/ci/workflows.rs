@@ -14,6 +14,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::cli::GlobalArgs;
+use crate::cloud::iam_policy::trust::github_environment;
 use crate::compose::model::Project;
 use crate::error::{Error, Result};
 use crate::settings::{Environment, Settings};
@@ -121,13 +122,6 @@ fn target(app: &str, environment: &Environment) -> Result<Target> {
         region: environment.region().to_owned(),
         role_arn: format!("arn:aws:iam::{account}:role/{role}"),
     })
-}
-
-fn github_environment(name: &str) -> &str {
-    match name {
-        "prod" | "production" => "production",
-        other => other,
-    }
 }
 
 /// `COMPOSE_FILE`, `COMPOSE_PROJECT_NAME`, `COMPOSE_PROFILES` and
