@@ -59,6 +59,9 @@ struct Entry {
 struct Table {
     entries: Vec<Entry>,
     valued_options: Vec<String>,
+    /// The valued options before any command (`-f`, `--settings`, ...): they
+    /// choose the project, so the wrapper passes them on to `__complete`.
+    project_options: Vec<String>,
     env_options: Vec<String>,
     /// `(command path, --option)` for each environment-valued option (fish
     /// completes an option's value only from completions on that option).
@@ -70,6 +73,7 @@ impl Table {
         let mut table = Table {
             entries: Vec::new(),
             valued_options: Vec::new(),
+            project_options: Vec::new(),
             env_options: Vec::new(),
             env_option_paths: Vec::new(),
         };
@@ -93,8 +97,17 @@ impl Table {
                 kinds.push(kind_of(arg.get_id().as_str()));
                 variadic = matches!(arg.get_action(), ArgAction::Append);
             } else if matches!(arg.get_action(), ArgAction::Set | ArgAction::Append) {
+                let mut names: Vec<String> = arg
+                    .get_long()
+                    .map(|l| format!("--{l}"))
+                    .into_iter()
+                    .collect();
+                names.extend(arg.get_short().map(|s| format!("-{s}")));
+                if path.is_empty() {
+                    self.project_options.extend(names.iter().cloned());
+                }
+                self.valued_options.extend(names);
                 if let Some(long) = arg.get_long() {
-                    self.valued_options.push(format!("--{long}"));
                     let names_env = arg
                         .get_value_names()
                         .is_some_and(|names| names.iter().any(|n| n.as_str() == "ENV"));
@@ -103,9 +116,6 @@ impl Table {
                         self.env_option_paths
                             .push((path.to_owned(), long.to_owned()));
                     }
-                }
-                if let Some(short) = arg.get_short() {
-                    self.valued_options.push(format!("-{short}"));
                 }
             }
         }
@@ -128,6 +138,10 @@ impl Table {
 
     fn options(&self) -> String {
         self.valued_options.join(" ")
+    }
+
+    fn project_options(&self) -> String {
+        self.project_options.join(" ")
     }
 
     fn env_options(&self) -> String {
@@ -157,10 +171,24 @@ impl Table {
         });
         format!(
             r#"    local __parity_path="" __parity_kind="" word i skip=0
+    local -a __parity_project; __parity_project=()
     for (( i = {first}; i < {current}; i++ )); do
         word="${{{words}[i]}}"
-        if (( skip )); then skip=0; continue; fi
-        case " {options} " in *" $word "*) skip=1; continue ;; esac
+        # bash splits `--file=x` at `=`: the value is the word after it.
+        if (( skip )); then [[ "$word" == "=" ]] || skip=0; continue; fi
+        case " {options} " in *" $word "*)
+            skip=1
+            if [[ -z "$__parity_path" && " {project_options} " == *" $word "* ]]; then
+                local value="${{{words}[i+1]}}"
+                [[ "$value" == "=" ]] && value="${{{words}[i+2]}}"
+                __parity_project+=("$word" "${{value/#\~/$HOME}}")
+            fi
+            continue ;;
+        esac
+        case "$word" in --*=*)
+            [[ -z "$__parity_path" && " {project_options} " == *" ${{word%%=*}} "* ]] && __parity_project+=("$word")
+            continue ;;
+        esac
         case "$word" in -*) ;; *) __parity_path="${{__parity_path:+$__parity_path }}$word" ;; esac
     done
     if [[ " {env_options} " == *" $prev "* ]]; then
@@ -171,6 +199,7 @@ impl Table {
     fi
 "#,
             options = self.options(),
+            project_options = self.project_options(),
             env_options = self.env_options(),
         )
     }
@@ -189,7 +218,7 @@ __parity_pick() {{
 _parity_dynamic() {{
     local cur="${{COMP_WORDS[COMP_CWORD]}}" prev="${{COMP_WORDS[COMP_CWORD-1]}}"
 {kind}    if [[ -n "$__parity_kind" && "$__parity_kind" != "-" ]]; then
-        COMPREPLY=($(compgen -W "$(parity __complete "$__parity_kind" 2>/dev/null)" -- "$cur"))
+        COMPREPLY=($(compgen -W "$(parity "${{__parity_project[@]}}" __complete "$__parity_kind" 2>/dev/null)" -- "$cur"))
         return 0
     fi
     _parity "$@"
@@ -216,7 +245,7 @@ __parity_pick() {{
 _parity_dynamic() {{
     local cur="${{words[CURRENT]}}" prev="${{words[CURRENT-1]}}"
 {kind}    if [[ -n "$__parity_kind" && "$__parity_kind" != "-" ]]; then
-        compadd -- ${{(f)"$(parity __complete $__parity_kind 2>/dev/null)"}}
+        compadd -- ${{(f)"$(parity "${{__parity_project[@]}}" __complete $__parity_kind 2>/dev/null)"}}
         return 0
     fi
     _parity "$@"
@@ -242,6 +271,26 @@ function __parity_pick
         echo $kinds[$n]
     else if test $argv[4] = 1
         echo $kinds[-1]
+    end
+end
+# The project-choosing options typed before the command (`-f FILE`, ...), passed on to `__complete`.
+function __parity_project
+    set -l words (commandline -opc)
+    set -l project_options {project_options}
+    set -l i 2
+    while test $i -le (count $words)
+        set -l word $words[$i]
+        if test -n "$word"; and not string match -q -- '-*' $word
+            return
+        end
+        if contains -- $word $project_options
+            echo $word
+            set i (math $i + 1)
+            test $i -le (count $words); and echo $words[$i]
+        else if string match -q -- '--*=*' $word; and contains -- (string split -m 1 '=' -- $word)[1] $project_options
+            echo $word
+        end
+        set i (math $i + 1)
     end
 end
 function __parity_dynamic_kind
@@ -274,9 +323,10 @@ function __parity_dynamic_kind
     switch "$path"
 {arms}    end
 end
-complete -c parity -n 'string match -q -r "^(services|environments)\$" -- (__parity_dynamic_kind)' -f -a '(parity __complete (__parity_dynamic_kind) 2>/dev/null)'
+complete -c parity -n 'string match -q -r "^(services|environments)\$" -- (__parity_dynamic_kind)' -f -a '(parity (__parity_project) __complete (__parity_dynamic_kind) 2>/dev/null)'
 "#,
             options = self.options(),
+            project_options = self.project_options(),
             env_options = self.env_options(),
         ) + &self.fish_env_options()
     }
@@ -291,7 +341,7 @@ complete -c parity -n 'string match -q -r "^(services|environments)\$" -- (__par
                 .collect::<Vec<_>>()
                 .join("; and ");
             out.push_str(&format!(
-                "complete -c parity -n '{condition}' -l {long} -x -a '(parity __complete environments 2>/dev/null)'\n"
+                "complete -c parity -n '{condition}' -l {long} -x -a '(parity (__parity_project) __complete environments 2>/dev/null)'\n"
             ));
         }
         out

@@ -168,3 +168,80 @@ fn zsh_completes_services_and_environments() {
     assert_eq!(offers("parity logs --env ''", 4), ["prod", "staging"]);
     assert_eq!(offers("parity --ver", 2), ["static"]);
 }
+
+/// A project whose compose file and parity.toml are not the defaults: only
+/// the `-f`/`--settings` typed on the command line find them.
+fn elsewhere() -> Test {
+    Test::new()
+        .file(
+            "deploy/app.yaml",
+            "services:\n  api: {image: nginx}\n  queue: {image: nginx}\n",
+        )
+        .file(
+            "deploy/cloud.toml",
+            "app = \"shop\"\n[environments.qa]\nregion = \"eu-west-1\"\n",
+        )
+}
+
+#[test]
+fn the_project_options_typed_before_the_command_choose_what_is_offered() {
+    let test = elsewhere();
+    // Without them there is no project here: nothing is offered.
+    assert!(!bash_offers(&test, &["parity", "up", ""]).contains(&"api".to_owned()));
+    assert_eq!(
+        bash_offers(&test, &["parity", "-f", "deploy/app.yaml", "up", ""]),
+        ["api", "queue"]
+    );
+    // bash splits `--file=x` at `=`.
+    assert_eq!(
+        bash_offers(
+            &test,
+            &["parity", "--file", "=", "deploy/app.yaml", "up", ""]
+        ),
+        ["api", "queue"]
+    );
+    assert_eq!(
+        bash_offers(
+            &test,
+            &[
+                "parity",
+                "-f",
+                "deploy/app.yaml",
+                "--settings",
+                "deploy/cloud.toml",
+                "deploy",
+                ""
+            ]
+        ),
+        ["qa"]
+    );
+    let fish = |line: &str| {
+        lines(shell(
+            &test,
+            "fish",
+            &format!(
+                "parity completions fish | source; complete -C '{line}' | string replace -r '\\t.*' ''; true"
+            ),
+        ))
+    };
+    assert_eq!(fish("parity -f deploy/app.yaml up "), ["api", "queue"]);
+    assert_eq!(fish("parity --file=deploy/app.yaml up "), ["api", "queue"]);
+    assert_eq!(
+        fish("parity -f deploy/app.yaml --settings deploy/cloud.toml ps --env "),
+        ["qa"]
+    );
+    let zsh = |words: &str, current: usize| {
+        lines(shell(
+            &test,
+            "zsh",
+            &format!(
+                "compdef() {{ : }}\ncompadd() {{ [[ $1 == -- ]] && shift; print -l -- \"$@\" }}\nsource <(parity completions zsh)\n_parity() {{ print static }}\nwords=({words})\nCURRENT={current}\n_parity_dynamic"
+            ),
+        ))
+    };
+    assert_eq!(zsh("parity -f deploy/app.yaml up ''", 5), ["api", "queue"]);
+    assert_eq!(
+        zsh("parity --file=deploy/app.yaml up ''", 4),
+        ["api", "queue"]
+    );
+}
