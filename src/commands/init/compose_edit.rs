@@ -18,7 +18,18 @@ pub(super) fn insert(
     text: &str,
     blocks: &[(String, String, Vec<String>)],
 ) -> Result<String, String> {
-    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    // Each line keeps its own ending, so a CRLF file stays CRLF (and a mixed one as it was).
+    let (mut lines, mut endings): (Vec<String>, Vec<&str>) = text
+        .split_inclusive('\n')
+        .map(|line| {
+            let content = line
+                .strip_suffix("\r\n")
+                .or_else(|| line.strip_suffix('\n'))
+                .unwrap_or(line);
+            (content.to_owned(), &line[content.len()..])
+        })
+        .unzip();
+    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
     // Insert bottom-up so earlier line numbers stay valid.
     let mut located = Vec::new();
     for (service, flow, reasons) in blocks {
@@ -33,13 +44,25 @@ pub(super) fn insert(
         }
         new.push(format!("{}x-parity: {flow}", block.key_indent));
         let at = block.last_line + 1;
+        // The last line of a file without a final newline gets one before the block,
+        // and the block's last line takes over the missing ending.
+        let ending = endings[block.last_line];
+        let inserted = if ending.is_empty() {
+            endings[block.last_line] = newline;
+            let mut own = vec![newline; new.len()];
+            own[new.len() - 1] = "";
+            own
+        } else {
+            vec![ending; new.len()]
+        };
         lines.splice(at..at, new);
+        endings.splice(at..at, inserted);
     }
-    let mut out = lines.join("\n");
-    if text.ends_with('\n') {
-        out.push('\n');
-    }
-    Ok(out)
+    Ok(lines
+        .iter()
+        .zip(endings)
+        .map(|(line, ending)| format!("{line}{ending}"))
+        .collect())
 }
 
 fn indent_of(line: &str) -> usize {
@@ -128,6 +151,21 @@ mod tests {
         );
         let out = insert(text, &one("db", "{cloud: rds}")).unwrap();
         assert!(out.ends_with("        image: postgres:16\n        # parity init: why\n        x-parity: {cloud: rds}\n# trailing\n"), "{out}");
+    }
+
+    #[test]
+    fn keeps_the_files_line_endings() {
+        let crlf = "services:\r\n  a:\r\n    image: x\r\n  b:\r\n    image: y\r\n";
+        assert_eq!(
+            insert(crlf, &one("a", "{cloud: false}")).unwrap(),
+            "services:\r\n  a:\r\n    image: x\r\n    # parity init: why\r\n    x-parity: {cloud: false}\r\n  b:\r\n    image: y\r\n"
+        );
+        // No newline at the end of the file: the block goes after one, and the file still ends without.
+        let unterminated = "services:\r\n  a:\r\n    image: x";
+        assert_eq!(
+            insert(unterminated, &one("a", "{cloud: false}")).unwrap(),
+            "services:\r\n  a:\r\n    image: x\r\n    # parity init: why\r\n    x-parity: {cloud: false}"
+        );
     }
 
     #[test]
