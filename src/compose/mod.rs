@@ -23,6 +23,7 @@ pub(crate) mod paths;
 mod project;
 mod read;
 pub(crate) mod schedule;
+mod schema;
 mod secret_refs;
 mod service;
 mod service_blocks;

@@ -193,10 +193,37 @@ pub(crate) fn service(name: &str, at: &Pos, node: &Node, ctx: &Context<'_>) -> R
             ))
             .with_help("keep `networks` to attach it to networks, or `network_mode` to share another's stack"));
     }
+    unique_container_name(&service, map)?;
     if service.network_mode.is_none() && service.networks.is_empty() {
         service.networks.insert("default".into(), None);
     }
     Ok(service)
+}
+
+/// A `container_name` names one container: compose refuses it with a scale
+/// (`scale`, else `deploy.replicas`) above 1.
+fn unique_container_name(service: &Service, map: &super::yaml::Mapping) -> Result<()> {
+    let (Some(_), Some(entry)) = (&service.container_name, map.get("container_name")) else {
+        return Ok(());
+    };
+    let scale = match service.other.get("scale") {
+        Some(scale) => scale.as_i64().map(|s| ("scale", s)),
+        None => service
+            .deploy
+            .as_ref()
+            .and_then(|d| d.replicas)
+            .map(|r| ("deploy.replicas", i64::try_from(r).unwrap_or(i64::MAX))),
+    };
+    match scale {
+        Some((key, count)) if count > 1 => Err(entry
+            .key_pos
+            .error(format!(
+                "service `{}` sets `container_name` and `{key}: {count}`: a container name must be unique",
+                service.name
+            ))
+            .with_help(format!("remove `container_name`, or set `{key}` to 1"))),
+        _ => Ok(()),
+    }
 }
 
 fn restart(node: &Node, field: &str) -> Result<String> {
