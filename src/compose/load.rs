@@ -15,7 +15,8 @@ use super::model::Project;
 use super::service::{self, Context};
 use super::yaml::{self, Entry, Node, Value};
 use super::{
-    LoadOptions, files, graph, interpolate, keys, limits, merge, project, read, schema, x_parity,
+    LoadOptions, files, graph, interpolate, keys, limits, merge, project, read, schema, unicity,
+    x_parity,
 };
 use crate::error::{Error, Location, Result};
 
@@ -107,6 +108,7 @@ pub(crate) fn load(options: &LoadOptions) -> Result<Project> {
             .collect();
     }
     let ctx = Context { env: &env };
+    unicity::dedupe(&mut root);
     let (mut project, nodes) = project::project(&name, &root, &ctx)?;
     // After the readers, so a field parity reads keeps its reader's message.
     schema::check(&root)?;

@@ -482,7 +482,8 @@ mod tests {
         );
         assert_eq!(
             out["depends_on"],
-            serde_json::json!({"a": null, "b": {"condition": "service_healthy"}})
+            // A listed name is compose-go's default entry, which its schema accepts.
+            serde_json::json!({"a": {"condition": "service_started"}, "b": {"condition": "service_healthy"}})
         );
     }
 

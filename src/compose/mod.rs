@@ -30,6 +30,7 @@ mod service_blocks;
 mod service_ports_volumes;
 pub(crate) mod spans;
 mod syntax;
+mod unicity;
 pub(crate) mod x_parity;
 mod yaml;
 

@@ -27,6 +27,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value as Json;
 
+use super::unicity::{Item, Step, UNIQUE, at};
 use super::yaml::{Mapping, Node, Pos, Style, Value};
 use crate::error::{Error, Result};
 
@@ -75,66 +76,6 @@ fn spec() -> &'static Json {
         }
         schema
     })
-}
-
-/// The lists compose-go de-duplicates before it validates (its
-/// `EnforceUnicity`: a later item with the same key replaces the earlier), so
-/// the schema's `uniqueItems` never sees a repeat there, and what an item
-/// must be for compose-go to find its key.
-const UNIQUE: &[(&[&str], Item)] = &[
-    (&["networks", "*", "labels"], Item::KeyValue),
-    (&["networks", "*", "ipam", "options"], Item::KeyValue),
-    (&["services", "*", "annotations"], Item::KeyValue),
-    (&["services", "*", "build", "args"], Item::KeyValue),
-    (
-        &["services", "*", "build", "additional_contexts"],
-        Item::KeyValue,
-    ),
-    (&["services", "*", "build", "platform"], Item::KeyValue),
-    (&["services", "*", "build", "tags"], Item::KeyValue),
-    (&["services", "*", "build", "labels"], Item::KeyValue),
-    (&["services", "*", "cap_add"], Item::KeyValue),
-    (&["services", "*", "cap_drop"], Item::KeyValue),
-    (&["services", "*", "configs"], Item::Mount),
-    (&["services", "*", "deploy", "labels"], Item::KeyValue),
-    (&["services", "*", "dns"], Item::KeyValue),
-    (&["services", "*", "dns_opt"], Item::KeyValue),
-    (&["services", "*", "dns_search"], Item::KeyValue),
-    (&["services", "*", "environment"], Item::KeyValue),
-    (&["services", "*", "env_file"], Item::Any),
-    (&["services", "*", "expose"], Item::Expose),
-    (&["services", "*", "labels"], Item::KeyValue),
-    (&["services", "*", "links"], Item::KeyValue),
-    (
-        &["services", "*", "networks", "*", "aliases"],
-        Item::KeyValue,
-    ),
-    (
-        &["services", "*", "networks", "*", "link_local_ips"],
-        Item::KeyValue,
-    ),
-    (&["services", "*", "ports"], Item::Any),
-    (&["services", "*", "profiles"], Item::KeyValue),
-    (&["services", "*", "secrets"], Item::Mount),
-    (&["services", "*", "sysctls"], Item::KeyValue),
-    (&["services", "*", "tmpfs"], Item::KeyValue),
-    (&["services", "*", "volumes"], Item::Target),
-    (&["services", "*", "devices"], Item::Target),
-];
-
-/// What compose-go's de-duplication needs of a list item.
-#[derive(Debug, Clone, Copy)]
-enum Item {
-    /// A string (`KEY=value` or a name).
-    KeyValue,
-    /// A string or a whole number.
-    Expose,
-    /// A string or a mapping.
-    Mount,
-    /// A mapping names its `target`.
-    Target,
-    /// Anything (its own reader checks it).
-    Any,
 }
 
 /// What compose-go converts a string to after interpolation, by path
@@ -233,13 +174,6 @@ const CASTS: &[(&[&str], Cast)] = &[
     (&["configs", "*", "external"], Cast::Boolean),
 ];
 
-/// One step of the path to a node: a mapping key or a list index.
-#[derive(Debug, Clone, Copy)]
-enum Step<'a> {
-    Key(&'a str),
-    Item(usize),
-}
-
 /// The path as messages print it: `services.web.devices[1]`.
 fn dotted(path: &[Step<'_>]) -> String {
     let mut out = String::new();
@@ -255,15 +189,6 @@ fn dotted(path: &[Step<'_>]) -> String {
         }
     }
     out
-}
-
-/// Whether `path` is `pattern` (`*` any key, `[]` any list item).
-fn at(pattern: &[&str], path: &[Step<'_>]) -> bool {
-    pattern.len() == path.len()
-        && pattern.iter().zip(path).all(|(want, step)| match step {
-            Step::Key(key) => *want == "*" || want == key,
-            Step::Item(_) => *want == "[]",
-        })
 }
 
 fn cast_at(path: &[Step<'_>]) -> Option<Cast> {
