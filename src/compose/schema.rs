@@ -812,7 +812,16 @@ mod tests {
         let base = "services:\n  web:\n    image: nginx\n";
         let cases = [
             ("    dns_opt: use-vc\n", "4:14", "must be a list"),
-            ("    cpu_rt_period: often\n", "4:20", "whole number"),
+            (
+                "    cpu_rt_period: often\n",
+                "4:20",
+                "cpu_rt_period` must be a",
+            ),
+            (
+                "    cpu_count: often\n",
+                "4:16",
+                "cpu_count` must be a whole number",
+            ),
             ("    build: true\n", "4:12", "must be a string or a mapping"),
             (
                 "    blkio_config:\n      weight: [1]\n",

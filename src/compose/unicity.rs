@@ -141,8 +141,6 @@ fn dedupe_items(items: &mut Vec<Node>) {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn a_repeated_key_keeps_its_first_place_and_its_last_value() {
         let project = crate::compose::load_text(
