@@ -252,7 +252,7 @@ fn type_name(name: &str) -> &str {
 /// Why a node does not fit, and how deep it is (the deepest of several
 /// failed alternatives is the most specific, as compose-go reports it).
 struct Problem {
-    error: Error,
+    error: Box<Error>,
     depth: usize,
     /// The expected types, when the node itself has the wrong type (so the
     /// alternatives of a `oneOf` can be said together).
@@ -262,7 +262,7 @@ struct Problem {
 impl Problem {
     fn at(pos: &Pos, path: &[Step<'_>], message: String) -> Self {
         Self {
-            error: pos.error(message),
+            error: Box::new(pos.error(message)),
             depth: path.len(),
             types: Vec::new(),
         }
@@ -272,7 +272,7 @@ impl Problem {
 /// Checks the merged project tree against the specification's schema.
 pub(crate) fn check(root: &Node) -> Result<()> {
     let mut path = Vec::new();
-    Walk.node(root, spec(), &mut path).map_err(|p| p.error)
+    Walk.node(root, spec(), &mut path).map_err(|p| *p.error)
 }
 
 struct Walk;
@@ -296,7 +296,7 @@ impl Walk {
             Value::Scalar(text, style) => (text.as_str(), *style),
         };
         if let Some(cast) = cast_at(path)
-            && !(style == Style::Plain && !matches!(plain(text), Kind::String))
+            && (style != Style::Plain || matches!(plain(text), Kind::String))
         {
             let cast_kind = match cast {
                 Cast::Integer => text.trim().parse::<i64>().ok().map(|_| Kind::Integer),
@@ -666,7 +666,7 @@ impl Walk {
 
 impl Problem {
     fn with_help(mut self, help: impl Into<String>) -> Self {
-        self.error = self.error.with_help(help);
+        self.error = Box::new(self.error.with_help(help));
         self
     }
 }

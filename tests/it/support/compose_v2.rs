@@ -162,9 +162,9 @@ pub fn canonical(value: Value) -> Value {
                 // Emptiness after canonicalisation: `exec: {command: null}` is unset.
                 let unset = value.is_null() || value.as_object().is_some_and(Map::is_empty);
                 let zero = value == Value::Bool(false) || value.as_f64() == Some(0.0);
-                if !(unset && ZERO_STRUCTS.contains(&key.as_str()))
-                    && !(zero && OMITTED_ZEROS.contains(&key.as_str()))
-                {
+                let dropped = (unset && ZERO_STRUCTS.contains(&key.as_str()))
+                    || (zero && OMITTED_ZEROS.contains(&key.as_str()));
+                if !dropped {
                     out.insert(key, value);
                 }
             }
