@@ -183,22 +183,55 @@ fn closing_quote(text: &str, quote: char) -> Option<usize> {
     None
 }
 
-/// Double-quote escapes. `\$` stays `$$` so interpolation leaves a literal `$`.
+/// Double-quote escapes, as compose-go expands them: `\a \b \f \n \r \t \v
+/// \" \\` and `\0ddd` (octal) become the character, `\$` stays `$$` so
+/// interpolation leaves a literal `$`, and any other backslash (`\q`, `\101`,
+/// `\c`) is kept as written.
 fn unescape_double(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
+    let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         if c != '\\' {
             out.push(c);
             continue;
         }
-        match chars.next() {
-            Some('n') => out.push('\n'),
-            Some('r') => out.push('\r'),
-            Some('t') => out.push('\t'),
-            Some('$') => out.push_str("$$"),
-            Some(other) => out.push(other),
-            None => out.push('\\'),
+        let escaped = match chars.peek() {
+            Some('a') => Some("\u{7}"),
+            Some('b') => Some("\u{8}"),
+            Some('f') => Some("\u{c}"),
+            Some('n') => Some("\n"),
+            Some('r') => Some("\r"),
+            Some('t') => Some("\t"),
+            Some('v') => Some("\u{b}"),
+            Some('$') => Some("$$"),
+            Some('"') => Some("\""),
+            Some('\\') => Some("\\"),
+            // Go has no `\c`: compose-go keeps it.
+            Some('c') => Some("\\c"),
+            _ => None,
+        };
+        if let Some(escaped) = escaped {
+            chars.next();
+            out.push_str(escaped);
+            continue;
+        }
+        if chars.peek() != Some(&'0') {
+            out.push('\\');
+            continue;
+        }
+        // `\0` and up to three digits: Go's `\ddd` when they are three
+        // octal digits of a byte; else `\` and the digits, as written.
+        chars.next();
+        let mut digits = String::new();
+        while digits.len() < 3 && chars.peek().is_some_and(char::is_ascii_digit) {
+            digits.extend(chars.next());
+        }
+        match u8::from_str_radix(&digits, 8) {
+            Ok(byte) if digits.len() == 3 => out.push(char::from(byte)),
+            _ => {
+                out.push('\\');
+                out.push_str(&digits);
+            }
         }
     }
     out

@@ -14,7 +14,10 @@ use indexmap::{IndexMap, IndexSet};
 use super::model::Project;
 use super::service::{self, Context};
 use super::yaml::{self, Entry, Node, Value};
-use super::{LoadOptions, files, graph, interpolate, keys, limits, merge, project, read, x_parity};
+use super::{
+    LoadOptions, files, graph, interpolate, keys, limits, merge, project, read, schema, unicity,
+    x_parity,
+};
 use crate::error::{Error, Location, Result};
 
 /// Loads and normalizes the project the options describe.
@@ -62,6 +65,16 @@ pub(crate) fn load(options: &LoadOptions) -> Result<Project> {
 
     let loader = Loader::default();
     let mut root = loader.load_files(&compose_files, &project_dir, &env, &[])?;
+    // compose-go drops `version` and refuses what is left when it is nothing.
+    if root
+        .as_map()
+        .is_some_and(|m| m.keys().all(|k| k == "version"))
+    {
+        return Err(root
+            .pos
+            .error("the compose file declares nothing")
+            .with_help("a compose file needs at least a `services:` mapping"));
+    }
     let origin = || {
         files::dotenv_origin(
             &env_files,
@@ -95,7 +108,10 @@ pub(crate) fn load(options: &LoadOptions) -> Result<Project> {
             .collect();
     }
     let ctx = Context { env: &env };
+    unicity::dedupe(&mut root);
     let (mut project, nodes) = project::project(&name, &root, &ctx)?;
+    // After the readers, so a field parity reads keeps its reader's message.
+    schema::check(&root)?;
     project.working_dir = project_dir;
     project.files = compose_files;
     graph::resolve(&mut project, &nodes, &profiles, &options.services)?;

@@ -44,7 +44,8 @@ pub(crate) fn merge_service(base: Node, over: Node) -> Node {
         // identical one stands once.
         "extra_hosts" => merge_unique(host_entries(base), host_entries(over)),
         "devices" => merge_keyed(as_sequence(base), as_sequence(over), &device_key),
-        "depends_on" | "networks" => merge_named(base, over),
+        "depends_on" => merge_named(base, over, true),
+        "networks" => merge_named(base, over, false),
         "volumes" => merge_keyed(base, over, &volume_key),
         "secrets" | "configs" => merge_keyed(base, over, &file_ref_key),
         "env_file" | "dns" | "dns_search" | "dns_opt" | "tmpfs" => {
@@ -176,11 +177,15 @@ fn merge_dict(base: Node, over: Node) -> Node {
     merge_mapping_with(to_dict(base), to_dict(over), &|_, _, over| over)
 }
 
-/// `depends_on` / `networks`: list of names or mapping, merged by name.
-fn merge_named(base: Node, over: Node) -> Node {
-    merge_mapping_with(names_to_map(base), names_to_map(over), &|_, base, over| {
-        merge_generic(base, over)
-    })
+/// `depends_on` / `networks`: list of names or mapping, merged by name. A
+/// `depends_on` name becomes compose-go's default entry
+/// (`condition: service_started`), a network name a name without options.
+fn merge_named(base: Node, over: Node, dependency: bool) -> Node {
+    merge_mapping_with(
+        names_to_map(base, dependency),
+        names_to_map(over, dependency),
+        &|_, base, over| merge_generic(base, over),
+    )
 }
 
 /// A list or mapping of `K=V` strings as a mapping node.
@@ -191,10 +196,29 @@ pub(crate) fn to_dict(node: Node) -> Node {
     })
 }
 
-/// A list or mapping of names as a mapping node (each name without a value).
-fn names_to_map(node: Node) -> Node {
+/// A list or mapping of names as a mapping node: each name without a value,
+/// or (`dependency`) with `condition: service_started`.
+fn names_to_map(node: Node, dependency: bool) -> Node {
+    let pos = node.pos.clone();
     list_to_map(node, &|text| {
-        (text.to_owned(), Value::Scalar(String::new(), Style::Plain))
+        let value = if dependency {
+            let condition = Node::new(
+                Value::Scalar("service_started".into(), Style::Quoted),
+                pos.clone(),
+            );
+            let mut options = Mapping::new();
+            options.insert(
+                "condition".into(),
+                Entry {
+                    key_pos: pos.clone(),
+                    node: condition,
+                },
+            );
+            Value::Map(options)
+        } else {
+            Value::Scalar(String::new(), Style::Plain)
+        };
+        (text.to_owned(), value)
     })
 }
 
@@ -458,7 +482,8 @@ mod tests {
         );
         assert_eq!(
             out["depends_on"],
-            serde_json::json!({"a": null, "b": {"condition": "service_healthy"}})
+            // A listed name is compose-go's default entry, which its schema accepts.
+            serde_json::json!({"a": {"condition": "service_started"}, "b": {"condition": "service_healthy"}})
         );
     }
 

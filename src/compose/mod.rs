@@ -23,12 +23,14 @@ pub(crate) mod paths;
 mod project;
 mod read;
 pub(crate) mod schedule;
+mod schema;
 mod secret_refs;
 mod service;
 mod service_blocks;
 mod service_ports_volumes;
 pub(crate) mod spans;
 mod syntax;
+mod unicity;
 pub(crate) mod x_parity;
 mod yaml;
 

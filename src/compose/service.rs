@@ -67,6 +67,7 @@ pub(crate) fn service(name: &str, at: &Pos, node: &Node, ctx: &Context<'_>) -> R
         crate::redact::declare_secret(secret);
     }
     let mut env_files: Vec<(EnvFile, Node)> = Vec::new();
+    let mut label_files: Vec<(std::path::PathBuf, &Node)> = Vec::new();
     let mut environment = IndexMap::new();
     for (key, entry) in map {
         let value = &entry.node;
@@ -87,7 +88,7 @@ pub(crate) fn service(name: &str, at: &Pos, node: &Node, ctx: &Context<'_>) -> R
         read::not_null(value, field)?;
         match key.as_str() {
             "image" => service.image = Some(read::string(value, field)?),
-            "build" => service.build = Some(build(value, field, ctx)?),
+            "build" => service.build = Some(build(value, field, ctx, &node.pos.source.base_dir)?),
             "command" => service.command = read::command(value, field)?,
             "entrypoint" => service.entrypoint = read::command(value, field)?,
             "environment" => environment = read::list_or_dict(value, field, '=')?,
@@ -106,6 +107,13 @@ pub(crate) fn service(name: &str, at: &Pos, node: &Node, ctx: &Context<'_>) -> R
             "deploy" => service.deploy = Some(blocks::deploy(value, field)?),
             "develop" => service.develop = Some(blocks::develop(value, field, ctx)?),
             "labels" => service.labels = read::labels(value, field)?,
+            // Read once every key is: `labels` wins over the files.
+            "label_file" => {
+                for path in read::string_or_list(value, field)? {
+                    let path = paths::absolute(&value.pos.source.base_dir, &path, ctx.env);
+                    label_files.push((path, value));
+                }
+            }
             "networks" => service.networks = networks(value, field)?,
             "network_mode" => service.network_mode = Some(read::string(value, field)?),
             "profiles" => service.profiles = read::strings(value, field)?,
@@ -116,7 +124,14 @@ pub(crate) fn service(name: &str, at: &Pos, node: &Node, ctx: &Context<'_>) -> R
             "hostname" => service.hostname = Some(read::string(value, field)?),
             "platform" => service.platform = Some(read::string(value, field)?),
             "stop_signal" => service.stop_signal = Some(read::string(value, field)?),
-            "pull_policy" => service.pull_policy = Some(read::string(value, field)?),
+            // `if_not_present` is compose's older name for `missing`.
+            "pull_policy" => {
+                let policy = read::string(value, field)?;
+                service.pull_policy = Some(match policy.as_str() {
+                    "if_not_present" => "missing".into(),
+                    _ => policy,
+                });
+            }
             "stop_grace_period" => {
                 service.stop_grace_period = Some(blocks::duration(value, field)?)
             }
@@ -159,6 +174,9 @@ pub(crate) fn service(name: &str, at: &Pos, node: &Node, ctx: &Context<'_>) -> R
             }
         }
     }
+    if !label_files.is_empty() {
+        service.labels = with_label_files(&label_files, std::mem::take(&mut service.labels))?;
+    }
     // Env files first, then `environment` wins; a name without a value takes
     // the project environment's value, as compose-go does.
     let mut combined: IndexMap<String, Option<String>> = IndexMap::new();
@@ -193,10 +211,37 @@ pub(crate) fn service(name: &str, at: &Pos, node: &Node, ctx: &Context<'_>) -> R
             ))
             .with_help("keep `networks` to attach it to networks, or `network_mode` to share another's stack"));
     }
+    unique_container_name(&service, map)?;
     if service.network_mode.is_none() && service.networks.is_empty() {
         service.networks.insert("default".into(), None);
     }
     Ok(service)
+}
+
+/// A `container_name` names one container: compose refuses it with a scale
+/// (`scale`, else `deploy.replicas`) above 1.
+fn unique_container_name(service: &Service, map: &super::yaml::Mapping) -> Result<()> {
+    let (Some(_), Some(entry)) = (&service.container_name, map.get("container_name")) else {
+        return Ok(());
+    };
+    let scale = match service.other.get("scale") {
+        Some(scale) => scale.as_i64().map(|s| ("scale", s)),
+        None => service
+            .deploy
+            .as_ref()
+            .and_then(|d| d.replicas)
+            .map(|r| ("deploy.replicas", i64::try_from(r).unwrap_or(i64::MAX))),
+    };
+    match scale {
+        Some((key, count)) if count > 1 => Err(entry
+            .key_pos
+            .error(format!(
+                "service `{}` sets `container_name` and `{key}: {count}`: a container name must be unique",
+                service.name
+            ))
+            .with_help(format!("remove `container_name`, or set `{key}` to 1"))),
+        _ => Ok(()),
+    }
 }
 
 fn restart(node: &Node, field: &str) -> Result<String> {
@@ -211,7 +256,16 @@ fn restart(node: &Node, field: &str) -> Result<String> {
     Ok(text)
 }
 
-fn build(node: &Node, field: &str, ctx: &Context<'_>) -> Result<Build> {
+/// `service_dir`: the directory of the file that declares the service (for
+/// a service that `extends` another, the extending one's), which a `build`
+/// without `context` builds, as compose-go resolves the default context
+/// after `extends`; a `context` written in the base file stays relative to it.
+fn build(
+    node: &Node,
+    field: &str,
+    ctx: &Context<'_>,
+    service_dir: &std::path::Path,
+) -> Result<Build> {
     let base = &node.pos.source.base_dir;
     let context_of = |text: &str| {
         if paths::is_remote(text) {
@@ -228,7 +282,7 @@ fn build(node: &Node, field: &str, ctx: &Context<'_>) -> Result<Build> {
         });
     }
     let mut build = Build {
-        context: context_of("."),
+        context: paths::absolute_string(service_dir, ".", ctx.env),
         dockerfile: "Dockerfile".into(),
         ..Build::default()
     };
@@ -345,6 +399,30 @@ fn env_file_list(node: &Node, field: &str, ctx: &Context<'_>) -> Result<Vec<(Env
         let path = paths::absolute(&path_node.pos.source.base_dir, &text, ctx.env);
         out.push((EnvFile { path, required }, path_node));
     }
+    Ok(out)
+}
+
+/// `labels` over the labels of its `label_file`s, read in order as dotenv
+/// files (a later file wins; `${VAR}` refers to labels read before), as
+/// compose-go resolves them. The files are folded in and not printed.
+fn with_label_files(
+    files: &[(std::path::PathBuf, &Node)],
+    labels: IndexMap<String, String>,
+) -> Result<IndexMap<String, String>> {
+    let mut out: IndexMap<String, String> = IndexMap::new();
+    for (path, node) in files {
+        let text = super::limits::read_utf8(path).map_err(|err| {
+            node.pos
+                .error(format!(
+                    "label file {} cannot be read: {err}",
+                    path.display()
+                ))
+                .with_help("create the file, or remove it from `label_file`")
+        })?;
+        let read = dotenv::parse_with_lookup(&text, path, &|name| out.get(name).cloned())?;
+        out.extend(read);
+    }
+    out.extend(labels);
     Ok(out)
 }
 
@@ -662,6 +740,11 @@ fn carried(key: &str, node: &Node, field: &str) -> Result<serde_json::Value> {
         ),
         "sysctls" | "annotations" | "storage_opt" => serde_json::json!(read::labels(node, field)?),
         "cpus" => serde_json::json!(read::number(node, field)?),
+        // Microseconds, whole: compose-go holds them as integers, so `2.5` is 2.
+        "cpu_rt_period" | "cpu_rt_runtime" => match read::integer(node, field) {
+            Ok(whole) => serde_json::json!(whole),
+            Err(_) => serde_json::json!(read::number(node, field)?.trunc() as i64),
+        },
         // compose-go 2.x holds mem_swappiness as a byte unit: a decimal string.
         "mem_swappiness" => serde_json::json!(read::integer(node, field)?.to_string()),
         "scale" | "cpu_shares" | "cpu_quota" | "cpu_period" | "pids_limit" | "oom_score_adj"
@@ -676,9 +759,36 @@ fn carried(key: &str, node: &Node, field: &str) -> Result<serde_json::Value> {
 }
 
 /// `blkio_config` with every throttle `rate` as compose holds it: a byte
-/// size (`1024k`) or an operation count, printed as a decimal string.
+/// size (`1024k`) or an operation count, printed as a decimal string; every
+/// `weight` a number (compose-go: a 16-bit integer, `"300"` is 300).
 fn blkio_config(node: &Node, field: &str) -> Result<serde_json::Value> {
     let mut config = read::json(node);
+    let weight = |node: &Node, field: &str| -> Result<serde_json::Value> {
+        read::unsigned(node, field)
+            .ok()
+            .and_then(|w| u16::try_from(w).ok())
+            .map(serde_json::Value::from)
+            .ok_or_else(|| {
+                node.pos
+                    .error(format!("`{field}` must be a whole number from 0 to 65535"))
+            })
+    };
+    if let (Some(value), Some(map)) = (node.get("weight"), config.as_object_mut()) {
+        map.insert("weight".into(), weight(value, &format!("{field}.weight"))?);
+    }
+    if let (Some(devices), Some(Some(list))) = (
+        node.get("weight_device").and_then(Node::as_seq),
+        config.get_mut("weight_device").map(|l| l.as_array_mut()),
+    ) {
+        for (device, printed) in devices.iter().zip(list.iter_mut()) {
+            if let (Some(value), Some(map)) = (device.get("weight"), printed.as_object_mut()) {
+                map.insert(
+                    "weight".into(),
+                    weight(value, &format!("{field}.weight_device.weight"))?,
+                );
+            }
+        }
+    }
     for key in [
         "device_read_bps",
         "device_write_bps",

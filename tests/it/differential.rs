@@ -316,3 +316,45 @@ fn the_cached_v2_answers_match_docker_compose_v2_on_a_sample() {
         stale.join(", ")
     );
 }
+
+/// The corpus figures the README's conformance table gives: files, equal to
+/// v2, listed as deliberate differences, listed as not fixed yet. A file
+/// with any listing is not equal; it is "not fixed yet" when one of its
+/// listings is.
+fn corpus_figures(corpus: &Corpus) -> [usize; 4] {
+    let not_fixed = corpus
+        .differences
+        .values()
+        .filter(|listed| listed.values().any(|reason| reason == "not fixed yet"))
+        .count();
+    let listed = corpus.differences.len();
+    [
+        corpus.cases.len(),
+        corpus.cases.len() - listed,
+        listed - not_fixed,
+        not_fixed,
+    ]
+}
+
+#[test]
+fn the_readme_gives_the_corpus_figures_the_harness_counts() {
+    let corpus = load_corpus();
+    let [files, equal, deliberate, not_fixed] = corpus_figures(&corpus);
+    let readme = std::fs::read_to_string(repo_path("README.md")).expect("README.md");
+    let row = readme
+        .lines()
+        .find(|line| line.starts_with("| differential corpus (`fixtures/corpus/`) |"))
+        .expect("the README's conformance table has a differential corpus row");
+    let cells: Vec<&str> = row
+        .split('|')
+        .map(|cell| cell.trim().trim_matches('*'))
+        .collect();
+    // | name | files | equal | fixed in the loader | deliberate | not fixed yet |
+    let given = [cells[2], cells[3], cells[5], cells[6]];
+    let counted = [files, equal, deliberate, not_fixed].map(|n| n.to_string());
+    assert_eq!(
+        given,
+        counted.each_ref().map(String::as_str),
+        "README row `{row}`: files, equal, deliberate, not fixed yet must be what the corpus lists"
+    );
+}

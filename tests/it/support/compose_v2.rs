@@ -18,7 +18,12 @@
 //!    permissions to `rwm`);
 //! 6. `blkio_config` entries: 2.26 prints Go's field names (`Path`, `Rate`,
 //!    `Weight`), compose-go's later releases and parity `path`, `rate`,
-//!    `weight`: keys are compared in lowercase.
+//!    `weight`: keys are compared in lowercase;
+//! 7. Go's `omitempty`: for the service fields compose-go holds as plain
+//!    numbers or booleans (`read_only`, `oom_score_adj`, `cpu_rt_runtime`,
+//!    ... and a ulimit's `soft`/`hard`), `0` and `false` are printed by
+//!    parity and left out by 2.26; both mean Docker's default (a ulimit's 0
+//!    is read back as 0), so they compare as absent.
 //!
 //! Everything else must be equal, or be listed per case with a reason in
 //! `fixtures/compose-v2-differences.md`.
@@ -156,7 +161,10 @@ pub fn canonical(value: Value) -> Value {
                 });
                 // Emptiness after canonicalisation: `exec: {command: null}` is unset.
                 let unset = value.is_null() || value.as_object().is_some_and(Map::is_empty);
-                if !(unset && ZERO_STRUCTS.contains(&key.as_str())) {
+                let zero = value == Value::Bool(false) || value.as_f64() == Some(0.0);
+                let dropped = (unset && ZERO_STRUCTS.contains(&key.as_str()))
+                    || (zero && OMITTED_ZEROS.contains(&key.as_str()));
+                if !dropped {
                     out.insert(key, value);
                 }
             }
@@ -167,13 +175,44 @@ pub fn canonical(value: Value) -> Value {
     }
 }
 
+/// Fields compose-go holds as plain Go numbers or booleans with
+/// `omitempty`: it prints nothing for `0` or `false`, which mean what
+/// leaving the field out means (Docker's default). A ulimit's `soft` and
+/// `hard` are such fields too; see `ulimits`.
+const OMITTED_ZEROS: &[&str] = &[
+    "cpu_count",
+    "cpu_percent",
+    "cpu_period",
+    "cpu_quota",
+    "cpu_rt_period",
+    "cpu_rt_runtime",
+    "cpus",
+    "cpu_shares",
+    "oom_kill_disable",
+    "oom_score_adj",
+    "pids_limit",
+    "privileged",
+    "read_only",
+    "stdin_open",
+    "tty",
+];
+
 fn ulimits(value: Value) -> Value {
     let Value::Object(map) = value else {
         return value;
     };
+    // compose-go leaves a zero `soft` or `hard` out (`omitempty`); it reads
+    // the printed `{}` back as 0, so an absent one is 0.
+    let zero_if_absent = |mut limit: Map<String, Value>| {
+        for key in ["soft", "hard"] {
+            limit.entry(key).or_insert(serde_json::json!(0));
+        }
+        Value::Object(limit)
+    };
     map.into_iter()
         .map(|(name, limit)| match limit {
             Value::Number(n) => (name, serde_json::json!({"soft": n, "hard": n})),
+            Value::Object(limit) => (name, zero_if_absent(limit)),
             other => (name, other),
         })
         .collect::<Map<_, _>>()

@@ -1,0 +1,154 @@
+//! compose-go's `EnforceUnicity`: the lists in which a later item with the
+//! same key replaces an earlier one (in the earlier one's place), applied to
+//! the merged tree before it is read, as compose-go applies it before it
+//! validates.
+//!
+//! Why: `tmpfs: [/run, /run]` or a `dns` server written in the base file and
+//! again in an override is one entry to Compose; parity's readers of ports
+//! and mounts de-duplicate their own lists, this does it for the lists of
+//! strings (`KEY=value` or a name), by the text before `=`. The schema check
+//! (`schema`) uses the same table: it does not apply `uniqueItems` there, and
+//! checks that each item is something compose-go can find a key in.
+//!
+//! Owns: the table and the pass. Knows no field's meaning.
+
+use super::yaml::{Node, Value};
+
+/// The lists compose-go de-duplicates before it validates (its
+/// `EnforceUnicity`: a later item with the same key replaces the earlier), so
+/// the schema's `uniqueItems` never sees a repeat there, and what an item
+/// must be for compose-go to find its key.
+pub(super) const UNIQUE: &[(&[&str], Item)] = &[
+    (&["networks", "*", "labels"], Item::KeyValue),
+    (&["networks", "*", "ipam", "options"], Item::KeyValue),
+    (&["services", "*", "annotations"], Item::KeyValue),
+    (&["services", "*", "build", "args"], Item::KeyValue),
+    (
+        &["services", "*", "build", "additional_contexts"],
+        Item::KeyValue,
+    ),
+    (&["services", "*", "build", "platform"], Item::KeyValue),
+    (&["services", "*", "build", "tags"], Item::KeyValue),
+    (&["services", "*", "build", "labels"], Item::KeyValue),
+    (&["services", "*", "cap_add"], Item::KeyValue),
+    (&["services", "*", "cap_drop"], Item::KeyValue),
+    (&["services", "*", "configs"], Item::Mount),
+    (&["services", "*", "deploy", "labels"], Item::KeyValue),
+    (&["services", "*", "dns"], Item::KeyValue),
+    (&["services", "*", "dns_opt"], Item::KeyValue),
+    (&["services", "*", "dns_search"], Item::KeyValue),
+    (&["services", "*", "environment"], Item::KeyValue),
+    (&["services", "*", "env_file"], Item::Any),
+    (&["services", "*", "expose"], Item::Expose),
+    (&["services", "*", "labels"], Item::KeyValue),
+    (&["services", "*", "links"], Item::KeyValue),
+    (
+        &["services", "*", "networks", "*", "aliases"],
+        Item::KeyValue,
+    ),
+    (
+        &["services", "*", "networks", "*", "link_local_ips"],
+        Item::KeyValue,
+    ),
+    (&["services", "*", "ports"], Item::Any),
+    (&["services", "*", "profiles"], Item::KeyValue),
+    (&["services", "*", "secrets"], Item::Mount),
+    (&["services", "*", "sysctls"], Item::KeyValue),
+    (&["services", "*", "tmpfs"], Item::KeyValue),
+    (&["services", "*", "volumes"], Item::Target),
+    (&["services", "*", "devices"], Item::Target),
+];
+
+/// What compose-go's de-duplication needs of a list item.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Item {
+    /// A string (`KEY=value` or a name).
+    KeyValue,
+    /// A string or a whole number.
+    Expose,
+    /// A string or a mapping.
+    Mount,
+    /// A mapping names its `target`.
+    Target,
+    /// Anything (its own reader checks it).
+    Any,
+}
+
+/// One step of the path to a node: a mapping key or a list index.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Step<'a> {
+    Key(&'a str),
+    Item(usize),
+}
+
+/// Whether `path` is `pattern` (`*` any key, `[]` any list item).
+pub(super) fn at(pattern: &[&str], path: &[Step<'_>]) -> bool {
+    pattern.len() == path.len()
+        && pattern.iter().zip(path).all(|(want, step)| match step {
+            Step::Key(key) => *want == "*" || want == key,
+            Step::Item(_) => *want == "[]",
+        })
+}
+
+/// Removes the repeated items of every `Item::KeyValue` list of the tree.
+pub(super) fn dedupe(root: &mut Node) {
+    let mut path = Vec::new();
+    walk(root, &mut path);
+}
+
+fn walk(node: &mut Node, path: &mut Vec<String>) {
+    match &mut node.value {
+        Value::Map(map) => {
+            for (key, entry) in map.iter_mut() {
+                path.push(key.clone());
+                walk(&mut entry.node, path);
+                path.pop();
+            }
+        }
+        Value::Seq(items) => {
+            let steps: Vec<Step<'_>> = path.iter().map(|k| Step::Key(k)).collect();
+            let key_value = UNIQUE
+                .iter()
+                .any(|(pattern, item)| matches!(item, Item::KeyValue) && at(pattern, &steps));
+            if key_value {
+                dedupe_items(items);
+            }
+        }
+        Value::Scalar(..) => {}
+    }
+}
+
+/// Keeps the first position of each key with the last item that has it.
+fn dedupe_items(items: &mut Vec<Node>) {
+    let key = |node: &Node| {
+        node.as_scalar()
+            .map(|text| text.split_once('=').map_or(text, |(k, _)| k).to_owned())
+    };
+    let mut kept: Vec<Node> = Vec::with_capacity(items.len());
+    let mut keys: Vec<Option<String>> = Vec::with_capacity(items.len());
+    for item in items.drain(..) {
+        let k = key(&item);
+        match keys.iter().position(|seen| k.is_some() && *seen == k) {
+            Some(at) => kept[at] = item,
+            None => {
+                keys.push(k);
+                kept.push(item);
+            }
+        }
+    }
+    *items = kept;
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_repeated_key_keeps_its_first_place_and_its_last_value() {
+        let project = crate::compose::load_text(
+            "services:\n  web:\n    image: nginx\n    tmpfs: [/run, /tmp, /run]\n    dns_opt: [a, b, a]\n",
+            "t",
+        );
+        let web = &project.services["web"];
+        assert_eq!(web.tmpfs, vec!["/run".to_owned(), "/tmp".to_owned()]);
+        assert_eq!(web.other["dns_opt"], serde_json::json!(["a", "b"]));
+    }
+}
