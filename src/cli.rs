@@ -634,6 +634,10 @@ pub(crate) struct IamArgs {
     /// With --for ci: the branch whose pushes deploy.
     #[arg(long, value_name = "BRANCH", default_value = "main")]
     pub(crate) github_branch: String,
+    /// With --for ci: create GitHub's OIDC provider in the account if it has none, and create
+    /// or update the deployer role with this trust policy and policy (administrator credentials).
+    #[arg(long)]
+    pub(crate) apply: bool,
 }
 
 /// Who `parity iam` writes the policy for.

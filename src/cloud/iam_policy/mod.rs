@@ -153,9 +153,13 @@ pub(crate) fn build(
             condition: arns.condition(*scope),
         });
     }
+    if let Some(deny) = arns.other_environments(settings, &by_scope) {
+        statements.push(deny);
+    }
     let commands = Command::ALL
         .iter()
         .filter(|c| !c.is_admin())
+        .filter(|c| **c != Command::Review || needs.contains(&Needs::ReviewBase))
         .map(|command| CommandActions {
             command: command.label(),
             actions: entries
@@ -245,6 +249,9 @@ fn needed(
     }
     if environment.domain().is_some() {
         needs.insert(Needs::Domain);
+    }
+    if crate::cloud::review::check_base(environment).is_ok() {
+        needs.insert(Needs::ReviewBase);
     }
     Ok(needs)
 }

@@ -48,6 +48,13 @@ pub(crate) fn github_environment(environment: &str) -> &str {
     }
 }
 
+/// The role GitHub Actions assumes in `environment`: the workflows `parity
+/// ci github` writes name it, `parity iam ENV --for ci --apply` creates it
+/// (one function, so the two cannot disagree).
+pub(crate) fn deployer_role_name(app: &str, environment: &str) -> String {
+    format!("parity-{app}-{environment}-deploy")
+}
+
 /// Whether `repository` looks like `OWNER/NAME` (GitHub's characters).
 pub(crate) fn is_repository(repository: &str) -> bool {
     let mut parts = repository.split('/');
