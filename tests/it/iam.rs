@@ -150,11 +150,18 @@ registry = "{host}"
         project
             .parity_as(&admin, &["env", "apply", "staging", "--yes"])
             .status(0)
+            .stdout_contains("(create,")
             .stderr_contains("CREATE_COMPLETE");
         project
             .parity_as(&admin, &["secrets", "sync", "staging"])
-            .status(0);
-        project.parity_as(&admin, &["deploy", "staging"]).status(0);
+            .status(0)
+            .stdout_contains("API_KEY")
+            .never_prints("s3cret-canary");
+        project
+            .parity_as(&admin, &["deploy", "staging"])
+            .status(0)
+            .stdout_contains("to staging")
+            .never_prints("s3cret-canary");
         project
     }
 
@@ -419,7 +426,7 @@ fn a_user_holding_only_the_generated_policy_deploys_and_destroys_a_review_app() 
     let destroyed = p
         .parity_as(&user, &["-v", "review", "destroy", "pr-1"])
         .status(0)
-        .stdout_contains("destroyed review app pr-1 of staging: 2 service(s), 1 target group(s), 1 listener rule(s)");
+        .stdout_contains("destroyed review app pr-1 of staging: 1 service(s), 1 target group(s), 1 listener rule(s), 2 task definition revision(s), 1 parameter(s)");
     let destroy_ops = within_inventory(&destroyed, &staging, "review");
     p.authorization(false);
     for op in [

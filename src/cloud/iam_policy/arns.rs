@@ -38,6 +38,7 @@ pub(crate) struct Arns {
     lock: String,
     parameters: String,
     secrets: Vec<String>,
+    referenced_parameters: Vec<String>,
     log_group: String,
     repositories: Vec<String>,
     schedules: String,
@@ -174,17 +175,20 @@ impl Arns {
                 &format!("{}*", environment.secrets_manager_prefix()),
             ));
         }
+        let mut referenced_parameters = Vec::new();
         for service in project.services.values().filter(|s| s.x_parity.cloud) {
             for (_, reference) in service.x_parity.secrets.references() {
-                if reference.store() == SecretsStore::Secretsmanager {
-                    let arn = reference
-                        .iam_resource()
-                        .replace("${AWS::Partition}", partition)
-                        .replace("${AWS::Region}", &region)
-                        .replace("${AWS::AccountId}", &account);
-                    if !secrets.contains(&arn) {
-                        secrets.push(arn);
-                    }
+                let arn = reference
+                    .iam_resource()
+                    .replace("${AWS::Partition}", partition)
+                    .replace("${AWS::Region}", &region)
+                    .replace("${AWS::AccountId}", &account);
+                let list = match reference.store() {
+                    SecretsStore::Secretsmanager => &mut secrets,
+                    SecretsStore::Ssm => &mut referenced_parameters,
+                };
+                if !list.contains(&arn) {
+                    list.push(arn);
                 }
             }
         }
@@ -197,6 +201,7 @@ impl Arns {
             ),
             parameters: environment.ssm_arn_of(&account, &format!("{}*", environment.ssm_prefix())),
             secrets,
+            referenced_parameters,
             log_group: format!(
                 "arn:{partition}:logs:{region}:{account}:log-group:{}",
                 environment.log_group()
@@ -288,6 +293,7 @@ impl Arns {
             Scope::ReviewTargetGroups => review(|r| r.target_groups.clone()),
             Scope::ReviewListener => review(|r| vec![r.listeners.clone()]),
             Scope::ReviewRules | Scope::ReviewRuleTags => review(|r| vec![r.rules.clone()]),
+            Scope::ReferencedParameters => self.referenced_parameters.clone(),
             Scope::OidcProvider => vec![self.oidc_provider.clone()],
             Scope::DeployerRole => vec![self.deployer_role.clone()],
         }
@@ -373,6 +379,7 @@ pub(crate) fn sid(scope: Scope) -> &'static str {
         Scope::ReviewListener => "ReviewAppsRulesOnAListener",
         Scope::ReviewRules => "ReviewAppsOwnListenerRules",
         Scope::ReviewRuleTags => "TagListenerRulesAsTheyAreCreated",
+        Scope::ReferencedParameters => "TheReferencedParameters",
         Scope::OidcProvider => "GitHubsOidcProvider",
         Scope::DeployerRole => "TheDeployerRole",
     }

@@ -34,6 +34,7 @@ pub(crate) enum Command {
     EnvDestroy,
     Review,
     IamApply,
+    UpLike,
 }
 
 impl Command {
@@ -55,6 +56,7 @@ impl Command {
         Command::EnvDestroy,
         Command::Review,
         Command::IamApply,
+        Command::UpLike,
     ];
 
     /// The command line that names it (`secrets sync`).
@@ -76,6 +78,7 @@ impl Command {
             Self::EnvDestroy => "env destroy",
             Self::Review => "review",
             Self::IamApply => "iam --apply",
+            Self::UpLike => "up --like --secrets-from-aws",
         }
     }
 
@@ -153,6 +156,8 @@ pub(crate) enum Scope {
     ReviewRules,
     /// Listener rules, tagged only as they are created (`elasticloadbalancing:CreateAction`).
     ReviewRuleTags,
+    /// The SSM parameters the compose file references (`x-parity.secrets` of `ssm:`).
+    ReferencedParameters,
     /// GitHub's OIDC provider in the account (`iam --apply`).
     OidcProvider,
     /// The deployer role (`iam --apply`).
@@ -195,6 +200,8 @@ pub(crate) enum Needs {
     Domain,
     /// The environment can be a review apps' base (no `promotes_from`, secrets in SSM).
     ReviewBase,
+    /// A service references an SSM parameter of its own naming.
+    SsmReferences,
 }
 
 /// One action one or more commands need.
@@ -210,7 +217,7 @@ pub(crate) struct Entry {
 
 use Command::{
     Db, Deploy, EnvApply, EnvDestroy, Exec, IamApply, Logs, Plan, Promote, Ps, Review, Rollback,
-    Run, SecretsList, SecretsSync, Status,
+    Run, SecretsList, SecretsSync, Status, UpLike,
 };
 use Needs::{Always, Domain, Ecr, Jobs, Promotion, ReviewBase, Scaling, SecretsManager, SsmStore};
 use Scope::{
@@ -319,8 +326,13 @@ pub(crate) const INVENTORY: &[Entry] = &[
         SsmStore,
     ),
     when(
-        sdk("ssm:GetParameter", Parameters, &[Db, EnvApply]),
+        sdk("ssm:GetParameter", Parameters, &[Db, EnvApply, UpLike]),
         SsmStore,
+    ),
+    // `up --like ENV --secrets-from-aws` reads referenced parameters too.
+    when(
+        sdk("ssm:GetParameter", Scope::ReferencedParameters, &[UpLike]),
+        Needs::SsmReferences,
     ),
     // Secrets: Secrets Manager.
     when(
@@ -343,7 +355,7 @@ pub(crate) const INVENTORY: &[Entry] = &[
         sdk(
             "secretsmanager:GetSecretValue",
             Secrets,
-            &[SecretsSync, Db, EnvApply],
+            &[SecretsSync, Db, EnvApply, UpLike],
         ),
         SecretsManager,
     ),

@@ -229,6 +229,14 @@ fn needed(
     if secrets_manager_refs {
         needs.insert(Needs::SecretsManager);
     }
+    if cloud().any(|s| {
+        s.x_parity
+            .secrets
+            .references()
+            .any(|(_, r)| r.store() == SecretsStore::Ssm)
+    }) {
+        needs.insert(Needs::SsmReferences);
+    }
     if cloud().any(|s| s.x_parity.is_job()) {
         needs.insert(Needs::Jobs);
     }

@@ -634,3 +634,33 @@ fn an_environment_that_cannot_host_review_apps_gets_none_of_their_statements() {
     );
     assert!(iam.commands.iter().all(|c| c.command != "review"));
 }
+
+/// `up --like ENV --secrets-from-aws` reads each secret where it lives: the
+/// environment's own parameters and the parameters the compose file references.
+#[test]
+fn up_like_reads_the_environments_parameters_and_the_referenced_ones() {
+    let mut project = project(false);
+    let web = project.services.get_mut("web").expect("web");
+    web.x_parity = crate::compose::x_parity::tests::from_json(
+        "service",
+        &json!({"secrets": {"API_KEY": true, "DATABASE_URL": "ssm:/shared/db-url"}}),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let iam = iam(&project, "staging", &Purpose::Deploy);
+    let like = iam
+        .commands
+        .iter()
+        .find(|c| c.command == "up --like --secrets-from-aws")
+        .expect("up --like is listed");
+    assert_eq!(like.actions, ["ssm:GetParameter"]);
+    for arn in [
+        "arn:aws:ssm:eu-west-1:123456789012:parameter/shared/db-url",
+        "arn:aws:ssm:eu-west-1:123456789012:parameter/shop/staging/API_KEY",
+    ] {
+        assert!(allows(&iam, "ssm:GetParameter", arn), "{arn}");
+    }
+    assert_eq!(
+        statement(&iam, "TheReferencedParameters").resources,
+        ["arn:aws:ssm:eu-west-1:123456789012:parameter/shared/db-url"]
+    );
+}
