@@ -497,7 +497,8 @@ fn apply_creates_the_oidc_provider_and_the_deployer_role_once() {
         .stderr_empty()
         .stdout_contains(&format!("OIDC provider {provider}: created"))
         .stdout_contains(&format!("role {role}: created"))
-        .stdout_contains("assumable by repo:acme/shop:ref:refs/heads/main");
+        .stdout_contains("assumable by repo:acme/shop:ref:refs/heads/main")
+        .stdout_contains("apply again with --review-apps");
     apply("staging")
         .status(0)
         .stderr_empty()
@@ -574,6 +575,36 @@ fn apply_creates_the_oidc_provider_and_the_deployer_role_once() {
     .stdout_contains(&format!(
         "role {role}: trust policy updated, policy parity-deploy unchanged"
     ));
+
+    // Pull requests (the review apps workflow) only when asked.
+    run(&[
+        "iam",
+        "staging",
+        "--for",
+        "ci",
+        "--apply",
+        "--review-apps",
+        "--github-repo",
+        "acme/shop",
+    ])
+    .status(0)
+    .stderr_empty()
+    .stdout_contains("assumable by repo:acme/shop:pull_request")
+    .stdout_contains(&format!(
+        "role {role}: trust policy updated, policy parity-deploy unchanged"
+    ));
+    run(&[
+        "iam",
+        "prod",
+        "--for",
+        "ci",
+        "--review-apps",
+        "--github-repo",
+        "acme/shop",
+    ])
+    .status(2)
+    .stdout_empty()
+    .stderr_contains("review apps never run in `prod`");
 
     // Bad input: exit 2 before any AWS call, saying what to do.
     run(&["iam", "staging", "--apply"])

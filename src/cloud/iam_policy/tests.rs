@@ -420,11 +420,24 @@ fn ci_trusts_the_repositorys_branch_or_its_github_environment() {
     let github = trust::GitHub {
         repository: "acme/shop".into(),
         branch: "main".into(),
+        review_apps: false,
     };
     let staging = iam(&project(false), "staging", &Purpose::Ci(github.clone()));
     assert_eq!(staging.subjects, ["repo:acme/shop:ref:refs/heads/main"]);
-    let prod = iam(&project(false), "prod", &Purpose::Ci(github));
+    let prod = iam(&project(false), "prod", &Purpose::Ci(github.clone()));
     assert_eq!(prod.subjects, ["repo:acme/shop:environment:production"]);
+    let review_apps = trust::GitHub {
+        review_apps: true,
+        ..github
+    };
+    let staging = iam(&project(false), "staging", &Purpose::Ci(review_apps));
+    assert_eq!(
+        staging.subjects,
+        [
+            "repo:acme/shop:ref:refs/heads/main",
+            "repo:acme/shop:pull_request"
+        ]
+    );
     let trust = serde_json::to_value(prod.trust_policy.expect("trust policy")).expect("json");
     assert_eq!(
         trust["Statement"][0]["Principal"]["Federated"],

@@ -105,6 +105,12 @@ pub(super) fn run(iam: &Iam, environment: &Environment, repository: &str) -> Res
     outln!(
         "  Set the repository variable PARITY_GIT_URL (where the workflows install parity from)."
     );
+    let pull_requests = iam.subjects.iter().any(|s| s.ends_with(":pull_request"));
+    if environment.promotes_from().is_none() && !pull_requests {
+        outln!(
+            "  Review apps (parity-review-apps.yml) run on pull requests: apply again with --review-apps to let them assume this role."
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -50,9 +50,17 @@ pub(crate) fn run(global: &GlobalArgs, args: &IamArgs) -> Result<ExitCode> {
                 ))
                 .with_help("pass --account-id 123456789012, or set account_id in the environment"));
             }
+            if args.review_apps && environment.promotes_from().is_some() {
+                return Err(Error::input(format!(
+                    "--review-apps: review apps never run in `{}`, which promotes from another environment",
+                    args.env
+                ))
+                .with_help("give --review-apps for the environment review apps derive from (staging)"));
+            }
             Purpose::Ci(trust::GitHub {
                 repository: github_repository(args, &project.working_dir)?,
                 branch: args.github_branch.clone(),
+                review_apps: args.review_apps,
             })
         }
     };
