@@ -634,6 +634,14 @@ pub(crate) struct IamArgs {
     /// With --for ci: the branch whose pushes deploy.
     #[arg(long, value_name = "BRANCH", default_value = "main")]
     pub(crate) github_branch: String,
+    /// With --for ci: let pull requests assume the role too, for the review apps workflow
+    /// (any branch's pull request can then deploy review apps; forks get no token).
+    #[arg(long)]
+    pub(crate) review_apps: bool,
+    /// With --for ci: create GitHub's OIDC provider in the account if it has none, and create
+    /// or update the deployer role with this trust policy and policy (administrator credentials).
+    #[arg(long)]
+    pub(crate) apply: bool,
 }
 
 /// Who `parity iam` writes the policy for.

@@ -75,6 +75,7 @@ pub(crate) enum Service {
     AutoScaling,
     SecretsManager,
     Elbv2,
+    Iam,
 }
 
 impl Service {
@@ -93,6 +94,7 @@ impl Service {
             Self::AutoScaling => "application-autoscaling",
             Self::SecretsManager => "secretsmanager",
             Self::Elbv2 => "elasticloadbalancing",
+            Self::Iam => "iam",
         }
     }
 
@@ -111,6 +113,7 @@ impl Service {
             Self::AutoScaling => "APPLICATION_AUTO_SCALING",
             Self::SecretsManager => "SECRETS_MANAGER",
             Self::Elbv2 => "ELASTIC_LOAD_BALANCING_V2",
+            Self::Iam => "IAM",
         }
     }
 
@@ -286,12 +289,17 @@ impl AwsContext {
                 };
             }
         }
-        Endpoint {
-            url: format!(
+        // IAM is global: one endpoint for every region (of the partition).
+        let url = match service {
+            Service::Iam => "https://iam.amazonaws.com".to_owned(),
+            _ => format!(
                 "https://{}.{}.amazonaws.com",
                 service.host_prefix(),
                 self.region
             ),
+        };
+        Endpoint {
+            url,
             configured: false,
             source: "the region",
         }
@@ -391,6 +399,14 @@ impl AwsContext {
             .interceptor(self.calls.for_service(Service::Elbv2.label()))
             .build();
         aws_sdk_elasticloadbalancingv2::Client::from_conf(config)
+    }
+
+    /// An IAM client (`parity iam --for ci --apply`: the OIDC provider and the deployer role).
+    pub(crate) fn iam(&self) -> aws_sdk_iam::Client {
+        let config = aws_sdk_iam::config::Builder::from(&self.sdk)
+            .interceptor(self.calls.for_service(Service::Iam.label()))
+            .build();
+        aws_sdk_iam::Client::from_conf(config)
     }
 }
 

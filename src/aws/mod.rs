@@ -21,6 +21,7 @@ pub(crate) mod ecs_tasks;
 pub(crate) mod ecs_teardown;
 pub(crate) mod elbv2;
 pub(crate) mod explain;
+pub(crate) mod iam;
 pub(crate) mod logs;
 pub(crate) mod master_password;
 pub(crate) mod parameters;

@@ -60,17 +60,17 @@ struct User {
     secret: String,
 }
 
-/// The project, its two environments' registries and the fixture.
+/// The project, its environments' registries and the fixture.
 struct Project {
     fixture: EcsFixture,
     /// EventBridge Scheduler without IAM authorization (see the module doc).
     scheduler: Moto,
-    _staging: Registry,
-    _prod: Registry,
+    _registries: Vec<Registry>,
     test: Test,
 }
 
 impl Project {
+    /// staging and prod on the fixture's network, with roles named in parity.toml.
     fn new() -> Self {
         let fixture = EcsFixture::start();
         let staging = Registry::start();
@@ -115,9 +115,61 @@ registry = "{host}"
         Self {
             fixture,
             scheduler: Moto::start(),
-            _staging: staging,
-            _prod: prod,
+            _registries: vec![staging, prod],
             test,
+        }
+    }
+
+    /// staging as `env apply` makes it (network, roles, load balancer: what
+    /// review apps share), with `prod` promoting from it; applied, synced and
+    /// deployed by the administrator (authorization off).
+    fn deployed_staging() -> Self {
+        let fixture = EcsFixture::start();
+        let registry = Registry::start();
+        let toml = format!(
+            "app = \"shop\"\n[environments.staging]\nregion = \"{REGION}\"\naccount_id = \"{ACCOUNT}\"\nregistry = \"{host}\"\n\
+             [environments.prod]\nregion = \"{REGION}\"\naccount_id = \"{ACCOUNT}\"\nregistry = \"{host}\"\npromotes_from = \"staging\"\n",
+            host = registry.host(),
+        );
+        let test = Test::new()
+            .compose(COMPOSE)
+            .toml(&toml)
+            .file(
+                "Dockerfile",
+                "FROM scratch\nCOPY version.txt /version.txt\n",
+            )
+            .file("version.txt", "v1\n")
+            .file(".env.staging", "API_KEY=s3cret-canary\n");
+        let project = Self {
+            fixture,
+            scheduler: Moto::start(),
+            _registries: vec![registry],
+            test,
+        };
+        let admin = project.administrator();
+        project
+            .parity_as(&admin, &["env", "apply", "staging", "--yes"])
+            .status(0)
+            .stdout_contains("(create,")
+            .stderr_contains("CREATE_COMPLETE");
+        project
+            .parity_as(&admin, &["secrets", "sync", "staging"])
+            .status(0)
+            .stdout_contains("API_KEY")
+            .never_prints("s3cret-canary");
+        project
+            .parity_as(&admin, &["deploy", "staging"])
+            .status(0)
+            .stdout_contains("to staging")
+            .never_prints("s3cret-canary");
+        project
+    }
+
+    /// The fixture's own credentials: everything is allowed while authorization is off.
+    fn administrator(&self) -> User {
+        User {
+            key: "testing".to_owned(),
+            secret: "testing".to_owned(),
         }
     }
 
@@ -197,7 +249,11 @@ registry = "{host}"
 /// (see the module doc). Actions, statement ids and effects are unchanged.
 fn as_moto_evaluates(policy: &Value) -> Value {
     let mut policy = policy.clone();
-    for statement in policy["Statement"].as_array_mut().expect("statements") {
+    let statements = policy["Statement"].as_array_mut().expect("statements");
+    // A Deny names resources the Allows' patterns also cover (another
+    // environment's families); widened to `*` it would deny everything.
+    statements.retain(|s| s["Effect"] == "Allow");
+    for statement in statements {
         statement["Resource"] = json!("*");
         // A condition on iam:PassedToService: moto sees no PassRole call.
         statement
@@ -346,6 +402,231 @@ fn a_user_holding_only_the_generated_policy_ships_and_one_statement_less_is_deni
     p.authorization(false);
 }
 
+/// A user holding only `parity iam staging`'s policy deploys a review app
+/// into staging's cluster and behind its load balancer, and destroys it;
+/// every operation each run counted is one `parity iam` lists for `review`.
+/// (moto checks the actions; the ARNs of the review statements are pinned by
+/// `review_apps_resources_are_the_names_review_deploy_uses_and_no_other_environments`
+/// in src/cloud/iam_policy/tests.rs, from the functions `review` names them with.)
+#[test]
+fn a_user_holding_only_the_generated_policy_deploys_and_destroys_a_review_app() {
+    let p = Project::deployed_staging();
+    let staging = p.iam("staging");
+    let user = p.user(
+        "reviewer",
+        &[("parity-staging", &as_moto_evaluates(&staging["policy"]))],
+    );
+    p.authorization(true);
+    let deployed = p
+        .parity_as(&user, &["-v", "review", "deploy", "pr-1"])
+        .status(0)
+        .stdout_contains("review app pr-1 of staging: http://")
+        .never_prints("s3cret-canary");
+    let deploy_ops = within_inventory(&deployed, &staging, "review");
+    let destroyed = p
+        .parity_as(&user, &["-v", "review", "destroy", "pr-1"])
+        .status(0)
+        .stdout_contains("destroyed review app pr-1 of staging: 1 service(s), 1 target group(s), 1 listener rule(s), 2 task definition revision(s), 1 parameter(s)");
+    let destroy_ops = within_inventory(&destroyed, &staging, "review");
+    p.authorization(false);
+    for op in [
+        "elasticloadbalancing:CreateTargetGroup",
+        "elasticloadbalancing:CreateRule",
+        "ecs:RegisterTaskDefinition",
+        "ecs:RunTask",
+    ] {
+        assert!(
+            deploy_ops.contains(op),
+            "review deploy never called {op}: {deploy_ops:?}"
+        );
+    }
+    for op in [
+        "elasticloadbalancing:DeleteRule",
+        "elasticloadbalancing:DeleteTargetGroup",
+        "ecs:DeleteService",
+        "ecs:DeleteTaskDefinitions",
+    ] {
+        assert!(
+            destroy_ops.contains(op),
+            "review destroy never called {op}: {destroy_ops:?}"
+        );
+    }
+    eprintln!("review deploy: {deploy_ops:?}\nreview destroy: {destroy_ops:?}");
+}
+
+/// The account of parity.toml, as the fixture's STS answers.
+const CI_TOML: &str = r#"
+app = "shop"
+[environments.staging]
+region = "eu-west-1"
+account_id = "123456789012"
+[environments.prod]
+region = "eu-west-1"
+account_id = "123456789012"
+promotes_from = "staging"
+"#;
+
+/// `parity iam ENV --for ci --apply` makes GitHub's OIDC provider (once per
+/// account) and the deployer role; applying again changes nothing; the
+/// role holds exactly what `parity iam ENV --for ci` prints, and is the role
+/// the workflows `parity ci github` writes assume.
+#[test]
+fn apply_creates_the_oidc_provider_and_the_deployer_role_once() {
+    let fixture = EcsFixture::start();
+    let test = Test::new().compose(COMPOSE).toml(CI_TOML);
+    let run = |args: &[&str]| {
+        let mut cmd = test.command();
+        cmd.args(args)
+            .env_remove("AWS_PROFILE")
+            .stdin(Stdio::null());
+        for (key, value) in fixture.aws_env() {
+            cmd.env(key, value);
+        }
+        Run::new(cmd.output().expect("run parity"))
+    };
+    let repo = ["--github-repo", "acme/shop"];
+    let apply = |env: &str| {
+        let mut args = vec!["iam", env, "--for", "ci", "--apply"];
+        args.extend(repo);
+        run(&args)
+    };
+    let provider = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com";
+    let role = "arn:aws:iam::123456789012:role/parity-shop-staging-deploy";
+    apply("staging")
+        .status(0)
+        .stderr_empty()
+        .stdout_contains(&format!("OIDC provider {provider}: created"))
+        .stdout_contains(&format!("role {role}: created"))
+        .stdout_contains("assumable by repo:acme/shop:ref:refs/heads/main")
+        .stdout_contains("apply again with --review-apps");
+    apply("staging")
+        .status(0)
+        .stderr_empty()
+        .stdout_contains(&format!("OIDC provider {provider}: unchanged"))
+        .stdout_contains(&format!(
+            "role {role}: trust policy unchanged, policy parity-deploy unchanged"
+        ));
+    apply("prod")
+        .status(0)
+        .stderr_empty()
+        .stdout_contains(&format!("OIDC provider {provider}: unchanged"))
+        .stdout_contains("role arn:aws:iam::123456789012:role/parity-shop-prod-deploy: created")
+        .stdout_contains("assumable by repo:acme/shop:environment:production");
+    let providers = fixture
+        .boto("iam", "list_open_id_connect_providers", json!({}))
+        .expect("list the providers");
+    assert_eq!(
+        providers["OpenIDConnectProviderList"],
+        json!([{"Arn": provider}])
+    );
+    let audiences = fixture
+        .boto(
+            "iam",
+            "get_open_id_connect_provider",
+            json!({"OpenIDConnectProviderArn": provider}),
+        )
+        .expect("the provider");
+    assert_eq!(audiences["ClientIDList"], json!(["sts.amazonaws.com"]));
+
+    // What the role holds is what `parity iam --for ci` prints.
+    for env in ["staging", "prod"] {
+        let mut args = vec!["iam", env, "--for", "ci", "--format", "json"];
+        args.extend(repo);
+        let printed = run(&args).status(0).stderr_empty().json();
+        let name = format!("parity-shop-{env}-deploy");
+        let held = fixture
+            .boto("iam", "get_role", json!({"RoleName": name}))
+            .expect("the role");
+        assert_eq!(
+            held["Role"]["AssumeRolePolicyDocument"], printed["trust_policy"],
+            "{name}'s trust policy"
+        );
+        let inline = fixture
+            .boto(
+                "iam",
+                "get_role_policy",
+                json!({"RoleName": name, "PolicyName": "parity-deploy"}),
+            )
+            .expect("the role's policy");
+        assert_eq!(
+            inline["PolicyDocument"], printed["policy"],
+            "{name}'s policy"
+        );
+    }
+
+    // The workflows assume exactly that role.
+    let workflows = run(&["ci", "github"]).status(0).stderr_empty();
+    workflows.stdout_contains(&format!("role-to-assume: \"{role}\""));
+
+    // A changed trust (another branch) is brought up to date, the policy left alone.
+    run(&[
+        "iam",
+        "staging",
+        "--for",
+        "ci",
+        "--apply",
+        "--github-repo",
+        "acme/shop",
+        "--github-branch",
+        "release",
+    ])
+    .status(0)
+    .stderr_empty()
+    .stdout_contains(&format!(
+        "role {role}: trust policy updated, policy parity-deploy unchanged"
+    ));
+
+    // Pull requests (the review apps workflow) only when asked.
+    run(&[
+        "iam",
+        "staging",
+        "--for",
+        "ci",
+        "--apply",
+        "--review-apps",
+        "--github-repo",
+        "acme/shop",
+    ])
+    .status(0)
+    .stderr_empty()
+    .stdout_contains("assumable by repo:acme/shop:pull_request")
+    .stdout_contains(&format!(
+        "role {role}: trust policy updated, policy parity-deploy unchanged"
+    ));
+    run(&[
+        "iam",
+        "prod",
+        "--for",
+        "ci",
+        "--review-apps",
+        "--github-repo",
+        "acme/shop",
+    ])
+    .status(2)
+    .stdout_empty()
+    .stderr_contains("review apps never run in `prod`");
+
+    // Bad input: exit 2 before any AWS call, saying what to do.
+    run(&["iam", "staging", "--apply"])
+        .status(2)
+        .stdout_empty()
+        .stderr_contains("--for ci");
+    run(&[
+        "iam",
+        "staging",
+        "--for",
+        "ci",
+        "--apply",
+        "--account-id",
+        "210987654321",
+        "--github-repo",
+        "acme/shop",
+    ])
+    .status(2)
+    .stdout_empty()
+    .stderr_contains("the credentials are for account 123456789012");
+}
+
 /// parity with `args` in `test`'s project (no AWS: `parity iam` needs none).
 #[track_caller]
 fn run_in(test: &Test, args: &[&str]) -> Run {
@@ -354,10 +635,13 @@ fn run_in(test: &Test, args: &[&str]) -> Run {
     Run::new(cmd.output().expect("run parity"))
 }
 
-/// parliament's findings on `policy`, one JSON object each (`--json`).
+/// parliament's findings on `policy`, one JSON object each (`--json`),
+/// the policy given as `parity iam` prints it (so a finding's `line` is the
+/// line of the statement's `{`).
 fn parliament(policy: &Value) -> Vec<Value> {
+    let text = serde_json::to_string_pretty(policy).expect("JSON");
     let output = Command::new("parliament")
-        .args(["--json", "--string", &policy.to_string()])
+        .args(["--json", "--string", &text])
         .stdin(Stdio::null())
         .output()
         .unwrap_or_else(|e| {
@@ -374,13 +658,39 @@ fn parliament(policy: &Value) -> Vec<Value> {
     findings
 }
 
-/// The one finding a policy may have: `ecs:ListTasks` on `*`. IAM scopes
-/// ListTasks by container instance, which Fargate tasks have none of, so the
-/// statement `ListTasksInTheClusterOnly` grants it on `*` under the condition
-/// `ecs:cluster` = the environment's cluster (AWS's documented form); parliament
-/// does not read conditions when it flags a `*`.
-fn deliberate(finding: &Value) -> bool {
-    finding["issue"] == "RESOURCE_STAR" && finding["detail"] == json!(["ecs:ListTasks"])
+/// The one finding a policy may have, and where: `RESOURCE_STAR` for
+/// `ecs:ListTasks` alone, on the statement `ListingInTheClusterOnly` (found
+/// by its line, not by the finding's text), which holds it on `*` under the
+/// condition `ecs:cluster` = the environment's cluster.
+///
+/// Why it stays: the Service Authorization Reference, parliament's source,
+/// lists `container-instance` as ListTasks' resource, but AWS evaluates a
+/// ListTasks without a `containerInstance` (the only kind Fargate has) against
+/// `*` — the denial reads "not authorized to perform: ecs:ListTasks on
+/// resource: *" — so a policy naming container instances cannot list a
+/// Fargate service's tasks on real AWS. parliament's own way to accept a
+/// finding (`--config` with `ignore_locations`) matches a RESOURCE_STAR only
+/// by file, line and column, not by action or statement, so this check
+/// keeps the exception here, pinned to that one statement and action.
+fn deliberate(finding: &Value, policy: &Value) -> bool {
+    let text = serde_json::to_string_pretty(policy).expect("JSON");
+    let sid = "\"Sid\": \"ListingInTheClusterOnly\"";
+    // The statement's `{` is the line above its Sid (the first key); lines from 1.
+    let line = text
+        .lines()
+        .position(|l| l.contains(sid))
+        .unwrap_or_else(|| panic!("no statement ListingInTheClusterOnly in {text}"));
+    let statement = policy["Statement"]
+        .as_array()
+        .and_then(|all| all.iter().find(|s| s["Sid"] == "ListingInTheClusterOnly"))
+        .expect("the statement");
+    finding["issue"] == "RESOURCE_STAR"
+        && finding["detail"] == json!(["ecs:ListTasks"])
+        && finding["location"]["line"] == json!(line)
+        && statement["Resource"] == json!(["*"])
+        && statement["Condition"]["ArnEquals"]["ecs:cluster"]
+            .as_str()
+            .is_some_and(|c| c.contains(":cluster/shop-"))
 }
 
 /// Every kind of statement parity can write passes parliament (community
@@ -444,7 +754,7 @@ promotes_from = "staging"
             let document = &iam["policy"];
             let findings: Vec<Value> = parliament(document)
                 .into_iter()
-                .filter(|f| !deliberate(f))
+                .filter(|f| !deliberate(f, document))
                 .collect();
             assert!(
                 findings.is_empty(),

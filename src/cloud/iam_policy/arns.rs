@@ -3,9 +3,14 @@
 //! the lock's parameter, the jobs' schedule names), so the policy and the
 //! calls it allows cannot disagree about a name.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use serde_json::json;
 
+use super::Statement;
+
 use super::inventory::Scope;
+use crate::cloud::review::Review;
 use crate::cloud::stack::repositories;
 use crate::compose::model::Project;
 use crate::error::Result;
@@ -33,12 +38,31 @@ pub(crate) struct Arns {
     lock: String,
     parameters: String,
     secrets: Vec<String>,
+    referenced_parameters: Vec<String>,
     log_group: String,
     repositories: Vec<String>,
     schedules: String,
     task_roles: Vec<String>,
     scheduler_role: String,
     source: Option<Box<Arns>>,
+    /// What review apps of this environment name (`None`: it cannot be a base).
+    review: Option<ReviewArns>,
+    /// The deployer role CI assumes, and GitHub's OIDC provider (`iam --apply`).
+    deployer_role: String,
+    oidc_provider: String,
+}
+
+/// The resources of the review apps an environment hosts, named by the
+/// functions `cloud::review` names them with (a review app called `*`).
+#[derive(Debug, Clone)]
+pub(crate) struct ReviewArns {
+    app: String,
+    base: String,
+    task_definitions: String,
+    locks: String,
+    target_groups: Vec<String>,
+    listeners: String,
+    rules: String,
 }
 
 impl Arns {
@@ -63,7 +87,55 @@ impl Arns {
                 source_account,
             )?));
         }
+        if crate::cloud::review::check_base(environment).is_ok() {
+            arns.review = Some(arns.review_arns(project, settings, environment)?);
+        }
         Ok(arns)
+    }
+
+    /// Review apps of `environment`: every name at once is the review app `*`.
+    fn review_arns(
+        &self,
+        project: &Project,
+        settings: &Settings,
+        environment: &Environment,
+    ) -> Result<ReviewArns> {
+        let any = Review {
+            app: settings.app().to_owned(),
+            name: "*".to_owned(),
+            base: environment.name().to_owned(),
+        };
+        let (partition, region, account) = (self.partition, &self.region, &self.account);
+        let elb = |resource: &str| {
+            format!("arn:{partition}:elasticloadbalancing:{region}:{account}:{resource}")
+        };
+        let public = crate::cloud::stack::stack_data(project, settings, environment.name())?
+            .load_balancer
+            .map(|lb| lb.services)
+            .unwrap_or_default();
+        Ok(ReviewArns {
+            task_definitions: format!(
+                "arn:{partition}:ecs:{region}:{account}:task-definition/{}:*",
+                any.service_name("*")
+            ),
+            locks: environment.ssm_arn_of(
+                account,
+                &crate::cloud::deploy_lock::parameter_name(&any.app, &any.name),
+            ),
+            target_groups: public
+                .iter()
+                .map(|p| {
+                    elb(&format!(
+                        "targetgroup/{}/*",
+                        any.target_group_name(&p.service)
+                    ))
+                })
+                .collect(),
+            listeners: elb("listener/app/*/*/*"),
+            rules: elb("listener-rule/app/*/*/*/*"),
+            app: any.app,
+            base: any.base,
+        })
     }
 
     fn own(
@@ -103,17 +175,20 @@ impl Arns {
                 &format!("{}*", environment.secrets_manager_prefix()),
             ));
         }
+        let mut referenced_parameters = Vec::new();
         for service in project.services.values().filter(|s| s.x_parity.cloud) {
             for (_, reference) in service.x_parity.secrets.references() {
-                if reference.store() == SecretsStore::Secretsmanager {
-                    let arn = reference
-                        .iam_resource()
-                        .replace("${AWS::Partition}", partition)
-                        .replace("${AWS::Region}", &region)
-                        .replace("${AWS::AccountId}", &account);
-                    if !secrets.contains(&arn) {
-                        secrets.push(arn);
-                    }
+                let arn = reference
+                    .iam_resource()
+                    .replace("${AWS::Partition}", partition)
+                    .replace("${AWS::Region}", &region)
+                    .replace("${AWS::AccountId}", &account);
+                let list = match reference.store() {
+                    SecretsStore::Secretsmanager => &mut secrets,
+                    SecretsStore::Ssm => &mut referenced_parameters,
+                };
+                if !list.contains(&arn) {
+                    list.push(arn);
                 }
             }
         }
@@ -126,6 +201,7 @@ impl Arns {
             ),
             parameters: environment.ssm_arn_of(&account, &format!("{}*", environment.ssm_prefix())),
             secrets,
+            referenced_parameters,
             log_group: format!(
                 "arn:{partition}:logs:{region}:{account}:log-group:{}",
                 environment.log_group()
@@ -152,10 +228,19 @@ impl Arns {
                 "arn:{partition}:cloudformation:{region}:{account}:stack/{stack_name}/*"
             ),
             cluster: ecs(&format!("cluster/{cluster}")),
+            deployer_role: format!(
+                "arn:{partition}:iam::{account}:role/{}",
+                super::trust::deployer_role_name(app, environment.name())
+            ),
+            oidc_provider: format!(
+                "arn:{partition}:iam::{account}:oidc-provider/{}",
+                super::trust::ISSUER
+            ),
             account,
             partition,
             region,
             source: None,
+            review: None,
         })
     }
 
@@ -163,6 +248,9 @@ impl Arns {
     pub(crate) fn of_scope(&self, scope: Scope) -> Vec<String> {
         let source =
             |pick: fn(&Arns) -> Vec<String>| self.source.as_deref().map(pick).unwrap_or_default();
+        let review = |pick: fn(&ReviewArns) -> Vec<String>| {
+            self.review.as_ref().map(pick).unwrap_or_default()
+        };
         match scope {
             Scope::Anything => vec!["*".to_owned()],
             Scope::Cluster => vec![self.cluster.clone()],
@@ -200,7 +288,63 @@ impl Arns {
             Scope::Schedules => vec![self.schedules.clone()],
             Scope::TaskRoles => self.task_roles.clone(),
             Scope::SchedulerRole => vec![self.scheduler_role.clone()],
+            Scope::ReviewTaskDefinitions => review(|r| vec![r.task_definitions.clone()]),
+            Scope::ReviewLocks => review(|r| vec![r.locks.clone()]),
+            Scope::ReviewTargetGroups => review(|r| r.target_groups.clone()),
+            Scope::ReviewListener => review(|r| vec![r.listeners.clone()]),
+            Scope::ReviewRules | Scope::ReviewRuleTags => review(|r| vec![r.rules.clone()]),
+            Scope::ReferencedParameters => self.referenced_parameters.clone(),
+            Scope::OidcProvider => vec![self.oidc_provider.clone()],
+            Scope::DeployerRole => vec![self.deployer_role.clone()],
         }
+    }
+}
+
+impl Arns {
+    /// A `Deny` of what review apps may do to families and locks, on the
+    /// other environments' own: a review app's family is `<app>-<name>-<service>`
+    /// for any name, a pattern (`<app>-*-*`) that also covers
+    /// `<app>-prod-web`; review app names never start with an environment's
+    /// name (`cloud::review::Review::new`), so denying those exactly leaves
+    /// every review app's. `None` when the environment hosts no review apps.
+    pub(crate) fn other_environments(
+        &self,
+        settings: &Settings,
+        by_scope: &BTreeMap<Scope, BTreeSet<&str>>,
+    ) -> Option<Statement> {
+        let review = self.review.as_ref()?;
+        let actions: BTreeSet<&str> = [Scope::ReviewTaskDefinitions, Scope::ReviewLocks]
+            .iter()
+            .filter_map(|scope| by_scope.get(scope))
+            .flatten()
+            .copied()
+            .collect();
+        let (partition, region, account) = (self.partition, &self.region, &self.account);
+        let mut resources = Vec::new();
+        for other in settings.environments.values() {
+            if other.name() == review.base {
+                continue;
+            }
+            resources.push(format!(
+                "arn:{partition}:ecs:{region}:{account}:task-definition/{}:*",
+                other.family("*")
+            ));
+            resources.push(other.ssm_arn_of(
+                account,
+                &crate::cloud::deploy_lock::parameter_name(&review.app, other.name()),
+            ));
+        }
+        if actions.is_empty() || resources.is_empty() {
+            return None;
+        }
+        Some(Statement {
+            sid: "NotTheOtherEnvironmentsFamiliesOrLocks".to_owned(),
+            effect: "Deny",
+            principal: None,
+            actions: actions.iter().map(|a| (*a).to_owned()).collect(),
+            resources,
+            condition: None,
+        })
     }
 }
 
@@ -209,7 +353,7 @@ pub(crate) fn sid(scope: Scope) -> &'static str {
     match scope {
         Scope::Anything => "NoNarrowerResourceExists",
         Scope::Cluster => "TheCluster",
-        Scope::ClusterListing => "ListTasksInTheClusterOnly",
+        Scope::ClusterListing => "ListingInTheClusterOnly",
         Scope::Services => "TheAppsServices",
         Scope::TaskDefinitions => "TheEnvironmentsTaskDefinitionFamilies",
         Scope::Tasks => "TheClustersTasks",
@@ -229,14 +373,41 @@ pub(crate) fn sid(scope: Scope) -> &'static str {
         Scope::Schedules => "TheJobsSchedules",
         Scope::TaskRoles => "PassTheExecutionAndTaskRolesToEcs",
         Scope::SchedulerRole => "PassTheSchedulerRoleToEventBridge",
+        Scope::ReviewTaskDefinitions => "ReviewAppsTaskDefinitionFamilies",
+        Scope::ReviewLocks => "ReviewAppsDeployLocks",
+        Scope::ReviewTargetGroups => "ReviewAppsTargetGroups",
+        Scope::ReviewListener => "ReviewAppsRulesOnAListener",
+        Scope::ReviewRules => "ReviewAppsOwnListenerRules",
+        Scope::ReviewRuleTags => "TagListenerRulesAsTheyAreCreated",
+        Scope::ReferencedParameters => "TheReferencedParameters",
+        Scope::OidcProvider => "GitHubsOidcProvider",
+        Scope::DeployerRole => "TheDeployerRole",
     }
 }
 
 impl Arns {
     /// The statement's condition: a role may be passed only to the service
-    /// that uses it; tasks may be listed only in the environment's cluster.
+    /// that uses it; tasks and services may be listed only in the
+    /// environment's cluster; listener rules are made and deleted only when
+    /// tagged as a review app of this environment, and tagged only as they
+    /// are made.
     pub(crate) fn condition(&self, scope: Scope) -> Option<serde_json::Value> {
+        let tagged = |kind: &str| {
+            self.review.as_ref().map(|r| {
+                json!({"StringEquals": {
+                    format!("aws:{kind}/{}", crate::cloud::tags::APP): r.app,
+                    format!("aws:{kind}/{}", crate::cloud::review::tag::REVIEW_OF): r.base,
+                }})
+            })
+        };
         let service = match scope {
+            Scope::ReviewListener => return tagged("RequestTag"),
+            Scope::ReviewRules => return tagged("ResourceTag"),
+            Scope::ReviewRuleTags => {
+                return Some(
+                    json!({"StringEquals": {"elasticloadbalancing:CreateAction": "CreateRule"}}),
+                );
+            }
             Scope::TaskRoles => "ecs-tasks.amazonaws.com",
             Scope::SchedulerRole => "scheduler.amazonaws.com",
             Scope::ClusterListing => {

@@ -33,6 +33,8 @@ pub(crate) enum Command {
     EnvApply,
     EnvDestroy,
     Review,
+    IamApply,
+    UpLike,
 }
 
 impl Command {
@@ -53,6 +55,8 @@ impl Command {
         Command::EnvApply,
         Command::EnvDestroy,
         Command::Review,
+        Command::IamApply,
+        Command::UpLike,
     ];
 
     /// The command line that names it (`secrets sync`).
@@ -73,17 +77,18 @@ impl Command {
             Self::EnvApply => "env apply",
             Self::EnvDestroy => "env destroy",
             Self::Review => "review",
+            Self::IamApply => "iam --apply",
+            Self::UpLike => "up --like --secrets-from-aws",
         }
     }
 
     /// `env apply` and `env destroy` create and delete what the stack holds
-    /// (a VPC, IAM roles, a load balancer): an administrator's job, never
-    /// the deployer's, so the deployer's policy leaves them out. `review`
-    /// is left out too, for now: its load-balancer rules, target groups and
-    /// task-definition families are not scoped yet (its actions are listed
-    /// here on `*`, so the source scan still holds them to the code).
+    /// (a VPC, IAM roles, a load balancer), and `iam --apply` creates the
+    /// deployer role itself: an administrator's job, never the deployer's
+    /// (a principal that may create roles may grant itself anything), so
+    /// the deployer's policy leaves them out.
     pub(crate) fn is_admin(self) -> bool {
-        matches!(self, Self::EnvApply | Self::EnvDestroy | Self::Review)
+        matches!(self, Self::EnvApply | Self::EnvDestroy | Self::IamApply)
     }
 }
 
@@ -137,6 +142,26 @@ pub(crate) enum Scope {
     TaskRoles,
     /// The role EventBridge Scheduler runs jobs with.
     SchedulerRole,
+    /// Review apps' task definition families (`<app>-<review>-<service>`, any review app).
+    ReviewTaskDefinitions,
+    /// Review apps' deploy locks (`/parity-locks/<app>/<review>`).
+    ReviewLocks,
+    /// Review apps' target groups: `<review>-<hash of app, base, service>`,
+    /// one pattern per public service of the base.
+    ReviewTargetGroups,
+    /// A listener of the base's load balancer, for a rule tagged as a review
+    /// app of this environment (`aws:RequestTag`).
+    ReviewListener,
+    /// Listener rules tagged as review apps of this environment (`aws:ResourceTag`).
+    ReviewRules,
+    /// Listener rules, tagged only as they are created (`elasticloadbalancing:CreateAction`).
+    ReviewRuleTags,
+    /// The SSM parameters the compose file references (`x-parity.secrets` of `ssm:`).
+    ReferencedParameters,
+    /// GitHub's OIDC provider in the account (`iam --apply`).
+    OidcProvider,
+    /// The deployer role (`iam --apply`).
+    DeployerRole,
 }
 
 /// How parity comes to need the action.
@@ -173,6 +198,10 @@ pub(crate) enum Needs {
     PromotionEcr,
     /// A domain: the certificate and its DNS records.
     Domain,
+    /// The environment can be a review apps' base (no `promotes_from`, secrets in SSM).
+    ReviewBase,
+    /// A service references an SSM parameter of its own naming.
+    SsmReferences,
 }
 
 /// One action one or more commands need.
@@ -187,14 +216,14 @@ pub(crate) struct Entry {
 }
 
 use Command::{
-    Db, Deploy, EnvApply, EnvDestroy, Exec, Logs, Plan, Promote, Ps, Review, Rollback, Run,
-    SecretsList, SecretsSync, Status,
+    Db, Deploy, EnvApply, EnvDestroy, Exec, IamApply, Logs, Plan, Promote, Ps, Review, Rollback,
+    Run, SecretsList, SecretsSync, Status, UpLike,
 };
-use Needs::{Always, Domain, Ecr, Jobs, Promotion, Scaling, SecretsManager, SsmStore};
+use Needs::{Always, Domain, Ecr, Jobs, Promotion, ReviewBase, Scaling, SecretsManager, SsmStore};
 use Scope::{
-    Anything, Cluster, LogGroup, LogStreams, Parameters, Repositories, SchedulerRole, Secrets,
-    Services, SourceCluster, SourceRepositories, SourceServices, Stack, TaskDefinitions, TaskRoles,
-    Tasks,
+    Anything, Cluster, LogGroup, LogStreams, Parameters, Repositories, ReviewTaskDefinitions,
+    SchedulerRole, Secrets, Services, SourceCluster, SourceRepositories, SourceServices, Stack,
+    TaskDefinitions, TaskRoles, Tasks,
 };
 
 /// Every command that connects to an environment.
@@ -213,17 +242,22 @@ const ONLINE: &[Command] = &[
     Db,
     EnvApply,
     EnvDestroy,
+    Review,
+    IamApply,
 ];
-/// Commands that complete an environment from its stack's outputs.
+/// Commands that complete an environment from its stack's outputs
+/// (`review` reads its base's).
 const READS_STACK: &[Command] = &[
-    Deploy, Promote, Rollback, Status, Plan, Ps, Logs, Run, Exec, Db, EnvApply, EnvDestroy,
+    Deploy, Promote, Rollback, Status, Plan, Ps, Logs, Run, Exec, Db, EnvApply, EnvDestroy, Review,
 ];
 /// Commands that change the environment under its deploy lock.
 const LOCKED: &[Command] = &[Deploy, Promote, Rollback, EnvApply, EnvDestroy];
-/// Commands that roll out task definitions and services.
-const SHIP: &[Command] = &[Deploy, Promote];
+/// Commands that roll out task definitions and services: `review deploy`
+/// is `deploy` of an environment derived from the base (`cloud::review`),
+/// in the base's cluster, with its log group, roles and repositories.
+const SHIP: &[Command] = &[Deploy, Promote, Review];
 /// Commands that look at what the services run.
-const OBSERVE: &[Command] = &[Deploy, Promote, Rollback, Status, Plan, Exec];
+const OBSERVE: &[Command] = &[Deploy, Promote, Rollback, Status, Plan, Exec, Review];
 
 const fn sdk(action: &'static str, scope: Scope, commands: &'static [Command]) -> Entry {
     Entry {
@@ -259,7 +293,7 @@ pub(crate) const INVENTORY: &[Entry] = &[
         sdk(
             "ssm:DescribeParameters",
             Anything,
-            &[SecretsSync, SecretsList, Deploy, Promote, EnvApply],
+            &[SecretsSync, SecretsList, Deploy, Promote, EnvApply, Review],
         ),
         Always,
     ),
@@ -267,29 +301,38 @@ pub(crate) const INVENTORY: &[Entry] = &[
         sdk(
             "ssm:GetParametersByPath",
             Parameters,
-            &[SecretsSync, SecretsList],
+            &[SecretsSync, SecretsList, Review],
         ),
         SsmStore,
     ),
     when(
-        sdk("ssm:PutParameter", Parameters, &[SecretsSync, EnvApply]),
+        sdk(
+            "ssm:PutParameter",
+            Parameters,
+            &[SecretsSync, EnvApply, Review],
+        ),
         SsmStore,
     ),
     when(
         sdk(
             "ssm:AddTagsToResource",
             Parameters,
-            &[SecretsSync, EnvApply],
+            &[SecretsSync, EnvApply, Review],
         ),
         SsmStore,
     ),
     when(
-        sdk("ssm:DeleteParameters", Parameters, &[SecretsSync]),
+        sdk("ssm:DeleteParameters", Parameters, &[SecretsSync, Review]),
         SsmStore,
     ),
     when(
-        sdk("ssm:GetParameter", Parameters, &[Db, EnvApply]),
+        sdk("ssm:GetParameter", Parameters, &[Db, EnvApply, UpLike]),
         SsmStore,
+    ),
+    // `up --like ENV --secrets-from-aws` reads referenced parameters too.
+    when(
+        sdk("ssm:GetParameter", Scope::ReferencedParameters, &[UpLike]),
+        Needs::SsmReferences,
     ),
     // Secrets: Secrets Manager.
     when(
@@ -312,7 +355,7 @@ pub(crate) const INVENTORY: &[Entry] = &[
         sdk(
             "secretsmanager:GetSecretValue",
             Secrets,
-            &[SecretsSync, Db, EnvApply],
+            &[SecretsSync, Db, EnvApply, UpLike],
         ),
         SecretsManager,
     ),
@@ -352,11 +395,15 @@ pub(crate) const INVENTORY: &[Entry] = &[
     sdk(
         "ecs:DescribeClusters",
         Cluster,
-        &[Deploy, Promote, Rollback, Status, Ps],
+        &[Deploy, Promote, Rollback, Status, Ps, Review],
     ),
     sdk("ecs:DescribeServices", Services, OBSERVE),
     sdk("ecs:CreateService", Services, SHIP),
-    sdk("ecs:UpdateService", Services, &[Deploy, Promote, Rollback]),
+    sdk(
+        "ecs:UpdateService",
+        Services,
+        &[Deploy, Promote, Rollback, Review],
+    ),
     sdk(
         "ecs:RegisterTaskDefinition",
         TaskDefinitions,
@@ -365,25 +412,29 @@ pub(crate) const INVENTORY: &[Entry] = &[
     sdk(
         "ecs:DescribeTaskDefinition",
         Anything,
-        &[Deploy, Promote, Rollback, Status, Plan, Run],
+        &[Deploy, Promote, Rollback, Status, Plan, Run, Review],
     ),
     sdk(
         "ecs:ListTaskDefinitions",
         Anything,
-        &[Deploy, Promote, Rollback, Status, Plan],
+        &[Deploy, Promote, Rollback, Status, Plan, Review],
     ),
     sdk("ecs:TagResource", TaskDefinitions, SHIP),
     // Created with tags: ECS checks TagResource on the new resource too.
     via(sdk("ecs:TagResource", Services, SHIP), Via::Implied),
     via(
-        sdk("ecs:TagResource", Tasks, &[Deploy, Promote, Run, Db]),
+        sdk(
+            "ecs:TagResource",
+            Tasks,
+            &[Deploy, Promote, Run, Db, Review],
+        ),
         Via::Implied,
     ),
     sdk("ecs:RunTask", TaskDefinitions, &[Deploy, Promote, Run, Db]),
     sdk(
         "ecs:DescribeTasks",
         Tasks,
-        &[Deploy, Promote, Status, Ps, Run, Exec, Db],
+        &[Deploy, Promote, Status, Ps, Run, Exec, Db, Review],
     ),
     sdk("ecs:StopTask", Tasks, &[Run, Db]),
     sdk("ecs:ListTasks", Scope::ClusterListing, &[Status, Ps, Exec]),
@@ -394,16 +445,28 @@ pub(crate) const INVENTORY: &[Entry] = &[
     // A task definition names the execution and task roles; ECS checks the
     // caller may pass them.
     via(
-        sdk("iam:PassRole", TaskRoles, &[Deploy, Promote, Run, Db]),
+        sdk(
+            "iam:PassRole",
+            TaskRoles,
+            &[Deploy, Promote, Run, Db, Review],
+        ),
         Via::Implied,
     ),
     // Logs.
     sdk("logs:CreateLogGroup", LogGroup, SHIP),
     sdk("logs:FilterLogEvents", LogGroup, &[Logs, Run]),
-    sdk("logs:GetLogEvents", LogStreams, &[Deploy, Promote, Run]),
+    sdk(
+        "logs:GetLogEvents",
+        LogStreams,
+        &[Deploy, Promote, Run, Review],
+    ),
     // Images: ECR through the registry protocol.
     when(
-        sdk("ecr:GetAuthorizationToken", Anything, &[Deploy, Promote]),
+        sdk(
+            "ecr:GetAuthorizationToken",
+            Anything,
+            &[Deploy, Promote, Review],
+        ),
         Ecr,
     ),
     when(
@@ -559,40 +622,171 @@ pub(crate) const INVENTORY: &[Entry] = &[
         ),
         Scaling,
     ),
-    // Review apps (not in the deployer's policy yet: see `Command::is_admin`).
-    sdk("ecs:ListTaskDefinitionFamilies", Anything, &[Review]),
-    sdk("ecs:DeregisterTaskDefinition", Anything, &[Review]),
-    sdk("ecs:DeleteTaskDefinitions", Anything, &[Review]),
-    sdk("elasticloadbalancing:AddTags", Anything, &[Review]),
-    sdk("elasticloadbalancing:CreateRule", Anything, &[Review]),
-    sdk(
-        "elasticloadbalancing:CreateTargetGroup",
-        Anything,
-        &[Review],
+    // Review apps (`review deploy|destroy|list|prune`), in the base's
+    // cluster and behind its load balancer; their own task definition
+    // families, lock, target groups and listener rules.
+    when(
+        sdk(
+            "ecs:RegisterTaskDefinition",
+            ReviewTaskDefinitions,
+            &[Review],
+        ),
+        ReviewBase,
     ),
-    sdk("elasticloadbalancing:DeleteRule", Anything, &[Review]),
+    when(
+        sdk("ecs:RunTask", ReviewTaskDefinitions, &[Review]),
+        ReviewBase,
+    ),
+    when(
+        sdk("ecs:TagResource", ReviewTaskDefinitions, &[Review]),
+        ReviewBase,
+    ),
+    when(
+        sdk(
+            "ecs:DeleteTaskDefinitions",
+            ReviewTaskDefinitions,
+            &[Review],
+        ),
+        ReviewBase,
+    ),
+    when(
+        sdk("ecs:DeregisterTaskDefinition", Anything, &[Review]),
+        ReviewBase,
+    ),
+    when(
+        sdk("ecs:ListTaskDefinitionFamilies", Anything, &[Review]),
+        ReviewBase,
+    ),
+    when(
+        sdk("ecs:ListServices", Scope::ClusterListing, &[Review]),
+        ReviewBase,
+    ),
+    when(
+        sdk("ssm:PutParameter", Scope::ReviewLocks, &[Review]),
+        ReviewBase,
+    ),
+    when(
+        sdk("ssm:GetParameter", Scope::ReviewLocks, &[Review]),
+        ReviewBase,
+    ),
+    when(
+        sdk("ssm:DeleteParameter", Scope::ReviewLocks, &[Review]),
+        ReviewBase,
+    ),
+    when(
+        sdk(
+            "elasticloadbalancing:DescribeListeners",
+            Anything,
+            &[Review],
+        ),
+        ReviewBase,
+    ),
+    when(
+        sdk("elasticloadbalancing:DescribeRules", Anything, &[Review]),
+        ReviewBase,
+    ),
+    when(
+        sdk("elasticloadbalancing:DescribeTags", Anything, &[Review]),
+        ReviewBase,
+    ),
+    when(
+        sdk(
+            "elasticloadbalancing:DescribeTargetGroups",
+            Anything,
+            &[Review],
+        ),
+        ReviewBase,
+    ),
+    when(
+        sdk(
+            "elasticloadbalancing:CreateTargetGroup",
+            Scope::ReviewTargetGroups,
+            &[Review],
+        ),
+        ReviewBase,
+    ),
+    when(
+        sdk(
+            "elasticloadbalancing:ModifyTargetGroupAttributes",
+            Scope::ReviewTargetGroups,
+            &[Review],
+        ),
+        ReviewBase,
+    ),
+    when(
+        sdk(
+            "elasticloadbalancing:DeleteTargetGroup",
+            Scope::ReviewTargetGroups,
+            &[Review],
+        ),
+        ReviewBase,
+    ),
+    when(
+        sdk(
+            "elasticloadbalancing:AddTags",
+            Scope::ReviewTargetGroups,
+            &[Review],
+        ),
+        ReviewBase,
+    ),
+    when(
+        sdk(
+            "elasticloadbalancing:CreateRule",
+            Scope::ReviewListener,
+            &[Review],
+        ),
+        ReviewBase,
+    ),
+    // A rule is created with its tags: ELB checks AddTags on the new rule.
+    when(
+        via(
+            sdk(
+                "elasticloadbalancing:AddTags",
+                Scope::ReviewRuleTags,
+                &[Review],
+            ),
+            Via::Implied,
+        ),
+        ReviewBase,
+    ),
+    when(
+        sdk(
+            "elasticloadbalancing:DeleteRule",
+            Scope::ReviewRules,
+            &[Review],
+        ),
+        ReviewBase,
+    ),
+    // The deployer role and GitHub's OIDC provider (administrators only).
+    sdk("iam:ListOpenIDConnectProviders", Anything, &[IamApply]),
     sdk(
-        "elasticloadbalancing:DeleteTargetGroup",
-        Anything,
-        &[Review],
+        "iam:GetOpenIDConnectProvider",
+        Scope::OidcProvider,
+        &[IamApply],
     ),
     sdk(
-        "elasticloadbalancing:DescribeListeners",
-        Anything,
-        &[Review],
-    ),
-    sdk("elasticloadbalancing:DescribeRules", Anything, &[Review]),
-    sdk("elasticloadbalancing:DescribeTags", Anything, &[Review]),
-    sdk(
-        "elasticloadbalancing:DescribeTargetGroups",
-        Anything,
-        &[Review],
+        "iam:CreateOpenIDConnectProvider",
+        Scope::OidcProvider,
+        &[IamApply],
     ),
     sdk(
-        "elasticloadbalancing:ModifyTargetGroupAttributes",
-        Anything,
-        &[Review],
+        "iam:AddClientIDToOpenIDConnectProvider",
+        Scope::OidcProvider,
+        &[IamApply],
     ),
+    sdk("iam:GetRole", Scope::DeployerRole, &[IamApply]),
+    sdk("iam:CreateRole", Scope::DeployerRole, &[IamApply]),
+    via(
+        sdk("iam:TagRole", Scope::DeployerRole, &[IamApply]),
+        Via::Implied,
+    ),
+    sdk(
+        "iam:UpdateAssumeRolePolicy",
+        Scope::DeployerRole,
+        &[IamApply],
+    ),
+    sdk("iam:GetRolePolicy", Scope::DeployerRole, &[IamApply]),
+    sdk("iam:PutRolePolicy", Scope::DeployerRole, &[IamApply]),
     // The environment stack (administrators only: see `Command::is_admin`).
     sdk("cloudformation:CreateChangeSet", Stack, &[EnvApply]),
     sdk("cloudformation:DescribeChangeSet", Stack, &[EnvApply]),
@@ -616,7 +810,7 @@ pub(crate) const INVENTORY: &[Entry] = &[
     ),
     sdk("cloudformation:GetTemplate", Stack, &[EnvApply]),
     sdk("ecs:ListServices", Anything, &[EnvDestroy]),
-    sdk("ecs:DeleteService", Services, &[EnvDestroy]),
+    sdk("ecs:DeleteService", Services, &[EnvDestroy, Review]),
     when(sdk("acm:ListCertificates", Anything, &[EnvApply]), Domain),
     when(sdk("acm:RequestCertificate", Anything, &[EnvApply]), Domain),
     when(
@@ -644,7 +838,17 @@ pub(crate) fn why_anything(action: &str) -> &'static str {
         "ecs:ListTasks" => {
             "IAM scopes it by container instance, which Fargate has none of; the condition ecs:cluster keeps it to the cluster"
         }
-        "ecs:ListServices" => "lists names only; ECS has no narrower resource",
+        "ecs:ListServices" => {
+            "lists names only; ECS has no resource type for it, the condition ecs:cluster keeps it to the cluster"
+        }
+        "ecs:DeregisterTaskDefinition" => {
+            "ECS has no resource-level permission for deregistering (DeleteTaskDefinitions, which removes them, is scoped)"
+        }
+        "ecs:ListTaskDefinitionFamilies" => "lists family names only; no resource type",
+        action if action.starts_with("elasticloadbalancing:Describe") => {
+            "Elastic Load Balancing has no resource-level permission for its Describe calls"
+        }
+        "iam:ListOpenIDConnectProviders" => "lists the account's providers; no resource type",
         "ssm:DescribeParameters" => "metadata only, never values; SSM has no narrower resource",
         "secretsmanager:ListSecrets" => "metadata only, never values; no narrower resource",
         "scheduler:ListSchedules" => "lists names only; no narrower resource",

@@ -153,9 +153,13 @@ pub(crate) fn build(
             condition: arns.condition(*scope),
         });
     }
+    if let Some(deny) = arns.other_environments(settings, &by_scope) {
+        statements.push(deny);
+    }
     let commands = Command::ALL
         .iter()
         .filter(|c| !c.is_admin())
+        .filter(|c| **c != Command::Review || needs.contains(&Needs::ReviewBase))
         .map(|command| CommandActions {
             command: command.label(),
             actions: entries
@@ -225,6 +229,14 @@ fn needed(
     if secrets_manager_refs {
         needs.insert(Needs::SecretsManager);
     }
+    if cloud().any(|s| {
+        s.x_parity
+            .secrets
+            .references()
+            .any(|(_, r)| r.store() == SecretsStore::Ssm)
+    }) {
+        needs.insert(Needs::SsmReferences);
+    }
     if cloud().any(|s| s.x_parity.is_job()) {
         needs.insert(Needs::Jobs);
     }
@@ -245,6 +257,9 @@ fn needed(
     }
     if environment.domain().is_some() {
         needs.insert(Needs::Domain);
+    }
+    if crate::cloud::review::check_base(environment).is_ok() {
+        needs.insert(Needs::ReviewBase);
     }
     Ok(needs)
 }

@@ -26,6 +26,7 @@ const CLIENTS: &[(&str, &str)] = &[
     ("scheduler", "scheduler"),
     ("autoscaling", "application-autoscaling"),
     ("elbv2", "elasticloadbalancing"),
+    ("iam", "iam"),
 ];
 
 /// The SDK crates (`aws_sdk_<crate>`), with the IAM prefix of their service.
@@ -42,10 +43,13 @@ const CRATES: &[(&str, &str)] = &[
     ("scheduler", "scheduler"),
     ("applicationautoscaling", "application-autoscaling"),
     ("elasticloadbalancingv2", "elasticloadbalancing"),
+    ("iam", "iam"),
 ];
 
+/// The operation (and IAM action) name of SDK method `snake`: its words
+/// capitalized, but for the acronyms IAM spells in capitals.
 fn camel(snake: &str) -> String {
-    snake
+    let name: String = snake
         .split('_')
         .map(|word| {
             let mut chars = word.chars();
@@ -53,7 +57,9 @@ fn camel(snake: &str) -> String {
                 first.to_ascii_uppercase().to_string() + chars.as_str()
             })
         })
-        .collect()
+        .collect();
+    name.replace("OpenIdConnect", "OpenIDConnect")
+        .replace("ClientIdTo", "ClientIDTo")
 }
 
 fn ident_at(text: &str) -> &str {
@@ -168,7 +174,7 @@ fn every_sdk_operation_parity_calls_is_in_the_inventory_and_nothing_else_is() {
 }
 
 #[test]
-fn every_command_is_listed_and_the_ones_left_out_are_env_apply_destroy_and_review() {
+fn every_command_is_listed_and_the_ones_left_out_are_env_apply_destroy_and_iam_apply() {
     for command in Command::ALL {
         assert!(
             INVENTORY.iter().any(|e| e.commands.contains(command)),
@@ -181,7 +187,7 @@ fn every_command_is_listed_and_the_ones_left_out_are_env_apply_destroy_and_revie
         .filter(|c| c.is_admin())
         .map(|c| c.label())
         .collect();
-    assert_eq!(admin, ["env apply", "env destroy", "review"]);
+    assert_eq!(admin, ["env apply", "env destroy", "iam --apply"]);
 }
 
 /// The roles' logical ids the policy's default role ARNs use are the stack's.
@@ -260,6 +266,9 @@ fn only_actions_without_a_resource_type_get_star() {
             .iter()
             .any(|r| r.contains('*') && r.len() == 1);
         let star_scopes = [Scope::Anything, Scope::ClusterListing].map(super::arns::sid);
+        if statement.effect == "Deny" {
+            continue;
+        }
         assert_eq!(
             star,
             star_scopes.contains(&statement.sid.as_str()),
@@ -272,9 +281,16 @@ fn only_actions_without_a_resource_type_get_star() {
         [
             "application-autoscaling:DescribeScalingPolicies",
             "ecr:GetAuthorizationToken",
+            "ecs:DeregisterTaskDefinition",
             "ecs:DescribeTaskDefinition",
+            "ecs:ListServices",
+            "ecs:ListTaskDefinitionFamilies",
             "ecs:ListTaskDefinitions",
             "ecs:ListTasks",
+            "elasticloadbalancing:DescribeListeners",
+            "elasticloadbalancing:DescribeRules",
+            "elasticloadbalancing:DescribeTags",
+            "elasticloadbalancing:DescribeTargetGroups",
             "scheduler:ListSchedules",
             "ssm:DescribeParameters",
             "sts:GetCallerIdentity",
@@ -282,7 +298,7 @@ fn only_actions_without_a_resource_type_get_star() {
     );
     assert!(iam.unscoped.iter().all(|u| !u.why.is_empty()));
     assert_eq!(
-        statement(&iam, "ListTasksInTheClusterOnly").condition,
+        statement(&iam, "ListingInTheClusterOnly").condition,
         Some(
             json!({"ArnEquals": {"ecs:cluster": "arn:aws:ecs:eu-west-1:123456789012:cluster/shop-staging"}})
         )
@@ -348,7 +364,7 @@ fn resources_are_the_apps_own() {
     for absent in [
         "cloudformation:CreateChangeSet",
         "cloudformation:DeleteStack",
-        "ecs:DeleteService",
+        "iam:CreateRole",
         "scheduler:CreateSchedule",
         "secretsmanager:CreateSecret",
     ] {
@@ -404,11 +420,24 @@ fn ci_trusts_the_repositorys_branch_or_its_github_environment() {
     let github = trust::GitHub {
         repository: "acme/shop".into(),
         branch: "main".into(),
+        review_apps: false,
     };
     let staging = iam(&project(false), "staging", &Purpose::Ci(github.clone()));
     assert_eq!(staging.subjects, ["repo:acme/shop:ref:refs/heads/main"]);
-    let prod = iam(&project(false), "prod", &Purpose::Ci(github));
+    let prod = iam(&project(false), "prod", &Purpose::Ci(github.clone()));
     assert_eq!(prod.subjects, ["repo:acme/shop:environment:production"]);
+    let review_apps = trust::GitHub {
+        review_apps: true,
+        ..github
+    };
+    let staging = iam(&project(false), "staging", &Purpose::Ci(review_apps));
+    assert_eq!(
+        staging.subjects,
+        [
+            "repo:acme/shop:ref:refs/heads/main",
+            "repo:acme/shop:pull_request"
+        ]
+    );
     let trust = serde_json::to_value(prod.trust_policy.expect("trust policy")).expect("json");
     assert_eq!(
         trust["Statement"][0]["Principal"]["Federated"],
@@ -445,4 +474,206 @@ fn github_remotes_name_their_repository() {
     ] {
         assert_eq!(trust::repository_of_remote(url), None, "{url}");
     }
+}
+
+/// IAM's wildcard match of a `Resource` pattern: `*` any run of characters,
+/// `?` one character.
+fn matches(pattern: &str, arn: &str) -> bool {
+    fn go(p: &[u8], s: &[u8]) -> bool {
+        match (p.first(), s.first()) {
+            (None, None) => true,
+            (Some(b'*'), _) => go(&p[1..], s) || (!s.is_empty() && go(p, &s[1..])),
+            (Some(b'?'), Some(_)) => go(&p[1..], &s[1..]),
+            (Some(a), Some(b)) if a == b => go(&p[1..], &s[1..]),
+            _ => false,
+        }
+    }
+    go(pattern.as_bytes(), arn.as_bytes())
+}
+
+/// Whether a statement of `iam` with `effect` grants `action` on `arn`.
+fn names(iam: &Iam, effect: &str, action: &str, arn: &str) -> bool {
+    iam.policy.statements.iter().any(|s| {
+        s.effect == effect
+            && s.actions.iter().any(|a| a == action)
+            && s.resources.iter().any(|r| matches(r, arn))
+    })
+}
+
+/// Allowed and not denied.
+fn allows(iam: &Iam, action: &str, arn: &str) -> bool {
+    names(iam, "Allow", action, arn) && !names(iam, "Deny", action, arn)
+}
+
+fn public_project() -> Project {
+    let mut project = project(false);
+    let web = project.services.get_mut("web").expect("web");
+    web.ports.push(crate::compose::model::Port {
+        mode: "ingress".into(),
+        target: 3000,
+        protocol: "tcp".into(),
+        ..Default::default()
+    });
+    project
+}
+
+/// Review apps' resources, named by the functions `review deploy` names
+/// them with, are each allowed; the other environments' families and locks,
+/// which the review patterns would also cover, are denied.
+#[test]
+fn review_apps_resources_are_the_names_review_deploy_uses_and_no_other_environments() {
+    use crate::cloud::review::Review;
+    let project = public_project();
+    let iam = iam(&project, "staging", &Purpose::Deploy);
+    let settings = parse(TOML, Path::new("parity.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let staging = settings.environment("staging").expect("staging");
+    let review = Review::new(&settings, "staging", "pr-42").expect("a review app");
+    let (ecs, elb, ssm) = (
+        "arn:aws:ecs:eu-west-1:123456789012",
+        "arn:aws:elasticloadbalancing:eu-west-1:123456789012",
+        "arn:aws:ssm:eu-west-1:123456789012:parameter",
+    );
+    let family = format!("{ecs}:task-definition/{}:7", review.service_name("web"));
+    for action in [
+        "ecs:RegisterTaskDefinition",
+        "ecs:RunTask",
+        "ecs:TagResource",
+        "ecs:DeleteTaskDefinitions",
+    ] {
+        assert!(allows(&iam, action, &family), "{action} on {family}");
+    }
+    let service = format!(
+        "{ecs}:service/{}/{}",
+        staging.cluster(),
+        review.service_name("web")
+    );
+    for action in [
+        "ecs:CreateService",
+        "ecs:UpdateService",
+        "ecs:DeleteService",
+    ] {
+        assert!(allows(&iam, action, &service), "{action} on {service}");
+    }
+    let target_group = format!(
+        "{elb}:targetgroup/{}/0123456789abcdef",
+        review.target_group_name("web")
+    );
+    for action in [
+        "elasticloadbalancing:CreateTargetGroup",
+        "elasticloadbalancing:ModifyTargetGroupAttributes",
+        "elasticloadbalancing:DeleteTargetGroup",
+        "elasticloadbalancing:AddTags",
+    ] {
+        assert!(
+            allows(&iam, action, &target_group),
+            "{action} on {target_group}"
+        );
+    }
+    // Another app's, or another base's, target group of the same review name is not.
+    let other = Review {
+        app: "other".into(),
+        ..review.clone()
+    };
+    let foreign = format!(
+        "{elb}:targetgroup/{}/0123456789abcdef",
+        other.target_group_name("web")
+    );
+    assert!(!allows(
+        &iam,
+        "elasticloadbalancing:DeleteTargetGroup",
+        &foreign
+    ));
+    let lock = format!(
+        "{ssm}{}",
+        crate::cloud::deploy_lock::parameter_name(&review.app, &review.name)
+    );
+    for action in [
+        "ssm:PutParameter",
+        "ssm:GetParameter",
+        "ssm:DeleteParameter",
+    ] {
+        assert!(allows(&iam, action, &lock), "{action} on {lock}");
+    }
+    let secret = format!("{ssm}{}API_KEY", review.ssm_prefix(staging));
+    for action in [
+        "ssm:PutParameter",
+        "ssm:GetParametersByPath",
+        "ssm:DeleteParameters",
+    ] {
+        assert!(allows(&iam, action, &secret), "{action} on {secret}");
+    }
+    // Listener rules: made only tagged as this app's review apps of staging.
+    let rules = statement(&iam, "ReviewAppsOwnListenerRules");
+    assert_eq!(rules.actions, ["elasticloadbalancing:DeleteRule"]);
+    assert_eq!(
+        rules.condition,
+        Some(json!({"StringEquals": {
+            "aws:ResourceTag/parity:app": "shop",
+            "aws:ResourceTag/parity:review-of": "staging"
+        }}))
+    );
+    let tags = crate::cloud::review::tags(&review, "https://x", None, 0);
+    for key in ["parity:app", "parity:review-of"] {
+        assert!(
+            tags.iter().any(|(k, _)| *k == key),
+            "review apps carry {key}"
+        );
+    }
+    // prod's family and lock match the review patterns, and are denied.
+    let prod = settings.environment("prod").expect("prod");
+    let prod_family = format!("{ecs}:task-definition/{}:3", prod.family("web"));
+    let prod_lock = format!(
+        "{ssm}{}",
+        crate::cloud::deploy_lock::parameter_name("shop", "prod")
+    );
+    assert!(names(&iam, "Allow", "ecs:RunTask", &prod_family));
+    assert!(!allows(&iam, "ecs:RunTask", &prod_family));
+    assert!(!allows(&iam, "ecs:RegisterTaskDefinition", &prod_family));
+    assert!(!allows(&iam, "ssm:DeleteParameter", &prod_lock));
+    // Staging's own stay allowed.
+    let staging_family = format!("{ecs}:task-definition/{}:3", staging.family("web"));
+    assert!(allows(&iam, "ecs:RunTask", &staging_family));
+}
+
+/// prod (promoted into) hosts no review apps: nothing of them in its policy.
+#[test]
+fn an_environment_that_cannot_host_review_apps_gets_none_of_their_statements() {
+    let iam = iam(&public_project(), "prod", &Purpose::Deploy);
+    assert!(
+        iam.policy
+            .statements
+            .iter()
+            .all(|s| !s.sid.starts_with("Review") && s.effect == "Allow")
+    );
+    assert!(iam.commands.iter().all(|c| c.command != "review"));
+}
+
+/// `up --like ENV --secrets-from-aws` reads each secret where it lives: the
+/// environment's own parameters and the parameters the compose file references.
+#[test]
+fn up_like_reads_the_environments_parameters_and_the_referenced_ones() {
+    let mut project = project(false);
+    let web = project.services.get_mut("web").expect("web");
+    web.x_parity = crate::compose::x_parity::tests::from_json(
+        "service",
+        &json!({"secrets": {"API_KEY": true, "DATABASE_URL": "ssm:/shared/db-url"}}),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let iam = iam(&project, "staging", &Purpose::Deploy);
+    let like = iam
+        .commands
+        .iter()
+        .find(|c| c.command == "up --like --secrets-from-aws")
+        .expect("up --like is listed");
+    assert_eq!(like.actions, ["ssm:GetParameter"]);
+    for arn in [
+        "arn:aws:ssm:eu-west-1:123456789012:parameter/shared/db-url",
+        "arn:aws:ssm:eu-west-1:123456789012:parameter/shop/staging/API_KEY",
+    ] {
+        assert!(allows(&iam, "ssm:GetParameter", arn), "{arn}");
+    }
+    assert_eq!(
+        statement(&iam, "TheReferencedParameters").resources,
+        ["arn:aws:ssm:eu-west-1:123456789012:parameter/shared/db-url"]
+    );
 }

@@ -19,12 +19,16 @@ pub(crate) struct GitHub {
     pub(crate) repository: String,
     /// The branch whose pushes deploy (`main`).
     pub(crate) branch: String,
+    /// Pull requests may assume the role too (the review apps workflow).
+    pub(crate) review_apps: bool,
 }
 
 impl GitHub {
     /// The token subjects allowed to assume the role for `environment`: a
     /// promoted-to environment (prod) only from its GitHub environment (where
-    /// required reviewers gate it), any other only from pushes to the branch.
+    /// required reviewers gate it), any other from pushes to the branch, and
+    /// with `review_apps` from pull requests (GitHub gives a pull request's
+    /// token the subject `repo:OWNER/NAME:pull_request`, whatever its branch).
     pub(crate) fn subjects(&self, environment: &Environment) -> Vec<String> {
         let repository = &self.repository;
         match environment.promotes_from() {
@@ -32,7 +36,14 @@ impl GitHub {
                 "repo:{repository}:environment:{}",
                 github_environment(environment.name())
             )],
-            None => vec![format!("repo:{repository}:ref:refs/heads/{}", self.branch)],
+            None => {
+                let mut subjects =
+                    vec![format!("repo:{repository}:ref:refs/heads/{}", self.branch)];
+                if self.review_apps {
+                    subjects.push(format!("repo:{repository}:pull_request"));
+                }
+                subjects
+            }
         }
     }
 }
@@ -46,6 +57,13 @@ pub(crate) fn github_environment(environment: &str) -> &str {
         "prod" | "production" => "production",
         other => other,
     }
+}
+
+/// The role GitHub Actions assumes in `environment`: the workflows `parity
+/// ci github` writes name it, `parity iam ENV --for ci --apply` creates it
+/// (one function, so the two cannot disagree).
+pub(crate) fn deployer_role_name(app: &str, environment: &str) -> String {
+    format!("parity-{app}-{environment}-deploy")
 }
 
 /// Whether `repository` looks like `OWNER/NAME` (GitHub's characters).

@@ -14,7 +14,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::cli::GlobalArgs;
-use crate::cloud::iam_policy::trust::github_environment;
+use crate::cloud::iam_policy::trust::{deployer_role_name, github_environment};
 use crate::compose::model::Project;
 use crate::error::{Error, Result};
 use crate::settings::{Environment, Settings};
@@ -98,11 +98,6 @@ impl Workflows {
             app,
         })
     }
-}
-
-/// The role CI assumes in `environment` (`parity iam ENV --for ci` is its policy).
-pub(crate) fn deployer_role_name(app: &str, environment: &str) -> String {
-    format!("parity-{app}-{environment}-deploy")
 }
 
 fn target(app: &str, environment: &Environment) -> Result<Target> {

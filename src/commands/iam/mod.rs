@@ -1,11 +1,14 @@
-//! `parity iam ENV [--for deploy|ci] [--format text|json]`: prints the IAM
-//! policy the principal running parity needs for one environment, and with
-//! `--for ci` the trust policy of the deployer role GitHub Actions assumes.
+//! `parity iam ENV [--for deploy|ci] [--format text|json] [--apply]`: prints
+//! the IAM policy the principal running parity needs for one environment, and
+//! with `--for ci` the trust policy of the deployer role GitHub Actions
+//! assumes; `--for ci --apply` creates that role ([`apply`]).
 //!
-//! Offline: it reads the compose project and parity.toml only; the policy is
-//! `cloud::iam_policy`'s. What this module adds is what is not in the files:
-//! whether the registry is ECR, and the GitHub repository (`--github-repo` or
-//! the git remote `origin`).
+//! Printing is offline: it reads the compose project and parity.toml only;
+//! the policy is `cloud::iam_policy`'s. What this module adds is what is not
+//! in the files: whether the registry is ECR, and the GitHub repository
+//! (`--github-repo` or the git remote `origin`).
+
+mod apply;
 
 use std::process::ExitCode;
 
@@ -20,6 +23,12 @@ use crate::error::{Error, Result};
 const TEMPLATE: &str = include_str!("../../../templates/iam/policy.txt");
 
 pub(crate) fn run(global: &GlobalArgs, args: &IamArgs) -> Result<ExitCode> {
+    if args.apply && args.purpose != IamFor::Ci {
+        return Err(Error::input(
+            "--apply creates the deployer role GitHub Actions assumes, and is only for --for ci",
+        )
+        .with_help("run `parity iam ENV --for ci --apply` (administrator credentials)"));
+    }
     let project = super::load_project(global, &[])?;
     let settings = super::load_settings(global, &project)?;
     if let Some(account) = &args.account_id {
@@ -41,9 +50,17 @@ pub(crate) fn run(global: &GlobalArgs, args: &IamArgs) -> Result<ExitCode> {
                 ))
                 .with_help("pass --account-id 123456789012, or set account_id in the environment"));
             }
+            if args.review_apps && environment.promotes_from().is_some() {
+                return Err(Error::input(format!(
+                    "--review-apps: review apps never run in `{}`, which promotes from another environment",
+                    args.env
+                ))
+                .with_help("give --review-apps for the environment review apps derive from (staging)"));
+            }
             Purpose::Ci(trust::GitHub {
                 repository: github_repository(args, &project.working_dir)?,
                 branch: args.github_branch.clone(),
+                review_apps: args.review_apps,
             })
         }
     };
@@ -53,6 +70,9 @@ pub(crate) fn run(global: &GlobalArgs, args: &IamArgs) -> Result<ExitCode> {
         .is_none_or(crate::aws::ecr::is_ecr);
     let facts = Facts { ecr, account };
     let iam = iam_policy::build(&project, &settings, &args.env, &purpose, &facts)?;
+    if let (true, Purpose::Ci(github)) = (args.apply, &purpose) {
+        return apply::run(&iam, environment, &github.repository);
+    }
     match args.format {
         PlanFormat::Json => println!("{}", pretty(&iam)),
         PlanFormat::Text => print!("{}", text(&iam)?),
