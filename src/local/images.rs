@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use bollard::models::ImageInspect;
+use bollard::models::{HealthConfig, ImageInspect};
 use bollard::query_parameters::{BuildImageOptions, CreateImageOptions, TagImageOptions};
 use futures_util::StreamExt;
 use futures_util::future::try_join_all;
@@ -29,6 +29,10 @@ pub(crate) struct ServiceImage {
     pub(crate) id: String,
     /// The image itself declares a health check (`HEALTHCHECK` in its Dockerfile).
     pub(crate) healthcheck: bool,
+    /// That check, which a container's own check falls back to field by field.
+    pub(crate) health: Option<HealthConfig>,
+    /// The image's `SHELL` (empty: the engine's `/bin/sh -c`), for `CMD-SHELL` checks.
+    pub(crate) shell: Vec<String>,
 }
 
 /// Makes sure every service's image exists: builds what must be built (once per
@@ -100,10 +104,10 @@ pub(crate) async fn ensure(
 }
 
 fn service_image(reference: String, image: &ImageInspect) -> ServiceImage {
-    let healthcheck = image
-        .config
+    let config = image.config.as_ref();
+    let health = config.and_then(|c| c.healthcheck.clone());
+    let healthcheck = health
         .as_ref()
-        .and_then(|c| c.healthcheck.as_ref())
         .and_then(|h| h.test.as_ref())
         .and_then(|t| t.first())
         .is_some_and(|t| t != "NONE");
@@ -111,6 +115,8 @@ fn service_image(reference: String, image: &ImageInspect) -> ServiceImage {
         reference,
         id: image.id.clone().unwrap_or_default(),
         healthcheck,
+        health,
+        shell: config.and_then(|c| c.shell.clone()).unwrap_or_default(),
     }
 }
 

@@ -4,7 +4,11 @@
 //!
 //! The stream is opened with `since` = the moment the observer starts, so an
 //! event that happens before the subscription is live is replayed, not lost.
-//! [`verdict`] is the pure rule for "is this dependency condition met yet".
+//! `up` starts it before it lists the project's containers, and events of a
+//! container no service follows yet are kept (folded: each event sets the
+//! whole state) until `up` adopts that container: a one-shot listed as running
+//! that exits before `up` follows it is seen to have exited, not waited for
+//! forever. [`verdict`] is the pure rule for "is this dependency condition met yet".
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -61,10 +65,23 @@ pub(crate) struct Board {
     pub(crate) broken: Option<String>,
 }
 
+/// Which containers the run follows, and what the events said about the others.
+#[derive(Default)]
+struct Followed {
+    /// Container id to service.
+    services: HashMap<String, String>,
+    /// Project containers no service follows (yet), folded from their events.
+    unclaimed: HashMap<String, Status>,
+}
+
+/// More unclaimed containers than this (one-offs of a long attached session)
+/// are forgotten at once; `up` adopts its containers within seconds.
+const UNCLAIMED_LIMIT: usize = 1024;
+
 /// Follows the engine's events for one project.
 pub(crate) struct Observer {
     board: watch::Sender<Board>,
-    ids: Arc<Mutex<HashMap<String, String>>>,
+    followed: Arc<Mutex<Followed>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -78,7 +95,7 @@ impl Observer {
     /// Opens the project's events stream. Call before starting anything.
     pub(crate) fn start(engine: &Engine, project: &str) -> Self {
         let (board, _) = watch::channel(Board::default());
-        let ids: Arc<Mutex<HashMap<String, String>>> = Arc::default();
+        let followed: Arc<Mutex<Followed>> = Arc::default();
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
@@ -95,7 +112,7 @@ impl Observer {
         };
         let docker = engine.docker.clone();
         let sender = board.clone();
-        let id_map = Arc::clone(&ids);
+        let shared = Arc::clone(&followed);
         let task = tokio::spawn(async move {
             let mut stream = docker.events(Some(options));
             while let Some(event) = stream.next().await {
@@ -108,10 +125,19 @@ impl Observer {
                 };
                 let actor = event.actor.unwrap_or_default();
                 let Some(id) = actor.id else { continue };
-                let service = id_map.lock().ok().and_then(|m| m.get(&id).cloned());
-                let Some(service) = service else { continue };
                 let action = event.action.unwrap_or_default();
                 let attributes = actor.attributes.unwrap_or_default();
+                // Held while the event is applied, so `adopt` sees each event
+                // either among the unclaimed or after it follows the container.
+                let mut followed = shared.lock().unwrap_or_else(|p| p.into_inner());
+                let Some(service) = followed.services.get(&id).cloned() else {
+                    if followed.unclaimed.len() >= UNCLAIMED_LIMIT {
+                        followed.unclaimed.clear();
+                    }
+                    let status = followed.unclaimed.entry(id).or_default();
+                    apply(status, &action, &attributes, Instant::now());
+                    continue;
+                };
                 sender.send_modify(|b| {
                     let status = b.services.entry(service).or_default();
                     if status.container.as_deref() != Some(id.as_str()) {
@@ -122,18 +148,47 @@ impl Observer {
             }
             sender.send_modify(|b| b.broken = Some("the engine closed the events stream".into()));
         });
-        Self { board, ids, task }
+        Self {
+            board,
+            followed,
+            task,
+        }
     }
 
-    /// Follows `container` as `service`'s container from now on.
+    /// Follows `container` as `service`'s container from now on, in the phase
+    /// parity just put it in (created, restarted): earlier events of it are old news.
     pub(crate) fn track(&self, service: &str, container: &str, phase: Phase) {
-        if let Ok(mut ids) = self.ids.lock() {
-            ids.insert(container.to_string(), service.to_string());
-        }
+        // Held until the board follows it too, as in `adopt`.
+        let mut followed = self.followed.lock().unwrap_or_else(|p| p.into_inner());
+        followed.unclaimed.remove(container);
+        followed
+            .services
+            .insert(container.to_string(), service.to_string());
         self.board.send_modify(|b| {
             let status = b.services.entry(service.to_string()).or_default();
             status.container = Some(container.to_string());
             status.phase = phase;
+        });
+    }
+
+    /// Follows an existing container `up` keeps, `listed` in the container
+    /// list made after this observer started: what the events said of it
+    /// since (it exited, it turned healthy) is newer than the list, and wins.
+    pub(crate) fn adopt(&self, service: &str, container: &str, listed: Phase) {
+        let mut followed = self.followed.lock().unwrap_or_else(|p| p.into_inner());
+        let seen = followed.unclaimed.remove(container);
+        followed
+            .services
+            .insert(container.to_string(), service.to_string());
+        let status = adopted(listed, seen);
+        self.board.send_modify(|b| {
+            b.services.insert(
+                service.to_string(),
+                Status {
+                    container: Some(container.to_string()),
+                    ..status
+                },
+            );
         });
     }
 
@@ -199,6 +254,18 @@ impl Observer {
                 return Err("the run was stopped".into());
             }
         }
+    }
+}
+
+/// An adopted container's status: what its events said since the observer
+/// started, else what the container list said.
+fn adopted(listed: Phase, seen: Option<Status>) -> Status {
+    match seen {
+        Some(seen) if seen.phase != Phase::Pending => seen,
+        _ => Status {
+            phase: listed,
+            ..Status::default()
+        },
     }
 }
 
@@ -300,6 +367,21 @@ mod tests {
         let started = Wanted::Condition(Condition::Started);
         assert_eq!(verdict(&Phase::Created, started), None);
         assert_eq!(verdict(&Phase::Exited(1), started), Some(Ok(())));
+    }
+
+    #[test]
+    fn an_adopted_container_takes_its_events_since_the_list_over_the_list() {
+        let mut seen = Status::default();
+        let code = HashMap::from([("exitCode".to_string(), "0".to_string())]);
+        apply(&mut seen, "die", &code, Instant::now());
+        let status = adopted(Phase::Running, Some(seen));
+        assert_eq!(status.phase, Phase::Exited(0));
+        assert_eq!(verdict(&status.phase, COMPLETED), Some(Ok(())));
+        assert_eq!(adopted(Phase::Healthy, None).phase, Phase::Healthy);
+        assert_eq!(
+            adopted(Phase::Running, Some(Status::default())).phase,
+            Phase::Running
+        );
     }
 
     #[test]

@@ -16,6 +16,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bollard::models::HealthConfig;
+
 use super::engine::Engine;
 use super::observer::{Observer, Phase};
 
@@ -49,31 +51,51 @@ pub(crate) fn command(test: &[String], shell: &[String]) -> Option<Vec<String>> 
     }
 }
 
-/// Probes `container` (the service's current one) until it is healthy or the
-/// engine has decided. Errors (an exec the engine refuses) end the probe
-/// silently: the engine's own check still decides, only later.
+/// What the probe runs, and how long one run may take before it counts as failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Check {
+    pub(crate) command: Vec<String>,
+    pub(crate) timeout: Duration,
+}
+
+/// The check the engine will run for a container created with `container`'s
+/// health config over an image with `image`'s, merged as the engine merges
+/// them (each field the container leaves unset comes from the image), so no
+/// inspect of the started container is needed before the first probe;
+/// `None` when there is nothing to run. `shell` is the image's `SHELL`.
+pub(crate) fn check(
+    container: Option<&HealthConfig>,
+    image: Option<&HealthConfig>,
+    shell: &[String],
+) -> Option<Check> {
+    let test = container
+        .and_then(|c| c.test.clone())
+        .filter(|t| !t.is_empty())
+        .or_else(|| image.and_then(|i| i.test.clone()))?;
+    let positive = |h: Option<&HealthConfig>| h.and_then(|h| h.timeout).filter(|n| *n > 0);
+    // The engine's default timeout is 30 s; a probe that takes longer failed.
+    let timeout = positive(container)
+        .or_else(|| positive(image))
+        .map_or(Duration::from_secs(30), |nanos| {
+            Duration::from_nanos(nanos.unsigned_abs())
+        });
+    Some(Check {
+        command: command(&test, shell)?,
+        timeout,
+    })
+}
+
+/// Probes `container` (the service's current one) with `check` until it is
+/// healthy or the engine has decided. Errors (an exec the engine refuses) end
+/// the probe silently: the engine's own check still decides, only later.
 pub(crate) async fn run(
     engine: Engine,
     observer: Arc<Observer>,
     service: String,
     container: String,
+    check: Check,
 ) {
-    let Ok(inspected) = engine.docker.inspect_container(&container, None).await else {
-        return;
-    };
-    let config = inspected.config.unwrap_or_default();
-    let Some(health) = config.healthcheck else {
-        return;
-    };
-    let shell = config.shell.unwrap_or_default();
-    let Some(command) = command(&health.test.unwrap_or_default(), &shell) else {
-        return;
-    };
-    // The engine's default timeout is 30 s; a probe that takes longer failed.
-    let timeout = match health.timeout {
-        Some(nanos) if nanos > 0 => Duration::from_nanos(nanos.unsigned_abs()),
-        _ => Duration::from_secs(30),
-    };
+    let Check { command, timeout } = check;
     let started = Instant::now();
     loop {
         let board = observer.board();
@@ -133,6 +155,52 @@ mod tests {
         assert_eq!(command(&strings(&["NONE"]), &[]), None);
         assert_eq!(command(&strings(&["CMD"]), &[]), None);
         assert_eq!(command(&[], &[]), None);
+    }
+
+    #[test]
+    fn the_check_is_the_containers_over_the_images_as_the_engine_merges_them() {
+        let health = |test: &[&str], timeout: Option<i64>| HealthConfig {
+            test: Some(strings(test)),
+            timeout,
+            ..HealthConfig::default()
+        };
+        let image = health(&["CMD-SHELL", "pg_isready"], Some(5_000_000_000));
+        // The image's own check, through the image's shell.
+        assert_eq!(
+            check(None, Some(&image), &strings(&["/bin/bash", "-c"])),
+            Some(Check {
+                command: strings(&["/bin/bash", "-c", "pg_isready"]),
+                timeout: Duration::from_secs(5),
+            })
+        );
+        // The compose file's test; its timeout unset: the image's.
+        let own = health(&["CMD", "/app", "health"], None);
+        assert_eq!(
+            check(Some(&own), Some(&image), &[]),
+            Some(Check {
+                command: strings(&["/app", "health"]),
+                timeout: Duration::from_secs(5),
+            })
+        );
+        // Only an interval in the compose file: the image's test; no timeout anywhere: 30 s.
+        let interval_only = HealthConfig {
+            interval: Some(1_000_000_000),
+            ..HealthConfig::default()
+        };
+        let image_cmd = health(&["CMD", "/ok"], None);
+        assert_eq!(
+            check(Some(&interval_only), Some(&image_cmd), &[]),
+            Some(Check {
+                command: strings(&["/ok"]),
+                timeout: Duration::from_secs(30),
+            })
+        );
+        // Disabled, or none at all: nothing to probe.
+        assert_eq!(
+            check(Some(&health(&["NONE"], None)), Some(&image), &[]),
+            None
+        );
+        assert_eq!(check(None, None, &[]), None);
     }
 
     #[test]

@@ -20,6 +20,7 @@ use super::images::{self, ServiceImage};
 use super::logs::{self, Prefix};
 use super::observer::{Observer, Phase, Wanted};
 use super::plan::{self, Action};
+use super::probe::{self, Check};
 use super::progress::{Progress, secs};
 use super::resources;
 use super::spec::{self, ContainerSpec, SpecInput};
@@ -79,6 +80,8 @@ struct Run {
     logs: Mutex<Vec<JoinHandle<()>>>,
     /// Services that report health (their own check or their image's).
     healthchecks: HashMap<String, bool>,
+    /// Each health-checked service's check, as the engine will run it.
+    checks: HashMap<String, Check>,
     /// Health checks parity runs itself while the engine says `starting` (see `probe`).
     probes: Mutex<Vec<JoinHandle<()>>>,
 }
@@ -121,6 +124,9 @@ pub(crate) async fn up(
     }
     let services: Vec<&Service> = graph.order.iter().map(|n| &project.services[n]).collect();
     let lookup = |key: &str| std::env::var(key).ok();
+    // Before the list: whatever a listed container does from now on (a
+    // one-shot that exits) is in the events, even before `up` follows it.
+    let observer = Arc::new(Observer::start(engine, &project.name));
     let (existing, images) = tokio::try_join!(
         containers::list(engine, &project.name),
         images::ensure(engine, project, &services, options.build, &lookup, progress),
@@ -163,10 +169,9 @@ pub(crate) async fn up(
     let actions = plan::decide(&graph, &existing, &wanted, &|s| release.contains(s));
     remove_duplicates(engine, &graph, &existing, &actions).await?;
 
-    let observer = Arc::new(Observer::start(engine, &project.name));
     for (service, action) in &actions {
         if let Action::Keep { id, phase } = action {
-            observer.track(service, id, phase.clone());
+            observer.adopt(service, id, phase.clone());
         }
     }
     let width = graph.order.iter().map(String::len).max().unwrap_or(0);
@@ -181,6 +186,20 @@ pub(crate) async fn up(
         .iter()
         .map(|s| (s.clone(), has_healthcheck(&project.services[s], &images[s])))
         .collect();
+    let checks: HashMap<String, Check> = graph
+        .order
+        .iter()
+        .filter(|s| healthchecks[*s])
+        .filter_map(|s| {
+            let image = &images[s];
+            let check = probe::check(
+                specs[s].body.healthcheck.as_ref(),
+                image.health.as_ref(),
+                &image.shell,
+            )?;
+            Some((s.clone(), check))
+        })
+        .collect();
     let run = Arc::new(Run {
         engine: engine.clone(),
         project: project.clone(),
@@ -194,6 +213,7 @@ pub(crate) async fn up(
         prefixes,
         logs: Mutex::new(Vec::new()),
         healthchecks,
+        checks,
         probes: Mutex::new(Vec::new()),
     });
     let (finish, finished) = tokio::sync::oneshot::channel::<()>();
@@ -229,11 +249,21 @@ pub(crate) async fn up(
         let _ = reporter.await;
         None
     };
-    let ports: HashMap<String, Vec<String>> = containers::list(engine, &project.name)
-        .await?
-        .into_iter()
-        .map(|e| (e.service.clone(), containers::published_urls(&e.ports)))
-        .collect();
+    // The engine's assigned ports; a stack that publishes none is spared the list.
+    let publishes = run
+        .graph
+        .order
+        .iter()
+        .any(|s| !project.services[s].ports.is_empty());
+    let ports: HashMap<String, Vec<String>> = if publishes {
+        containers::list(engine, &project.name)
+            .await?
+            .into_iter()
+            .map(|e| (e.service.clone(), containers::published_urls(&e.ports)))
+            .collect()
+    } else {
+        HashMap::new()
+    };
     let board = observer.board();
     let started = progress.started();
     let services = run
@@ -419,7 +449,7 @@ async fn act(
         Action::Keep { id, .. } => {
             run.progress.done(service, action.verb());
             follow_logs(run, service, id, logs::From::Tail(0));
-            probe(run, service, id);
+            start_probe(run, service, id);
             return Ok(());
         }
         Action::Restart { id } => {
@@ -428,14 +458,14 @@ async fn act(
             containers::start(engine, service, id, &published).await?;
             run.observer.started(service);
             follow_logs(run, service, id, logs::From::Tail(0));
-            probe(run, service, id);
+            start_probe(run, service, id);
         }
         Action::Start { id } => {
             run.observer.track(service, id, Phase::Created);
             containers::start(engine, service, id, &published).await?;
             run.observer.started(service);
             follow_logs(run, service, id, logs::From::Tail(0));
-            probe(run, service, id);
+            start_probe(run, service, id);
         }
         Action::Create | Action::Recreate { .. } => {
             if let Action::Recreate { old } = action {
@@ -449,7 +479,7 @@ async fn act(
             containers::start(engine, service, &id, &published).await?;
             run.observer.started(service);
             follow_logs(run, service, &id, logs::From::Start);
-            probe(run, service, &id);
+            start_probe(run, service, &id);
         }
     }
     run.progress.done(service, action.verb());
@@ -475,15 +505,16 @@ fn follow_logs(run: &Run, service: &str, id: &str, from: logs::From) {
 
 /// For a service with a health check: runs it at a short cadence until it
 /// passes or the engine decides (see `probe`). A no-op once it is healthy.
-fn probe(run: &Run, service: &str, id: &str) {
-    if !run.healthchecks[service] {
+fn start_probe(run: &Run, service: &str, id: &str) {
+    let Some(check) = run.checks.get(service) else {
         return;
-    }
-    let handle = tokio::spawn(super::probe::run(
+    };
+    let handle = tokio::spawn(probe::run(
         run.engine.clone(),
         Arc::clone(&run.observer),
         service.to_string(),
         id.to_string(),
+        check.clone(),
     ));
     if let Ok(mut list) = run.probes.lock() {
         list.push(handle);

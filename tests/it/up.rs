@@ -6,7 +6,8 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::docker::{Event, Stack, demo_context, demo_image};
+use crate::support::docker::{Event, Stack, demo_context, demo_image, docker};
+use crate::support::engine_proxy::{EngineProxy, Trigger};
 use crate::support::http;
 use crate::support::{Run, Test};
 
@@ -706,4 +707,91 @@ services:
         "{events:#?}"
     );
     assert_eq!(stack.inspect("db")["State"]["Health"]["Status"], "starting");
+}
+
+/// The no-op `up` that hung: a one-shot service (not a release) that another
+/// waits on with `service_completed_successfully` is listed as running, then
+/// exits before parity follows its container in the events stream. Here the
+/// engine holds parity's network inspection (after its container list, before
+/// its first start) while the one-shot, started again by hand, exits. parity
+/// must see that exit; the test bounds the run and never waits out a hang.
+#[test]
+fn no_op_up_sees_a_listed_one_shot_exit_before_it_follows_the_events() {
+    let stack = Stack::new("oneshot");
+    let yaml = format!(
+        r#"
+services:
+  setup:
+    image: {image}
+    command: ["exit", "0", "--after", "3000", "--say", "set up"]
+  app:
+    image: {image}
+    command: ["sleep"]
+    init: true
+    stop_grace_period: 1s
+    depends_on:
+      setup: {{ condition: service_completed_successfully }}
+"#,
+        image = demo_image()
+    );
+    let test = Test::new().compose(&yaml);
+    up_wait(&test, &stack)
+        .status(0)
+        .stdout_contains("completed")
+        .stderr_unchecked("the first up only sets the stage");
+    let app = stack.container_id("app");
+    // Running again for 3 s: the no-op up lists it as running.
+    docker(&[
+        "start",
+        &stack.container_id("setup").expect("setup's container"),
+    ]);
+    let engine = EngineProxy::start("/networks/", Trigger::Hold(Duration::from_secs(6)));
+    let mut child = test
+        .command()
+        .args(["-p", stack.name(), "up", "--wait"])
+        .env("DOCKER_HOST", engine.docker_host())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn parity");
+    let deadline = Instant::now() + Duration::from_secs(40);
+    while child.try_wait().expect("wait for parity").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let output = child.wait_with_output().expect("parity's output");
+            panic!(
+                "the no-op up hung (killed after 40 s) waiting for the one-shot that had exited:\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let run = Run::new(child.wait_with_output().expect("parity's output")).status(0);
+    assert!(engine.triggered(), "the network inspection was never held");
+    let setup_row = run
+        .stdout()
+        .lines()
+        .find(|l| l.starts_with("setup "))
+        .map(str::to_string);
+    assert!(
+        setup_row
+            .as_deref()
+            .is_some_and(|row| row.contains("completed")),
+        "{setup_row:?}"
+    );
+    let stderr = run.stderr();
+    assert!(
+        stderr.contains("setup") && stderr.contains("up to date"),
+        "setup was not listed as running (the machine took over 3 s to list it?):\n{stderr}"
+    );
+    // Nobody ran it a third time; it completed; app was kept.
+    let starts = stack
+        .events()
+        .iter()
+        .filter(|e| e.service == "setup" && e.action == "start")
+        .count();
+    assert_eq!(starts, 2, "{stderr}");
+    assert_eq!(stack.inspect("setup")["State"]["ExitCode"], 0);
+    assert_eq!(stack.container_id("app"), app);
 }
