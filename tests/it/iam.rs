@@ -871,7 +871,9 @@ region = "eu-west-1"
     );
     assert!(out.contains("\"Sid\": \"TheAppsServices\""), "{out}");
     assert!(
-        out.contains("#   ecs:ListTasks: IAM scopes it by container instance"),
+        out.contains(
+            "#   ecs:ListTasks: AWS checks it against * unless a container instance is named"
+        ),
         "{out}"
     );
     assert!(out.contains("Not included: `parity env apply`"), "{out}");
