@@ -61,8 +61,8 @@ pub(crate) struct ReviewArns {
     task_definitions: String,
     locks: String,
     target_groups: Vec<String>,
-    listeners: String,
-    rules: String,
+    listeners: Vec<String>,
+    rules: Vec<String>,
 }
 
 impl Arns {
@@ -131,8 +131,16 @@ impl Arns {
                     ))
                 })
                 .collect(),
-            listeners: elb("listener/app/*/*/*"),
-            rules: elb("listener-rule/app/*/*/*/*"),
+            // Application load balancers' (the stack's is one, named by
+            // CloudFormation, which `parity iam` cannot know offline). Network
+            // load balancers' too, though they have no rules: the Service
+            // Authorization Reference lists both types as CreateRule's and
+            // DeleteRule's resources, and parliament wants each named.
+            listeners: vec![elb("listener/app/*/*/*"), elb("listener/net/*/*/*")],
+            rules: vec![
+                elb("listener-rule/app/*/*/*/*"),
+                elb("listener-rule/net/*/*/*/*"),
+            ],
             app: any.app,
             base: any.base,
         })
@@ -291,8 +299,8 @@ impl Arns {
             Scope::ReviewTaskDefinitions => review(|r| vec![r.task_definitions.clone()]),
             Scope::ReviewLocks => review(|r| vec![r.locks.clone()]),
             Scope::ReviewTargetGroups => review(|r| r.target_groups.clone()),
-            Scope::ReviewListener => review(|r| vec![r.listeners.clone()]),
-            Scope::ReviewRules | Scope::ReviewRuleTags => review(|r| vec![r.rules.clone()]),
+            Scope::ReviewListener => review(|r| r.listeners.clone()),
+            Scope::ReviewRules | Scope::ReviewRuleTags => review(|r| r.rules.clone()),
             Scope::ReferencedParameters => self.referenced_parameters.clone(),
             Scope::OidcProvider => vec![self.oidc_provider.clone()],
             Scope::DeployerRole => vec![self.deployer_role.clone()],

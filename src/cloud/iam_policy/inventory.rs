@@ -101,7 +101,8 @@ pub(crate) enum Scope {
     /// The environment's ECS cluster.
     Cluster,
     /// `"*"` on the condition `ecs:cluster` = the environment's cluster: listing
-    /// tasks, which IAM scopes by container instance (Fargate has none).
+    /// tasks (AWS checks `*` unless a container instance is named, and Fargate
+    /// has none) and services (no resource type).
     ClusterListing,
     /// The app's ECS services in the cluster (`<app>-*`, and any renamed in parity.toml).
     Services,
@@ -256,6 +257,9 @@ const LOCKED: &[Command] = &[Deploy, Promote, Rollback, EnvApply, EnvDestroy];
 /// is `deploy` of an environment derived from the base (`cloud::review`),
 /// in the base's cluster, with its log group, roles and repositories.
 const SHIP: &[Command] = &[Deploy, Promote, Review];
+/// Commands that make schedules and scaling policies: a review plan has
+/// neither (`cloud::review::adapt_plan`), though it removes stale ones like any ship.
+const SHIP_JOBS_AND_SCALING: &[Command] = &[Deploy, Promote];
 /// Commands that look at what the services run.
 const OBSERVE: &[Command] = &[Deploy, Promote, Rollback, Status, Plan, Exec, Review];
 
@@ -562,7 +566,11 @@ pub(crate) const INVENTORY: &[Entry] = &[
         Jobs,
     ),
     when(
-        sdk("scheduler:CreateSchedule", Scope::Schedules, SHIP),
+        sdk(
+            "scheduler:CreateSchedule",
+            Scope::Schedules,
+            SHIP_JOBS_AND_SCALING,
+        ),
         Jobs,
     ),
     when(
@@ -602,7 +610,7 @@ pub(crate) const INVENTORY: &[Entry] = &[
         sdk(
             "application-autoscaling:RegisterScalableTarget",
             Scope::ScalableTargets,
-            SHIP,
+            SHIP_JOBS_AND_SCALING,
         ),
         Scaling,
     ),
@@ -610,7 +618,7 @@ pub(crate) const INVENTORY: &[Entry] = &[
         sdk(
             "application-autoscaling:PutScalingPolicy",
             Scope::ScalableTargets,
-            SHIP,
+            SHIP_JOBS_AND_SCALING,
         ),
         Scaling,
     ),
@@ -836,7 +844,7 @@ pub(crate) fn why_anything(action: &str) -> &'static str {
             "ECS has no resource-level permission for reading task definitions"
         }
         "ecs:ListTasks" => {
-            "IAM scopes it by container instance, which Fargate has none of; the condition ecs:cluster keeps it to the cluster"
+            "AWS checks it against * unless a container instance is named, and Fargate has none; the condition ecs:cluster keeps it to the cluster"
         }
         "ecs:ListServices" => {
             "lists names only; ECS has no resource type for it, the condition ecs:cluster keeps it to the cluster"
