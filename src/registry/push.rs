@@ -84,9 +84,19 @@ async fn engine_push(
         auth,
     );
     while let Some(item) = stream.next().await {
-        let info = item.map_err(|e| Error::failed(format!("pushing {name}:{tag}: {e}")))?;
-        if let Some(detail) = info.error_detail {
-            let message = detail.message.unwrap_or_default();
+        // The engine reports a failed push in the stream (an error item, or
+        // an item carrying `error_detail`), never as an HTTP status.
+        // Any other error is the engine's own connection, not the registry.
+        let message = match item {
+            Ok(info) => info.error_detail.map(|d| d.message.unwrap_or_default()),
+            Err(bollard::errors::Error::DockerStreamError { error }) => Some(error),
+            Err(e) => {
+                return Err(Fault::Fatal(Error::failed(format!(
+                    "pushing {name}:{tag}: {e}"
+                ))));
+            }
+        };
+        if let Some(message) = message {
             if transient_message(&message) {
                 return Err(Fault::Transient(format!("the engine said: {message}")));
             }

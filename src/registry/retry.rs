@@ -44,8 +44,7 @@ impl From<Error> for Fault {
 /// Whether a status is worth another attempt: too many requests, or the
 /// registry (or a load balancer in front of it) failing.
 pub(crate) fn transient_status(status: StatusCode) -> bool {
-    status == StatusCode::TOO_MANY_REQUESTS
-        || matches!(status.as_u16(), 500 | 502 | 503 | 504)
+    status == StatusCode::TOO_MANY_REQUESTS || matches!(status.as_u16(), 500 | 502 | 503 | 504)
 }
 
 /// Whether the Docker Engine's push error (a message, the only form it
@@ -137,9 +136,7 @@ mod tests {
     #[test]
     fn backoff_doubles_from_half_a_second_up_to_the_cap() {
         let base = Duration::from_millis(500);
-        let ceilings: Vec<u128> = (1..=6)
-            .map(|t| backoff(base, t, 1.0).as_millis())
-            .collect();
+        let ceilings: Vec<u128> = (1..=6).map(|t| backoff(base, t, 1.0).as_millis()).collect();
         assert_eq!(ceilings, [500, 1000, 2000, 4000, 5000, 5000]);
         assert_eq!(backoff(base, 3, 0.25), Duration::from_millis(500));
         assert_eq!(backoff(base, 40, 1.0), MAX_BACKOFF);
@@ -155,10 +152,16 @@ mod tests {
     #[test]
     fn only_throttling_and_server_failures_are_transient_statuses() {
         for code in [429, 500, 502, 503, 504] {
-            assert!(transient_status(StatusCode::from_u16(code).unwrap()), "{code}");
+            assert!(
+                transient_status(StatusCode::from_u16(code).unwrap()),
+                "{code}"
+            );
         }
         for code in [200, 201, 202, 400, 401, 403, 404, 405, 501] {
-            assert!(!transient_status(StatusCode::from_u16(code).unwrap()), "{code}");
+            assert!(
+                !transient_status(StatusCode::from_u16(code).unwrap()),
+                "{code}"
+            );
         }
     }
 
@@ -207,10 +210,14 @@ mod tests {
     #[test]
     fn a_fault_that_never_passes_ends_after_five_attempts_naming_the_operation() {
         let calls = AtomicU32::new(0);
-        let error = run(retrying::<(), _, _>("r:5000", "PUT manifest app:1", || async {
-            calls.fetch_add(1, Ordering::SeqCst);
-            Err(Fault::Transient("answered 503 Service Unavailable".into()))
-        }))
+        let error = run(retrying::<(), _, _>(
+            "r:5000",
+            "PUT manifest app:1",
+            || async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Err(Fault::Transient("answered 503 Service Unavailable".into()))
+            },
+        ))
         .unwrap_err();
         assert_eq!(calls.load(Ordering::SeqCst), ATTEMPTS);
         assert_eq!(
@@ -227,6 +234,9 @@ mod tests {
             Err(Fault::Fatal(Error::failed("answered 401")))
         }))
         .unwrap_err();
-        assert_eq!((calls.load(Ordering::SeqCst), error.message()), (1, "answered 401"));
+        assert_eq!(
+            (calls.load(Ordering::SeqCst), error.message()),
+            (1, "answered 401")
+        );
     }
 }
