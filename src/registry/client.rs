@@ -148,10 +148,7 @@ impl RegistryClient {
         let reply = retrying(&registry.host, "GET /v2/", || {
             self.send(registry, Method::GET, &url, None, Bytes::new(), true)
         })
-        .await
-        .map_err(|e| {
-            e.with_help("check the registry host in parity.toml and that it is running")
-        })?;
+        .await?;
         match reply.status {
             s if s.is_success() => Ok(()),
             StatusCode::UNAUTHORIZED => Err(Error::failed(format!(
