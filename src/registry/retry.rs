@@ -59,6 +59,7 @@ pub(crate) fn transient_message(message: &str) -> bool {
     status
         || [
             "connection reset",
+            "use of closed network connection",
             "broken pipe",
             "unexpected eof",
             ": eof",
@@ -173,6 +174,7 @@ mod tests {
             "Put \"http://127.0.0.1:5000/v2/x/manifests/t\": read tcp 127.0.0.1:1->127.0.0.1:5000: read: connection reset by peer",
             "Patch \"http://h/v2/x/blobs/uploads/u\": EOF",
             "write: broken pipe",
+            "Patch \"http://h/v2/shop/blobs/uploads/u?_state=x\": write tcp 127.0.0.1:1->127.0.0.1:2: use of closed network connection",
         ] {
             assert!(transient_message(message), "{message}");
         }

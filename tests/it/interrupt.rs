@@ -592,3 +592,54 @@ fn signal_pid(pid: u32, signal: &str) {
         .expect("kill");
     assert!(sent.success());
 }
+
+#[test]
+fn sigint_part_way_through_a_secrets_sync_stops_between_writes_and_the_rerun_completes_it() {
+    let fixture = EcsFixture::shared();
+    // Every PutParameter waits: the lock's, then each secret's.
+    let proxy = FaultProxy::start(
+        &fixture.endpoint(),
+        Policy::Hold("PutParameter", Duration::from_secs(2)),
+    );
+    let test = crate::faults::project("intsync", &proxy.endpoint(), fixture).file(
+        ".env.staging",
+        "API_KEY=s3cret-canary-v3\nSECOND=s3cret-canary-2\nTHIRD=s3cret-canary-3\n",
+    );
+    let mut cmd = test.command();
+    cmd.args(["secrets", "sync", "staging"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().expect("spawn parity");
+    wait_until("the first secret is being written", || proxy.held() >= 2);
+    signal(child, "INT")
+        .status(130)
+        .stdout_unchecked("what was written so far, if anything")
+        .stderr_says("interrupted (Ctrl-C): stopped part-way through the writes")
+        .never_prints("s3cret-canary");
+    let stored = || {
+        fixture.ssm(
+            "GetParametersByPath",
+            json!({"Path": "/intsync/staging", "Recursive": true}),
+        )["Parameters"]
+            .as_array()
+            .map(Vec::len)
+            .unwrap_or(0)
+    };
+    assert!(stored() < 3, "stopped before the last write");
+    assert_eq!(
+        fixture.ssm_status(
+            "GetParameter",
+            json!({"Name": "/parity-locks/intsync/staging"})
+        ),
+        400,
+        "lock released"
+    );
+    test.args(["secrets", "sync", "staging"])
+        .run()
+        .status(0)
+        .stdout_contains("Wrote ")
+        .stderr_unchecked("the names written")
+        .never_prints("s3cret-canary");
+    assert_eq!(stored(), 3, "the rerun wrote the rest");
+}
