@@ -15,6 +15,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
+use super::retry::{self, Fault, retrying};
 use crate::cloud::image_ref::Digest;
 use crate::error::{Error, Result};
 
@@ -86,6 +87,9 @@ impl RegistryClient {
         })
     }
 
+    /// One HTTP exchange. A connection that fails or breaks before the
+    /// whole answer is read is a transient fault (retried by the caller's
+    /// operation, `super::retry`).
     async fn send(
         &self,
         registry: &Registry,
@@ -94,7 +98,7 @@ impl RegistryClient {
         header: Option<(HeaderName, &str)>,
         body: Bytes,
         with_auth: bool,
-    ) -> Result<Reply> {
+    ) -> std::result::Result<Reply, Fault> {
         let mut request = Request::builder().method(method.clone()).uri(url);
         if let Some((name, value)) = header {
             request = request.header(name, value);
@@ -105,10 +109,11 @@ impl RegistryClient {
         let request = request
             .body(Full::new(body))
             .map_err(|e| Error::failed(format!("registry request {method} {url}: {e}")))?;
-        let response = self.http.request(request).await.map_err(|e| {
-            Error::failed(format!("registry {} unreachable: {e}", registry.host))
-                .with_help("check the registry host in parity.toml and that it is running")
-        })?;
+        let response = self
+            .http
+            .request(request)
+            .await
+            .map_err(|e| Fault::Transient(format!("unreachable ({})", cause(&e))))?;
         let status = response.status();
         let header = |name| {
             response
@@ -123,22 +128,27 @@ impl RegistryClient {
             .into_body()
             .collect()
             .await
-            .map_err(|e| Error::failed(format!("registry {}: reading {url}: {e}", registry.host)))?
+            .map_err(|e| Fault::Transient(format!("the answer was cut off ({e})")))?
             .to_bytes();
-        Ok(Reply {
+        let reply = Reply {
             status,
             content_type,
             location,
             body,
-        })
+        };
+        if retry::transient_status(status) {
+            return Err(Fault::Transient(format!("answered {status}")));
+        }
+        Ok(reply)
     }
 
     /// Checks that the registry answers the API at all (`GET /v2/`).
     pub(crate) async fn ping(&self, registry: &Registry) -> Result<()> {
         let url = format!("{}/v2/", registry.base());
-        let reply = self
-            .send(registry, Method::GET, &url, None, Bytes::new(), true)
-            .await?;
+        let reply = retrying(&registry.host, "GET /v2/", || {
+            self.send(registry, Method::GET, &url, None, Bytes::new(), true)
+        })
+        .await?;
         match reply.status {
             s if s.is_success() => Ok(()),
             StatusCode::UNAUTHORIZED => Err(Error::failed(format!(
@@ -160,8 +170,9 @@ impl RegistryClient {
         reference: &str,
     ) -> Result<Option<Manifest>> {
         let url = format!("{}/v2/{repository}/manifests/{reference}", registry.base());
-        let reply = self
-            .send(
+        let what = format!("GET manifest {repository}:{reference}");
+        let reply = retrying(&registry.host, &what, || {
+            self.send(
                 registry,
                 Method::GET,
                 &url,
@@ -169,13 +180,14 @@ impl RegistryClient {
                 Bytes::new(),
                 true,
             )
-            .await?;
+        })
+        .await?;
         if reply.status == StatusCode::NOT_FOUND {
             return Ok(None);
         }
         if !reply.status.is_success() {
             return Err(Error::failed(format!(
-                "registry {}: GET manifest {repository}:{reference} answered {}",
+                "registry {}: {what} answered {}",
                 registry.host, reply.status
             )));
         }
@@ -197,9 +209,11 @@ impl RegistryClient {
         digest: &str,
     ) -> Result<bool> {
         let url = format!("{}/v2/{repository}/blobs/{digest}", registry.base());
-        let reply = self
-            .send(registry, Method::HEAD, &url, None, Bytes::new(), true)
-            .await?;
+        let what = format!("HEAD blob {digest} of {repository}");
+        let reply = retrying(&registry.host, &what, || {
+            self.send(registry, Method::HEAD, &url, None, Bytes::new(), true)
+        })
+        .await?;
         Ok(reply.status.is_success())
     }
 
@@ -211,26 +225,33 @@ impl RegistryClient {
         digest: &str,
     ) -> Result<Bytes> {
         let url = format!("{}/v2/{repository}/blobs/{digest}", registry.base());
-        let mut reply = self
-            .send(registry, Method::GET, &url, None, Bytes::new(), true)
-            .await?;
-        if reply.status.is_redirection() {
-            let target = reply.location.clone().unwrap_or_default();
-            let target = absolute(registry, &target);
-            reply = self
-                .send(registry, Method::GET, &target, None, Bytes::new(), false)
+        let what = format!("GET blob {digest} of {repository}");
+        let reply = retrying(&registry.host, &what, || async {
+            let reply = self
+                .send(registry, Method::GET, &url, None, Bytes::new(), true)
                 .await?;
-        }
+            if !reply.status.is_redirection() {
+                return Ok(reply);
+            }
+            // The redirect is asked again on every attempt: its URL may be
+            // signed for a short while.
+            let target = absolute(registry, reply.location.as_deref().unwrap_or_default());
+            self.send(registry, Method::GET, &target, None, Bytes::new(), false)
+                .await
+        })
+        .await?;
         if !reply.status.is_success() {
             return Err(Error::failed(format!(
-                "registry {}: GET blob {digest} of {repository} answered {}",
+                "registry {}: {what} answered {}",
                 registry.host, reply.status
             )));
         }
         Ok(reply.body)
     }
 
-    /// Uploads a blob in one monolithic PUT (start an upload, then PUT with the digest).
+    /// Uploads a blob in one monolithic PUT (start an upload, then PUT with
+    /// the digest). A failed attempt starts a new upload session: the PUT
+    /// of a session that failed is never sent again.
     pub(crate) async fn put_blob(
         &self,
         registry: &Registry,
@@ -238,6 +259,21 @@ impl RegistryClient {
         digest: &str,
         bytes: Bytes,
     ) -> Result<()> {
+        let what = format!("upload blob {digest} to {repository}");
+        retrying(&registry.host, &what, || {
+            self.upload_session(registry, repository, digest, bytes.clone())
+        })
+        .await
+    }
+
+    /// One upload session: POST to start it, PUT the bytes to its location.
+    async fn upload_session(
+        &self,
+        registry: &Registry,
+        repository: &str,
+        digest: &str,
+        bytes: Bytes,
+    ) -> std::result::Result<(), Fault> {
         let url = format!("{}/v2/{repository}/blobs/uploads/", registry.base());
         let reply = self
             .send(registry, Method::POST, &url, None, Bytes::new(), true)
@@ -245,10 +281,10 @@ impl RegistryClient {
         let location = match (reply.status, reply.location) {
             (StatusCode::ACCEPTED, Some(location)) => absolute(registry, &location),
             (status, _) => {
-                return Err(Error::failed(format!(
+                return Err(Fault::Fatal(Error::failed(format!(
                     "registry {}: starting a blob upload to {repository} answered {status}",
                     registry.host
-                )));
+                ))));
             }
         };
         let separator = if location.contains('?') { '&' } else { '?' };
@@ -264,15 +300,16 @@ impl RegistryClient {
             )
             .await?;
         if reply.status != StatusCode::CREATED {
-            return Err(Error::failed(format!(
+            return Err(Fault::Fatal(Error::failed(format!(
                 "registry {}: uploading blob {digest} to {repository} answered {}",
                 registry.host, reply.status
-            )));
+            ))));
         }
         Ok(())
     }
 
-    /// Stores a manifest's exact bytes under `reference` (a tag or its digest).
+    /// Stores a manifest's exact bytes under `reference` (a tag or its
+    /// digest); the same bytes again are harmless, so it is retried as is.
     pub(crate) async fn put_manifest(
         &self,
         registry: &Registry,
@@ -281,8 +318,9 @@ impl RegistryClient {
         manifest: &Manifest,
     ) -> Result<()> {
         let url = format!("{}/v2/{repository}/manifests/{reference}", registry.base());
-        let reply = self
-            .send(
+        let what = format!("PUT manifest {repository}:{reference}");
+        let reply = retrying(&registry.host, &what, || {
+            self.send(
                 registry,
                 Method::PUT,
                 &url,
@@ -290,7 +328,8 @@ impl RegistryClient {
                 manifest.bytes.clone(),
                 true,
             )
-            .await?;
+        })
+        .await?;
         if reply.status != StatusCode::CREATED {
             return Err(Error::failed(format!(
                 "registry {}: storing manifest {reference} in {repository} answered {}",
@@ -299,6 +338,16 @@ impl RegistryClient {
         }
         Ok(())
     }
+}
+
+/// A client error's innermost cause (`connection reset by peer`), which is
+/// what tells a person what happened; hyper's own text is generic.
+fn cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut inner = error;
+    while let Some(source) = inner.source() {
+        inner = source;
+    }
+    inner.to_string()
 }
 
 impl RegistryClient {

@@ -9,3 +9,4 @@
 pub(crate) mod client;
 pub(crate) mod copy;
 pub(crate) mod push;
+pub(crate) mod retry;

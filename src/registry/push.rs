@@ -8,6 +8,7 @@ use bollard::query_parameters::{PushImageOptions, TagImageOptions};
 use futures_util::StreamExt;
 
 use super::client::{Registry, RegistryClient};
+use super::retry::{Fault, retrying, transient_message};
 use crate::cloud::image_ref::Digest;
 use crate::error::{Error, Result};
 
@@ -47,27 +48,11 @@ pub(crate) async fn push(
         serveraddress: Some(registry.host.clone()),
         ..DockerCredentials::default()
     });
-    let mut stream = docker.push_image(
-        &name,
-        Some(PushImageOptions {
-            tag: Some(tag.to_owned()),
-            ..PushImageOptions::default()
-        }),
-        auth,
-    );
-    while let Some(item) = stream.next().await {
-        let info = item.map_err(|e| Error::failed(format!("pushing {name}:{tag}: {e}")))?;
-        if let Some(detail) = info.error_detail {
-            return Err(Error::failed(format!(
-                "pushing {name}:{tag}: {}",
-                detail.message.unwrap_or_default()
-            ))
-            .with_help(format!(
-                "is the registry {} running and reachable from the Docker Engine?",
-                registry.host
-            )));
-        }
-    }
+    let what = format!("push {name}:{tag} (through the Docker Engine)");
+    retrying(&registry.host, &what, || {
+        engine_push(docker, &name, tag, auth.clone(), &registry.host)
+    })
+    .await?;
     let manifest = client
         .manifest(registry, repository, tag)
         .await?
@@ -77,4 +62,50 @@ pub(crate) async fn push(
             ))
         })?;
     Ok(manifest.digest)
+}
+
+/// One push by the engine. The engine retries a layer upload itself but
+/// not the manifest, and reports a fault only as text: a registry fault
+/// there (`transient_message`) is a transient fault, and pushing again is
+/// harmless (the layers already there are skipped).
+async fn engine_push(
+    docker: &Docker,
+    name: &str,
+    tag: &str,
+    auth: Option<DockerCredentials>,
+    host: &str,
+) -> std::result::Result<(), Fault> {
+    let mut stream = docker.push_image(
+        name,
+        Some(PushImageOptions {
+            tag: Some(tag.to_owned()),
+            ..PushImageOptions::default()
+        }),
+        auth,
+    );
+    while let Some(item) = stream.next().await {
+        // The engine reports a failed push in the stream (an error item, or
+        // an item carrying `error_detail`), never as an HTTP status.
+        // Any other error is the engine's own connection, not the registry.
+        let message = match item {
+            Ok(info) => info.error_detail.map(|d| d.message.unwrap_or_default()),
+            Err(bollard::errors::Error::DockerStreamError { error }) => Some(error),
+            Err(e) => {
+                return Err(Fault::Fatal(Error::failed(format!(
+                    "pushing {name}:{tag}: {e}"
+                ))));
+            }
+        };
+        if let Some(message) = message {
+            if transient_message(&message) {
+                return Err(Fault::Transient(format!("the engine said: {message}")));
+            }
+            return Err(Fault::Fatal(
+                Error::failed(format!("pushing {name}:{tag}: {message}")).with_help(format!(
+                    "is the registry {host} running and reachable from the Docker Engine?"
+                )),
+            ));
+        }
+    }
+    Ok(())
 }

@@ -311,3 +311,110 @@ fn the_engine_going_away_mid_up_is_one_clear_error_without_a_panic() {
     );
     assert!(stderr.contains("Docker Engine"), "{stderr}");
 }
+
+/// The pipeline's two registries, each behind a fault proxy with its
+/// policy: parity.toml names the proxies, so both parity's own registry
+/// client and the Docker Engine pushing for it go through them.
+fn registries_behind(p: &Pipeline, staging: Policy, prod: Policy) -> (FaultProxy, FaultProxy) {
+    let staging = FaultProxy::start(&format!("http://{}", p.staging.host()), staging);
+    let prod = FaultProxy::start(&format!("http://{}", p.prod.host()), prod);
+    let path = p.test.dir().join("parity.toml");
+    let toml = std::fs::read_to_string(&path).expect("read parity.toml");
+    let host = |proxy: &FaultProxy| proxy.endpoint().trim_start_matches("http://").to_owned();
+    // Staging's table comes first, then prod's.
+    let mut hosts = [host(&staging), host(&prod)].into_iter();
+    let toml: Vec<String> = toml
+        .lines()
+        .map(|line| match line.starts_with("registry = ") {
+            true => format!("registry = \"{}\"", hosts.next().expect("two registries")),
+            false => line.to_owned(),
+        })
+        .collect();
+    std::fs::write(&path, toml.join("\n")).expect("write parity.toml");
+    (staging, prod)
+}
+
+#[test]
+fn deploy_and_promote_succeed_through_registry_503s_and_resets() {
+    let fixture = EcsFixture::start();
+    let endpoint = fixture.endpoint();
+    let p = Pipeline::on(fixture, "", &endpoint);
+    // The engine's push sends about ten requests and does not retry a
+    // manifest PUT itself, so parity pushes again: staging fails less often
+    // than prod, where parity's own client retries request by request.
+    let (staging, prod) = registries_behind(
+        &p,
+        Policy::EveryNth(7, vec![Fault::Unavailable, Fault::Reset]),
+        Policy::EveryNth(3, vec![Fault::Unavailable, Fault::Reset]),
+    );
+    p.succeeds(&["deploy", "staging"], "to staging");
+    p.succeeds(&["promote"], "prod runs the identical digests staging runs")
+        .stderr_contains("copied ");
+    let refused = |proxy: &FaultProxy| (proxy.counts().2, proxy.resets());
+    let ((s503, sreset), (p503, preset)) = (refused(&staging), refused(&prod));
+    assert!(
+        s503 >= 1 && sreset >= 1 && p503 >= 1 && preset >= 1,
+        "too few faults to prove anything: staging {s503} 503 / {sreset} resets, prod {p503} / {preset}"
+    );
+    assert!(!p.lock_exists("staging") && !p.lock_exists("prod"));
+    let prod_image = p.fixture.ecs(
+        "DescribeTaskDefinition",
+        json!({"taskDefinition": p.running_task_definition("prod").expect("prod runs")}),
+    )["taskDefinition"]["containerDefinitions"][0]["image"]
+        .as_str()
+        .expect("image")
+        .to_owned();
+    let (repository, digest) = prod_image
+        .split_once('/')
+        .and_then(|(_, rest)| rest.split_once('@'))
+        .expect("registry/repository@digest");
+    assert!(
+        p.prod.manifest(repository, digest).is_some(),
+        "the copy reached prod's registry: {prod_image}"
+    );
+}
+
+#[test]
+fn a_registry_answering_503_on_every_attempt_fails_naming_the_operation_and_the_lock_is_released() {
+    let fixture = EcsFixture::start();
+    let endpoint = fixture.endpoint();
+    let p = Pipeline::on(fixture, "", &endpoint);
+    let (_staging, prod) = registries_behind(
+        &p,
+        Policy::EveryNth(usize::MAX, vec![Fault::Unavailable]),
+        Policy::Always(Fault::Unavailable),
+    );
+    p.succeeds(&["deploy", "staging"], "to staging");
+    // promote: parity's own client copies into prod's registry.
+    let before = p.cloud_state();
+    let run = p
+        .fails(&["promote"], 1, "still after 5 attempts with back-off")
+        .stderr_says(&format!(
+            "registry {}: ",
+            prod.endpoint().trim_start_matches("http://")
+        ))
+        .stderr_says(
+            "of shop: answered 503 Service Unavailable, still after 5 attempts with back-off",
+        );
+    assert!(!p.lock_exists("prod"), "lock released");
+    assert_eq!(p.cloud_state(), before, "nothing changed");
+    assert_eq!(prod.counts().0, 5, "one operation, five attempts");
+    assert_eq!(run.stderr().matches('×').count(), 1, "one error");
+    // deploy: parity checks that the registry answers before it builds.
+    let (staging, _) = registries_behind(
+        &p,
+        Policy::Always(Fault::Unavailable),
+        Policy::Always(Fault::Unavailable),
+    );
+    std::fs::write(p.test.dir().join("version.txt"), "v2\n").expect("a new build");
+    p.fails(
+        &["deploy", "staging"],
+        1,
+        "still after 5 attempts with back-off",
+    )
+    .stderr_says(&format!(
+        "registry {}: GET /v2/: answered 503 Service Unavailable, still after 5 attempts",
+        staging.endpoint().trim_start_matches("http://")
+    ));
+    assert!(!p.lock_exists("staging"), "lock released");
+}

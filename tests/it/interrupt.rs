@@ -346,3 +346,300 @@ fn sigint_while_the_stack_executes_leaves_it_to_cloudformation_and_says_so() {
         .stdout_contains("is up to date")
         .stderr_unchecked("progress");
 }
+
+/// parity on a real pseudo-terminal: util-linux `script` runs it on a pty
+/// of its own and copies our writes to the pty's input, so a `\x03` written
+/// here is a Ctrl-C typed at the keyboard (the line discipline turns it into
+/// SIGINT for the foreground process group), and stdin is a terminal to
+/// parity, which is what makes it ask.
+struct Terminal {
+    child: Child,
+    input: std::process::ChildStdin,
+    output: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    /// parity's pid (the shell `script` starts prints it, then execs parity).
+    pid: u32,
+}
+
+impl Terminal {
+    /// Starts parity with `args` as `test` would run it.
+    fn start(test: &crate::support::Test, args: &[&str]) -> Self {
+        let template = test.command();
+        let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+        let mut line = format!("echo PID=$$; exec {}", quote(crate::support::parity_bin()));
+        for arg in args {
+            line.push(' ');
+            line.push_str(&quote(arg));
+        }
+        let mut cmd = std::process::Command::new("script");
+        cmd.args(["-qec", &line, "/dev/null"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        if let Some(dir) = template.get_current_dir() {
+            cmd.current_dir(dir);
+        }
+        for (key, value) in template.get_envs() {
+            match value {
+                Some(value) => cmd.env(key, value),
+                None => cmd.env_remove(key),
+            };
+        }
+        let mut child = cmd
+            .spawn()
+            .expect("util-linux `script` (Debian's bsdutils) runs");
+        let input = child.stdin.take().expect("stdin");
+        let mut stdout = child.stdout.take().expect("stdout");
+        let output = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = output.clone();
+        std::thread::spawn(move || {
+            use std::io::Read;
+            let mut buffer = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buffer) {
+                if n == 0 {
+                    return;
+                }
+                sink.lock().expect("output").extend_from_slice(&buffer[..n]);
+            }
+        });
+        let mut terminal = Self {
+            child,
+            input,
+            output,
+            pid: 0,
+        };
+        terminal.wait_for("PID=");
+        let text = terminal.text();
+        terminal.pid = text
+            .split("PID=")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|pid| pid.parse().ok())
+            .expect("the shell's pid");
+        terminal
+    }
+
+    /// Everything printed on the terminal so far.
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.output.lock().expect("output")).into_owned()
+    }
+
+    #[track_caller]
+    fn wait_for(&self, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while !self.text().contains(needle) {
+            assert!(
+                Instant::now() < deadline,
+                "never printed `{needle}`:\n{}",
+                self.text()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Types `bytes` at the keyboard.
+    fn type_keys(&mut self, bytes: &[u8]) {
+        use std::io::Write;
+        self.input.write_all(bytes).expect("type");
+        self.input.flush().expect("flush");
+    }
+
+    /// The run, which must end within `within`; the test fails (and parity
+    /// is killed) otherwise. The terminal carries both of parity's streams:
+    /// they are the run's stderr.
+    #[track_caller]
+    fn ended(mut self, within: Duration) -> Run {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait for script") {
+                std::thread::sleep(Duration::from_millis(200));
+                let output = std::process::Output {
+                    status,
+                    stdout: Vec::new(),
+                    stderr: self.text().into_bytes(),
+                };
+                return Run::new(output).stdout_unchecked("the terminal carries both streams");
+            }
+            if Instant::now() > deadline {
+                let _ = std::process::Command::new("kill")
+                    .args(["-KILL", &self.pid.to_string()])
+                    .status();
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                panic!(
+                    "still running {within:?} after the key or signal:\n{}",
+                    self.text()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+/// The stack's change sets and resources, which an interrupted prompt must not change.
+fn stack_state(fixture: &EcsFixture, stack: &str) -> (Value, Value) {
+    let change_sets = fixture
+        .boto(
+            "cloudformation",
+            "list_change_sets",
+            json!({"StackName": stack}),
+        )
+        .expect("list_change_sets")["Summaries"]
+        .clone();
+    let resources = fixture
+        .boto(
+            "cloudformation",
+            "describe_stack_resources",
+            json!({"StackName": stack}),
+        )
+        .expect("describe_stack_resources")["StackResources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .map(|r| json!([r["LogicalResourceId"], r["ResourceStatus"]]))
+        .collect();
+    (change_sets, resources)
+}
+
+#[test]
+fn one_ctrl_c_or_sigterm_at_a_confirmation_prompt_exits_130_at_once_and_changes_nothing() {
+    let fixture = EcsFixture::shared();
+    let stack = "parity-intprompt-staging";
+    let test = crate::faults::project("intprompt", &fixture.endpoint(), fixture)
+        .file("admin/Dockerfile", "FROM scratch\n")
+        .compose(
+        "services:\n  web:\n    build: .\n    ports: [\"8000:8000\"]\n    x-parity:\n      secrets: [API_KEY]\n  admin:\n    build: ./admin\n",
+    );
+    test.command()
+        .args(["env", "apply", "staging", "--yes"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map(Run::new)
+        .expect("env apply")
+        .status(0)
+        .output_unchecked("the stack is created");
+    // Without `admin` (an image of its own) the change set removes its
+    // image repository: `env apply` asks for `yes`.
+    let test = test.compose(
+        "services:\n  web:\n    build: .\n    ports: [\"8000:8000\"]\n    x-parity:\n      secrets: [API_KEY]\n",
+    );
+    let before = stack_state(fixture, stack);
+    let mut apply = Terminal::start(&test, &["env", "apply", "staging"]);
+    apply.wait_for("Type `yes` to continue: ");
+    apply.type_keys(b"\x03");
+    apply
+        .ended(Duration::from_secs(15))
+        .status(130)
+        .stderr_says("removed or replaced")
+        .stderr_says("interrupted (Ctrl-C): stopped at the confirmation prompt: the change set was deleted unexecuted; nothing changed")
+        .stderr_says("the staging deploy lock is released")
+        .stderr_lacks("second signal: exiting now");
+    assert_eq!(
+        stack_state(fixture, stack),
+        before,
+        "no change set left, no resource touched"
+    );
+    let lock = json!({"Name": "/parity-locks/intprompt/staging"});
+    assert_eq!(
+        fixture.ssm_status("GetParameter", lock.clone()),
+        400,
+        "lock released"
+    );
+
+    // `env destroy` asks for the environment's name, before taking the lock.
+    let destroy = Terminal::start(&test, &["env", "destroy", "staging"]);
+    destroy.wait_for("Type `staging` to continue: ");
+    signal_pid(destroy.pid, "TERM");
+    destroy
+        .ended(Duration::from_secs(15))
+        .status(130)
+        // The prompt and the preflight around it both stop; either may say so.
+        .stderr_says("terminated (SIGTERM): stopped")
+        .stderr_lacks("second signal: exiting now");
+    assert_eq!(
+        stack_state(fixture, stack),
+        before,
+        "the stack is still there"
+    );
+    assert_eq!(
+        fixture.ssm_status("GetParameter", lock),
+        400,
+        "no lock left"
+    );
+}
+
+#[test]
+fn ctrl_c_at_init_s_region_prompt_exits_130_at_once_and_writes_nothing() {
+    let test = crate::support::Test::new()
+        .compose("services:\n  web:\n    image: nginx\n")
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env_remove("AWS_PROFILE");
+    let mut init = Terminal::start(&test, &["init"]);
+    init.wait_for("AWS region for staging and prod");
+    init.type_keys(b"\x03");
+    init.ended(Duration::from_secs(15))
+        .status(130)
+        .stderr_unchecked("killed by the signal, it says nothing");
+    assert!(!test.dir().join("parity.toml").exists(), "nothing written");
+}
+
+/// Sends `signal` to a process by pid.
+fn signal_pid(pid: u32, signal: &str) {
+    let sent = std::process::Command::new("kill")
+        .args([&format!("-{signal}"), &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+}
+
+#[test]
+fn sigint_part_way_through_a_secrets_sync_stops_between_writes_and_the_rerun_completes_it() {
+    let fixture = EcsFixture::shared();
+    // Every PutParameter waits: the lock's, then each secret's.
+    let proxy = FaultProxy::start(
+        &fixture.endpoint(),
+        Policy::Hold("PutParameter", Duration::from_secs(2)),
+    );
+    let test = crate::faults::project("intsync", &proxy.endpoint(), fixture).file(
+        ".env.staging",
+        "API_KEY=s3cret-canary-v3\nSECOND=s3cret-canary-2\nTHIRD=s3cret-canary-3\n",
+    );
+    let mut cmd = test.command();
+    cmd.args(["secrets", "sync", "staging"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().expect("spawn parity");
+    wait_until("the first secret is being written", || proxy.held() >= 2);
+    signal(child, "INT")
+        .status(130)
+        .stdout_unchecked("what was written so far, if anything")
+        .stderr_says("interrupted (Ctrl-C): stopped part-way through the writes")
+        .never_prints("s3cret-canary");
+    let stored = || {
+        fixture.ssm(
+            "GetParametersByPath",
+            json!({"Path": "/intsync/staging", "Recursive": true}),
+        )["Parameters"]
+            .as_array()
+            .map(Vec::len)
+            .unwrap_or(0)
+    };
+    assert!(stored() < 3, "stopped before the last write");
+    assert_eq!(
+        fixture.ssm_status(
+            "GetParameter",
+            json!({"Name": "/parity-locks/intsync/staging"})
+        ),
+        400,
+        "lock released"
+    );
+    test.args(["secrets", "sync", "staging"])
+        .run()
+        .status(0)
+        .stdout_contains("Wrote ")
+        .stderr_unchecked("the names written")
+        .never_prints("s3cret-canary");
+    assert_eq!(stored(), 3, "the rerun wrote the rest");
+}

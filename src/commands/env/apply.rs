@@ -295,8 +295,8 @@ fn recreate(current: &Stack) -> bool {
 }
 
 /// Any change needs `--yes` without a terminal; a removal or replacement
-/// needs `--yes` or `yes` typed on one (read off the runtime's thread, so
-/// Ctrl-C still interrupts).
+/// needs `--yes` or `yes` typed on one (Ctrl-C there interrupts at once:
+/// the caller deletes the change set, the pipeline releases the lock).
 async fn consent(args: &EnvApplyArgs, changes: &ChangeSet) -> Result<()> {
     if args.yes {
         return Ok(());
@@ -313,9 +313,12 @@ async fn consent(args: &EnvApplyArgs, changes: &ChangeSet) -> Result<()> {
     }
     if destructive > 0 {
         let question = format!("{destructive} resource(s) above will be removed or replaced.");
-        let typed = tokio::task::spawn_blocking(move || confirm::typed(&question, "yes"))
-            .await
-            .map_err(|e| Error::failed(format!("the confirmation prompt failed: {e}")))??;
+        let typed = confirm::typed(
+            &question,
+            "yes",
+            "at the confirmation prompt: the change set was deleted unexecuted; nothing changed",
+        )
+        .await?;
         if !typed {
             return Err(Error::failed("not confirmed; nothing changed"));
         }

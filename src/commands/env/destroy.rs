@@ -60,7 +60,7 @@ impl Change for EnvDestroy<'_> {
     async fn preflight(&mut self, cloud: &Cloud) -> Result<()> {
         self.found = cloudformation::describe(&cloud.ctx, &self.stack).await?;
         if let Some(found) = &self.found {
-            consent(self.args, &self.stack, found.protected)?;
+            consent(self.args, &self.stack, found.protected).await?;
         }
         Ok(())
     }
@@ -178,11 +178,13 @@ fn stack_deleted(stack: &str, kept: &[Resource]) -> String {
 
 /// Destroying needs `--yes` or the environment's name typed on a terminal;
 /// a protected one needs both.
-fn consent(args: &EnvDestroyArgs, stack: &str, protected: bool) -> Result<()> {
+async fn consent(args: &EnvDestroyArgs, stack: &str, protected: bool) -> Result<()> {
+    let question = format!("This deletes {stack} and every service of `{}`.", args.env);
     let ask = || {
         confirm::typed(
-            &format!("This deletes {stack} and every service of `{}`.", args.env),
+            &question,
             &args.env,
+            "at the confirmation prompt; nothing changed",
         )
     };
     if protected {
@@ -195,7 +197,7 @@ fn consent(args: &EnvDestroyArgs, stack: &str, protected: bool) -> Result<()> {
                 args.env
             )));
         }
-        return if ask()? {
+        return if ask().await? {
             Ok(())
         } else {
             Err(Error::failed("not confirmed; nothing changed"))
@@ -210,7 +212,7 @@ fn consent(args: &EnvDestroyArgs, stack: &str, protected: bool) -> Result<()> {
         ))
         .with_help(format!("run `parity env destroy {} --yes`", args.env)));
     }
-    if ask()? {
+    if ask().await? {
         Ok(())
     } else {
         Err(Error::failed("not confirmed; nothing changed"))

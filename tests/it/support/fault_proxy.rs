@@ -9,7 +9,16 @@
 //!   REST-JSON ones), the query protocol's XML `<ErrorResponse>` with code
 //!   `Throttling` for CloudFormation and STS;
 //! - an outage: HTTP 503 with a plain-text body, as a load balancer in front
-//!   of a service sends it.
+//!   of a service sends it;
+//! - a reset: the connection is closed with the request unread, so the
+//!   kernel answers it with a TCP RST (`connection reset by peer`).
+//!
+//! It also stands in front of an image registry (docker-registry), for
+//! parity's own registry client and for the Docker Engine pushing through
+//! it: requests with a chunked body (the engine's blob PATCH) are read
+//! whole and forwarded with a Content-Length, a HEAD's answer keeps the
+//! registry's Content-Length (the blob's size), and the engine's TLS probe
+//! of an insecure registry is closed unanswered (it then speaks plain HTTP).
 //!
 //! A refused request never reaches the emulator, so a retry is the only way
 //! the call can succeed. std threads and hand-written HTTP/1.1 (requests
@@ -29,6 +38,8 @@ pub enum Fault {
     Throttle,
     /// HTTP 503.
     Unavailable,
+    /// The connection reset, the request unanswered.
+    Reset,
 }
 
 /// Which requests are refused.
@@ -53,6 +64,7 @@ struct Counts {
     seen: AtomicUsize,
     throttled: AtomicUsize,
     unavailable: AtomicUsize,
+    reset: AtomicUsize,
     held: AtomicUsize,
     /// Barrier: (waiting, generation).
     barrier: std::sync::Mutex<(usize, usize)>,
@@ -108,6 +120,11 @@ impl FaultProxy {
         self.counts.held.load(Ordering::SeqCst)
     }
 
+    /// Requests reset.
+    pub fn resets(&self) -> usize {
+        self.counts.reset.load(Ordering::SeqCst)
+    }
+
     /// Requests seen, refused with a throttle, refused with a 503.
     pub fn counts(&self) -> (usize, usize, usize) {
         (
@@ -131,6 +148,9 @@ struct Request {
     head: Vec<String>,
     body: Vec<u8>,
 }
+
+/// The first byte of a TLS handshake record.
+const TLS_HANDSHAKE: u8 = 0x16;
 
 impl Request {
     /// The API operation: the JSON protocols' `X-Amz-Target` suffix, or the
@@ -157,30 +177,56 @@ impl Request {
 fn serve(stream: TcpStream, upstream: &str, policy: &Policy, counts: &Counts) {
     let mut reader = BufReader::new(stream.try_clone().expect("clone stream"));
     let mut writer = stream;
-    while let Some(request) = read_request(&mut reader) {
+    loop {
+        // The next request's first byte, not consumed: a reset must leave
+        // the request unread for the kernel to send a RST.
+        let first = if let Some(&byte) = reader.buffer().first() {
+            byte
+        } else {
+            let mut byte = [0u8; 1];
+            match reader.get_ref().peek(&mut byte) {
+                Ok(1) => byte[0],
+                _ => return,
+            }
+        };
+        if first == TLS_HANDSHAKE {
+            return;
+        }
         let n = counts.seen.fetch_add(1, Ordering::SeqCst) + 1;
-        let fault = match policy {
+        let mut fault = match policy {
             Policy::Always(fault) => Some(*fault),
             Policy::EveryNth(every, faults) if n.is_multiple_of(*every) => {
                 Some(faults[(n / every - 1) % faults.len()])
             }
-            Policy::EveryNth(..) => None,
+            _ => None,
+        };
+        if fault == Some(Fault::Reset) && reader.buffer().is_empty() {
+            counts.reset.fetch_add(1, Ordering::SeqCst);
+            return;
+        }
+        let Some(request) = read_request(&mut reader) else {
+            return;
+        };
+        match policy {
             Policy::Barrier(operation, text, parties) => {
                 let body = String::from_utf8_lossy(&request.body);
                 if request.operation().as_deref() == Some(*operation) && body.contains(text) {
                     counts.held.fetch_add(1, Ordering::SeqCst);
                     barrier(counts, *parties);
                 }
-                None
             }
             Policy::Hold(operation, duration) => {
                 if request.operation().as_deref() == Some(*operation) {
                     counts.held.fetch_add(1, Ordering::SeqCst);
                     std::thread::sleep(*duration);
                 }
-                None
             }
-        };
+            Policy::Always(_) | Policy::EveryNth(..) => {}
+        }
+        if fault == Some(Fault::Reset) {
+            // Read already (pipelined behind another request): a 503 instead.
+            fault = Some(Fault::Unavailable);
+        }
         let response = match fault {
             Some(Fault::Throttle) => {
                 counts.throttled.fetch_add(1, Ordering::SeqCst);
@@ -196,7 +242,7 @@ fn serve(stream: TcpStream, upstream: &str, policy: &Policy, counts: &Counts) {
                     b"Service Unavailable",
                 )
             }
-            None => match forward(&request, upstream) {
+            Some(Fault::Reset) | None => match forward(&request, upstream) {
                 Some(response) => response,
                 None => return,
             },
@@ -245,6 +291,13 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
         head,
         body: Vec::new(),
     };
+    let chunked = request
+        .header("transfer-encoding")
+        .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
+    if chunked {
+        request.body = read_chunked(reader)?;
+        return Some(request);
+    }
     let length: usize = request
         .header("content-length")
         .and_then(|v| v.parse().ok())
@@ -252,6 +305,30 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
     request.body = vec![0; length];
     reader.read_exact(&mut request.body).ok()?;
     Some(request)
+}
+
+/// A chunked body, read to its last chunk and trailers.
+fn read_chunked(reader: &mut BufReader<TcpStream>) -> Option<Vec<u8>> {
+    let mut body = Vec::new();
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).ok()?;
+        let size = line.split(';').next().unwrap_or("").trim();
+        let size = usize::from_str_radix(size, 16).ok()?;
+        if size == 0 {
+            loop {
+                let mut trailer = String::new();
+                if reader.read_line(&mut trailer).ok()? == 0 || trailer.trim().is_empty() {
+                    return Some(body);
+                }
+            }
+        }
+        let start = body.len();
+        body.resize(start + size, 0);
+        reader.read_exact(&mut body[start..]).ok()?;
+        let mut crlf = [0u8; 2];
+        reader.read_exact(&mut crlf).ok()?;
+    }
 }
 
 /// A throttle in the shape the request's protocol expects.
@@ -306,20 +383,27 @@ fn response(
     out
 }
 
-/// Sends the request upstream on a connection of its own and returns the
-/// response re-framed with a Content-Length (the client's connection stays open).
+/// Sends the request upstream on a connection of its own (its body with a
+/// Content-Length) and returns the response re-framed with a Content-Length
+/// (the client's connection stays open; a HEAD's keeps the upstream's).
 fn forward(request: &Request, upstream: &str) -> Option<Vec<u8>> {
     let mut conn = TcpStream::connect(upstream).ok()?;
     let mut head = String::new();
+    let mut had_length = false;
     for line in &request.head {
         let name = line
             .split_once(':')
             .map(|(k, _)| k.trim().to_ascii_lowercase());
-        if matches!(name.as_deref(), Some("connection" | "keep-alive")) {
-            continue;
+        match name.as_deref() {
+            Some("connection" | "keep-alive" | "transfer-encoding") => continue,
+            Some("content-length") => had_length = true,
+            _ => {}
         }
         head.push_str(line);
         head.push_str("\r\n");
+    }
+    if !had_length && !request.body.is_empty() {
+        head.push_str(&format!("Content-Length: {}\r\n", request.body.len()));
     }
     head.push_str("Connection: close\r\n\r\n");
     conn.write_all(head.as_bytes()).ok()?;
@@ -330,6 +414,7 @@ fn forward(request: &Request, upstream: &str) -> Option<Vec<u8>> {
     let text = String::from_utf8_lossy(&raw[..split]).into_owned();
     let mut lines = text.lines();
     let status_line = lines.next()?.to_owned();
+    let head_request = request.head[0].starts_with("HEAD ");
     let mut chunked = false;
     let mut kept = Vec::new();
     for line in lines {
@@ -338,6 +423,7 @@ fn forward(request: &Request, upstream: &str) -> Option<Vec<u8>> {
         };
         match k.trim().to_ascii_lowercase().as_str() {
             "transfer-encoding" => chunked |= line.to_ascii_lowercase().contains("chunked"),
+            "content-length" if head_request => kept.push(line.to_owned()),
             "content-length" | "connection" | "keep-alive" => {}
             _ => kept.push(line.to_owned()),
         }
@@ -351,7 +437,11 @@ fn forward(request: &Request, upstream: &str) -> Option<Vec<u8>> {
         out.push_str(&line);
         out.push_str("\r\n");
     }
-    out.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    if head_request {
+        out.push_str("\r\n");
+    } else {
+        out.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    }
     let mut out = out.into_bytes();
     out.extend_from_slice(&body);
     Some(out)
