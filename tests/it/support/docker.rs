@@ -6,10 +6,12 @@
 //! Uses the `docker` CLI, so the tests check parity against the engine's own
 //! account rather than parity's. An engine that cannot be reached fails the test.
 
+use std::io::BufRead;
 use std::path::PathBuf;
-use std::process::Command;
-use std::sync::OnceLock;
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -94,7 +96,12 @@ pub struct Event {
 /// A compose project with a unique name; everything it made is removed on drop.
 pub struct Stack {
     name: String,
-    since: String,
+    /// `docker events` for the project, followed from the start: the engine
+    /// keeps only its last 256 events for a later `--since` query, and health
+    /// probes (parity's and the engine's, of every test running at once) push a
+    /// project's early events out of that window well within one test.
+    recorder: Child,
+    lines: Arc<Mutex<Vec<String>>>,
 }
 
 impl Stack {
@@ -106,14 +113,32 @@ impl Stack {
         let name = format!("pit-{}-{n}-{tag}", std::process::id())
             .to_lowercase()
             .replace('_', "-");
-        let now = std::time::SystemTime::now()
+        let since = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .expect("clock")
             .as_secs()
             .saturating_sub(1);
+        let label = format!("label=com.docker.compose.project={name}");
+        let mut recorder = Command::new("docker")
+            .args(["events", "--since", &since.to_string(), "--filter", &label])
+            .args(["--filter", "type=container", "--format", "{{json .}}"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run `docker events` ({e}); the up tests need it"));
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let stdout = recorder.stdout.take().expect("piped stdout");
+        let sink = Arc::clone(&lines);
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                sink.lock().expect("events lock").push(line);
+            }
+        });
         Self {
             name,
-            since: now.to_string(),
+            recorder,
+            lines,
         }
     }
 
@@ -178,40 +203,27 @@ impl Stack {
         list.into_iter().next().expect("one container")
     }
 
-    /// The engine's events for the project's containers since the stack was made.
+    /// The engine's events for the project's containers since the stack was made
+    /// (those of the last half second included: the stream delivers them within milliseconds).
     pub fn events(&self) -> Vec<Event> {
-        let until = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .expect("clock")
-            .as_secs()
-            + 1;
-        docker(&[
-            "events",
-            "--since",
-            &self.since,
-            "--until",
-            &until.to_string(),
-            "--filter",
-            &self.label(),
-            "--filter",
-            "type=container",
-            "--format",
-            "{{json .}}",
-        ])
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .map(|e| Event {
-            service: e["Actor"]["Attributes"]["com.docker.compose.service"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
-            action: e["Action"].as_str().unwrap_or_default().to_string(),
-            time_nano: e["timeNano"].as_i64().map_or(0, i128::from),
-            exit_code: e["Actor"]["Attributes"]["exitCode"]
-                .as_str()
-                .map(str::to_string),
-        })
-        .collect()
+        std::thread::sleep(Duration::from_millis(500));
+        self.lines
+            .lock()
+            .expect("events lock")
+            .iter()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .map(|e| Event {
+                service: e["Actor"]["Attributes"]["com.docker.compose.service"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                action: e["Action"].as_str().unwrap_or_default().to_string(),
+                time_nano: e["timeNano"].as_i64().map_or(0, i128::from),
+                exit_code: e["Actor"]["Attributes"]["exitCode"]
+                    .as_str()
+                    .map(str::to_string),
+            })
+            .collect()
     }
 
     /// When `service` first did `action` (an exact action or a prefix such as `health_status: healthy`).
@@ -234,6 +246,8 @@ fn label_of(container: &Value, key: &str) -> Option<String> {
 
 impl Drop for Stack {
     fn drop(&mut self) {
+        let _ = self.recorder.kill();
+        let _ = self.recorder.wait();
         let label = self.label();
         let ids = docker(&["ps", "-aq", "--filter", &label]);
         let ids: Vec<&str> = ids.split_whitespace().collect();
