@@ -286,22 +286,12 @@ fn merge_unique(base: Node, over: Node) -> Node {
 
 /// Appends, replacing base items whose key equals an over item's key.
 fn merge_keyed(base: Node, over: Node, key_of: &dyn Fn(&Node) -> Option<String>) -> Node {
-    let (mut items, more, over_pos) = match both(base, over, Value::into_seq) {
+    let (items, more, over_pos) = match both(base, over, Value::into_seq) {
         Ok(parts) => parts,
         Err(winner) => return winner,
     };
-    for item in more {
-        let key = key_of(&item);
-        let existing = key
-            .as_ref()
-            .and_then(|key| items.iter().position(|i| key_of(i).as_ref() == Some(key)));
-        match existing {
-            Some(index) => items[index] = item,
-            None => items.push(item),
-        }
-    }
     Node {
-        value: Value::Seq(items),
+        value: Value::Seq(super::unique::replace_or_append(items, more, key_of)),
         pos: over_pos,
         tag: None,
     }

@@ -31,6 +31,7 @@ mod service_ports_volumes;
 pub(crate) mod spans;
 mod syntax;
 mod unicity;
+mod unique;
 pub(crate) mod x_parity;
 mod yaml;
 

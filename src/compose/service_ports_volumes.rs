@@ -6,7 +6,7 @@ use super::model::{Port, VolumeMount};
 use super::service::Context;
 use super::syntax::{self, VolumeSpec};
 use super::yaml::{Node, Pos, Value};
-use super::{keys, paths, read};
+use super::{keys, paths, read, unique};
 use crate::error::Result;
 
 /// Each port with where its item is written (a range item gives several).
@@ -36,20 +36,9 @@ pub(crate) fn ports(node: &Node, field: &str) -> Result<Vec<(Port, Pos)>> {
             port.protocol.clone(),
         )
     };
-    Ok(unique_by(out, |(port, _)| key(port)))
-}
-
-/// Keeps one item per key, the last one written, where the first one stood
-/// (how compose-go enforces unicity within a list).
-fn unique_by<T, K: PartialEq>(items: Vec<T>, key: impl Fn(&T) -> K) -> Vec<T> {
-    let mut out: Vec<T> = Vec::with_capacity(items.len());
-    for item in items {
-        match out.iter().position(|kept| key(kept) == key(&item)) {
-            Some(index) => out[index] = item,
-            None => out.push(item),
-        }
-    }
-    out
+    Ok(unique::replace_or_append(Vec::new(), out, |(port, _)| {
+        Some(key(port))
+    }))
 }
 
 fn long_port(item: &Node, field: &str) -> Result<Port> {
@@ -111,7 +100,9 @@ pub(crate) fn volumes(node: &Node, field: &str, ctx: &Context<'_>) -> Result<Vec
         }
     }
     // One mount per container path, as compose-go's unicity rule keeps it.
-    Ok(unique_by(out, |mount| mount.target.clone()))
+    Ok(unique::replace_or_append(Vec::new(), out, |mount| {
+        Some(mount.target.clone())
+    }))
 }
 
 fn short_volume(spec: VolumeSpec, item: &Node, ctx: &Context<'_>) -> VolumeMount {

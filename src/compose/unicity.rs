@@ -124,19 +124,8 @@ fn dedupe_items(items: &mut Vec<Node>) {
         node.as_scalar()
             .map(|text| text.split_once('=').map_or(text, |(k, _)| k).to_owned())
     };
-    let mut kept: Vec<Node> = Vec::with_capacity(items.len());
-    let mut keys: Vec<Option<String>> = Vec::with_capacity(items.len());
-    for item in items.drain(..) {
-        let k = key(&item);
-        match keys.iter().position(|seen| k.is_some() && *seen == k) {
-            Some(at) => kept[at] = item,
-            None => {
-                keys.push(k);
-                kept.push(item);
-            }
-        }
-    }
-    *items = kept;
+    let all = std::mem::take(items);
+    *items = super::unique::replace_or_append(Vec::new(), all, key);
 }
 
 #[cfg(test)]
