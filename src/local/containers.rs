@@ -4,7 +4,10 @@
 //!
 //! Engine calls for containers only; the order of things is the orchestrator's.
 
-use bollard::models::{ContainerSummary, ContainerSummaryStateEnum, PortSummary};
+use bollard::models::{
+    ContainerState, ContainerStateStatusEnum, ContainerSummary, ContainerSummaryStateEnum,
+    HealthStatusEnum, PortSummary,
+};
 use bollard::query_parameters::{
     CreateContainerOptions, KillContainerOptions, ListContainersOptions, RemoveContainerOptions,
     StopContainerOptions,
@@ -12,6 +15,7 @@ use bollard::query_parameters::{
 
 use super::engine::{self, Engine};
 use super::labels;
+use super::observer::Phase;
 use super::spec::ContainerSpec;
 use crate::error::Error;
 
@@ -95,6 +99,34 @@ pub(crate) async fn list(engine: &Engine, project: &str) -> Result<Vec<Existing>
     let mut list: Vec<Existing> = summaries.into_iter().map(Existing::from_summary).collect();
     list.sort_by(|a, b| a.service.cmp(&b.service).then(a.name.cmp(&b.name)));
     Ok(list)
+}
+
+/// The container's phase from its own state (inspect), not from the list:
+/// the engine announces an exit (`die`) and only then cleans up and updates
+/// the list, so for a while after a one-shot's `die` the list still says
+/// `running`; inspect waits for the container's lock and says `exited`.
+pub(crate) async fn phase_now(engine: &Engine, id: &str) -> Result<Phase, Error> {
+    let inspected = engine
+        .docker
+        .inspect_container(id, None)
+        .await
+        .map_err(|e| engine::failed("inspecting a container", &e))?;
+    Ok(phase_of(&inspected.state.unwrap_or_default()))
+}
+
+/// A container state in `up`'s terms (pure).
+pub(crate) fn phase_of(state: &ContainerState) -> Phase {
+    match state.status {
+        Some(ContainerStateStatusEnum::EXITED | ContainerStateStatusEnum::DEAD) => {
+            Phase::Exited(state.exit_code.unwrap_or(-1))
+        }
+        Some(ContainerStateStatusEnum::CREATED) => Phase::Created,
+        _ => match state.health.as_ref().and_then(|h| h.status) {
+            Some(HealthStatusEnum::HEALTHY) => Phase::Healthy,
+            Some(HealthStatusEnum::UNHEALTHY) => Phase::Unhealthy,
+            _ => Phase::Running,
+        },
+    }
 }
 
 /// Creates the container, then joins its further networks. A name held by a
@@ -259,6 +291,34 @@ pub(crate) fn published_urls(ports: &[PortSummary]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inspected_state_gives_the_phase() {
+        let state =
+            |status, exit_code: Option<i64>, health: Option<HealthStatusEnum>| ContainerState {
+                status: Some(status),
+                exit_code,
+                health: health.map(|status| bollard::models::Health {
+                    status: Some(status),
+                    ..bollard::models::Health::default()
+                }),
+                ..ContainerState::default()
+            };
+        use ContainerStateStatusEnum::{EXITED, RUNNING};
+        assert_eq!(phase_of(&state(EXITED, Some(0), None)), Phase::Exited(0));
+        assert_eq!(
+            phase_of(&state(EXITED, Some(3), Some(HealthStatusEnum::HEALTHY))),
+            Phase::Exited(3)
+        );
+        assert_eq!(
+            phase_of(&state(RUNNING, None, Some(HealthStatusEnum::HEALTHY))),
+            Phase::Healthy
+        );
+        assert_eq!(
+            phase_of(&state(RUNNING, None, Some(HealthStatusEnum::STARTING))),
+            Phase::Running
+        );
+    }
 
     #[test]
     fn status_text_gives_health_and_exit_code() {

@@ -8,9 +8,11 @@
 //! container no service follows yet are kept (folded: each event sets the
 //! whole state) until `up` adopts that container: a one-shot listed as running
 //! that exits before `up` follows it is seen to have exited, not waited for
-//! forever. [`verdict`] is the pure rule for "is this dependency condition met yet".
+//! forever. One that exited just before the observer started, which the list
+//! still shows running (the engine updates it after the `die`), is
+//! `confirm`ed from its own state. [`verdict`] is the pure rule for "is this dependency condition met yet".
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -72,6 +74,8 @@ struct Followed {
     services: HashMap<String, String>,
     /// Project containers no service follows (yet), folded from their events.
     unclaimed: HashMap<String, Status>,
+    /// Adopted containers no event has been seen for since: `confirm` may still set them.
+    unconfirmed: HashSet<String>,
 }
 
 /// More unclaimed containers than this (one-offs of a long attached session)
@@ -130,6 +134,7 @@ impl Observer {
                 // Held while the event is applied, so `adopt` sees each event
                 // either among the unclaimed or after it follows the container.
                 let mut followed = shared.lock().unwrap_or_else(|p| p.into_inner());
+                followed.unconfirmed.remove(&id);
                 let Some(service) = followed.services.get(&id).cloned() else {
                     if followed.unclaimed.len() >= UNCLAIMED_LIMIT {
                         followed.unclaimed.clear();
@@ -177,6 +182,9 @@ impl Observer {
     pub(crate) fn adopt(&self, service: &str, container: &str, listed: Phase) {
         let mut followed = self.followed.lock().unwrap_or_else(|p| p.into_inner());
         let seen = followed.unclaimed.remove(container);
+        if seen.is_none() {
+            followed.unconfirmed.insert(container.to_string());
+        }
         followed
             .services
             .insert(container.to_string(), service.to_string());
@@ -189,6 +197,24 @@ impl Observer {
                     ..status
                 },
             );
+        });
+    }
+
+    /// The adopted container's phase from its own state (`containers::phase_now`,
+    /// read after `adopt`): it exited or turned healthy before this observer
+    /// started, while the list still showed it running. Events seen since
+    /// the adoption are newer and keep their say.
+    pub(crate) fn confirm(&self, service: &str, container: &str, phase: Phase) {
+        let mut followed = self.followed.lock().unwrap_or_else(|p| p.into_inner());
+        if !followed.unconfirmed.remove(container) {
+            return;
+        }
+        self.board.send_modify(|b| {
+            if let Some(status) = b.services.get_mut(service)
+                && status.container.as_deref() == Some(container)
+            {
+                status.phase = phase;
+            }
         });
     }
 

@@ -174,6 +174,20 @@ pub(crate) async fn up(
             observer.adopt(service, id, phase.clone());
         }
     }
+    // What the list says of a running container may be behind (see
+    // `containers::phase_now`): a one-shot that exited just before is checked.
+    let listed_running = actions.iter().filter_map(|(service, action)| match action {
+        Action::Keep { id, phase } if !matches!(phase, Phase::Exited(_)) => Some((service, id)),
+        _ => None,
+    });
+    futures_util::future::try_join_all(listed_running.map(|(service, id)| {
+        let observer = &observer;
+        async move {
+            observer.confirm(service, id, containers::phase_now(engine, id).await?);
+            Ok::<(), Error>(())
+        }
+    }))
+    .await?;
     let width = graph.order.iter().map(String::len).max().unwrap_or(0);
     let prefixes = graph
         .order
