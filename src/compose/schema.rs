@@ -270,6 +270,20 @@ impl Problem {
         }
     }
 
+    /// The node is none of `types` (as messages name them).
+    fn wrong_type(pos: &Pos, path: &[Step<'_>], types: Vec<String>, kind: Kind) -> Self {
+        let message = format!(
+            "`{}` must be {}, found {}",
+            dotted(path),
+            types.join(" or "),
+            kind.described()
+        );
+        Self {
+            types,
+            ..Self::at(pos, path, message)
+        }
+    }
+
     fn at(pos: &Pos, path: &[Step<'_>], message: String) -> Self {
         Self {
             error: Some(Box::new(pos.error(message))),
@@ -445,19 +459,8 @@ impl Walk {
                 if !self.explain {
                     return Err(Problem::quiet(path));
                 }
-                let said: Vec<&str> = names.iter().map(|n| type_name(n)).collect();
-                let mut problem = Problem::at(
-                    &node.pos,
-                    path,
-                    format!(
-                        "`{}` must be {}, found {}",
-                        dotted(path),
-                        said.join(" or "),
-                        kind.described()
-                    ),
-                );
-                problem.types = said.iter().map(|s| (*s).to_owned()).collect();
-                return Err(problem);
+                let said = names.iter().map(|n| type_name(n).to_owned()).collect();
+                return Err(Problem::wrong_type(&node.pos, path, said, kind));
             }
         }
         if let Some(branches) = rules.one_of {
@@ -533,18 +536,7 @@ impl Walk {
                 }
             }
             let kind = self.kind(node, path)?;
-            let mut problem = Problem::at(
-                &node.pos,
-                path,
-                format!(
-                    "`{}` must be {}, found {}",
-                    dotted(path),
-                    types.join(" or "),
-                    kind.described()
-                ),
-            );
-            problem.types = types;
-            return Err(problem);
+            return Err(Problem::wrong_type(&node.pos, path, types, kind));
         }
         // Else the branch that got furthest into the node is the one meant.
         let deepest = problems
