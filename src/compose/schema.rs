@@ -252,7 +252,8 @@ fn type_name(name: &str) -> &str {
 /// Why a node does not fit, and how deep it is (the deepest of several
 /// failed alternatives is the most specific, as compose-go reports it).
 struct Problem {
-    error: Box<Error>,
+    /// `None` when the walk only asks whether a node fits (see [`Walk`]).
+    error: Option<Box<Error>>,
     depth: usize,
     /// The expected types, when the node itself has the wrong type (so the
     /// alternatives of a `oneOf` can be said together).
@@ -260,9 +261,32 @@ struct Problem {
 }
 
 impl Problem {
+    /// A failure with no message, for a walk that only asks whether a node fits.
+    fn quiet(path: &[Step<'_>]) -> Self {
+        Self {
+            error: None,
+            depth: path.len(),
+            types: Vec::new(),
+        }
+    }
+
+    /// The node is none of `types` (as messages name them).
+    fn wrong_type(pos: &Pos, path: &[Step<'_>], types: Vec<String>, kind: Kind) -> Self {
+        let message = format!(
+            "`{}` must be {}, found {}",
+            dotted(path),
+            types.join(" or "),
+            kind.described()
+        );
+        Self {
+            types,
+            ..Self::at(pos, path, message)
+        }
+    }
+
     fn at(pos: &Pos, path: &[Step<'_>], message: String) -> Self {
         Self {
-            error: Box::new(pos.error(message)),
+            error: Some(Box::new(pos.error(message))),
             depth: path.len(),
             types: Vec::new(),
         }
@@ -272,21 +296,109 @@ impl Problem {
 /// Checks the merged project tree against the specification's schema.
 pub(crate) fn check(root: &Node) -> Result<()> {
     let mut path = Vec::new();
-    Walk.node(root, spec(), &mut path).map_err(|p| *p.error)
+    Walk { explain: true }
+        .node(root, spec(), &mut path)
+        .map_err(|p| {
+            p.error.map_or_else(
+                || {
+                    root.pos
+                        .error("the file does not fit the Compose Specification")
+                },
+                |error| *error,
+            )
+        })
 }
 
-struct Walk;
+/// One schema object's keywords, read once (a walk consults them for every
+/// node of the file: no keyword lookups, no allocation per node).
+struct Rules {
+    /// Where `$ref` points, resolved.
+    target: Option<&'static Json>,
+    types: Vec<&'static str>,
+    one_of: Option<&'static [Json]>,
+    any_of: Option<&'static [Json]>,
+    allowed: Option<&'static [Json]>,
+    pattern: Option<&'static str>,
+    minimum: Option<f64>,
+    maximum: Option<f64>,
+    items: Option<&'static Json>,
+    unique: bool,
+    properties: Option<&'static serde_json::Map<String, Json>>,
+    patterns: Option<&'static serde_json::Map<String, Json>>,
+    additional: Option<&'static Json>,
+    required: Option<&'static [Json]>,
+}
+
+impl Rules {
+    fn of(schema: &'static serde_json::Map<String, Json>) -> Self {
+        let array = |key: &str| schema.get(key).and_then(Json::as_array).map(Vec::as_slice);
+        let target = schema
+            .get("$ref")
+            .and_then(Json::as_str)
+            .and_then(|reference| {
+                let name = reference.rsplit('/').next().unwrap_or_default();
+                spec().get("definitions")?.get(name)
+            });
+        Self {
+            target,
+            types: match schema.get("type") {
+                Some(Json::String(name)) => vec![name.as_str()],
+                Some(Json::Array(names)) => names.iter().filter_map(Json::as_str).collect(),
+                _ => Vec::new(),
+            },
+            one_of: array("oneOf"),
+            any_of: array("anyOf"),
+            allowed: array("enum"),
+            pattern: schema.get("pattern").and_then(Json::as_str),
+            minimum: schema.get("minimum").and_then(Json::as_f64),
+            maximum: schema.get("maximum").and_then(Json::as_f64),
+            items: schema.get("items"),
+            unique: schema.get("uniqueItems") == Some(&Json::Bool(true)),
+            properties: schema.get("properties").and_then(Json::as_object),
+            patterns: schema.get("patternProperties").and_then(Json::as_object),
+            additional: schema.get("additionalProperties"),
+            required: array("required"),
+        }
+    }
+}
+
+/// The rules of every object of the schema, by its address.
+fn rules(schema: &'static Json) -> Option<&'static Rules> {
+    static RULES: OnceLock<std::collections::HashMap<usize, Rules>> = OnceLock::new();
+    fn collect(node: &'static Json, out: &mut std::collections::HashMap<usize, Rules>) {
+        match node {
+            Json::Object(map) => {
+                out.insert(std::ptr::from_ref(node) as usize, Rules::of(map));
+                map.values().for_each(|value| collect(value, out));
+            }
+            Json::Array(items) => items.iter().for_each(|item| collect(item, out)),
+            _ => {}
+        }
+    }
+    RULES
+        .get_or_init(|| {
+            let mut out = std::collections::HashMap::new();
+            collect(spec(), &mut out);
+            out
+        })
+        .get(&(std::ptr::from_ref(schema) as usize))
+}
+
+/// The walk. `explain: false` only asks whether a node fits, and builds no
+/// message: the branches of a `oneOf` are tried that way (most fail, at
+/// their type), and only when none fits are they walked again to say why.
+struct Walk {
+    explain: bool,
+}
 
 impl Walk {
-    fn resolve<'s>(&self, mut schema: &'s Json) -> &'s Json {
-        while let Some(reference) = schema.get("$ref").and_then(Json::as_str) {
-            let name = reference.rsplit('/').next().unwrap_or_default();
-            match spec().get("definitions").and_then(|d| d.get(name)) {
-                Some(target) => schema = target,
-                None => break,
-            }
+    /// The rules of `schema`, its `$ref`s followed.
+    fn resolve(&self, schema: &'static Json) -> Option<&'static Rules> {
+        let mut found = rules(schema)?;
+        while let Some(target) = found.target {
+            found = rules(target)?;
         }
-        schema
+        Some(found)
     }
 
     fn kind(&self, node: &Node, path: &[Step<'_>]) -> std::result::Result<Kind, Problem> {
@@ -334,42 +446,30 @@ impl Walk {
     fn node<'t>(
         &self,
         node: &'t Node,
-        schema: &Json,
+        schema: &'static Json,
         path: &mut Vec<Step<'t>>,
     ) -> std::result::Result<(), Problem> {
-        let schema = self.resolve(schema);
-        let Some(rules) = schema.as_object() else {
+        let Some(rules) = self.resolve(schema) else {
             return Ok(());
         };
         let kind = self.kind(node, path)?;
-        if let Some(wanted) = rules.get("type") {
-            let names: Vec<&str> = match wanted {
-                Json::String(name) => vec![name.as_str()],
-                Json::Array(names) => names.iter().filter_map(Json::as_str).collect(),
-                _ => Vec::new(),
-            };
+        {
+            let names = &rules.types;
             if !names.is_empty() && !names.iter().any(|name| kind.is(name)) {
-                let said: Vec<&str> = names.iter().map(|n| type_name(n)).collect();
-                let mut problem = Problem::at(
-                    &node.pos,
-                    path,
-                    format!(
-                        "`{}` must be {}, found {}",
-                        dotted(path),
-                        said.join(" or "),
-                        kind.described()
-                    ),
-                );
-                problem.types = said.iter().map(|s| (*s).to_owned()).collect();
-                return Err(problem);
+                if !self.explain {
+                    return Err(Problem::quiet(path));
+                }
+                let said = names.iter().map(|n| type_name(n).to_owned()).collect();
+                return Err(Problem::wrong_type(&node.pos, path, said, kind));
             }
         }
-        for choice in ["oneOf", "anyOf"] {
-            if let Some(Json::Array(branches)) = rules.get(choice) {
-                self.alternatives(node, branches, choice == "oneOf", path)?;
-            }
+        if let Some(branches) = rules.one_of {
+            self.alternatives(node, branches, true, path)?;
         }
-        if let Some(Json::Array(allowed)) = rules.get("enum") {
+        if let Some(branches) = rules.any_of {
+            self.alternatives(node, branches, false, path)?;
+        }
+        if let Some(allowed) = rules.allowed {
             let value = node.to_json();
             if !allowed.contains(&value) {
                 let said: Vec<String> = allowed.iter().map(ToString::to_string).collect();
@@ -395,19 +495,17 @@ impl Walk {
     fn alternatives<'t>(
         &self,
         node: &'t Node,
-        branches: &[Json],
+        branches: &'static [Json],
         exactly_one: bool,
         path: &mut Vec<Step<'t>>,
     ) -> std::result::Result<(), Problem> {
-        let mut problems = Vec::new();
-        let mut fits = 0;
-        for branch in branches {
-            match self.node(node, branch, path) {
-                Ok(()) => fits += 1,
-                Err(problem) => problems.push(problem),
-            }
-        }
+        let quiet = Walk { explain: false };
+        let fits = branches
+            .iter()
+            .filter(|branch| quiet.node(node, branch, path).is_ok())
+            .count();
         match fits {
+            0 if !self.explain => return Err(Problem::quiet(path)),
             0 => {}
             1 => return Ok(()),
             _ if !exactly_one => return Ok(()),
@@ -422,6 +520,10 @@ impl Walk {
                 ));
             }
         }
+        let problems: Vec<Problem> = branches
+            .iter()
+            .filter_map(|branch| self.node(node, branch, path).err())
+            .collect();
         // Every branch refused the node's type: say the types together.
         if problems
             .iter()
@@ -434,18 +536,7 @@ impl Walk {
                 }
             }
             let kind = self.kind(node, path)?;
-            let mut problem = Problem::at(
-                &node.pos,
-                path,
-                format!(
-                    "`{}` must be {}, found {}",
-                    dotted(path),
-                    types.join(" or "),
-                    kind.described()
-                ),
-            );
-            problem.types = types;
-            return Err(problem);
+            return Err(Problem::wrong_type(&node.pos, path, types, kind));
         }
         // Else the branch that got furthest into the node is the one meant.
         let deepest = problems
@@ -466,10 +557,10 @@ impl Walk {
         node: &Node,
         text: &str,
         kind: Kind,
-        rules: &serde_json::Map<String, Json>,
+        rules: &Rules,
         path: &[Step<'_>],
     ) -> std::result::Result<(), Problem> {
-        if let (Some(pattern), Kind::String) = (rules.get("pattern").and_then(Json::as_str), kind)
+        if let (Some(pattern), Kind::String) = (rules.pattern, kind)
             && matches(pattern, text) == Some(false)
         {
             return Err(Problem::at(
@@ -484,14 +575,8 @@ impl Walk {
             _ => None,
         };
         if let Some(n) = number {
-            let below = rules
-                .get("minimum")
-                .and_then(Json::as_f64)
-                .filter(|min| n < *min);
-            let above = rules
-                .get("maximum")
-                .and_then(Json::as_f64)
-                .filter(|max| n > *max);
+            let below = rules.minimum.filter(|min| n < *min);
+            let above = rules.maximum.filter(|max| n > *max);
             if let Some(bound) = below
                 .map(|m| ("at least", m))
                 .or(above.map(|m| ("at most", m)))
@@ -514,10 +599,10 @@ impl Walk {
     fn items<'t>(
         &self,
         items: &'t [Node],
-        rules: &serde_json::Map<String, Json>,
+        rules: &Rules,
         path: &mut Vec<Step<'t>>,
     ) -> std::result::Result<(), Problem> {
-        if let Some(schema) = rules.get("items") {
+        if let Some(schema) = rules.items {
             for (index, item) in items.iter().enumerate() {
                 path.push(Step::Item(index));
                 let checked = self.node(item, schema, path);
@@ -535,7 +620,7 @@ impl Walk {
                 path.pop();
                 checked?;
             }
-        } else if rules.get("uniqueItems") == Some(&Json::Bool(true)) {
+        } else if rules.unique {
             let values: Vec<Json> = items.iter().map(Node::to_json).collect();
             for (index, value) in values.iter().enumerate() {
                 if values[..index].contains(value) {
@@ -596,38 +681,18 @@ impl Walk {
         &self,
         node: &'t Node,
         map: &'t Mapping,
-        rules: &serde_json::Map<String, Json>,
+        rules: &Rules,
         path: &mut Vec<Step<'t>>,
     ) -> std::result::Result<(), Problem> {
-        let properties = rules.get("properties").and_then(Json::as_object);
-        let patterns = rules.get("patternProperties").and_then(Json::as_object);
+        let properties = rules.properties;
+        let patterns = rules.patterns;
         for (key, entry) in map {
-            let mut schemas: Vec<&Json> = Vec::new();
-            if let Some(schema) = properties.and_then(|p| p.get(key)) {
-                schemas.push(schema);
-            }
-            for (pattern, schema) in patterns.into_iter().flatten() {
-                if matches(pattern, key) != Some(false) {
-                    schemas.push(schema);
-                }
-            }
-            if schemas.is_empty() {
-                match rules.get("additionalProperties") {
-                    Some(Json::Bool(false)) => {
-                        return Err(self.unknown_key(key, &entry.key_pos, properties, path));
-                    }
-                    Some(schema @ Json::Object(_)) => schemas.push(schema),
-                    _ => {}
-                }
-            }
             path.push(Step::Key(key));
-            let checked = schemas
-                .into_iter()
-                .try_for_each(|schema| self.node(&entry.node, schema, path));
+            let checked = self.property(key, entry, properties, patterns, rules, path);
             path.pop();
             checked?;
         }
-        if let Some(Json::Array(required)) = rules.get("required") {
+        if let Some(required) = rules.required {
             for name in required.iter().filter_map(Json::as_str) {
                 if !map.contains_key(name) {
                     return Err(Problem::at(
@@ -641,6 +706,39 @@ impl Walk {
         Ok(())
     }
 
+    /// One key of a mapping (its step already on `path`): checked against its
+    /// property and every pattern it matches, else `additionalProperties`.
+    fn property<'t>(
+        &self,
+        key: &str,
+        entry: &'t super::yaml::Entry,
+        properties: Option<&'static serde_json::Map<String, Json>>,
+        patterns: Option<&'static serde_json::Map<String, Json>>,
+        rules: &Rules,
+        path: &mut Vec<Step<'t>>,
+    ) -> std::result::Result<(), Problem> {
+        let mut matched = false;
+        if let Some(schema) = properties.and_then(|p| p.get(key)) {
+            matched = true;
+            self.node(&entry.node, schema, path)?;
+        }
+        for (pattern, schema) in patterns.into_iter().flatten() {
+            if matches(pattern, key) != Some(false) {
+                matched = true;
+                self.node(&entry.node, schema, path)?;
+            }
+        }
+        match rules.additional {
+            _ if matched => Ok(()),
+            Some(Json::Bool(false)) => {
+                let parent = &path[..path.len() - 1];
+                Err(self.unknown_key(key, &entry.key_pos, properties, parent))
+            }
+            Some(schema @ Json::Object(_)) => self.node(&entry.node, schema, path),
+            _ => Ok(()),
+        }
+    }
+
     fn unknown_key(
         &self,
         key: &str,
@@ -648,6 +746,9 @@ impl Walk {
         properties: Option<&serde_json::Map<String, Json>>,
         path: &[Step<'_>],
     ) -> Problem {
+        if !self.explain {
+            return Problem::quiet(path);
+        }
         let where_ = if path.is_empty() {
             "the top level".to_owned()
         } else {
@@ -666,27 +767,35 @@ impl Walk {
 
 impl Problem {
     fn with_help(mut self, help: impl Into<String>) -> Self {
-        self.error = Box::new(self.error.with_help(help));
+        self.error = self.error.map(|error| Box::new(error.with_help(help)));
         self
     }
 }
 
-/// A plain scalar's type by YAML 1.2's core schema (as go-yaml v3 reads it).
+/// A plain scalar's type by YAML 1.2's core schema (as go-yaml v3 reads it;
+/// the rules of `yaml::plain_to_json`, without building the value).
 fn plain(text: &str) -> Kind {
     let radix = |prefix: &str, radix: u32| {
         text.strip_prefix(prefix)
             .is_some_and(|digits| i64::from_str_radix(digits, radix).is_ok())
     };
-    if radix("0o", 8) || radix("0x", 16) {
+    if matches!(text, "" | "~" | "null" | "Null" | "NULL") {
+        return Kind::Null;
+    }
+    if super::yaml::parse_bool(text).is_some() {
+        return Kind::Boolean;
+    }
+    if text.parse::<i64>().is_ok() || radix("0o", 8) || radix("0x", 16) {
         return Kind::Integer;
     }
-    match super::yaml::plain_to_json(text) {
-        Json::Null => Kind::Null,
-        Json::Bool(_) => Kind::Boolean,
-        Json::Number(n) if n.is_i64() || n.is_u64() => Kind::Integer,
-        Json::Number(n) => Kind::Number(n.as_f64().unwrap_or_default()),
-        _ => Kind::String,
+    if text.bytes().any(|b| b.is_ascii_digit())
+        && !text.contains(['_', 'x', 'o'])
+        && let Ok(number) = text.parse::<f64>()
+        && number.is_finite()
+    {
+        return Kind::Number(number);
     }
+    Kind::String
 }
 
 /// The patterns the specification's schema uses (a unit test fails on a

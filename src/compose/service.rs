@@ -739,7 +739,15 @@ fn carried(key: &str, node: &Node, field: &str) -> Result<serde_json::Value> {
                 .collect::<Result<Vec<_>>>()?
         ),
         "sysctls" | "annotations" | "storage_opt" => serde_json::json!(read::labels(node, field)?),
-        "cpus" => serde_json::json!(read::number(node, field)?),
+        // A whole number prints as one (`1.0` is `1`), as compose prints it.
+        "cpus" => {
+            let cpus = read::number(node, field)?;
+            if cpus.fract() == 0.0 && cpus.abs() < 1e15 {
+                serde_json::json!(cpus as i64)
+            } else {
+                serde_json::json!(cpus)
+            }
+        }
         // Microseconds, whole: compose-go holds them as integers, so `2.5` is 2.
         "cpu_rt_period" | "cpu_rt_runtime" => match read::integer(node, field) {
             Ok(whole) => serde_json::json!(whole),

@@ -96,25 +96,31 @@ pub(super) fn dedupe(root: &mut Node) {
     walk(root, &mut path);
 }
 
-fn walk(node: &mut Node, path: &mut Vec<String>) {
+/// The longest pattern of [`UNIQUE`]: nothing deeper is looked at.
+const DEEPEST: usize = 5;
+
+fn walk<'a>(node: &'a mut Node, path: &mut Vec<Step<'a>>) {
     match &mut node.value {
-        Value::Map(map) => {
+        // Only `services` and `networks` hold such lists.
+        Value::Map(map) if path.len() < DEEPEST => {
             for (key, entry) in map.iter_mut() {
-                path.push(key.clone());
+                if path.is_empty() && key != "services" && key != "networks" {
+                    continue;
+                }
+                path.push(Step::Key(key));
                 walk(&mut entry.node, path);
                 path.pop();
             }
         }
         Value::Seq(items) => {
-            let steps: Vec<Step<'_>> = path.iter().map(|k| Step::Key(k)).collect();
             let key_value = UNIQUE
                 .iter()
-                .any(|(pattern, item)| matches!(item, Item::KeyValue) && at(pattern, &steps));
+                .any(|(pattern, item)| matches!(item, Item::KeyValue) && at(pattern, path));
             if key_value {
                 dedupe_items(items);
             }
         }
-        Value::Scalar(..) => {}
+        _ => {}
     }
 }
 

@@ -204,7 +204,7 @@ pub(crate) fn parse_bool(text: &str) -> Option<bool> {
     }
 }
 
-pub(super) fn plain_to_json(text: &str) -> serde_json::Value {
+fn plain_to_json(text: &str) -> serde_json::Value {
     if is_null_text(text) {
         return serde_json::Value::Null;
     }
