@@ -745,6 +745,7 @@ services:
         "start",
         &stack.container_id("setup").expect("setup's container"),
     ]);
+    let started_by_hand = stack.inspect("setup")["State"]["StartedAt"].clone();
     let engine = EngineProxy::start("/networks/", Trigger::Hold(Duration::from_secs(6)));
     let mut child = test
         .command()
@@ -785,13 +786,10 @@ services:
         stderr.contains("setup") && stderr.contains("up to date"),
         "setup was not listed as running (the machine took over 3 s to list it?):\n{stderr}"
     );
-    // Nobody ran it a third time; it completed; app was kept.
-    let starts = stack
-        .events()
-        .iter()
-        .filter(|e| e.service == "setup" && e.action == "start")
-        .count();
-    assert_eq!(starts, 2, "{stderr}");
-    assert_eq!(stack.inspect("setup")["State"]["ExitCode"], 0);
+    // Nobody ran it a third time (the engine's event buffer is too short on
+    // a busy engine to count starts); it completed; app was kept.
+    let setup = stack.inspect("setup");
+    assert_eq!(setup["State"]["StartedAt"], started_by_hand, "{stderr}");
+    assert_eq!(setup["State"]["ExitCode"], 0);
     assert_eq!(stack.container_id("app"), app);
 }
