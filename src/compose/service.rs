@@ -363,6 +363,8 @@ fn build(
                     serde_json::to_value(refs).unwrap_or_default(),
                 );
             }
+            // compose-go holds it as an `omitempty` list: an empty one is not printed.
+            "entitlements" if value.as_seq().is_some_and(<[Node]>::is_empty) => {}
             other => {
                 build.other.insert(other.to_owned(), read::json(value));
             }

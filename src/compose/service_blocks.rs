@@ -53,10 +53,13 @@ pub(crate) fn deploy(node: &Node, field: &str) -> Result<Deploy> {
             "replicas" => deploy.replicas = Some(read::unsigned(value, &sub)?),
             "resources" => deploy.resources = Some(resources(value, &sub)?),
             "labels" => {
-                deploy.other.insert(
-                    key.to_owned(),
-                    serde_json::json!(read::labels(value, &sub)?),
-                );
+                let labels = read::labels(value, &sub)?;
+                // compose-go holds them as an `omitempty` map: an empty one is not printed.
+                if !labels.is_empty() {
+                    deploy
+                        .other
+                        .insert(key.to_owned(), serde_json::json!(labels));
+                }
             }
             // Durations printed as compose prints them (`1m0s`).
             "restart_policy" | "update_config" | "rollback_config" => {
