@@ -18,7 +18,9 @@
 //!    permissions to `rwm`);
 //! 6. `blkio_config` entries: 2.26 prints Go's field names (`Path`, `Rate`,
 //!    `Weight`), compose-go's later releases and parity `path`, `rate`,
-//!    `weight`: keys are compared in lowercase;
+//!    `weight`: keys are compared in lowercase; and 2.26 prints a field an
+//!    entry leaves out as Go's zero value (`"Path": ""`, `"Rate": "0"`,
+//!    `"Weight": 0`), which means not given: a zero field compares as absent;
 //! 7. Go's `omitempty`: for the service fields compose-go holds as plain
 //!    numbers or booleans (`read_only`, `oom_score_adj`, `cpu_rt_runtime`,
 //!    ... and a ulimit's `soft`/`hard`), `0` and `false` are printed by
@@ -241,6 +243,12 @@ fn extra_hosts(value: Value) -> Value {
 }
 
 /// `{"device_read_bps": [{"Path": ..}]}` -> `{"device_read_bps": [{"path": ..}]}`.
+/// What Go prints for a struct field that was not set: `""`, `0`, or a byte
+/// size's `"0"`.
+fn is_go_zero(value: &Value) -> bool {
+    matches!(value.as_str(), Some("" | "0")) || value.as_u64() == Some(0)
+}
+
 fn lowercase_entry_keys(value: Value) -> Value {
     let Value::Object(map) = value else {
         return value;
@@ -254,6 +262,7 @@ fn lowercase_entry_keys(value: Value) -> Value {
                         Value::Object(entry) => entry
                             .into_iter()
                             .map(|(k, v)| (k.to_lowercase(), v))
+                            .filter(|(_, v)| !is_go_zero(v))
                             .collect::<Map<_, _>>()
                             .into(),
                         other => other,
