@@ -68,6 +68,7 @@ pub(crate) fn resolve(
                 ))
                 .with_help(format!("add {platform} to `build.platforms`, or change `platform`")));
         }
+        watch_targets(name, service, node)?;
         for (dependency, options) in &service.depends_on {
             // An optional dependency on a service that does not exist is
             // dropped below, as compose-go does (with a warning).
@@ -267,4 +268,34 @@ pub(crate) fn unknown_service(project: &Project, name: &str) -> Error {
         error = error.with_help(help);
     }
     error.with_help(format!("the services are: {}", known.join(", ")))
+}
+
+/// A sync rule of an active service needs its `target` (where `path` lands in
+/// the container). Checked after profiles, as compose-go validates only the
+/// services it runs: an inactive service's incomplete rule is not an error.
+fn watch_targets(name: &str, service: &crate::compose::model::Service, node: &Node) -> Result<()> {
+    let Some(develop) = &service.develop else {
+        return Ok(());
+    };
+    for (index, rule) in develop.watch.iter().enumerate() {
+        if matches!(rule.action.as_str(), "sync" | "sync+restart" | "sync+exec")
+            && rule.target.is_none()
+        {
+            let action = node
+                .get("develop")
+                .and_then(|d| d.get("watch"))
+                .and_then(|w| w.as_seq())
+                .and_then(|rules| rules.get(index))
+                .and_then(|r| r.get("action"))
+                .unwrap_or(node);
+            return Err(action
+                .pos
+                .error(format!(
+                    "`services.{name}.develop.watch[{index}]` action `{}` needs a `target`",
+                    rule.action
+                ))
+                .with_help("add where `path` lands in the container, e.g. `target: /app`"));
+        }
+    }
+    Ok(())
 }

@@ -243,15 +243,6 @@ pub(crate) fn develop(node: &Node, field: &str, ctx: &Context<'_>) -> Result<Dev
                 }
             }
         }
-        // Checked here, where the rule's position is known (Compose refuses these at load too).
-        if matches!(action.as_str(), "sync" | "sync+restart" | "sync+exec")
-            && watch_rule.target.is_none()
-        {
-            return Err(action_node
-                .pos
-                .error(format!("`{sub}` action `{action}` needs a `target`"))
-                .with_help("add where `path` lands in the container, e.g. `target: /app`"));
-        }
         let exec_command = watch_rule.other.get("exec").and_then(|e| e.get("command"));
         if action == "sync+exec"
             && exec_command.is_none_or(|c| c.as_array().is_none_or(Vec::is_empty))
