@@ -167,6 +167,10 @@ fn common(node: &Node, field: &str) -> Result<Common> {
                     }
                     common.name = Some(name);
                     common.external = true;
+                } else if value.as_map().is_some() {
+                    // The legacy mapping without a name (`external: {}`) is
+                    // external all the same, as compose-go reads it.
+                    common.external = true;
                 } else {
                     common.external = read::boolean(value, &sub)?;
                 }
