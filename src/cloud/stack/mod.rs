@@ -49,7 +49,7 @@ pub(crate) use load_balancer::LoadBalancer;
 #[cfg(test)]
 pub(crate) use load_balancer::{Host, PublicService};
 pub(crate) use names::{check_distinct, logical_id};
-pub(crate) use render::{check_size, error_chain, render};
+pub(crate) use render::{check_size, error_chain, render, template_environment};
 
 // `parity iam` names the stack, its repositories and whether tasks open ECS Exec sessions as the stack does.
 pub(crate) use data::stack_name;

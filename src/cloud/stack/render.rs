@@ -8,7 +8,7 @@
 //! from pseudo parameters as `!Sub "…"` (and literals as plain strings); the
 //! `id` filter writes a logical id unquoted after checking it is alphanumeric.
 
-use minijinja::syntax::SyntaxConfig;
+use minijinja::syntax::{SyntaxConfig, SyntaxConfigBuilder};
 use minijinja::value::{Serde, Value};
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 
@@ -57,17 +57,8 @@ const TEMPLATES: &[(&str, &str)] = &[
 
 /// The CloudFormation template (YAML) of one environment's stack.
 pub(crate) fn render(data: &StackData) -> Result<String> {
-    let mut env = Environment::new();
-    // YAML is indentation: block tags take their line with them.
-    let syntax = SyntaxConfig::builder()
-        .trim_blocks(true)
-        .lstrip_blocks(true)
-        .keep_trailing_newline(true)
-        .build()
+    let mut env = template_environment(&mut SyntaxConfig::builder(), AutoEscape::Json)
         .map_err(template_bug)?;
-    env.set_syntax(syntax);
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.set_auto_escape_callback(|_| AutoEscape::Json);
     env.add_filter("sub", sub);
     env.add_filter("id", logical_id);
     for (name, source) in TEMPLATES {
@@ -124,6 +115,26 @@ fn logical_id(value: &str) -> std::result::Result<Value, minijinja::Error> {
             format!("`{value}` is not a CloudFormation logical id"),
         ))
     }
+}
+
+/// The settings every template under templates/ is rendered with: block tags
+/// take their line with them (YAML and text are line-based), the file's last
+/// newline stays, an undefined name is an error, and values are escaped as
+/// `escape` says. `syntax` carries a template family's own delimiters, if any.
+pub(crate) fn template_environment(
+    syntax: &mut SyntaxConfigBuilder,
+    escape: AutoEscape,
+) -> std::result::Result<Environment<'static>, minijinja::Error> {
+    let syntax = syntax
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .keep_trailing_newline(true)
+        .build()?;
+    let mut env = Environment::new();
+    env.set_syntax(syntax);
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(move |_| escape.clone());
+    Ok(env)
 }
 
 /// The templates ship inside the binary; an error in them is parity's bug.

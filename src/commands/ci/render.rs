@@ -9,9 +9,11 @@
 //! (parity.toml's validation allows only `[a-z0-9_-]`), so no value can
 //! reach a `run:` line as anything but a plain word.
 
+use minijinja::AutoEscape;
 use minijinja::syntax::SyntaxConfig;
 use minijinja::value::{Serde, Value};
-use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+
+use crate::cloud::stack::template_environment;
 
 use super::workflows::Workflows;
 use crate::error::{Error, Result};
@@ -65,19 +67,14 @@ pub(crate) struct File {
 /// The workflows the settings call for: pull request, deploy, and — when an
 /// environment promotes from another — promote; review apps.
 pub(crate) fn render(data: &Workflows) -> Result<Vec<File>> {
-    let mut env = Environment::new();
-    let syntax = SyntaxConfig::builder()
-        .block_delimiters("[%", "%]")
-        .variable_delimiters("[[", "]]")
-        .comment_delimiters("[#", "#]")
-        .trim_blocks(true)
-        .lstrip_blocks(true)
-        .keep_trailing_newline(true)
-        .build()
-        .map_err(template_bug)?;
-    env.set_syntax(syntax);
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.set_auto_escape_callback(|_| AutoEscape::Json);
+    let mut env = template_environment(
+        SyntaxConfig::builder()
+            .block_delimiters("[%", "%]")
+            .variable_delimiters("[[", "]]")
+            .comment_delimiters("[#", "#]"),
+        AutoEscape::Json,
+    )
+    .map_err(template_bug)?;
     env.add_filter("name", name);
     env.add_filter("var", variable);
     for (name, source) in TEMPLATES {

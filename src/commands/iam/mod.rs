@@ -12,12 +12,13 @@ mod apply;
 
 use std::process::ExitCode;
 
+use minijinja::AutoEscape;
 use minijinja::syntax::SyntaxConfig;
 use minijinja::value::{Serde, Value};
-use minijinja::{AutoEscape, Environment as Templates, UndefinedBehavior};
 
 use crate::cli::{GlobalArgs, IamArgs, IamFor, PlanFormat};
 use crate::cloud::iam_policy::{self, Facts, Iam, Purpose, trust};
+use crate::cloud::stack::template_environment;
 use crate::error::{Error, Result};
 
 const TEMPLATE: &str = include_str!("../../../templates/iam/policy.txt");
@@ -129,16 +130,8 @@ fn pretty<T: serde::Serialize>(value: &T) -> String {
 
 /// The text form: templates/iam/policy.txt around the JSON documents.
 fn text(iam: &Iam) -> Result<String> {
-    let mut templates = Templates::new();
-    let syntax = SyntaxConfig::builder()
-        .trim_blocks(true)
-        .lstrip_blocks(true)
-        .keep_trailing_newline(true)
-        .build()
+    let mut templates = template_environment(&mut SyntaxConfig::builder(), AutoEscape::None)
         .map_err(template_bug)?;
-    templates.set_syntax(syntax);
-    templates.set_undefined_behavior(UndefinedBehavior::Strict);
-    templates.set_auto_escape_callback(|_| AutoEscape::None);
     templates
         .add_template("policy.txt", TEMPLATE)
         .map_err(template_bug)?;
