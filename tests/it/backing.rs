@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::support::ecs_fixture::EcsFixture;
 use crate::support::{Run, Test, repo_path};
 
-const ACCOUNT: &str = "123456789012";
+use crate::support::ACCOUNT;
 
 /// Every canary (the compose file's local password, values left in a store)
 /// begins with this; seeing it in any output is a leak.

@@ -16,24 +16,9 @@ use crate::support::ecs_fixture::EcsFixture;
 use crate::support::registry::{Registry, sha256_digest};
 use crate::support::webhook::Webhook;
 
-const ACCOUNT: &str = "123456789012";
+use crate::support::ACCOUNT;
 
-const COMPOSE: &str = r#"
-services:
-  migrate:
-    build: .
-    command: ["/app", "migrate"]
-    x-parity:
-      release: true
-  web:
-    build: .
-    command: ["/app", "serve"]
-    ports: ["3000:3000"]
-    environment:
-      API_KEY: local-only-value
-    x-parity:
-      secrets: [API_KEY]
-"#;
+use crate::support::RELEASE_AND_WEB as COMPOSE;
 
 /// A project with both environments wired to the fixture and their registries
 /// (also the setup of the fault and interruption tests, tests/it/faults.rs).

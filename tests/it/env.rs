@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::support::Test;
 use crate::support::ecs_fixture::EcsFixture;
 
-const ACCOUNT: &str = "123456789012";
+use crate::support::ACCOUNT;
 
 const COMPOSE: &str = r#"
 services:

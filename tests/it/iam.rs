@@ -35,24 +35,9 @@ use crate::support::moto::Moto;
 use crate::support::registry::Registry;
 use crate::support::{Run, Test, http};
 
-const ACCOUNT: &str = "123456789012";
+use crate::support::ACCOUNT;
 
-const COMPOSE: &str = r#"
-services:
-  migrate:
-    build: .
-    command: ["/app", "migrate"]
-    x-parity:
-      release: true
-  web:
-    build: .
-    command: ["/app", "serve"]
-    ports: ["3000:3000"]
-    environment:
-      API_KEY: local-only-value
-    x-parity:
-      secrets: [API_KEY]
-"#;
+use crate::support::RELEASE_AND_WEB as COMPOSE;
 
 /// A user of the fixture's IAM with inline policies, and its access key.
 struct User {

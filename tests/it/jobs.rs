@@ -13,7 +13,7 @@ use crate::support::ecs_fixture::EcsFixture;
 use crate::support::registry::Registry;
 use crate::support::{Run, Test};
 
-const ACCOUNT: &str = "123456789012";
+use crate::support::ACCOUNT;
 const SCHEDULE: &str = "parity-shop-staging-nightly";
 
 const COMPOSE: &str = r#"

@@ -20,7 +20,7 @@ use crate::support::Test;
 use crate::support::docker::{Stack, demo_image, docker};
 use crate::support::ecs_fixture::EcsFixture;
 
-const ACCOUNT: &str = "123456789012";
+use crate::support::ACCOUNT;
 const DIGEST: &str = "sha256:4f5e6d7c8b9a0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796";
 const GROUP: &str = "/shop/staging";
 /// Task ids as ECS makes them (32 hex digits).

@@ -14,22 +14,7 @@ use crate::support::ecs_fixture::EcsFixture;
 use crate::support::registry::Registry;
 use crate::support::{Run, Test};
 
-const COMPOSE: &str = r#"
-services:
-  migrate:
-    build: .
-    command: ["/app", "migrate"]
-    x-parity:
-      release: true
-  web:
-    build: .
-    command: ["/app", "serve"]
-    ports: ["3000:3000"]
-    environment:
-      API_KEY: local-only-value
-    x-parity:
-      secrets: [API_KEY]
-"#;
+use crate::support::RELEASE_AND_WEB as COMPOSE;
 
 fn parity(test: &Test, fixture: &EcsFixture, args: &[&str]) -> Run {
     let mut cmd = test.command();

@@ -14,6 +14,28 @@ pub mod registry;
 pub mod secretsmanager;
 pub mod webhook;
 
+/// The account id the emulated AWS answers with (moto's default).
+pub const ACCOUNT: &str = "123456789012";
+
+/// The project the cloud tests ship: a release service (migrations) and a
+/// public web service with a secret, both built from the demo's Dockerfile.
+pub const RELEASE_AND_WEB: &str = r#"
+services:
+  migrate:
+    build: .
+    command: ["/app", "migrate"]
+    x-parity:
+      release: true
+  web:
+    build: .
+    command: ["/app", "serve"]
+    ports: ["3000:3000"]
+    environment:
+      API_KEY: local-only-value
+    x-parity:
+      secrets: [API_KEY]
+"#;
+
 use std::cell::Cell;
 use std::panic::Location;
 use std::path::{Path, PathBuf};
