@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use aws_sdk_elasticloadbalancingv2::error::ProvideErrorMetadata;
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, HostHeaderConditionConfig, Matcher, PathPatternConditionConfig,
     ProtocolEnum, RuleCondition, Tag, TargetGroupAttribute, TargetTypeEnum,
@@ -263,7 +264,10 @@ pub(crate) async fn tag(ctx: &AwsContext, arn: &str, tags: &[(&str, String)]) ->
     Ok(())
 }
 
-/// A rule on `listener` at `priority` forwarding `route`'s traffic to `target_group`.
+/// A rule on `listener` at `priority` forwarding `route`'s traffic to
+/// `target_group`: its ARN, or `None` when another rule took `priority`
+/// since the listener's rules were read (ELB's `PriorityInUse`: two review
+/// apps deployed at once each chose the same free priority).
 pub(crate) async fn create_rule(
     ctx: &AwsContext,
     listener: &str,
@@ -271,7 +275,7 @@ pub(crate) async fn create_rule(
     route: &Route,
     target_group: &str,
     tags: &[(&str, String)],
-) -> Result<String> {
+) -> Result<Option<String>> {
     let condition = match &route.condition {
         Condition::Host(host) => RuleCondition::builder()
             .field("host-header")
@@ -290,7 +294,7 @@ pub(crate) async fn create_rule(
         .r#type(ActionTypeEnum::Forward)
         .target_group_arn(target_group)
         .build();
-    let out = ctx
+    let out = match ctx
         .elbv2()
         .create_rule()
         .listener_arn(listener)
@@ -300,11 +304,15 @@ pub(crate) async fn create_rule(
         .set_tags(Some(tag_list(tags)))
         .send()
         .await
-        .map_err(|e| ctx.explain(&call("CreateRule").on(&route.target_group_name), &e))?;
+    {
+        Ok(out) => out,
+        Err(e) if e.code() == Some("PriorityInUse") => return Ok(None),
+        Err(e) => return Err(ctx.explain(&call("CreateRule").on(&route.target_group_name), &e)),
+    };
     out.rules()
         .first()
         .and_then(|r| r.rule_arn())
-        .map(str::to_owned)
+        .map(|arn| Some(arn.to_owned()))
         .ok_or_else(|| Error::failed("CreateRule: no ARN returned"))
 }
 

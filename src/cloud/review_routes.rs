@@ -108,6 +108,12 @@ pub(crate) fn url(routes: &[Route]) -> Option<&str> {
     routes.first().map(|r| r.url.as_str())
 }
 
+/// How many free priorities a review deploy tries before it gives up: each
+/// failed try means another rule was made on the listener between reading
+/// its rules and making ours, so this bounds the review apps deployed at
+/// the same instant that one deploy outlasts.
+pub(crate) const PRIORITY_ATTEMPTS: u32 = 8;
+
 /// The highest priority not in `taken` (ELB's range is 1..=50000), or `None`
 /// when the listener is full.
 pub(crate) fn free_priority(taken: &BTreeSet<u32>) -> Option<u32> {

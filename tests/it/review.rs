@@ -11,6 +11,7 @@ use std::process::{Command, Stdio};
 use serde_json::{Value, json};
 
 use crate::support::ecs_fixture::EcsFixture;
+use crate::support::fault_proxy::{FaultProxy, Policy};
 use crate::support::registry::Registry;
 use crate::support::{Run, Test};
 
@@ -508,4 +509,90 @@ fn with_a_domain_a_review_app_is_a_host_rule_on_the_https_listener() {
             .any(|r| r.to_string().contains("pr-9.staging.revhost.test")),
         "the host rule is gone"
     );
+}
+
+/// Two review apps deployed at the same instant each read the listener's
+/// rules, choose the same free priority and ask for it together (a barrier
+/// in a proxy holds both CreateRule calls until both are there): ELB gives
+/// it to one and answers the other PriorityInUse, and that one reads the
+/// rules again and takes the next free priority. Each review app holds only
+/// its own lock, so nothing else keeps them apart.
+#[test]
+fn review_apps_deployed_at_once_take_distinct_rule_priorities() {
+    let fixture = EcsFixture::shared();
+    let registry = Registry::start();
+    let toml = |endpoint: &str| {
+        format!(
+            "app = \"revrace\"\n\n[environments.staging]\nregion = \"eu-west-1\"\nendpoint = \"{endpoint}\"\nregistry = \"{host}\"\n",
+            host = registry.host(),
+        )
+    };
+    let test = Test::new()
+        .compose("services:\n  web:\n    build: .\n    command: [\"/app\", \"serve\"]\n    ports: [\"3000:3000\"]\n")
+        .toml(&toml(&fixture.endpoint()))
+        .file("Dockerfile", "FROM scratch\nCOPY version.txt /version.txt\n")
+        .file("version.txt", "v1\n");
+    let run = |args: &[&str]| parity(&test, fixture, args);
+    run(&["env", "apply", "staging", "--yes"])
+        .status(0)
+        .stdout_contains("(create,")
+        .stderr_contains("CREATE_COMPLETE");
+    // The image pushed once beforehand: the two at once race for a rule, not in the registry.
+    run(&["review", "deploy", "pr-0"])
+        .status(0)
+        .stdout_contains("review app pr-0 of staging: http://")
+        .stderr_contains("(priority 50000)");
+    let listener = listener(fixture, "parity-revrace-staging");
+
+    let proxy = FaultProxy::start(
+        &fixture.endpoint(),
+        Policy::Barrier("CreateRule", "Action=CreateRule", 2),
+    );
+    std::fs::write(test.dir().join("parity.toml"), toml(&proxy.endpoint())).unwrap();
+    let spawn = |name: &str| {
+        let mut cmd = test.command();
+        cmd.args(["review", "deploy", name])
+            .env_remove("AWS_PROFILE")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (key, value) in fixture.aws_env() {
+            cmd.env(key, value);
+        }
+        cmd.spawn().expect("spawn parity")
+    };
+    let children = [spawn("pr-1"), spawn("pr-2")];
+    let runs: Vec<Run> = children
+        .into_iter()
+        .map(|c| Run::new(c.wait_with_output().expect("review deploy")))
+        .collect();
+    assert!(
+        proxy.held() >= 2,
+        "both CreateRule calls met at the barrier"
+    );
+    assert_eq!(
+        runs.iter()
+            .filter(|r| r.stderr_flat().contains("was taken meanwhile"))
+            .count(),
+        1,
+        "exactly one lost the race and tried again\n{}\n{}",
+        runs[0].stderr(),
+        runs[1].stderr()
+    );
+    for (run, name) in runs.into_iter().zip(["pr-1", "pr-2"]) {
+        run.status(0)
+            .stdout_contains(&format!("review app {name} of staging: http://"));
+    }
+    let mut priorities: Vec<String> = ["pr-0", "pr-1", "pr-2"]
+        .iter()
+        .map(|name| {
+            let rule = rules(fixture, &listener)
+                .into_iter()
+                .find(|r| r.to_string().contains(&format!("/{name}/*")))
+                .unwrap_or_else(|| panic!("{name}'s rule"));
+            rule["Priority"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    priorities.sort();
+    assert_eq!(priorities, ["49998", "49999", "50000"]);
 }

@@ -299,25 +299,55 @@ impl ReviewDeploy<'_> {
                 }
             };
             if !rules.iter().any(|r| r.target_groups.contains(&arn)) {
-                let taken: BTreeSet<u32> = rules.iter().filter_map(|r| r.priority).collect();
-                let priority = review_routes::free_priority(&taken).ok_or_else(|| {
-                    Error::failed(format!("the listener {listener} has no free rule priority"))
-                })?;
-                eprintln!(
-                    "creating listener rule for {} (priority {priority})",
-                    route.url
-                );
-                let rule = elbv2::create_rule(ctx, listener, priority, route, &arn, &tags).await?;
-                rules.push(elbv2::Rule {
-                    arn: rule,
-                    priority: Some(priority),
-                    target_groups: vec![arn.clone()],
-                });
+                let rule = create_rule(ctx, listener, &mut rules, route, &arn, &tags).await?;
+                rules.push(rule);
             }
             arns.insert(route.service.clone(), arn);
         }
         Ok(arns)
     }
+}
+
+/// A listener rule for `route` on the highest free priority. Another review
+/// app deployed at the same instant may take that priority first (each
+/// holds only its own lock): then the listener's rules are read again and
+/// the next free one is tried, up to [`review_routes::PRIORITY_ATTEMPTS`].
+async fn create_rule(
+    ctx: &crate::aws::AwsContext,
+    listener: &str,
+    rules: &mut Vec<elbv2::Rule>,
+    route: &Route,
+    target_group: &str,
+    tags: &[(&str, String)],
+) -> Result<elbv2::Rule> {
+    for attempt in 1..=review_routes::PRIORITY_ATTEMPTS {
+        if attempt > 1 {
+            *rules = elbv2::rules(ctx, listener).await?;
+        }
+        let taken: BTreeSet<u32> = rules.iter().filter_map(|r| r.priority).collect();
+        let priority = review_routes::free_priority(&taken).ok_or_else(|| {
+            Error::failed(format!("the listener {listener} has no free rule priority"))
+        })?;
+        eprintln!(
+            "creating listener rule for {} (priority {priority})",
+            route.url
+        );
+        match elbv2::create_rule(ctx, listener, priority, route, target_group, tags).await? {
+            Some(arn) => {
+                return Ok(elbv2::Rule {
+                    arn,
+                    priority: Some(priority),
+                    target_groups: vec![target_group.to_owned()],
+                });
+            }
+            None => eprintln!("priority {priority} was taken meanwhile; reading the rules again"),
+        }
+    }
+    Err(Error::failed(format!(
+        "the listener {listener}: every free rule priority tried was taken by another \
+         rule at the same time ({} attempts); run the review deploy again",
+        review_routes::PRIORITY_ATTEMPTS
+    )))
 }
 
 /// Replaces the value of `key` in `tags`.
