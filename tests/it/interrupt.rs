@@ -211,7 +211,9 @@ fn interrupt_in_preflight(marker: &str) {
     signal(child, "INT")
         .status(130)
         .stdout_empty()
-        .stderr_says("interrupted (Ctrl-C): stopped before anything in the environment changed (checks, build, push)");
+        .stderr_says("interrupted (Ctrl-C): stopped before anything in the environment changed (checks, build, push)")
+        .stderr_says("no deploy lock was taken; to start again, run `parity deploy staging`")
+        .stderr_lacks("lock is released");
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "the {marker} was abandoned, not waited out"
@@ -554,6 +556,8 @@ fn one_ctrl_c_or_sigterm_at_a_confirmation_prompt_exits_130_at_once_and_changes_
         .status(130)
         // The prompt and the preflight around it both stop; either may say so.
         .stderr_says("terminated (SIGTERM): stopped")
+        .stderr_says("no deploy lock was taken")
+        .stderr_lacks("lock is released")
         .stderr_lacks("second signal: exiting now");
     assert_eq!(
         stack_state(fixture, stack),

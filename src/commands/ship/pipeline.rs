@@ -106,14 +106,19 @@ pub(crate) async fn run<C: Change>(
         Cloud::connect(environment),
     )
     .await?;
-    let outcome = pipeline(inputs, env, options, change, &cloud).await;
+    let mut locked = false;
+    let outcome = pipeline(inputs, env, options, change, &cloud, &mut locked).await;
     change.finish();
     cloud.ctx.calls().log_summary();
     outcome
         .map(|()| ExitCode::SUCCESS)
         .map_err(|e| match interrupt::received() {
-            Some(_) if e.exit_code() == 130 => e.with_help(format!(
+            Some(_) if e.exit_code() == 130 && locked => e.with_help(format!(
                 "the {env} deploy lock is released; to finish, run `{}` (no --break-lock needed)",
+                change.rerun()
+            )),
+            Some(_) if e.exit_code() == 130 => e.with_help(format!(
+                "no deploy lock was taken; to start again, run `{}`",
                 change.rerun()
             )),
             _ => e,
@@ -127,6 +132,7 @@ async fn pipeline<C: Change>(
     options: &ChangeArgs,
     change: &mut C,
     cloud: &Cloud,
+    locked: &mut bool,
 ) -> Result<()> {
     let environment = inputs.environment(env)?;
     interrupt::or_interrupt(
@@ -147,6 +153,8 @@ async fn pipeline<C: Change>(
     let what = change.what();
     let detail = change.detail();
     notify(webhook, &format!("parity: {what}{detail} started")).await;
+    // From here an interruption's help speaks of the lock (taken, then released).
+    *locked = true;
     let outcome = with_lock(
         &cloud.ctx,
         inputs.settings.app(),

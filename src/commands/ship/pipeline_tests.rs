@@ -88,8 +88,15 @@ fn run(
         timeout: Some(7),
         break_lock: false,
     };
-    let outcome =
-        crate::commands::block_on(pipeline(&inputs, "staging", &options, &mut probe, &cloud));
+    let mut locked = false;
+    let outcome = crate::commands::block_on(pipeline(
+        &inputs,
+        "staging",
+        &options,
+        &mut probe,
+        &cloud,
+        &mut locked,
+    ));
     let sent = replay
         .actual_requests()
         .map(|r| {
