@@ -45,6 +45,13 @@ pub(crate) const MAX_INCLUDE_DEPTH: usize = 64;
 /// files are cached). Real projects read a handful.
 pub(crate) const MAX_FILES_LOADED: usize = 1_000;
 
+/// Most ports one project's services may hold once `ports:` ranges are
+/// expanded (as Compose expands them, one port per number): every port
+/// number twice, once for TCP and once for UDP. Media servers publish ranges
+/// of ten to sixteen thousand ports; a few items of full ranges past this
+/// would hold gigabytes and take minutes.
+pub(crate) const MAX_EXPANDED_PORTS: usize = 2 * 65_536;
+
 /// Widest part of a line shown in an error snippet, in characters: a longer
 /// line is shown as a window around the column the error points at.
 pub(crate) const MAX_SNIPPET_CHARS: usize = 160;

@@ -107,7 +107,7 @@ pub(crate) fn load(options: &LoadOptions) -> Result<Project> {
             .map(str::to_owned)
             .collect();
     }
-    let ctx = Context { env: &env };
+    let ctx = Context::new(&env);
     unicity::dedupe(&mut root);
     let (mut project, nodes) = project::project(&name, &root, &ctx)?;
     // After the readers, so a field parity reads keeps its reader's message.

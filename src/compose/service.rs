@@ -24,6 +24,19 @@ use crate::error::{Location, Result};
 pub(crate) struct Context<'a> {
     /// Variables for interpolation and for `environment` entries without a value.
     pub(crate) env: &'a IndexMap<String, String>,
+    /// Ports the services read so far hold, ranges expanded: every port of
+    /// the project is made by one reader under this one count, so
+    /// [`limits::MAX_EXPANDED_PORTS`] bounds them all.
+    pub(crate) ports: std::cell::Cell<usize>,
+}
+
+impl<'a> Context<'a> {
+    pub(crate) fn new(env: &'a IndexMap<String, String>) -> Self {
+        Self {
+            env,
+            ports: std::cell::Cell::new(0),
+        }
+    }
 }
 
 /// Declares secret every variable some service of `services` (the
@@ -96,7 +109,7 @@ pub(crate) fn service(name: &str, at: &Pos, node: &Node, ctx: &Context<'_>) -> R
             "ports" => {
                 // A range item (`8000-8001:80`) is several ports: index by the model.
                 service.spans.forget_under("ports");
-                for (index, (port, pos)) in pv::ports(value, field)?.into_iter().enumerate() {
+                for (index, (port, pos)) in pv::ports(value, field, ctx)?.into_iter().enumerate() {
                     service.spans.set(format!("ports.{index}"), pos.location());
                     service.ports.push(port);
                 }

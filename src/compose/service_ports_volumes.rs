@@ -6,24 +6,39 @@ use super::model::{Port, VolumeMount};
 use super::service::Context;
 use super::syntax::{self, VolumeSpec};
 use super::yaml::{Node, Pos, Value};
-use super::{keys, paths, read, unique};
+use super::{keys, limits, paths, read, unique};
 use crate::error::Result;
 
 /// Each port with where its item is written (a range item gives several).
-pub(crate) fn ports(node: &Node, field: &str) -> Result<Vec<(Port, Pos)>> {
+/// Every port counts against the project's [`limits::MAX_EXPANDED_PORTS`]
+/// in `ctx`: a few items of full ranges would otherwise hold gigabytes.
+pub(crate) fn ports(node: &Node, field: &str, ctx: &Context) -> Result<Vec<(Port, Pos)>> {
     let mut out = Vec::new();
     for item in read::sequence(node, field)? {
-        match &item.value {
+        let ports = match &item.value {
             Value::Map(map) => {
                 read::check_keys(map, keys::PORT, &format!("`{field}`"))?;
-                out.push((long_port(item, field)?, item.pos.clone()));
+                vec![long_port(item, field)?]
             }
             _ => {
                 let spec = read::string(item, field)?;
-                let ports = syntax::parse_ports(&spec).map_err(|m| item.pos.error(m))?;
-                out.extend(ports.into_iter().map(|port| (port, item.pos.clone())));
+                syntax::parse_ports(&spec).map_err(|m| item.pos.error(m))?
             }
+        };
+        let count = ctx.ports.get() + ports.len();
+        if count > limits::MAX_EXPANDED_PORTS {
+            return Err(item
+                .pos
+                .error(format!(
+                    "`{field}`: the project's ports, ranges expanded, pass {}, the limit",
+                    limits::MAX_EXPANDED_PORTS
+                ))
+                .with_help(
+                    "that is every port number twice (TCP and UDP); publish narrower ranges",
+                ));
         }
+        ctx.ports.set(count);
+        out.extend(ports.into_iter().map(|port| (port, item.pos.clone())));
     }
     // compose-go's unicity rule: a port with the same host address,
     // published port, target and protocol stands once, the later one in the

@@ -157,7 +157,7 @@ mod tests {
         );
         let entry = root.as_map().unwrap().get("web").unwrap();
         let env = IndexMap::new();
-        let ctx = super::super::service::Context { env: &env };
+        let ctx = super::super::service::Context::new(&env);
         let service =
             super::super::service::service("web", &entry.key_pos, &entry.node, &ctx).unwrap();
         assert_eq!(service.ports.len(), 3);
