@@ -18,6 +18,11 @@ use crate::support::{Run, Test};
 use crate::support::RELEASE_AND_WEB as COMPOSE;
 
 fn parity(test: &Test, fixture: &EcsFixture, args: &[&str]) -> Run {
+    Run::new(command(test, fixture, args).output().expect("run parity"))
+}
+
+/// parity with `args` against the fixture, its output captured.
+fn command(test: &Test, fixture: &EcsFixture, args: &[&str]) -> Command {
     let mut cmd = test.command();
     cmd.args(args)
         .env_remove("AWS_PROFILE")
@@ -27,7 +32,16 @@ fn parity(test: &Test, fixture: &EcsFixture, args: &[&str]) -> Run {
     for (key, value) in fixture.aws_env() {
         cmd.env(key, value);
     }
-    Run::new(cmd.output().expect("run parity"))
+    cmd
+}
+
+/// A one-service project (`web`, built from a `FROM scratch` Dockerfile) with `toml`.
+fn web_project(toml: &str) -> Test {
+    Test::new()
+        .compose("services:\n  web:\n    build: .\n    command: [\"/app\", \"serve\"]\n    ports: [\"3000:3000\"]\n")
+        .toml(toml)
+        .file("Dockerfile", "FROM scratch\nCOPY version.txt /version.txt\n")
+        .file("version.txt", "v1\n")
 }
 
 fn git(test: &Test, args: &[&str]) {
@@ -460,11 +474,7 @@ fn with_a_domain_a_review_app_is_a_host_rule_on_the_https_listener() {
         endpoint = fixture.endpoint(),
         host = registry.host(),
     );
-    let test = Test::new()
-        .compose("services:\n  web:\n    build: .\n    command: [\"/app\", \"serve\"]\n    ports: [\"3000:3000\"]\n")
-        .toml(&toml)
-        .file("Dockerfile", "FROM scratch\nCOPY version.txt /version.txt\n")
-        .file("version.txt", "v1\n");
+    let test = web_project(&toml);
     let run = |args: &[&str]| parity(&test, fixture, args);
     run(&["env", "apply", "staging", "--yes"])
         .status(0)
@@ -527,11 +537,7 @@ fn review_apps_deployed_at_once_take_distinct_rule_priorities() {
             host = registry.host(),
         )
     };
-    let test = Test::new()
-        .compose("services:\n  web:\n    build: .\n    command: [\"/app\", \"serve\"]\n    ports: [\"3000:3000\"]\n")
-        .toml(&toml(&fixture.endpoint()))
-        .file("Dockerfile", "FROM scratch\nCOPY version.txt /version.txt\n")
-        .file("version.txt", "v1\n");
+    let test = web_project(&toml(&fixture.endpoint()));
     let run = |args: &[&str]| parity(&test, fixture, args);
     run(&["env", "apply", "staging", "--yes"])
         .status(0)
@@ -550,16 +556,9 @@ fn review_apps_deployed_at_once_take_distinct_rule_priorities() {
     );
     std::fs::write(test.dir().join("parity.toml"), toml(&proxy.endpoint())).unwrap();
     let spawn = |name: &str| {
-        let mut cmd = test.command();
-        cmd.args(["review", "deploy", name])
-            .env_remove("AWS_PROFILE")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        for (key, value) in fixture.aws_env() {
-            cmd.env(key, value);
-        }
-        cmd.spawn().expect("spawn parity")
+        command(&test, fixture, &["review", "deploy", name])
+            .spawn()
+            .expect("spawn parity")
     };
     let children = [spawn("pr-1"), spawn("pr-2")];
     let runs: Vec<Run> = children
